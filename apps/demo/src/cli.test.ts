@@ -1,0 +1,102 @@
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import { toJson } from "@loom/graph";
+import { modelGraph } from "@loom/models";
+import { runCli } from "./cli";
+
+const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
+
+/** Runs the CLI in-process, capturing what it writes. */
+const loom = async (...argv: string[]) => {
+  let out = "";
+  let err = "";
+  const code = await runCli(argv, { out: (s) => void (out += s), err: (s) => void (err += s) });
+  return { code, out, err };
+};
+
+describe("loom inspect", () => {
+  it("prints the MLP graph as text", async () => {
+    const { code, out, err } = await loom("inspect", "--model", "mlp");
+    expect(err).toBe("");
+    expect(code).toBe(0);
+    expect(out.match(/^ {2}%\d+ = matmul\(/gm)).toHaveLength(2);
+    expect(out).toMatch(/^ {2}%\d+ = input\(\) \{name:"x"\} : f32\[N,784\]$/m);
+    expect(out).toMatch(/^ {2}return \{ logits: %\d+ \}$/m);
+  });
+
+  it("prints DOT", async () => {
+    const { code, out } = await loom("inspect", "--model", "mlp", "--format", "dot");
+    expect(code).toBe(0);
+    expect(out.startsWith("digraph")).toBe(true);
+    expect(out.trimEnd().endsWith("}")).toBe(true);
+  });
+
+  it("prints JSON with every node of the model's graph", async () => {
+    const { code, out } = await loom("inspect", "--model", "mlp", "--format", "json");
+    expect(code).toBe(0);
+    const j = JSON.parse(out) as ReturnType<typeof toJson>;
+    expect(j.nodes.length).toBe(toJson(modelGraph("mlp")).nodes.length);
+    expect(Object.keys(j.outputs)).toEqual(["logits"]);
+  });
+
+  it("binds a concrete batch with --batch", async () => {
+    const { code, out } = await loom("inspect", "-m", "mlp", "-f", "json", "--batch", "32");
+    expect(code).toBe(0);
+    const j = JSON.parse(out) as ReturnType<typeof toJson>;
+    expect(j.nodes[j.inputs["x"]!]!.shape).toEqual([32, 784]);
+    expect(j.nodes[j.outputs["logits"]!]!.shape).toEqual([32, 10]);
+  });
+
+  it.each([
+    [["inspect", "--model", "nope"], /^loom: .*unknown model "nope"; known models: mlp\n$/],
+    [
+      ["inspect", "--model", "mlp", "--format", "xml"],
+      /^loom: .*'xml' is invalid.*text, dot, json.*\n$/,
+    ],
+    [["inspect", "--model", "mlp", "--batch", "-3"], /^loom: .*positive integer.*\n$/],
+    [["inspect"], /^loom: .*--model.*not specified\n$/],
+    [["inspct", "--model", "mlp"], /^loom: unknown command 'inspct'.*\n$/],
+  ])("exits 2 with a one-line error for %j", async (argv, message) => {
+    const { code, out, err } = await loom(...argv);
+    expect(code).toBe(2);
+    expect(out).toBe("");
+    expect(err).toMatch(message);
+    expect(err.split("\n")).toHaveLength(2);
+  });
+
+  it("prints help for the program and for each command", async () => {
+    const top = await loom("--help");
+    expect(top.code).toBe(0);
+    expect(top.out).toMatch(/Usage: loom/);
+    expect(top.out).toMatch(/inspect/);
+    const sub = await loom("inspect", "--help");
+    expect(sub.code).toBe(0);
+    expect(sub.out).toMatch(/Usage: loom inspect/);
+    expect(sub.out).toMatch(/--format/);
+    expect(sub.out).toMatch(/--batch/);
+  });
+});
+
+describe("the loom binary", () => {
+  const exec = promisify(execFile);
+  const node = (...argv: string[]) =>
+    exec(process.execPath, ["--import", "tsx", "apps/demo/src/cli.ts", ...argv], { cwd: repoRoot });
+
+  it("prints the graph and exits 0", async () => {
+    const { stdout } = await node("inspect", "--model", "mlp");
+    expect(stdout).toMatch(/= matmul\(/);
+    expect(stdout).toMatch(/return \{ logits: %\d+ \}/);
+  });
+
+  it("exits 2 with the known models, and no stack trace, for an unknown model", async () => {
+    const err = await node("inspect", "--model", "resnet9000").then(
+      () => expect.unreachable("the CLI should fail"),
+      (e: { code: number; stdout: string; stderr: string }) => e,
+    );
+    expect(err.code).toBe(2);
+    expect(err.stderr).toBe('loom: modelGraph: unknown model "resnet9000"; known models: mlp\n');
+    expect(err.stdout).toBe("");
+  });
+});

@@ -1,0 +1,2 @@
+// Placeholder until @loom/demo's public API is written.
+export {};

@@ -1,0 +1,75 @@
+import js from "@eslint/js";
+import prettier from "eslint-config-prettier";
+import { defineConfig } from "eslint/config";
+import globals from "globals";
+import tseslint from "typescript-eslint";
+
+/**
+ * The package dependency arrows of DESIGN.md as a no-restricted-imports rule:
+ * bans every @loom/* package but `allowed`, and relative imports that reach
+ * into another package's src.
+ */
+function onlyLoom(who, allowed) {
+  const names = allowed.map((a) => a.replace("@loom/", ""));
+  const others = names.length > 0 ? `^@loom/(?!(${names.join("|")})$)` : "^@loom/";
+  const what = allowed.length > 0 ? `only ${allowed.join(", ")}` : "no @loom package";
+  return {
+    "no-restricted-imports": [
+      "error",
+      {
+        patterns: [
+          {
+            regex: others,
+            message: `${who} may import ${what} (DESIGN.md: arrows point one way only).`,
+          },
+          {
+            regex: "^(\\.\\./)+([\\w-]+/src|packages|apps)(/|$)",
+            message: "Import another package by its @loom/* name, not by a relative path.",
+          },
+        ],
+      },
+    ],
+  };
+}
+
+export default defineConfig(
+  { ignores: ["**/node_modules/", "**/dist/", "**/coverage/", "**/.dumps/", "out/"] },
+  js.configs.recommended,
+  tseslint.configs.recommended,
+  {
+    // Sources run in Node (CLI, tests, scripts) and in browsers (WebGL backend, web app).
+    languageOptions: { globals: { ...globals.node, ...globals.browser } },
+    rules: {
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrorsIgnorePattern: "^_" },
+      ],
+    },
+  },
+  { files: ["packages/graph/**"], rules: onlyLoom("@loom/graph", []) },
+  { files: ["packages/ops/**"], rules: onlyLoom("@loom/ops", ["@loom/graph"]) },
+  {
+    files: ["packages/backend-cpu/**", "packages/backend-webgl/**"],
+    rules: onlyLoom("A backend", ["@loom/graph"]),
+  },
+  {
+    files: [
+      "packages/backend-cpu/**/*.test.ts",
+      "packages/backend-webgl/**/*.test.ts",
+      "packages/*/src/testing/**",
+    ],
+    rules: onlyLoom("A backend's test", ["@loom/graph", "@loom/ops"]),
+  },
+  { files: ["packages/models/**"], rules: onlyLoom("@loom/models", ["@loom/graph", "@loom/ops"]) },
+  {
+    files: ["apps/**"],
+    rules: onlyLoom("An app", [
+      "@loom/graph",
+      "@loom/ops",
+      "@loom/backend-cpu",
+      "@loom/backend-webgl",
+      "@loom/models",
+    ]),
+  },
+  prettier,
+);

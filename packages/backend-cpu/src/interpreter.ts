@@ -1,0 +1,105 @@
+import type { Backend, Executable, Expr, HostTensor, Plan, TypedArray } from "@loom/graph";
+import { allocTyped, formatShape, LoomError, numel } from "@loom/graph";
+import type { EvalEnv } from "./eval-expr";
+import { castNumber, compileExpr } from "./eval-expr";
+import type { LibraryKernelImpl } from "./kernels/kernel";
+import { REFERENCE_KERNELS } from "./kernels/reference";
+
+/** Checks feeds against a plan's inputs: every input present, with its shape and dtype. */
+export const checkFeeds = (plan: Plan, feeds: Readonly<Record<string, HostTensor>>): void => {
+  for (const [name, id] of Object.entries(plan.inputs)) {
+    const b = plan.buffers[id]!;
+    const f = feeds[name];
+    if (f === undefined) {
+      throw new LoomError("missing_feed", "run", `no value fed for input "${name}" ${formatShape(b.shape)}; feeds: ${Object.keys(feeds).join(", ") || "none"}`);
+    }
+    if (f.dtype !== b.dtype || f.shape.join() !== b.shape.join() || f.data.length !== numel(b.shape)) {
+      throw new LoomError(
+        "shape_mismatch",
+        "run",
+        `input "${name}" expects ${b.dtype}${formatShape(b.shape)}, was fed ${f.dtype}${formatShape(f.shape)} with ${f.data.length} values`,
+        [b.shape, f.shape],
+      );
+    }
+  }
+};
+
+/** Iterates a concrete shape's multi-index in row-major order, calling `body` with the flat offset. */
+const forEachIndex = (shape: readonly number[], idx: Int32Array, body: (flat: number) => void): void => {
+  const n = numel(shape);
+  idx.fill(0);
+  for (let flat = 0; flat < n; flat++) {
+    body(flat);
+    for (let a = shape.length - 1; a >= 0; a--) {
+      if (++idx[a]! < shape[a]!) break;
+      idx[a] = 0;
+    }
+  }
+};
+
+type Step = (bufs: TypedArray[], env: EvalEnv) => void;
+
+/** Prepares one kernel: its expression compiled to closures once, run on every call. */
+const prepareKernel = (plan: Plan, k: Plan["kernels"][number], kernels: Readonly<Record<string, LibraryKernelImpl>>): Step => {
+  const dtype = plan.buffers[k.out]!.dtype;
+  if (k.shape.length > 8) throw new LoomError("unsupported", "interpret", "tensors of rank > 8");
+  const elementwise = (expr: Expr, inputs: readonly number[], withOut: boolean): Step => {
+    const f = compileExpr(expr);
+    return (bufs, env) => {
+      const out = bufs[k.out]!;
+      env.bufs = withOut ? [out, ...inputs.map((i) => bufs[i]!)] : inputs.map((i) => bufs[i]!);
+      forEachIndex(k.shape, env.idx, (flat) => (out[flat] = castNumber(f(env), dtype, dtype)));
+    };
+  };
+  if (k.kind === "expr") return elementwise(k.expr, k.inputs, false);
+  const impl = kernels[k.name];
+  if (impl === undefined) throw new LoomError("unsupported", k.name, "no CPU kernel for this library op");
+  const inShapes = k.inputs.map((i) => plan.buffers[i]!.shape);
+  const epilogue = k.epilogue && elementwise(k.epilogue.expr, k.epilogue.inputs, true);
+  return (bufs, env) => {
+    impl({ inputs: k.inputs.map((i) => bufs[i]!), inShapes, out: bufs[k.out]!, outShape: k.shape, attrs: k.attrs });
+    epilogue?.(bufs, env);
+  };
+};
+
+/**
+ * Prepares a plan for the reference interpreter: kernel by kernel on freshly allocated typed
+ * arrays, the trusted reference that every optimisation is tested against. Clear over fast.
+ */
+export const interpretPlan = (
+  plan: Plan,
+  kernels: Readonly<Record<string, LibraryKernelImpl>> = REFERENCE_KERNELS,
+): ((feeds: Readonly<Record<string, HostTensor>>) => Record<string, HostTensor>) => {
+  const steps = plan.kernels.map((k) => prepareKernel(plan, k, kernels));
+  return (feeds) => {
+    checkFeeds(plan, feeds);
+    const bufs: TypedArray[] = plan.buffers.map((b) => allocTyped(b.dtype, numel(b.shape)));
+    for (const [name, id] of Object.entries(plan.inputs)) bufs[id]!.set(feeds[name]!.data);
+    for (const b of plan.buffers) {
+      if (b.kind === "constant") {
+        const d = b.data!;
+        const dst = bufs[b.id]!;
+        if (d.length === 1) dst.fill(castNumber(d[0]!, "float64", b.dtype));
+        else d.forEach((v, i) => (dst[i] = castNumber(v, "float64", b.dtype)));
+      }
+    }
+    const env: EvalEnv = { idx: new Int32Array(8), vars: new Int32Array(8), bufs: [] };
+    for (const step of steps) step(bufs, env);
+    return Object.fromEntries(
+      Object.entries(plan.outputs).map(([name, id]) => {
+        const b = plan.buffers[id]!;
+        return [name, { data: bufs[id]!.slice(), shape: b.shape, dtype: b.dtype }];
+      }),
+    );
+  };
+};
+
+/** The reference backend: runs any plan kernel by kernel with the closure evaluator and naive library kernels. */
+export const referenceBackend = (): Backend => ({
+  name: "reference",
+  compile: (plan): Executable => {
+    const run = interpretPlan(plan);
+    return { run: async (feeds) => run(feeds), dispose: () => {} };
+  },
+  dispose: () => {},
+});

@@ -1,0 +1,2 @@
+// Placeholder until @loom/backend-webgl's public API is written.
+export {};

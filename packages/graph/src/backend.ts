@@ -1,0 +1,22 @@
+import type { DType, TypedArray } from "./dtype";
+import type { Plan } from "./plan";
+
+/** A tensor value crossing the API edge: its data, shape and dtype. */
+export interface HostTensor {
+  readonly data: TypedArray;
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+}
+
+/** A compiled plan, run again and again with new feeds. */
+export interface Executable {
+  readonly run: (feeds: Readonly<Record<string, HostTensor>>) => Promise<Record<string, HostTensor>>;
+  readonly dispose: () => void;
+}
+
+/** A backend turns plans into executables. */
+export interface Backend {
+  readonly name: string;
+  readonly compile: (plan: Plan) => Executable;
+  readonly dispose: () => void;
+}

@@ -1,0 +1,134 @@
+import * as E from "fp-ts/lib/Either.js";
+import Graphology from "graphology";
+import { DTYPE_SHORT } from "./dtype";
+import type { LoomError } from "./error";
+import { fail } from "./error";
+import type { Attrs, Node, TensorType } from "./node";
+import { freezeNode } from "./node";
+import type { OpTable } from "./op-def";
+import { formatShape } from "./shape";
+
+/** A graph: named inputs (placeholders) and named outputs; its nodes are those reachable from the outputs. */
+export interface Graph {
+  readonly inputs: Readonly<Record<string, Node>>;
+  readonly outputs: Readonly<Record<string, Node>>;
+}
+
+/** Makes a frozen graph. */
+export const makeGraph = (
+  inputs: Readonly<Record<string, Node>>,
+  outputs: Readonly<Record<string, Node>>,
+): Graph => Object.freeze({ inputs: Object.freeze({ ...inputs }), outputs: Object.freeze({ ...outputs }) });
+
+/**
+ * The nodes of a graph in a deterministic topological order: the graph inputs first (in
+ * declaration order), then every node reachable from the outputs, each after its inputs.
+ */
+export const topoOrder = (g: Graph): Node[] => {
+  const seen = new Set<Node>();
+  const order: Node[] = [];
+  for (const n of Object.values(g.inputs)) {
+    if (!seen.has(n)) {
+      seen.add(n);
+      order.push(n);
+    }
+  }
+  // Iterative post-order DFS: deep graphs (ResNets, long training steps) must not overflow the stack.
+  for (const root of Object.values(g.outputs)) {
+    if (seen.has(root)) continue;
+    const stack: [Node, number][] = [[root, 0]];
+    seen.add(root);
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      const [n, i] = top;
+      if (i < n.inputs.length) {
+        top[1] = i + 1;
+        const child = n.inputs[i]!;
+        if (!seen.has(child)) {
+          seen.add(child);
+          stack.push([child, 0]);
+        }
+      } else {
+        stack.pop();
+        order.push(n);
+      }
+    }
+  }
+  return order;
+};
+
+/** Numbers the nodes of a graph in topological order (`%0`, `%1`, ...). */
+export const numberNodes = (order: readonly Node[]): Map<Node, number> =>
+  new Map(order.map((n, i) => [n, i]));
+
+/**
+ * The graph as a graphology DirectedGraph (keys are topological numbers, edges point from an
+ * input to its user), for analyses such as users, reachability and partitioning.
+ */
+export const toGraphology = (g: Graph): { graph: Graphology; order: Node[]; ids: Map<Node, number> } => {
+  const order = topoOrder(g);
+  const ids = numberNodes(order);
+  const graph = new Graphology({ type: "directed", multi: true, allowSelfLoops: false });
+  for (const [n, i] of ids) graph.addNode(String(i), { op: n.op });
+  for (const [n, i] of ids) {
+    n.inputs.forEach((inp, k) => graph.addEdge(String(ids.get(inp)!), String(i), { slot: k }));
+  }
+  return { graph, order, ids };
+};
+
+/** For each node, the nodes that read it (in topological order, once per use). */
+export const usersOf = (g: Graph): Map<Node, Node[]> => {
+  const users = new Map<Node, Node[]>();
+  for (const n of topoOrder(g)) {
+    if (!users.has(n)) users.set(n, []);
+    for (const inp of n.inputs) users.get(inp)!.push(n);
+  }
+  return users;
+};
+
+/**
+ * Builds a node by running its op's type rule: `Right(node)` or `Left(LoomError)` naming the op
+ * and the input shapes.
+ */
+export const applyOp = (
+  table: OpTable,
+  op: string,
+  inputs: readonly Node[],
+  attrs: Attrs = {},
+): E.Either<LoomError, Node> => {
+  const def = table[op];
+  if (def === undefined) {
+    return fail("unknown_op", op, `no such op; known ops: ${Object.keys(table).join(", ")}`);
+  }
+  return E.map((t: TensorType) => freezeNode(op, inputs, attrs, t))(def.infer(inputs, attrs as never));
+};
+
+/**
+ * Rebuilds a graph bottom-up: `f` receives each original node and its already rebuilt inputs
+ * and returns the replacement. Sharing is preserved (each node is rebuilt once).
+ */
+export const rebuild = (
+  g: Graph,
+  f: (node: Node, inputs: readonly Node[]) => E.Either<LoomError, Node>,
+): E.Either<LoomError, Graph> => {
+  const memo = new Map<Node, Node>();
+  for (const n of topoOrder(g)) {
+    const inputs = n.inputs.map((i) => memo.get(i)!);
+    const r = f(n, inputs);
+    if (E.isLeft(r)) return r;
+    memo.set(n, r.right);
+  }
+  const mapRecord = (rec: Readonly<Record<string, Node>>) =>
+    Object.fromEntries(Object.entries(rec).map(([k, n]) => [k, memo.get(n)!]));
+  return E.right(makeGraph(mapRecord(g.inputs), mapRecord(g.outputs)));
+};
+
+/** Same inputs (by identity) as before: a rebuilt node keeps the old object when nothing changed. */
+export const sameInputs = (a: readonly Node[], b: readonly Node[]): boolean =>
+  a.length === b.length && a.every((x, i) => x === b[i]);
+
+/** A human-readable type, e.g. `f32[N,10]`. */
+export const formatType = (t: TensorType): string => {
+  return `${DTYPE_SHORT[t.dtype]}${formatShape(t.shape)}`;
+};
+

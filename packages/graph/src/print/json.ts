@@ -1,0 +1,63 @@
+import * as E from "fp-ts/lib/Either.js";
+import type { DType } from "../dtype";
+import type { LoomError } from "../error";
+import { fail } from "../error";
+import type { Graph } from "../graph";
+import { applyOp, makeGraph, numberNodes, topoOrder } from "../graph";
+import type { Attrs, Node } from "../node";
+import type { OpTable } from "../op-def";
+import type { Dim } from "../shape";
+
+/** One node of the JSON form; `inputs` are indices into `nodes`. */
+export interface JsonNode {
+  readonly op: string;
+  readonly inputs: readonly number[];
+  readonly attrs: Attrs;
+  readonly shape: readonly Dim[];
+  readonly dtype: DType;
+}
+
+/** The JSON form of a graph: nodes in topological order, inputs and outputs by index. */
+export interface JsonGraph {
+  readonly nodes: readonly JsonNode[];
+  readonly inputs: Readonly<Record<string, number>>;
+  readonly outputs: Readonly<Record<string, number>>;
+}
+
+/** Serialises a graph to plain JSON (the structural key of a graph, too). */
+export const toJson = (g: Graph): JsonGraph => {
+  const order = topoOrder(g);
+  const ids = numberNodes(order);
+  const idx = (rec: Readonly<Record<string, Node>>) =>
+    Object.fromEntries(Object.entries(rec).map(([k, n]) => [k, ids.get(n)!]));
+  return {
+    nodes: order.map((n) => ({
+      op: n.op,
+      inputs: n.inputs.map((i) => ids.get(i)!),
+      attrs: n.attrs,
+      shape: n.shape,
+      dtype: n.dtype,
+    })),
+    inputs: idx(g.inputs),
+    outputs: idx(g.outputs),
+  };
+};
+
+/** Rebuilds a graph from its JSON form, re-checking every node against the op table. */
+export const fromJson = (table: OpTable, j: JsonGraph): E.Either<LoomError, Graph> => {
+  const nodes: Node[] = [];
+  for (const [i, jn] of j.nodes.entries()) {
+    if (jn.inputs.some((k) => k >= i || k < 0)) {
+      return fail("invalid_graph", jn.op, `node ${i} reads a node that is not before it`);
+    }
+    const r = applyOp(table, jn.op, jn.inputs.map((k) => nodes[k]!), jn.attrs);
+    if (E.isLeft(r)) return r;
+    nodes.push(r.right);
+  }
+  const pick = (rec: Readonly<Record<string, number>>) =>
+    Object.fromEntries(Object.entries(rec).map(([k, i]) => [k, nodes[i]!]));
+  return E.right(makeGraph(pick(j.inputs), pick(j.outputs)));
+};
+
+/** A string equal for structurally equal graphs; used for caching compiled executables. */
+export const graphKey = (g: Graph): string => JSON.stringify(toJson(g));

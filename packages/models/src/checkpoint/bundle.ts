@@ -1,0 +1,247 @@
+/**
+ * A checkpoint is a bundle of pytrees (params, state, optimizer state) plus the step and free-form
+ * metadata, stored as one safetensors file. Leaves are named by their tree path with a prefix
+ * (`params.layers.0.w`, `state.bn1.mean`, `opt.mu.layers.0.w`); the step, the user's metadata and
+ * the trees' skeleton (so that arrays, objects and empty subtrees come back as they were) go into
+ * `__metadata__`. Pure and browser-safe: the web app can download and upload these bytes.
+ */
+import type { DType, HostTensor, Shape } from "@loom/graph";
+import { DTYPE_SHORT, formatShape, LoomError } from "@loom/graph";
+import type { TensorSpec, Tree } from "@loom/ops";
+import { flattenTree, isHostTensor, isSpec, mapTree } from "@loom/ops";
+import { decodeSafetensors, encodeSafetensors } from "./safetensors";
+
+/** What a checkpoint holds. `state` and `optState` default to empty trees. */
+export interface CheckpointBundle {
+  readonly params: Tree<HostTensor>;
+  readonly state?: Tree<HostTensor>;
+  readonly optState?: Tree<HostTensor>;
+  readonly step: number;
+  /** Free-form strings (model name, config JSON); keys starting with `loom.` are reserved. */
+  readonly meta?: Readonly<Record<string, string>>;
+}
+
+/** A checkpoint read back: every tree present (possibly empty), tensors freshly allocated. */
+export interface LoadedCheckpoint {
+  readonly params: Tree<HostTensor>;
+  readonly state: Tree<HostTensor>;
+  readonly optState: Tree<HostTensor>;
+  readonly step: number;
+  readonly meta: Record<string, string>;
+}
+
+/** What a checkpoint must contain: trees of host tensors (e.g. fresh init) or specs. Omitted trees are not checked. */
+export interface ExpectedCheckpoint {
+  readonly params: Tree<HostTensor | TensorSpec>;
+  readonly state?: Tree<HostTensor | TensorSpec>;
+  readonly optState?: Tree<HostTensor | TensorSpec>;
+}
+
+/** Options for writing a checkpoint. */
+export interface EncodeCheckpointOptions {
+  /** Write tensors holding NaN or Inf (refused by default so a diverged run never replaces a good file). */
+  readonly allowNonFinite?: boolean;
+}
+
+/** The metadata keys loom owns, and the format tag that marks a loom checkpoint. */
+export const CHECKPOINT_KEYS = {
+  format: "loom.format",
+  step: "loom.step",
+  structure: "loom.structure",
+} as const;
+
+/** Written into `loom.format`; bump when the layout of a checkpoint changes. */
+export const CHECKPOINT_FORMAT = "loom-checkpoint-1";
+
+/** Tree name in the bundle -> prefix of its tensors' names in the file. */
+const PREFIX = { params: "params", state: "state", optState: "opt" } as const;
+type TreeName = keyof typeof PREFIX;
+const TREE_NAMES = Object.keys(PREFIX) as TreeName[];
+
+/** Skeleton nesting beyond this is refused on load (keeps the recursive walk from overflowing). */
+const MAX_DEPTH = 64;
+
+const invalid = (message: string): LoomError =>
+  new LoomError("checkpoint_invalid", "checkpoint", message);
+
+const badInput = (message: string): LoomError =>
+  new LoomError("invalid_argument", "checkpoint", message);
+
+const isNull = (x: unknown): x is null => x === null;
+
+const isExpectedLeaf = (x: unknown): x is HostTensor | TensorSpec => isHostTensor(x) || isSpec(x);
+
+const describe = (dtype: DType, shape: Shape): string =>
+  `${DTYPE_SHORT[dtype]}${formatShape(shape)}`;
+
+/** Serialises a checkpoint bundle to safetensors bytes; throws before producing anything on a bad bundle. */
+export const encodeCheckpoint = (
+  bundle: CheckpointBundle,
+  options: EncodeCheckpointOptions = {},
+): Uint8Array => {
+  const { step, meta = {} } = bundle;
+  if (!Number.isSafeInteger(step) || step < 0) {
+    throw badInput(`step must be an integer >= 0, got ${String(step)}`);
+  }
+  const reserved = Object.keys(meta).find((k) => k.startsWith("loom."));
+  if (reserved !== undefined)
+    throw badInput(`meta key ${JSON.stringify(reserved)} is reserved (loom.*)`);
+
+  const named: Record<string, HostTensor> = {};
+  const skeleton: Record<string, unknown> = {};
+  for (const tree of TREE_NAMES) {
+    const value = bundle[tree] ?? {};
+    for (const { path, leaf } of flattenTree(value, isHostTensor, PREFIX[tree])) {
+      if (Object.hasOwn(named, path)) {
+        throw badInput(
+          `two leaves are both named ${JSON.stringify(path)} (a key containing "." collides with a nested path)`,
+        );
+      }
+      if (!options.allowNonFinite && (leaf.dtype === "float32" || leaf.dtype === "float64")) {
+        const bad = leaf.data.findIndex((v) => !Number.isFinite(v));
+        if (bad >= 0) {
+          throw new LoomError(
+            "non_finite",
+            "checkpoint",
+            `${path}[${bad}] is ${leaf.data[bad]}; refusing to write a non-finite checkpoint`,
+          );
+        }
+      }
+      Object.defineProperty(named, path, {
+        value: leaf,
+        enumerable: true,
+        configurable: true,
+        writable: true,
+      });
+    }
+    skeleton[tree] = mapTree(value, isHostTensor, () => null);
+  }
+  return encodeSafetensors(named, {
+    ...meta,
+    [CHECKPOINT_KEYS.format]: CHECKPOINT_FORMAT,
+    [CHECKPOINT_KEYS.step]: String(step),
+    [CHECKPOINT_KEYS.structure]: JSON.stringify(skeleton),
+  });
+};
+
+/** Checks a parsed skeleton is nulls in plain arrays and objects, at most MAX_DEPTH deep. */
+const checkSkeleton = (x: unknown, where: string, depth = 0): void => {
+  if (depth > MAX_DEPTH)
+    throw invalid(`${CHECKPOINT_KEYS.structure} nests deeper than ${MAX_DEPTH} at ${where}`);
+  if (x === null) return;
+  if (typeof x !== "object")
+    throw invalid(`${CHECKPOINT_KEYS.structure} has ${JSON.stringify(x)} at ${where}, not a tree`);
+  for (const [k, v] of Object.entries(x)) checkSkeleton(v, `${where}.${k}`, depth + 1);
+};
+
+const parseSkeleton = (text: string | undefined): Record<TreeName, Tree<null>> => {
+  if (text === undefined) throw invalid(`no ${CHECKPOINT_KEYS.structure} in __metadata__`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw invalid(`${CHECKPOINT_KEYS.structure} is not valid JSON`);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw invalid(`${CHECKPOINT_KEYS.structure} is not an object`);
+  }
+  for (const tree of TREE_NAMES) {
+    if (!Object.hasOwn(parsed, tree))
+      throw invalid(`${CHECKPOINT_KEYS.structure} has no ${tree} tree`);
+    checkSkeleton((parsed as Record<string, unknown>)[tree], tree);
+  }
+  return parsed as Record<TreeName, Tree<null>>;
+};
+
+/** Lists differences between the expected names/types and the file's tensors, by name, first ones first. */
+const differences = (
+  checked: ReadonlyMap<string, { dtype: DType; shape: Shape }>,
+  recorded: ReadonlySet<string>,
+  file: Readonly<Record<string, HostTensor>>,
+): string[] => {
+  const out: string[] = [];
+  for (const [name, want] of checked) {
+    const got = Object.hasOwn(file, name) ? file[name] : undefined;
+    if (got === undefined) {
+      out.push(`${name}: expected ${describe(want.dtype, want.shape)}, missing from the file`);
+    } else if (got.dtype !== want.dtype || formatShape(got.shape) !== formatShape(want.shape)) {
+      out.push(
+        `${name}: expected ${describe(want.dtype, want.shape)}, file has ${describe(got.dtype, got.shape)}`,
+      );
+    }
+  }
+  for (const name of recorded) {
+    if (!Object.hasOwn(file, name))
+      out.push(`${name}: in the file's recorded structure but not among its tensors`);
+  }
+  for (const [name, got] of Object.entries(file)) {
+    if (!checked.has(name) && !recorded.has(name)) {
+      out.push(`${name}: in the file (${describe(got.dtype, got.shape)}) but not expected`);
+    }
+  }
+  return out;
+};
+
+const report = (what: string, diffs: readonly string[]): LoomError => {
+  const shown = diffs.slice(0, 5).join("; ");
+  const more = diffs.length > 5 ? `; and ${diffs.length - 5} more` : "";
+  return invalid(`${what}: ${shown}${more}`);
+};
+
+/**
+ * Parses and validates checkpoint bytes. With `expected`, the trees it gives must match the file
+ * exactly (names, shapes, dtypes) and come back in its structure; without, the file's own
+ * recorded structure is used. Any problem is a `checkpoint_invalid` LoomError naming the tensor.
+ */
+export const decodeCheckpoint = (
+  bytes: Uint8Array,
+  expected?: ExpectedCheckpoint,
+): LoadedCheckpoint => {
+  const { tensors, metadata } = decodeSafetensors(bytes);
+  const format = metadata[CHECKPOINT_KEYS.format];
+  if (format !== CHECKPOINT_FORMAT) {
+    throw invalid(
+      `not a loom checkpoint: ${CHECKPOINT_KEYS.format} is ${JSON.stringify(format ?? null)}, expected ${JSON.stringify(CHECKPOINT_FORMAT)}`,
+    );
+  }
+  const stepText = metadata[CHECKPOINT_KEYS.step] ?? "";
+  const step = Number(stepText);
+  if (!/^(0|[1-9][0-9]*)$/.test(stepText) || !Number.isSafeInteger(step)) {
+    throw invalid(`${CHECKPOINT_KEYS.step} is ${JSON.stringify(stepText)}, not an integer >= 0`);
+  }
+  const skeleton = parseSkeleton(metadata[CHECKPOINT_KEYS.structure]);
+
+  const structures = {} as Record<TreeName, Tree<unknown>>;
+  const checked = new Map<string, { dtype: DType; shape: Shape }>();
+  const recorded = new Set<string>();
+  for (const tree of TREE_NAMES) {
+    const given = expected?.[tree];
+    if (given === undefined) {
+      structures[tree] = skeleton[tree];
+      for (const { path } of flattenTree(skeleton[tree], isNull, PREFIX[tree])) recorded.add(path);
+    } else {
+      structures[tree] = given;
+      for (const { path, leaf } of flattenTree(given, isExpectedLeaf, PREFIX[tree])) {
+        checked.set(path, { dtype: leaf.dtype ?? "float32", shape: leaf.shape });
+      }
+    }
+  }
+  const diffs = differences(checked, recorded, tensors);
+  if (diffs.length > 0) {
+    const what = expected
+      ? "checkpoint does not match the expected trees"
+      : "checkpoint is inconsistent";
+    throw report(what, diffs);
+  }
+  const isStructureLeaf = (x: unknown): x is unknown => x === null || isExpectedLeaf(x);
+  const rebuild = (tree: TreeName): Tree<HostTensor> =>
+    mapTree(structures[tree], isStructureLeaf, (_, path) => tensors[path]!, PREFIX[tree]);
+  const meta = Object.fromEntries(Object.entries(metadata).filter(([k]) => !k.startsWith("loom.")));
+  return {
+    params: rebuild("params"),
+    state: rebuild("state"),
+    optState: rebuild("optState"),
+    step,
+    meta,
+  };
+};

@@ -1,0 +1,3 @@
+/** @loom/models: architectures, the training loop and datasets. */
+export * from "./mlp";
+export * from "./registry";

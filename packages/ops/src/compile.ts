@@ -1,0 +1,223 @@
+import * as E from "fp-ts/lib/Either.js";
+import type {
+  Backend,
+  DType,
+  Executable,
+  Graph,
+  HostTensor,
+  LoomError,
+  Pass,
+  Plan,
+  Shape,
+} from "@loom/graph";
+import {
+  formatShape,
+  inferShapes,
+  LoomError as Err,
+  lowerUnfused,
+  makeGraph,
+  orThrow,
+  runPasses,
+} from "@loom/graph";
+import type { Tensor } from "./core";
+import { input, isTensor } from "./core";
+import { isHostTensor } from "./host";
+import type { Tree } from "./pytree";
+import { flattenTree, unflattenTree } from "./pytree";
+import { primitives } from "./table";
+
+/** The type of a graph input: a shape (dims may be symbols such as "N") and a dtype (float32 by default). */
+export interface TensorSpec {
+  readonly shape: Shape;
+  readonly dtype?: DType;
+}
+
+/** True for tensor specs. */
+export const isSpec = (x: unknown): x is TensorSpec =>
+  typeof x === "object" &&
+  x !== null &&
+  Array.isArray((x as TensorSpec).shape) &&
+  !isTensor(x) &&
+  !isHostTensor(x);
+
+/** The tree of tensors a function receives for a tree of specs. */
+export type TensorsOf<S> =
+  Tree<TensorSpec> extends S
+    ? Tree<Tensor>
+    : S extends TensorSpec
+      ? Tensor
+      : S extends readonly unknown[]
+        ? { -readonly [K in keyof S]: TensorsOf<S[K]> }
+        : S extends object
+          ? { -readonly [K in keyof S]: TensorsOf<S[K]> }
+          : never;
+
+/** The tree of host tensors a compiled function returns for a tree of tensors. */
+export type HostsOf<O> =
+  Tree<Tensor> extends O
+    ? Tree<HostTensor>
+    : O extends Tensor
+      ? HostTensor
+      : O extends readonly unknown[]
+        ? { -readonly [K in keyof O]: HostsOf<O[K]> }
+        : O extends object
+          ? { -readonly [K in keyof O]: HostsOf<O[K]> }
+          : never;
+
+/** A function from a tree of tensors to a tree of tensors: a model, a loss, a training step. */
+export type TensorFn<S = Tree<TensorSpec>, O extends Tree<Tensor> = Tree<Tensor>> = (
+  inputs: TensorsOf<S>,
+) => O;
+
+/** A traced function: its graph (inputs and outputs named by tree path) and the output tree's structure. */
+export interface Traced {
+  readonly graph: Graph;
+  readonly inputStructure: Tree<TensorSpec>;
+  readonly outputStructure: Tree<Tensor>;
+}
+
+const leafName = (path: string, fallback: string) => (path === "" ? fallback : path);
+
+/**
+ * Traces a pure function into a graph: calls it once on placeholders made from `specs` and
+ * records what it builds. Two traces of the same function give structurally equal graphs.
+ */
+export const trace = <S extends Tree<TensorSpec>, O extends Tree<Tensor>>(
+  fn: TensorFn<S, O>,
+  specs: S,
+): Traced => {
+  const specLeaves = flattenTree(specs, isSpec);
+  const inputs = new Map(
+    specLeaves.map(({ path, leaf }) => [
+      path,
+      input(leafName(path, "input"), leaf.shape, leaf.dtype ?? "float32"),
+    ]),
+  );
+  const out = (fn as (i: unknown) => O)(unflattenTree(specs, isSpec, inputs));
+  const outLeaves = flattenTree(out, isTensor);
+  const graph = makeGraph(
+    Object.fromEntries([...inputs].map(([p, n]) => [leafName(p, "input"), n])),
+    Object.fromEntries(outLeaves.map(({ path, leaf }) => [leafName(path, "output"), leaf])),
+  );
+  return { graph, inputStructure: specs, outputStructure: out };
+};
+
+/** How a graph with concrete shapes becomes a plan; the optimising pipeline replaces the default. */
+export interface CompileOptions {
+  /** Passes run after shape specialisation (simplify, fusion, ...). */
+  readonly passes?: readonly Pass[];
+  /** Lowers the final graph to a plan. */
+  readonly lower?: (g: Graph) => E.Either<LoomError, Plan>;
+  /** Sees every stage of every compile (the inspection hook). */
+  readonly onStage?: (stage: { name: string; graph: Graph }) => void;
+}
+
+/**
+ * Binds the symbolic dims of a graph's inputs to the shapes of actual feeds (`{ N: 64 }`),
+ * with a LoomError when a feed disagrees with a concrete dim or a symbol gets two values.
+ */
+export const bindSymbols = (
+  g: Graph,
+  shapes: Readonly<Record<string, readonly number[]>>,
+): Record<string, number> => {
+  const bindings: Record<string, number> = {};
+  for (const [name, n] of Object.entries(g.inputs)) {
+    const s = shapes[name];
+    if (s === undefined)
+      throw new Err(
+        "missing_feed",
+        "run",
+        `no value fed for input "${name}" ${formatShape(n.shape)}`,
+      );
+    const bad = () =>
+      new Err(
+        "shape_mismatch",
+        "run",
+        `input "${name}" expects ${formatShape(n.shape)}, was fed ${formatShape(s)}`,
+        [n.shape, s],
+      );
+    if (s.length !== n.shape.length) throw bad();
+    n.shape.forEach((d, i) => {
+      const v = s[i]!;
+      if (typeof d === "number") {
+        if (d !== v) throw bad();
+      } else if (d in bindings && bindings[d] !== v) {
+        throw new Err(
+          "shape_mismatch",
+          "run",
+          `symbol ${d} is ${bindings[d]} in one input and ${v} in "${name}"`,
+          [n.shape, s],
+        );
+      } else bindings[d] = v;
+    });
+  }
+  return bindings;
+};
+
+/** Specialises, runs the passes and lowers a graph for one set of concrete input shapes. */
+export const planGraph = (
+  g: Graph,
+  bindings: Readonly<Record<string, number>>,
+  opts: CompileOptions = {},
+): Plan => {
+  const stages = orThrow(
+    runPasses([inferShapes(primitives, bindings), ...(opts.passes ?? [])], g, {
+      onStage: opts.onStage,
+    }),
+  );
+  const last = stages[stages.length - 1]!.graph;
+  return orThrow((opts.lower ?? ((x: Graph) => lowerUnfused(primitives, x)))(last));
+};
+
+/** A compiled function: run it with a tree of host tensors, get a tree of host tensors. */
+export interface Compiled<S = Tree<TensorSpec>, O = Tree<Tensor>> {
+  readonly traced: Traced;
+  readonly run: (feeds: HostsOf<TensorsOf<S>>) => Promise<HostsOf<O>>;
+  readonly dispose: () => void;
+}
+
+/**
+ * Compiles a graph (or traces and compiles a function) for a backend. Executables are built
+ * on first use for each set of concrete input shapes and cached, so a batch size that varies
+ * (a last partial batch) costs one more compile, not one per call.
+ */
+export const compile = <S extends Tree<TensorSpec>, O extends Tree<Tensor>>(
+  backend: Backend,
+  fn: TensorFn<S, O>,
+  specs: S,
+  opts: CompileOptions = {},
+): Compiled<S, O> => {
+  const traced = trace(fn as (i: unknown) => O, specs as Tree<TensorSpec>);
+  const cache = new Map<string, Executable>();
+  const run = async (feedTree: HostsOf<TensorsOf<S>>): Promise<HostsOf<O>> => {
+    const feeds: Record<string, HostTensor> = Object.fromEntries(
+      flattenTree(feedTree as Tree<HostTensor>, isHostTensor).map(({ path, leaf }) => [
+        leafName(path, "input"),
+        leaf,
+      ]),
+    );
+    const shapes = Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, v.shape]));
+    const key = JSON.stringify(Object.keys(traced.graph.inputs).map((k) => shapes[k]));
+    let exe = cache.get(key);
+    if (exe === undefined) {
+      exe = backend.compile(planGraph(traced.graph, bindSymbols(traced.graph, shapes), opts));
+      cache.set(key, exe);
+    }
+    const out = await exe.run(feeds);
+    const byPath = new Map(
+      flattenTree(traced.outputStructure, isTensor).map(({ path }) => [
+        path,
+        out[leafName(path, "output")]!,
+      ]),
+    );
+    return unflattenTree(traced.outputStructure, isTensor, byPath) as HostsOf<O>;
+  };
+  return {
+    traced,
+    run,
+    dispose: () => {
+      for (const e of cache.values()) e.dispose();
+      cache.clear();
+    },
+  };
+};

@@ -1,0 +1,43 @@
+import type { Attrs, DType, Node, Shape, TypedArray } from "@loom/graph";
+import { applyOp, LoomError, orThrow } from "@loom/graph";
+import type { PrimitiveName } from "./table";
+import { primitives } from "./table";
+
+/** A tensor under construction: a node of the graph being built. */
+export type Tensor = Node;
+
+/** Where the public ops accept a tensor they also accept a plain number (a scalar of the other operand's dtype). */
+export type TensorLike = Tensor | number;
+
+/**
+ * Builds a primitive node, checking it by the op's rule; throws the rule's LoomError. This is
+ * the public API edge: rules return Either, the user-facing functions throw.
+ */
+export const prim = (op: PrimitiveName, inputs: readonly Tensor[], attrs: Attrs = {}): Tensor =>
+  orThrow(applyOp(primitives, op, inputs, attrs));
+
+/** A graph input (placeholder) named `name`; dims may be symbols such as `"N"`. */
+export const input = (name: string, shape: Shape, dtype: DType = "float32"): Tensor =>
+  prim("input", [], { name, shape: [...shape], dtype });
+
+/** A constant tensor from a number, nested arrays or a typed array (copied into the graph). */
+export const constant = (
+  value: number | TypedArray | readonly number[],
+  shape: Shape = typeof value === "number" ? [] : [value.length],
+  dtype: DType = "float32",
+): Tensor => {
+  const data = typeof value === "number" ? [value] : Array.from(value);
+  return prim("constant", [], { data, shape: [...shape], dtype });
+};
+
+/** A scalar constant of the given dtype. */
+export const scalar = (value: number, dtype: DType = "float32"): Tensor => constant(value, [], dtype);
+
+/** True for graph nodes (as opposed to numbers). */
+export const isTensor = (x: unknown): x is Tensor =>
+  typeof x === "object" && x !== null && "op" in x && "inputs" in x && "shape" in x;
+
+/** Throws a LoomError of code invalid_argument for `op`. */
+export const badArgument = (op: string, message: string, shapes: readonly Shape[] = []): never => {
+  throw new LoomError("invalid_argument", op, message, shapes);
+};

@@ -1,0 +1,28 @@
+import type { Tensor } from "../core";
+import { leakyRelu as leakyReluOp, relu as reluOp, sigmoid as sigmoidOp, tanh as tanhOp } from "../api/elementwise";
+import { flatten as flattenOp } from "../api/movement";
+import type { PoolOptions } from "../api/nn";
+import { avgPool2d as avgPoolOp, maxPool2d as maxPoolOp } from "../api/nn";
+import { globalAvgPool as gapOp } from "../composites/pooling";
+import { softmax as softmaxOp } from "../composites/softmax";
+import type { Layer } from "./layer";
+import { fnLayer } from "./layer";
+
+/** Max pooling as a layer. */
+export const maxPool2d = (opts: PoolOptions): Layer => fnLayer("maxPool2d", (x) => maxPoolOp(x, opts));
+/** Average pooling as a layer. */
+export const avgPool2d = (opts: PoolOptions): Layer => fnLayer("avgPool2d", (x) => avgPoolOp(x, opts));
+/** Global average pooling [N,C,H,W] -> [N,C]. */
+export const globalAvgPool = (): Layer => fnLayer("globalAvgPool", gapOp);
+/** Flattens all axes after the batch axis. */
+export const flatten = (): Layer => fnLayer("flatten", (x: Tensor) => flattenOp(x, 1));
+/** ReLU as a layer. */
+export const relu = (): Layer => fnLayer("relu", reluOp);
+/** Logistic sigmoid as a layer. */
+export const sigmoid = (): Layer => fnLayer("sigmoid", sigmoidOp);
+/** tanh as a layer. */
+export const tanh = (): Layer => fnLayer("tanh", tanhOp);
+/** Leaky ReLU as a layer. */
+export const leakyRelu = (slope = 0.01): Layer => fnLayer("leakyRelu", (x) => leakyReluOp(x, slope));
+/** Softmax over the last axis as a layer (for outputs read as probabilities; train on logits). */
+export const softmax = (): Layer => fnLayer("softmax", (x) => softmaxOp(x, -1));

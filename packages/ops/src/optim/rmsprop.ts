@@ -1,0 +1,76 @@
+import type { Tensor } from "../core";
+import { add, div, mul, neg, sqrt, square, sub } from "../api/elementwise";
+import { isHostTensor } from "../host";
+import type { Tree } from "../pytree";
+import { mapTree } from "../pytree";
+import type { LearningRate } from "./schedules";
+import { learningRateAt, nextStep } from "./schedules";
+import { withL2 } from "./sgd";
+import type { GradientTransformation } from "./transform";
+import { checkHyper, initialStep, stateFields, stateScalar, zerosLikeHost, zipLeaves } from "./transform";
+
+/** Options of {@link rmsprop}, with torch.optim.RMSprop's defaults. */
+export type RmspropOptions = {
+  /** Smoothing constant of the squared-gradient average. */
+  readonly alpha?: number;
+  /** Added to the root mean square, outside the square root. */
+  readonly eps?: number;
+  /** Momentum factor mu (0: none). */
+  readonly momentum?: number;
+  /** L2 penalty lambda added to the gradient. */
+  readonly weightDecay?: number;
+  /** Normalise by the variance (v minus the squared mean gradient) instead of v. */
+  readonly centered?: boolean;
+};
+
+/**
+ * RMSprop following the algorithm documented for torch.optim.RMSprop. With `gamma = lr(t)`:
+ *
+ *     g  = grad + lambda * theta                       (if weightDecay != 0)
+ *     v  = alpha * v + (1 - alpha) * g^2
+ *     vt = v,  or if centered: gAvg = alpha * gAvg + (1 - alpha) * g;  vt = v - gAvg^2
+ *     if momentum: b = mu * b + g / (sqrt(vt) + eps);  theta = theta - gamma * b
+ *     else:        theta = theta - gamma * g / (sqrt(vt) + eps)
+ *
+ * eps is added outside the square root, as in torch. State: `{ step, v }`, plus `gAvg` when
+ * centered and `b` when momentum != 0, each a tree like the params starting at zeros.
+ */
+export const rmsprop = (lr: LearningRate, opts: RmspropOptions = {}): GradientTransformation => {
+  const { alpha = 0.99, eps = 1e-8, momentum = 0, weightDecay = 0, centered = false } = opts;
+  checkHyper("rmsprop", "alpha", alpha, (v) => v >= 0 && v <= 1, "in [0, 1]");
+  checkHyper("rmsprop", "eps", eps, (v) => v >= 0, "a number >= 0");
+  checkHyper("rmsprop", "momentum", momentum, (v) => v >= 0, "a number >= 0");
+  checkHyper("rmsprop", "weightDecay", weightDecay, (v) => v >= 0, "a number >= 0");
+  const slots = ["v", ...(centered ? ["gAvg"] : []), ...(momentum !== 0 ? ["b"] : [])];
+  return {
+    init: (params) => ({
+      step: initialStep(),
+      ...Object.fromEntries(slots.map((s) => [s, mapTree(params, isHostTensor, zerosLikeHost)])),
+    }),
+    update: (grads, state, params) => {
+      const step = stateScalar("rmsprop", state, "step");
+      const prev = stateFields("rmsprop", state, slots);
+      const rate = learningRateAt("rmsprop", lr, step);
+      const trees: Record<string, Tree<Tensor>> = { grads, params };
+      for (const s of slots) trees[`state.${s}`] = prev[s];
+      const out = zipLeaves("rmsprop", trees, ["u", ...slots], (x) => {
+        const g = withL2(x.grads, x.params, weightDecay);
+        const v = add(mul(x["state.v"], alpha), mul(square(g), 1 - alpha));
+        const next: Record<string, Tensor> = { v };
+        let vt = v;
+        if (centered) {
+          next.gAvg = add(mul(x["state.gAvg"], alpha), mul(g, 1 - alpha));
+          vt = sub(v, square(next.gAvg));
+        }
+        const scaled = div(g, add(sqrt(vt), eps));
+        let d = scaled;
+        if (momentum !== 0) d = next.b = add(mul(x["state.b"], momentum), scaled);
+        return { u: mul(d, neg(rate(g.dtype))), ...next };
+      });
+      return {
+        updates: out.u,
+        state: { step: nextStep(step), ...Object.fromEntries(slots.map((s) => [s, out[s]])) },
+      };
+    },
+  };
+};

@@ -1,0 +1,107 @@
+import type { DType } from "@loom/graph";
+import type { Tensor } from "../core";
+import { isTensor, scalar } from "../core";
+import { add, cast, cos, div, exp, floor, minimum, mul, neg, pow } from "../api/elementwise";
+import { mapTree } from "../pytree";
+import type { GradientTransformation } from "./transform";
+import { checkHyper, initialStep, stateScalar } from "./transform";
+
+/**
+ * A learning-rate schedule: the rate as a symbolic function of `step`, the scalar count of
+ * updates done so far (t = 0 for the first update), so that it compiles into the training
+ * step. The result has the dtype of `step`; optimizers pass `step` cast to the params' dtype.
+ */
+export type Schedule = (step: Tensor) => Tensor;
+
+/** A learning rate: a number or a schedule. */
+export type LearningRate = number | Schedule;
+
+/** `eta` at every step. */
+export const constant = (eta: number): Schedule => {
+  checkHyper("constant", "eta", eta, () => true, "a finite number");
+  return (t) => scalar(eta, t.dtype);
+};
+
+/** `eta0 * exp(-k t)`. */
+export const exponentialDecay = (eta0: number, k: number): Schedule => {
+  checkHyper("exponentialDecay", "eta0", eta0, () => true, "a finite number");
+  checkHyper("exponentialDecay", "k", k, () => true, "a finite number");
+  return (t) => mul(exp(mul(t, -k)), eta0);
+};
+
+/** `eta0 / (1 + k t)`. */
+export const inverseTimeDecay = (eta0: number, k: number): Schedule => {
+  checkHyper("inverseTimeDecay", "eta0", eta0, () => true, "a finite number");
+  checkHyper("inverseTimeDecay", "k", k, (v) => v >= 0, "a number >= 0");
+  return (t) => div(eta0, add(mul(t, k), 1));
+};
+
+/** `eta0 * gamma^floor(t / every)`: torch.optim.lr_scheduler.StepLR with step_size `every`. */
+export const stepDecay = (eta0: number, gamma: number, every: number): Schedule => {
+  checkHyper("stepDecay", "eta0", eta0, () => true, "a finite number");
+  checkHyper("stepDecay", "every", every, (v) => Number.isInteger(v) && v > 0, "a positive integer");
+  checkHyper("stepDecay", "gamma", gamma, () => true, "a finite number");
+  return (t) => mul(pow(gamma, floor(div(t, every))), eta0);
+};
+
+/**
+ * `etaMin + (eta0 - etaMin) (1 + cos(pi min(t, T) / T)) / 2` for `T = totalSteps`: half a
+ * cosine from `eta0` at t = 0 to `etaMin` at t = T, then held at `etaMin` (as Optax's
+ * cosine_decay_schedule; torch's CosineAnnealingLR would climb back up after T).
+ */
+export const cosineDecay = (eta0: number, totalSteps: number, etaMin = 0): Schedule => {
+  checkHyper("cosineDecay", "eta0", eta0, () => true, "a finite number");
+  checkHyper("cosineDecay", "totalSteps", totalSteps, (v) => v > 0, "a positive number");
+  checkHyper("cosineDecay", "etaMin", etaMin, () => true, "a finite number");
+  return (t) => {
+    const phase = div(mul(minimum(t, totalSteps), Math.PI), totalSteps);
+    return add(mul(add(cos(phase), 1), (eta0 - etaMin) / 2), etaMin);
+  };
+};
+
+/**
+ * `schedule(t) * min(1, (t + 1) / warmupSteps)`: a linear ramp from `schedule(0) / W` at the
+ * first update to the full rate at t = W - 1, the inner schedule running from t = 0
+ * underneath. This is torch's LinearLR(start_factor = 1/W, total_iters = W - 1) chained
+ * with `schedule`; it never uses a rate of 0, which would waste the first update.
+ */
+export const linearWarmup = (schedule: Schedule, warmupSteps: number): Schedule => {
+  checkHyper("linearWarmup", "warmupSteps", warmupSteps, (v) => Number.isInteger(v) && v >= 1, "an integer >= 1");
+  return (t) => mul(schedule(t), minimum(div(add(t, 1), warmupSteps), 1));
+};
+
+/**
+ * The learning rate at `step` for each dtype of params, built once per dtype: a number
+ * becomes an exact constant, a schedule is evaluated at `step` cast to that dtype (so
+ * float64 params get a float64 rate).
+ */
+export const learningRateAt = (op: string, lr: LearningRate, step: Tensor): ((dtype: DType) => Tensor) => {
+  if (typeof lr === "number") checkHyper(op, "the learning rate", lr, (v) => v >= 0, "a number >= 0");
+  else if (typeof lr !== "function") checkHyper(op, "the learning rate", lr, () => false, "a number or a schedule");
+  const cache = new Map<DType, Tensor>();
+  return (dtype) => {
+    let v = cache.get(dtype);
+    if (v === undefined) {
+      v = typeof lr === "number" ? scalar(lr, dtype) : cast(lr(cast(step, dtype)), dtype);
+      cache.set(dtype, v);
+    }
+    return v;
+  };
+};
+
+/** The next value of a step counter. */
+export const nextStep = (step: Tensor): Tensor => add(step, 1);
+
+/**
+ * Multiplies updates by `-lr(t)` (the sign makes them descent updates to add), with its own
+ * step counter `{ step }` for schedules: the last link of an Optax-style chain.
+ */
+export const scaleByLearningRate = (lr: LearningRate): GradientTransformation => ({
+  init: () => ({ step: initialStep() }),
+  update: (grads, state) => {
+    const step = stateScalar("scaleByLearningRate", state, "step");
+    const rate = learningRateAt("scaleByLearningRate", lr, step);
+    return { updates: mapTree(grads, isTensor, (g) => mul(g, neg(rate(g.dtype)))), state: { step: nextStep(step) } };
+  },
+});
+

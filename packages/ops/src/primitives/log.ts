@@ -1,0 +1,7 @@
+import { prim } from "../core";
+import { unaryDef } from "./rules";
+
+/** `log(x)`: the natural logarithm. d/dx = 1/x. */
+export const log = unaryDef("log", "log", "float", ({ ct, inputs }) => [
+  prim("div", [ct, inputs[0]!]),
+]);

@@ -1,0 +1,51 @@
+import * as E from "fp-ts/lib/Either.js";
+import type { LibraryDef } from "@loom/graph";
+import { fail, formatShape, LoomError } from "@loom/graph";
+import type { MaxPool2dAttrs } from "./max-pool2d";
+import { attrsObject, checkImageInputs, checkSpatial, poolShape } from "./window-attrs";
+
+/** The forward max pooling's attributes; the input x itself tells where the maxima are. */
+export type MaxPool2dGradAttrs = MaxPool2dAttrs;
+
+/**
+ * `max_pool2d_grad(x, dy)`: the gradient of max_pool2d: each window's cotangent `dy` goes to the
+ * first maximal element of the window in row-major order (as PyTorch and TensorFlow.js do);
+ * overlapping windows accumulate. The result is shaped like x.
+ *
+ * Differentiating it again is not supported: its VJP rule throws a LoomError of code
+ * `unsupported` when called (so first-order gradients work, and only asking for a gradient of
+ * this gradient fails, with a message rather than a wrong value).
+ */
+export const maxPool2dGrad: LibraryDef<MaxPool2dGradAttrs> = {
+  name: "max_pool2d_grad",
+  fusion: "library",
+  infer: (inputs, rawAttrs) => {
+    const op = "max_pool2d_grad";
+    const shapes = inputs.map((t) => t.shape);
+    const attrs = attrsObject(op, rawAttrs);
+    if (E.isLeft(attrs)) return attrs;
+    const ok = checkImageInputs(op, inputs, ["x", "dy"], ["NCHW", "NCHW"]);
+    if (E.isLeft(ok)) return ok;
+    const [x, dy] = [inputs[0]!, inputs[1]!];
+    const p = poolShape(op, x, attrs.right, shapes);
+    if (E.isLeft(p)) return p;
+    const same = checkSpatial(op, "dy", dy.shape.slice(2), p.right.out, shapes);
+    if (E.isLeft(same)) return same;
+    if (dy.shape[0] !== x.shape[0] || dy.shape[1] !== x.shape[1]) {
+      return fail(
+        "shape_mismatch",
+        op,
+        `dy ${formatShape(dy.shape)} must have the batch and channels of x ${formatShape(x.shape)}`,
+        shapes,
+      );
+    }
+    return E.right({ shape: x.shape, dtype: x.dtype });
+  },
+  vjp: () => {
+    throw new LoomError(
+      "unsupported",
+      "max_pool2d_grad",
+      "second-order gradients through max pooling (gradients of max_pool2d_grad) are not supported; use avg pooling or a strided convolution if you need them",
+    );
+  },
+};

@@ -1,0 +1,17 @@
+import { prim } from "../core";
+import { binaryDef, floatVjp, zerosLike } from "./rules";
+
+/**
+ * `maximum(a, b)`; NaN if either is NaN. The gradient goes to `a` where a > b and to `b`
+ * elsewhere, so `relu = maximum(x, 0)` has gradient 0 at 0, as in PyTorch.
+ */
+export const maximum = binaryDef(
+  "maximum",
+  "max",
+  "numeric",
+  floatVjp(({ ct, inputs: [a, b] }) => {
+    const aWins = prim("gt", [a!, b!]);
+    const zero = zerosLike(ct);
+    return [prim("select", [aWins, ct, zero]), prim("select", [aWins, zero, ct])];
+  }),
+);

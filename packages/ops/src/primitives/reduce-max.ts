@@ -1,0 +1,25 @@
+import type { ReduceDef } from "@loom/graph";
+import { prim } from "../core";
+import { keptShape, reduceInfer, type ReduceAttrs } from "./reduce-sum";
+
+export type { ReduceAttrs };
+
+/**
+ * `reduce_max(x)`: maximum over `axes`. Its VJP splits the cotangent equally among the
+ * elements that attain the maximum (as JAX does), so ties keep the gradient's total.
+ */
+export const reduceMax: ReduceDef<ReduceAttrs> = {
+  name: "reduce_max",
+  fusion: "reduce",
+  reduceOp: "max",
+  infer: reduceInfer("reduce_max"),
+  vjp: ({ ct, inputs, out, attrs }) => {
+    const x = inputs[0]!;
+    const shape = keptShape(x, attrs.axes);
+    const back = (t: typeof ct) =>
+      prim("broadcast", [prim("reshape", [t], { shape })], { shape: [...x.shape] });
+    const mask = prim("cast", [prim("eq", [x, back(out)])], { dtype: x.dtype });
+    const count = prim("reduce_sum", [mask], { axes: attrs.axes, keepdims: false });
+    return [prim("mul", [mask, back(prim("div", [ct, count]))])];
+  },
+};

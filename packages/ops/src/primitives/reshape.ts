@@ -1,0 +1,31 @@
+import * as E from "fp-ts/lib/Either.js";
+import type { Dim, MovementDef } from "@loom/graph";
+import { delinearize, fail, formatShape, linearize, sizeEq, symbolicSize } from "@loom/graph";
+import { prim } from "../core";
+import { checkShapeAttr } from "./input";
+
+/** The target shape, fully specified (the public `reshape` resolves -1). */
+export type ReshapeAttrs = { shape: Dim[] };
+
+/** `reshape(x)`: the same elements in row-major order under a new shape; a view. */
+export const reshape: MovementDef<ReshapeAttrs> = {
+  name: "reshape",
+  fusion: "movement",
+  infer: ([x], { shape }) => {
+    if (x === undefined) return fail("invalid_argument", "reshape", "takes one input");
+    const s = checkShapeAttr("reshape", shape);
+    if (E.isLeft(s)) return s;
+    if (!sizeEq(symbolicSize(x.shape), symbolicSize(shape))) {
+      return fail(
+        "shape_mismatch",
+        "reshape",
+        `cannot reshape ${formatShape(x.shape)} to ${formatShape(shape)}: element counts differ`,
+        [x.shape, shape],
+      );
+    }
+    return E.right({ shape, dtype: x.dtype });
+  },
+  gather: ({ idx, out, inputs, read }) =>
+    read(0, delinearize(linearize(idx, out.shape), inputs[0]!.shape)),
+  vjp: ({ ct, inputs }) => [prim("reshape", [ct], { shape: [...inputs[0]!.shape] })],
+};

@@ -1,0 +1,333 @@
+import * as E from "fp-ts/lib/Either.js";
+import type { Attrs, Dim, LoomError, Shape, TensorType } from "@loom/graph";
+import { fail, formatShape, formatType, isFloat } from "@loom/graph";
+
+/**
+ * Shared attribute and input validation of the library ops (convolution and pooling). Every
+ * check returns a LoomError rather than letting a malformed attribute surface later as a
+ * TypeError or an `undefined` deep in a kernel.
+ */
+
+/** A pair of sizes along (height, width). */
+export type Pair = [number, number];
+
+/** Paddings `[top, bottom, left, right]`. */
+export type Pad4 = [number, number, number, number];
+
+/**
+ * The spatial output size of a sliding window (convolution or pooling) along one axis:
+ * `floor((in + padLo + padHi - dilation*(k-1) - 1) / stride) + 1`, as in PyTorch and ONNX.
+ * Zero or negative when the dilated kernel does not fit in the padded input.
+ */
+export const convOutputSize = (
+  inSize: number,
+  k: number,
+  stride: number,
+  padLo: number,
+  padHi: number,
+  dilation: number,
+): number => Math.floor((inSize + padLo + padHi - dilation * (k - 1) - 1) / stride) + 1;
+
+const isInt = (v: unknown, min: number): v is number =>
+  typeof v === "number" && Number.isSafeInteger(v) && v >= min;
+
+/** Reads an integer-array attribute of fixed length whose items are all `>= min`. */
+export const intArrayAttr = <T extends number[]>(
+  op: string,
+  attrs: Attrs,
+  key: string,
+  length: number,
+  min: number,
+  shapes: readonly Shape[],
+): E.Either<LoomError, T> => {
+  const v = attrs[key];
+  if (Array.isArray(v) && v.length === length && v.every((d) => isInt(d, min))) {
+    return E.right([...(v as number[])] as T);
+  }
+  const what = min > 0 ? "positive integers" : "non-negative integers";
+  return fail(
+    "invalid_attr",
+    op,
+    `attribute ${key} must be an array of ${length} ${what}, got ${JSON.stringify(v) ?? "undefined"}`,
+    shapes,
+  );
+};
+
+/** Reads a positive integer attribute (`groups`). */
+export const positiveIntAttr = (
+  op: string,
+  attrs: Attrs,
+  key: string,
+  shapes: readonly Shape[],
+): E.Either<LoomError, number> => {
+  const v = attrs[key];
+  return isInt(v, 1)
+    ? E.right(v)
+    : fail(
+        "invalid_attr",
+        op,
+        `attribute ${key} must be a positive integer, got ${JSON.stringify(v) ?? "undefined"}`,
+        shapes,
+      );
+};
+
+/** Reads a boolean attribute. */
+export const boolAttr = (
+  op: string,
+  attrs: Attrs,
+  key: string,
+  shapes: readonly Shape[],
+): E.Either<LoomError, boolean> => {
+  const v = attrs[key];
+  return typeof v === "boolean"
+    ? E.right(v)
+    : fail(
+        "invalid_attr",
+        op,
+        `attribute ${key} must be true or false, got ${JSON.stringify(v) ?? "undefined"}`,
+        shapes,
+      );
+};
+
+/** Rejects attributes that are not a plain object (a rule must never destructure `null`). */
+export const attrsObject = (op: string, attrs: unknown): E.Either<LoomError, Attrs> =>
+  typeof attrs === "object" && attrs !== null && !Array.isArray(attrs)
+    ? E.right(attrs as Attrs)
+    : fail("invalid_attr", op, `attributes must be an object, got ${JSON.stringify(attrs)}`);
+
+/** Checks the input count, that each input is a rank-4 float tensor, and that all share one dtype. */
+export const checkImageInputs = (
+  op: string,
+  inputs: readonly TensorType[],
+  names: readonly string[],
+  layouts: readonly string[],
+): E.Either<LoomError, readonly TensorType[]> => {
+  const shapes = inputs.map((t) => t.shape);
+  if (inputs.length !== names.length) {
+    return fail(
+      "invalid_argument",
+      op,
+      `takes ${names.length} inputs (${names.join(", ")}), got ${inputs.length}`,
+      shapes,
+    );
+  }
+  for (let i = 0; i < inputs.length; i++) {
+    const t = inputs[i]!;
+    if (t.shape.length !== 4) {
+      return fail(
+        "rank_mismatch",
+        op,
+        `${names[i]} must be rank 4 (${layouts[i]}), got ${formatShape(t.shape)}; reshape it (e.g. add a batch or channel axis)`,
+        shapes,
+      );
+    }
+    if (!isFloat(t.dtype)) {
+      return fail(
+        "dtype_mismatch",
+        op,
+        `${names[i]} must be float32 or float64, got ${formatType(t)}; cast it first`,
+        shapes,
+      );
+    }
+    if (t.dtype !== inputs[0]!.dtype) {
+      return fail(
+        "dtype_mismatch",
+        op,
+        `inputs must share one dtype, got ${inputs.map(formatType).join(" and ")}; cast one of them`,
+        shapes,
+      );
+    }
+  }
+  return E.right(inputs);
+};
+
+/** Requires the listed axes of an input to be concrete numbers (only the batch axis may be a symbol). */
+export const concreteDims = (
+  op: string,
+  name: string,
+  shape: Shape,
+  axes: readonly number[],
+  shapes: readonly Shape[],
+): E.Either<LoomError, number[]> => {
+  const dims = axes.map((a) => shape[a]);
+  return dims.every((d): d is number => typeof d === "number")
+    ? E.right(dims)
+    : fail(
+        "unsupported",
+        op,
+        `${name} ${formatShape(shape)} must have concrete channel and spatial dims (only the batch dim may be symbolic)`,
+        shapes,
+      );
+};
+
+/**
+ * The spatial output sizes of a window of (dilated) size `kernel` sliding over `[h, w]`, or a
+ * LoomError when the kernel does not fit in the padded input.
+ */
+export const windowOutput = (
+  op: string,
+  hw: Pair,
+  kernel: Pair,
+  stride: Pair,
+  pad: Pad4,
+  dilation: Pair,
+  shapes: readonly Shape[],
+): E.Either<LoomError, Pair> => {
+  const ho = convOutputSize(hw[0], kernel[0], stride[0], pad[0], pad[1], dilation[0]);
+  const wo = convOutputSize(hw[1], kernel[1], stride[1], pad[2], pad[3], dilation[1]);
+  if (ho >= 1 && wo >= 1) return E.right([ho, wo]);
+  const eff = (a: 0 | 1) => dilation[a] * (kernel[a] - 1) + 1;
+  return fail(
+    "shape_mismatch",
+    op,
+    `window ${eff(0)}x${eff(1)} (kernel ${kernel.join("x")}, dilation ${dilation.join("x")}) does not fit in the padded input ${hw[0] + pad[0] + pad[1]}x${hw[1] + pad[2] + pad[3]} (input ${hw.join("x")}, pad ${JSON.stringify(pad)}); use a smaller kernel or more padding`,
+    shapes,
+  );
+};
+
+/** Checks that a gradient op's cotangent has the spatial size the forward op would produce. */
+export const checkSpatial = (
+  op: string,
+  name: string,
+  got: readonly Dim[],
+  want: Pair,
+  shapes: readonly Shape[],
+): E.Either<LoomError, Pair> =>
+  got[0] === want[0] && got[1] === want[1]
+    ? E.right(want)
+    : fail(
+        "shape_mismatch",
+        op,
+        `${name} has spatial size ${got.join("x")}, but the forward op produces ${want.join("x")} for these attributes; check inputShape/filterShape, stride and padding`,
+        shapes,
+      );
+
+/** Stride, padding and kernel of a pooling op, validated. */
+export interface PoolWindow {
+  readonly kernel: Pair;
+  readonly stride: Pair;
+  readonly pad: Pad4;
+}
+
+/**
+ * Reads and validates a pooling window. Each padding must be smaller than the kernel along its
+ * axis: exactly the condition under which every window holds at least one real element (so a
+ * max is never -infinity and an exclusive average never divides by zero). PyTorch's
+ * `pad <= kernel/2` is stricter; asymmetric "same" paddings need the weaker rule.
+ */
+export const poolWindow = (
+  op: string,
+  attrs: Attrs,
+  shapes: readonly Shape[],
+): E.Either<LoomError, PoolWindow> => {
+  const kernel = intArrayAttr<Pair>(op, attrs, "kernel", 2, 1, shapes);
+  if (E.isLeft(kernel)) return kernel;
+  const stride = intArrayAttr<Pair>(op, attrs, "stride", 2, 1, shapes);
+  if (E.isLeft(stride)) return stride;
+  const pad = intArrayAttr<Pad4>(op, attrs, "pad", 4, 0, shapes);
+  if (E.isLeft(pad)) return pad;
+  const [kh, kw] = kernel.right;
+  const p = pad.right;
+  if (p[0] >= kh || p[1] >= kh || p[2] >= kw || p[3] >= kw) {
+    return fail(
+      "invalid_attr",
+      op,
+      `padding ${JSON.stringify(p)} must be smaller than the kernel ${kh}x${kw} on every side, or a window could hold only padding`,
+      shapes,
+    );
+  }
+  return E.right({ kernel: kernel.right, stride: stride.right, pad: p });
+};
+
+/** Stride, padding, dilation and groups of a convolution, validated. */
+export interface ConvWindow {
+  readonly stride: Pair;
+  readonly pad: Pad4;
+  readonly dilation: Pair;
+  readonly groups: number;
+}
+
+/** Reads and validates the attributes shared by conv2d and its two gradient convolutions. */
+export const convWindow = (
+  op: string,
+  attrs: Attrs,
+  shapes: readonly Shape[],
+): E.Either<LoomError, ConvWindow> => {
+  const stride = intArrayAttr<Pair>(op, attrs, "stride", 2, 1, shapes);
+  if (E.isLeft(stride)) return stride;
+  const pad = intArrayAttr<Pad4>(op, attrs, "pad", 4, 0, shapes);
+  if (E.isLeft(pad)) return pad;
+  const dilation = intArrayAttr<Pair>(op, attrs, "dilation", 2, 1, shapes);
+  if (E.isLeft(dilation)) return dilation;
+  const groups = positiveIntAttr(op, attrs, "groups", shapes);
+  if (E.isLeft(groups)) return groups;
+  return E.right({
+    stride: stride.right,
+    pad: pad.right,
+    dilation: dilation.right,
+    groups: groups.right,
+  });
+};
+
+/**
+ * Checks the channel bookkeeping of a grouped convolution: `c` input channels, a filter of
+ * `o` output channels with `perGroup` input channels each.
+ */
+export const checkGroups = (
+  op: string,
+  c: number,
+  o: number,
+  perGroup: number,
+  groups: number,
+  shapes: readonly Shape[],
+): E.Either<LoomError, null> => {
+  if (c % groups !== 0 || o % groups !== 0) {
+    return fail(
+      "shape_mismatch",
+      op,
+      `groups=${groups} must divide both the input channels (${c}) and the output channels (${o})`,
+      shapes,
+    );
+  }
+  if (perGroup !== c / groups) {
+    return fail(
+      "shape_mismatch",
+      op,
+      `filter expects ${perGroup} input channels per group but the input has ${c} channels in ${groups} group(s) (${c / groups} each); the filter is OIHW with I = C/groups`,
+      shapes,
+    );
+  }
+  return E.right(null);
+};
+
+/** A validated pooling op: its window, input and spatial output size. */
+export interface PoolShape extends PoolWindow {
+  readonly x: TensorType;
+  readonly hw: Pair;
+  readonly out: Pair;
+}
+
+/**
+ * Validates a pooling op over `x` `[N,C,H,W]` (H and W concrete) with spatial size `hw`, which
+ * is x's own unless a gradient op states it.
+ */
+export const poolShape = (
+  op: string,
+  x: TensorType,
+  attrs: Attrs,
+  shapes: readonly Shape[],
+  hw?: Pair,
+): E.Either<LoomError, PoolShape> => {
+  const win = poolWindow(op, attrs, shapes);
+  if (E.isLeft(win)) return win;
+  let size: Pair;
+  if (hw === undefined) {
+    const d = concreteDims(op, "x", x.shape, [2, 3], shapes);
+    if (E.isLeft(d)) return d;
+    size = d.right as Pair;
+  } else size = hw;
+  const { kernel, stride, pad } = win.right;
+  const out = windowOutput(op, size, kernel, stride, pad, [1, 1], shapes);
+  if (E.isLeft(out)) return out;
+  return E.right({ ...win.right, x, hw: size, out: out.right });
+};
