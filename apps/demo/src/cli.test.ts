@@ -21,8 +21,8 @@ describe("loom inspect", () => {
     const { code, out, err } = await loom("inspect", "--model", "mlp");
     expect(err).toBe("");
     expect(code).toBe(0);
-    expect(out.match(/^ {2}%\d+ = matmul\(/gm)).toHaveLength(2);
-    expect(out).toMatch(/^ {2}%\d+ = input\(\) \{name:"x"\} : f32\[N,784\]$/m);
+    expect(out.match(/^ {2}%\d+ = matmul\(/gm)).toHaveLength(3);
+    expect(out).toMatch(/^ {2}%\d+ = input\(\) \{name:"x"\} : f32\[N,1,28,28\]$/m);
     expect(out).toMatch(/^ {2}return \{ logits: %\d+ \}$/m);
   });
 
@@ -45,12 +45,15 @@ describe("loom inspect", () => {
     const { code, out } = await loom("inspect", "-m", "mlp", "-f", "json", "--batch", "32");
     expect(code).toBe(0);
     const j = JSON.parse(out) as ReturnType<typeof toJson>;
-    expect(j.nodes[j.inputs["x"]!]!.shape).toEqual([32, 784]);
+    expect(j.nodes[j.inputs["x"]!]!.shape).toEqual([32, 1, 28, 28]);
     expect(j.nodes[j.outputs["logits"]!]!.shape).toEqual([32, 10]);
   });
 
   it.each([
-    [["inspect", "--model", "nope"], /^loom: .*unknown model "nope"; known models: mlp\n$/],
+    [
+      ["inspect", "--model", "nope"],
+      /^loom: .*unknown model "nope"; known models: perceptron, mlp, lenet\n$/,
+    ],
     [
       ["inspect", "--model", "mlp", "--format", "xml"],
       /^loom: .*'xml' is invalid.*text, dot, json.*\n$/,
@@ -96,7 +99,9 @@ describe("the loom binary", () => {
       (e: { code: number; stdout: string; stderr: string }) => e,
     );
     expect(err.code).toBe(2);
-    expect(err.stderr).toBe('loom: modelGraph: unknown model "resnet9000"; known models: mlp\n');
+    expect(err.stderr).toBe(
+      'loom: model: unknown model "resnet9000"; known models: perceptron, mlp, lenet\n',
+    );
     expect(err.stdout).toBe("");
   });
 });

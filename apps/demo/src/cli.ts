@@ -4,7 +4,9 @@ import { Command, CommanderError } from "commander";
 import { LoomError } from "@loom/graph";
 import type { CliIo } from "./cli-io";
 import { processIo } from "./cli-io";
+import { registerEvaluate } from "./commands/evaluate";
 import { registerInspect } from "./commands/inspect";
+import { registerTrain } from "./commands/train";
 
 /** The exit code of bad input (usage errors and LoomErrors), as in most Unix tools. */
 export const EXIT_USAGE = 2;
@@ -28,6 +30,8 @@ export const makeProgram = (io: CliIo): Command => {
       outputError: (text, write) => write(oneLine(text)),
     });
   registerInspect(program, io);
+  registerTrain(program, io);
+  registerEvaluate(program, io);
   return program;
 };
 

@@ -42,7 +42,7 @@ import {
 } from "@loom/ops";
 import { ALU_JS } from "./eval-expr";
 import { referenceBackend } from "./interpreter";
-import { threefry2x32 } from "./threefry";
+import { threefry2x32 } from "@loom/graph";
 
 // ---------- helpers (independent of loom: plain JS over flat row-major arrays) ----------
 

@@ -1,6 +1,6 @@
 import type { AluOp, DType, Expr, TypedArray } from "@loom/graph";
-import { LoomError } from "@loom/graph";
-import { threefry2x32 } from "./threefry";
+
+import { LoomError, threefry2x32 } from "@loom/graph";
 
 /** The mutable state a compiled expression reads: the output multi-index, loop variables, input buffers. */
 export interface EvalEnv {
@@ -38,7 +38,7 @@ export const ALU_JS: Readonly<Record<AluOp, AluImpl>> = {
   max: ([a, b]) => (Number.isNaN(a!) || Number.isNaN(b!) ? NaN : Math.max(a!, b!)),
   min: ([a, b]) => (Number.isNaN(a!) || Number.isNaN(b!) ? NaN : Math.min(a!, b!)),
   pow: ([a, b]) => Math.pow(a!, b!),
-  mod: ([a, b], d) => (isInt(d) ? (b === 0 ? 0 : a! % b! | 0) : a! % b!),
+  mod: ([a, b], d) => (isInt(d) ? (b === 0 ? 0 : (a! % b!) | 0) : a! % b!),
   eq: ([a, b]) => (a === b ? 1 : 0),
   ne: ([a, b]) => (a !== b ? 1 : 0),
   lt: ([a, b]) => (a! < b! ? 1 : 0),
@@ -101,13 +101,19 @@ export const compileExpr = (e: Expr): Fn => {
         const [a] = args as [Fn];
         return (env) => impl([a(env)], d, from);
       }
-      return (env) => impl(args.map((f) => f(env)), d, from);
+      return (env) =>
+        impl(
+          args.map((f) => f(env)),
+          d,
+          from,
+        );
     }
     case "reduce": {
       const body = compileExpr(e.body);
       const vars = e.vars;
       const isMax = e.op === "max";
-      if (vars.some((v) => v.id >= 8)) throw new LoomError("unsupported", "reduce", "more than 8 loop variables");
+      if (vars.some((v) => v.id >= 8))
+        throw new LoomError("unsupported", "reduce", "more than 8 loop variables");
       const loop = (env: EvalEnv, depth: number, acc: number): number => {
         if (depth === vars.length) {
           const v = body(env);

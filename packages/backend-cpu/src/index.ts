@@ -1,6 +1,5 @@
 /** @loom/backend-cpu: executes lowered plans on typed arrays. */
 export * from "./eval-expr";
-export * from "./threefry";
 export * from "./interpreter";
 export * from "./kernels/kernel";
 export { REFERENCE_KERNELS } from "./kernels/reference";

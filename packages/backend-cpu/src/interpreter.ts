@@ -11,9 +11,17 @@ export const checkFeeds = (plan: Plan, feeds: Readonly<Record<string, HostTensor
     const b = plan.buffers[id]!;
     const f = feeds[name];
     if (f === undefined) {
-      throw new LoomError("missing_feed", "run", `no value fed for input "${name}" ${formatShape(b.shape)}; feeds: ${Object.keys(feeds).join(", ") || "none"}`);
+      throw new LoomError(
+        "missing_feed",
+        "run",
+        `no value fed for input "${name}" ${formatShape(b.shape)}; feeds: ${Object.keys(feeds).join(", ") || "none"}`,
+      );
     }
-    if (f.dtype !== b.dtype || f.shape.join() !== b.shape.join() || f.data.length !== numel(b.shape)) {
+    if (
+      f.dtype !== b.dtype ||
+      f.shape.join() !== b.shape.join() ||
+      f.data.length !== numel(b.shape)
+    ) {
       throw new LoomError(
         "shape_mismatch",
         "run",
@@ -25,7 +33,11 @@ export const checkFeeds = (plan: Plan, feeds: Readonly<Record<string, HostTensor
 };
 
 /** Iterates a concrete shape's multi-index in row-major order, calling `body` with the flat offset. */
-const forEachIndex = (shape: readonly number[], idx: Int32Array, body: (flat: number) => void): void => {
+const forEachIndex = (
+  shape: readonly number[],
+  idx: Int32Array,
+  body: (flat: number) => void,
+): void => {
   const n = numel(shape);
   idx.fill(0);
   for (let flat = 0; flat < n; flat++) {
@@ -40,7 +52,11 @@ const forEachIndex = (shape: readonly number[], idx: Int32Array, body: (flat: nu
 type Step = (bufs: TypedArray[], env: EvalEnv) => void;
 
 /** Prepares one kernel: its expression compiled to closures once, run on every call. */
-const prepareKernel = (plan: Plan, k: Plan["kernels"][number], kernels: Readonly<Record<string, LibraryKernelImpl>>): Step => {
+const prepareKernel = (
+  plan: Plan,
+  k: Plan["kernels"][number],
+  kernels: Readonly<Record<string, LibraryKernelImpl>>,
+): Step => {
   const dtype = plan.buffers[k.out]!.dtype;
   if (k.shape.length > 8) throw new LoomError("unsupported", "interpret", "tensors of rank > 8");
   const elementwise = (expr: Expr, inputs: readonly number[], withOut: boolean): Step => {
@@ -53,11 +69,18 @@ const prepareKernel = (plan: Plan, k: Plan["kernels"][number], kernels: Readonly
   };
   if (k.kind === "expr") return elementwise(k.expr, k.inputs, false);
   const impl = kernels[k.name];
-  if (impl === undefined) throw new LoomError("unsupported", k.name, "no CPU kernel for this library op");
+  if (impl === undefined)
+    throw new LoomError("unsupported", k.name, "no CPU kernel for this library op");
   const inShapes = k.inputs.map((i) => plan.buffers[i]!.shape);
   const epilogue = k.epilogue && elementwise(k.epilogue.expr, k.epilogue.inputs, true);
   return (bufs, env) => {
-    impl({ inputs: k.inputs.map((i) => bufs[i]!), inShapes, out: bufs[k.out]!, outShape: k.shape, attrs: k.attrs });
+    impl({
+      inputs: k.inputs.map((i) => bufs[i]!),
+      inShapes,
+      out: bufs[k.out]!,
+      outShape: k.shape,
+      attrs: k.attrs,
+    });
     epilogue?.(bufs, env);
   };
 };

@@ -47,7 +47,10 @@ const run = async (
 };
 
 /** Elementwise closeness with a tolerance of 1e-4 relative to the magnitude (absolute near 0). */
-const expectClose = (actual: HostTensor, expected: { data: ArrayLike<number>; shape: readonly number[] }) => {
+const expectClose = (
+  actual: HostTensor,
+  expected: { data: ArrayLike<number>; shape: readonly number[] },
+) => {
   expect(actual.shape).toEqual(expected.shape);
   expect(actual.data.length).toBe(expected.data.length);
   let worst = 0;
@@ -64,6 +67,16 @@ const expectClose = (actual: HostTensor, expected: { data: ArrayLike<number>; sh
 };
 
 // ---------- tfjs oracles (layout conversions on the tfjs side) ----------
+
+/** tf.tidy for results that are plain data (tf.tidy's types only admit tensor containers). */
+const tidy = <T>(f: () => T): T => {
+  tf.engine().startScope();
+  try {
+    return f();
+  } finally {
+    tf.engine().endScope();
+  }
+};
 
 const toNHWC = (a: Arg) => tf.transpose(tf.tensor4d(a.data, a.shape as never), [0, 2, 3, 1]);
 const fromNHWC = (t: tf.Tensor) => tf.transpose(t, [0, 3, 1, 2]);
@@ -87,7 +100,8 @@ const dilatedHWIO = (w: Arg, [dh, dw]: [number, number]): tf.Tensor4D => {
     for (let i = 0; i < I; i++)
       for (let kh = 0; kh < KH; kh++)
         for (let kw = 0; kw < KW; kw++)
-          out[((kh * dh * EW + kw * dw) * I + i) * O + o] = w.data[((o * I + i) * KH + kh) * KW + kw]!;
+          out[((kh * dh * EW + kw * dw) * I + i) * O + o] =
+            w.data[((o * I + i) * KH + kh) * KW + kw]!;
   return tf.tensor4d(out, [EH, EW, I, O]);
 };
 
@@ -101,7 +115,8 @@ const undilateToOIHW = (g: tf.Tensor, shape: readonly number[], [dh, dw]: [numbe
     for (let i = 0; i < I; i++)
       for (let kh = 0; kh < KH; kh++)
         for (let kw = 0; kw < KW; kw++)
-          data[((o * I + i) * KH + kh) * KW + kw] = src[((kh * dh * EW + kw * dw) * I + i) * O + o]!;
+          data[((o * I + i) * KH + kh) * KW + kw] =
+            src[((kh * dh * EW + kw * dw) * I + i) * O + o]!;
   return { data, shape };
 };
 
@@ -130,7 +145,7 @@ const tfGroupedConv = (x: tf.Tensor4D, w: tf.Tensor4D, a: ConvAttrs): tf.Tensor4
 
 /** tfjs's forward convolution and its gradients (by tf.grads) for an upstream gradient dy. */
 const tfConv = (x: Arg, w: Arg, dy: Arg | undefined, a: ConvAttrs) =>
-  tf.tidy(() => {
+  tidy(() => {
     const xt = toNHWC(x);
     const wt = dilatedHWIO(w, a.dilation);
     const y = result(fromNHWC(tfGroupedConv(xt, wt, a)));
@@ -158,13 +173,21 @@ describe("matmul kernel", () => {
     const a = rand(sa, 1);
     const b = rand(sb, 2);
     const got = await run(([x, y]) => matmul(x!, y!), [a, b]);
-    const want = tf.tidy(() => {
-      const ta = tf.tensor(a.data, sa.length === 1 ? [1, sa[0]!] : sa);
-      const tb = tf.tensor(b.data, sb.length === 1 ? [sb[0]!, 1] : sb);
+    const want = tidy(() => {
+      let ta = tf.tensor(a.data, sa.length === 1 ? [1, sa[0]!] : sa);
+      let tb = tf.tensor(b.data, sb.length === 1 ? [sb[0]!, 1] : sb);
+      // tfjs broadcasts batch dims only partly: broadcast them explicitly (NumPy's rule).
+      const rank = Math.max(ta.rank, tb.rank);
+      const lead = (t: tf.Tensor) => [...Array<number>(rank - t.rank).fill(1), ...t.shape];
+      const [la, lb] = [lead(ta), lead(tb)];
+      const batch = la.slice(0, -2).map((d, i) => Math.max(d, lb[i]!));
+      ta = tf.broadcastTo(ta.reshape(la), [...batch, ...la.slice(-2)]);
+      tb = tf.broadcastTo(tb.reshape(lb), [...batch, ...lb.slice(-2)]);
       const m = tf.matMul(ta, tb);
       const shape = m.shape.filter(
         (_, i) =>
-          !(sa.length === 1 && i === m.shape.length - 2) && !(sb.length === 1 && i === m.shape.length - 1),
+          !(sa.length === 1 && i === m.shape.length - 2) &&
+          !(sb.length === 1 && i === m.shape.length - 1),
       );
       return { data: m.dataSync(), shape };
     });
@@ -174,8 +197,16 @@ describe("matmul kernel", () => {
   it("compiles a symbolic batch dim and runs it at a concrete size", async () => {
     const a = rand([3, 2, 4], 3);
     const b = rand([4, 5], 4);
-    const got = await run(([x, y]) => matmul(x!, y!), [a, b], [{ shape: ["N", 2, 4] }, { shape: [4, 5] }]);
-    const want = tf.tidy(() => result(tf.matMul(tf.tensor(a.data, a.shape as number[]), tf.tensor(b.data, b.shape as number[]))));
+    const got = await run(
+      ([x, y]) => matmul(x!, y!),
+      [a, b],
+      [{ shape: ["N", 2, 4] }, { shape: [4, 5] }],
+    );
+    const want = tidy(() =>
+      result(
+        tf.matMul(tf.tensor(a.data, a.shape as number[]), tf.tensor(b.data, b.shape as number[])),
+      ),
+    );
     expectClose(got, want);
   });
 
@@ -260,24 +291,41 @@ describe("conv2d kernels", () => {
     const inputShape = [sx[2]!, sx[3]!];
     const filterShape = [sw[2]!, sw[3]!];
     const dx = await run(
-      ([g, ww]) => prim("conv2d_grad_input", [g!, ww!], { ...attrs, inputShape } as unknown as Attrs),
+      ([g, ww]) =>
+        prim("conv2d_grad_input", [g!, ww!], { ...attrs, inputShape } as unknown as Attrs),
       [dy, w],
     );
     expectClose(dx, want.dx!);
     const dw = await run(
-      ([xx, g]) => prim("conv2d_grad_filter", [xx!, g!], { ...attrs, filterShape } as unknown as Attrs),
+      ([xx, g]) =>
+        prim("conv2d_grad_filter", [xx!, g!], { ...attrs, filterShape } as unknown as Attrs),
       [x, dy],
     );
-    expectClose(dw, want.dw);
+    expectClose(dw, want.dw!);
   });
 
   it("matches tfjs's native dilations", async () => {
     const x = rand([2, 3, 9, 10], 31);
     const w = rand([4, 3, 3, 2], 32);
-    const got = await run(([a, b]) => conv2d(a!, b!, { dilation: [2, 3], padding: [1, 2, 0, 3] }), [x, w]);
-    const want = tf.tidy(() => {
+    const got = await run(
+      ([a, b]) => conv2d(a!, b!, { dilation: [2, 3], padding: [1, 2, 0, 3] }),
+      [x, w],
+    );
+    const want = tidy(() => {
       const wt = tf.transpose(tf.tensor4d(w.data, w.shape as never), [2, 3, 1, 0]) as tf.Tensor4D;
-      const y = tf.conv2d(toNHWC(x) as tf.Tensor4D, wt, 1, [[0, 0], [1, 2], [0, 3], [0, 0]], "NHWC", [2, 3]);
+      const y = tf.conv2d(
+        toNHWC(x) as tf.Tensor4D,
+        wt,
+        1,
+        [
+          [0, 0],
+          [1, 2],
+          [0, 3],
+          [0, 0],
+        ],
+        "NHWC",
+        [2, 3],
+      );
       return result(fromNHWC(y));
     });
     expectClose(got, want);
@@ -286,11 +334,19 @@ describe("conv2d kernels", () => {
   it("matches tfjs's depthwise convolution when groups equal the channels", async () => {
     const x = rand([2, 3, 7, 6], 41);
     const w = rand([6, 1, 3, 2], 42); // channel c feeds outputs 2c and 2c+1
-    const got = await run(([a, b]) => conv2d(a!, b!, { groups: 3, stride: 2, padding: [1, 0, 1, 1] }), [x, w]);
-    const want = tf.tidy(() => {
+    const got = await run(
+      ([a, b]) => conv2d(a!, b!, { groups: 3, stride: 2, padding: [1, 0, 1, 1] }),
+      [x, w],
+    );
+    const want = tidy(() => {
       // OIHW [C*mult,1,KH,KW] -> [KH,KW,C,mult]
       const wt = tf.transpose(tf.tensor4d(w.data, [3, 2, 3, 2]), [2, 3, 0, 1]) as tf.Tensor4D;
-      const y = tf.depthwiseConv2d(toNHWC(x) as tf.Tensor4D, wt, 2, [[0, 0], [1, 0], [1, 1], [0, 0]]);
+      const y = tf.depthwiseConv2d(toNHWC(x) as tf.Tensor4D, wt, 2, [
+        [0, 0],
+        [1, 0],
+        [1, 1],
+        [0, 0],
+      ]);
       return result(fromNHWC(y));
     });
     expectClose(got, want);
@@ -300,7 +356,7 @@ describe("conv2d kernels", () => {
     const x = rand([1, 2, 7, 8], 51);
     const w = rand([3, 2, 4, 3], 52);
     const got = await run(([a, b]) => conv2d(a!, b!, { padding: "same", stride }), [x, w]);
-    const want = tf.tidy(() => {
+    const want = tidy(() => {
       const wt = tf.transpose(tf.tensor4d(w.data, w.shape as never), [2, 3, 1, 0]) as tf.Tensor4D;
       return result(fromNHWC(tf.conv2d(toNHWC(x) as tf.Tensor4D, wt, stride, "same")));
     });
@@ -320,13 +376,33 @@ interface PoolCase {
 
 const POOL_CASES: readonly PoolCase[] = [
   { name: "2x2/2", x: [2, 3, 6, 8], kernel: [2, 2], stride: [2, 2], pad: [0, 0, 0, 0] },
-  { name: "overlapping 3x3/2 pad 1", x: [2, 2, 7, 9], kernel: [3, 3], stride: [2, 2], pad: [1, 1, 1, 1] },
+  {
+    name: "overlapping 3x3/2 pad 1",
+    x: [2, 2, 7, 9],
+    kernel: [3, 3],
+    stride: [2, 2],
+    pad: [1, 1, 1, 1],
+  },
   { name: "3x3/1 pad 1", x: [1, 2, 5, 4], kernel: [3, 3], stride: [1, 1], pad: [1, 1, 1, 1] },
-  { name: "non-square, asymmetric padding", x: [1, 3, 5, 6], kernel: [3, 2], stride: [1, 2], pad: [2, 0, 1, 1] },
-  { name: "window wider than stride, odd size", x: [2, 1, 9, 7], kernel: [4, 3], stride: [3, 2], pad: [0, 2, 1, 0] },
+  {
+    name: "non-square, asymmetric padding",
+    x: [1, 3, 5, 6],
+    kernel: [3, 2],
+    stride: [1, 2],
+    pad: [2, 0, 1, 1],
+  },
+  {
+    name: "window wider than stride, odd size",
+    x: [2, 1, 9, 7],
+    kernel: [4, 3],
+    stride: [3, 2],
+    pad: [0, 2, 1, 0],
+  },
 ];
 
-const tfPad = (p: PoolCase): [[number, number], [number, number], [number, number], [number, number]] => [
+const tfPad = (
+  p: PoolCase,
+): [[number, number], [number, number], [number, number], [number, number]] => [
   [0, 0],
   [p.pad[0], p.pad[1]],
   [p.pad[2], p.pad[3]],
@@ -353,12 +429,16 @@ describe("pooling kernels", () => {
   it.each(POOL_CASES)("max pool forward and gradient: $name", async (p) => {
     const x = rand(p.x, 61);
     const y = await run(([a]) => prim("max_pool2d", [a!], poolAttrs(p)), [x]);
-    const want = tf.tidy(() => result(fromNHWC(tf.maxPool(toNHWC(x) as tf.Tensor4D, p.kernel, p.stride, tfPad(p)))));
+    const want = tidy(() =>
+      result(fromNHWC(tf.maxPool(toNHWC(x) as tf.Tensor4D, p.kernel, p.stride, tfPad(p)))),
+    );
     expectClose(y, want);
     const dy = rand(want.shape, 62);
     const dx = await run(([a, g]) => prim("max_pool2d_grad", [a!, g!], poolAttrs(p)), [x, dy]);
-    const wantDx = tf.tidy(() => {
-      const g = tf.grad((xx: tf.Tensor) => tf.maxPool(xx as tf.Tensor4D, p.kernel, p.stride, tfPad(p)));
+    const wantDx = tidy(() => {
+      const g = tf.grad((xx: tf.Tensor) =>
+        tf.maxPool(xx as tf.Tensor4D, p.kernel, p.stride, tfPad(p)),
+      );
       return result(fromNHWC(g(toNHWC(x), toNHWC(dy))));
     });
     expectClose(dx, wantDx);
@@ -370,10 +450,10 @@ describe("pooling kernels", () => {
       const x = rand(p.x, 71);
       const attrs = { ...poolAttrs(p), countIncludePad: include };
       const y = await run(([a]) => prim("avg_pool2d", [a!], attrs), [x]);
-      const want = tf.tidy(() => result(fromNHWC(tfAvg(toNHWC(x) as tf.Tensor4D, p, include))));
+      const want = tidy(() => result(fromNHWC(tfAvg(toNHWC(x) as tf.Tensor4D, p, include))));
       expectClose(y, want);
       if (!include) {
-        const native = tf.tidy(() =>
+        const native = tidy(() =>
           result(fromNHWC(tf.avgPool(toNHWC(x) as tf.Tensor4D, p.kernel, p.stride, tfPad(p)))),
         );
         expectClose(y, native);
@@ -381,7 +461,7 @@ describe("pooling kernels", () => {
       const dy = rand(want.shape, 72);
       const inputShape = [p.x[2]!, p.x[3]!];
       const dx = await run(([g]) => prim("avg_pool2d_grad", [g!], { ...attrs, inputShape }), [dy]);
-      const wantDx = tf.tidy(() => {
+      const wantDx = tidy(() => {
         const g = tf.grad((xx: tf.Tensor) => tfAvg(xx as tf.Tensor4D, p, include));
         return result(fromNHWC(g(toNHWC(x), toNHWC(dy))));
       });
@@ -392,10 +472,13 @@ describe("pooling kernels", () => {
   it("public functions default the stride to the kernel", async () => {
     const x = rand([1, 2, 6, 6], 81);
     const got = await run(([a]) => maxPool2d(a!, { kernel: 3 }), [x]);
-    const want = tf.tidy(() => result(fromNHWC(tf.maxPool(toNHWC(x) as tf.Tensor4D, 3, 3, "valid"))));
+    const want = tidy(() => result(fromNHWC(tf.maxPool(toNHWC(x) as tf.Tensor4D, 3, 3, "valid"))));
     expectClose(got, want);
-    const gotAvg = await run(([a]) => avgPool2d(a!, { kernel: 2, padding: 1, countIncludePad: false }), [x]);
-    const wantAvg = tf.tidy(() => result(fromNHWC(tf.avgPool(toNHWC(x) as tf.Tensor4D, 2, 2, 1))));
+    const gotAvg = await run(
+      ([a]) => avgPool2d(a!, { kernel: 2, padding: 1, countIncludePad: false }),
+      [x],
+    );
+    const wantAvg = tidy(() => result(fromNHWC(tf.avgPool(toNHWC(x) as tf.Tensor4D, 2, 2, 1))));
     expectClose(gotAvg, wantAvg);
   });
 
@@ -403,9 +486,15 @@ describe("pooling kernels", () => {
     // [[1,2],[3,4]] with a 2x2 window, stride 1, one pixel of padding on every side.
     const x = { data: new Float32Array([1, 2, 3, 4]), shape: [1, 1, 2, 2] };
     const attrs = { kernel: [2, 2], stride: [1, 1], pad: [1, 1, 1, 1] };
-    const incl = await run(([a]) => prim("avg_pool2d", [a!], { ...attrs, countIncludePad: true }), [x]);
+    const incl = await run(
+      ([a]) => prim("avg_pool2d", [a!], { ...attrs, countIncludePad: true }),
+      [x],
+    );
     expect(Array.from(incl.data)).toEqual([0.25, 0.75, 0.5, 1, 2.5, 1.5, 0.75, 1.75, 1]);
-    const excl = await run(([a]) => prim("avg_pool2d", [a!], { ...attrs, countIncludePad: false }), [x]);
+    const excl = await run(
+      ([a]) => prim("avg_pool2d", [a!], { ...attrs, countIncludePad: false }),
+      [x],
+    );
     expect(Array.from(excl.data)).toEqual([1, 1.5, 2, 2, 2.5, 3, 3, 3.5, 4]);
   });
 

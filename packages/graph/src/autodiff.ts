@@ -27,7 +27,9 @@ export const backprop = (
   wrt: readonly Node[],
 ): E.Either<LoomError, Node[]> =>
   tryLoom(() => {
-    const order = topoOrder(makeGraph({}, Object.fromEntries(outputs.map((o, i) => [String(i), o]))));
+    const order = topoOrder(
+      makeGraph({}, Object.fromEntries(outputs.map((o, i) => [String(i), o]))),
+    );
     // Forward reachability from wrt: only these nodes can carry a gradient.
     const live = new Set<Node>(wrt);
     for (const n of order) if (n.inputs.some((i) => live.has(i))) live.add(n);

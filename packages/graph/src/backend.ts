@@ -10,7 +10,9 @@ export interface HostTensor {
 
 /** A compiled plan, run again and again with new feeds. */
 export interface Executable {
-  readonly run: (feeds: Readonly<Record<string, HostTensor>>) => Promise<Record<string, HostTensor>>;
+  readonly run: (
+    feeds: Readonly<Record<string, HostTensor>>,
+  ) => Promise<Record<string, HostTensor>>;
   readonly dispose: () => void;
 }
 

@@ -18,7 +18,8 @@ export interface Graph {
 export const makeGraph = (
   inputs: Readonly<Record<string, Node>>,
   outputs: Readonly<Record<string, Node>>,
-): Graph => Object.freeze({ inputs: Object.freeze({ ...inputs }), outputs: Object.freeze({ ...outputs }) });
+): Graph =>
+  Object.freeze({ inputs: Object.freeze({ ...inputs }), outputs: Object.freeze({ ...outputs }) });
 
 /**
  * The nodes of a graph in a deterministic topological order: the graph inputs first (in
@@ -65,7 +66,9 @@ export const numberNodes = (order: readonly Node[]): Map<Node, number> =>
  * The graph as a graphology DirectedGraph (keys are topological numbers, edges point from an
  * input to its user), for analyses such as users, reachability and partitioning.
  */
-export const toGraphology = (g: Graph): { graph: Graphology; order: Node[]; ids: Map<Node, number> } => {
+export const toGraphology = (
+  g: Graph,
+): { graph: Graphology; order: Node[]; ids: Map<Node, number> } => {
   const order = topoOrder(g);
   const ids = numberNodes(order);
   const graph = new Graphology({ type: "directed", multi: true, allowSelfLoops: false });
@@ -100,7 +103,9 @@ export const applyOp = (
   if (def === undefined) {
     return fail("unknown_op", op, `no such op; known ops: ${Object.keys(table).join(", ")}`);
   }
-  return E.map((t: TensorType) => freezeNode(op, inputs, attrs, t))(def.infer(inputs, attrs as never));
+  return E.map((t: TensorType) => freezeNode(op, inputs, attrs, t))(
+    def.infer(inputs, attrs as never),
+  );
 };
 
 /**
@@ -131,4 +136,3 @@ export const sameInputs = (a: readonly Node[], b: readonly Node[]): boolean =>
 export const formatType = (t: TensorType): string => {
   return `${DTYPE_SHORT[t.dtype]}${formatShape(t.shape)}`;
 };
-

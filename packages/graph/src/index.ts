@@ -17,3 +17,4 @@ export * from "./plan";
 export * from "./backend";
 export * from "./lower/unfused";
 export * from "./autodiff";
+export * from "./threefry";

@@ -3,12 +3,7 @@ import type { Shape } from "./shape";
 
 /** JSON-serialisable attribute values. */
 export type AttrValue =
-  | number
-  | string
-  | boolean
-  | null
-  | readonly AttrValue[]
-  | { readonly [k: string]: AttrValue };
+  number | string | boolean | null | readonly AttrValue[] | { readonly [k: string]: AttrValue };
 
 /** An op's attributes: a plain, JSON-serialisable object. */
 export type Attrs = { readonly [k: string]: AttrValue };

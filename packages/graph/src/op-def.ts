@@ -84,11 +84,7 @@ export interface SourceDef<A extends Attrs> extends OpDefBase<A> {
 
 /** Everything loom knows about one primitive. */
 export type OpDef<A extends Attrs = Attrs> =
-  | ElementwiseDef<A>
-  | MovementDef<A>
-  | ReduceDef<A>
-  | LibraryDef<A>
-  | SourceDef<A>;
+  ElementwiseDef<A> | MovementDef<A> | ReduceDef<A> | LibraryDef<A> | SourceDef<A>;
 
 /** The op table handed to the passes that need it; `ops` owns the complete one. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

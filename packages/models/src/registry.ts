@@ -1,29 +1,60 @@
 import type { Dim, Graph } from "@loom/graph";
 import { LoomError } from "@loom/graph";
-import type { Tensor, Tree } from "@loom/ops";
-import { trace } from "@loom/ops";
-import type { MlpParams } from "./mlp";
-import { MLP_SIZES, mlpForward, mlpParamSpecs } from "./mlp";
+import type { Tensor, TensorSpec, Tree, nn } from "@loom/ops";
+import { input, isTensor, mapTree, trace } from "@loom/ops";
+import { lenet5 } from "./zoo/lenet";
+import { mlp } from "./zoo/mlp";
+import { perceptron } from "./zoo/perceptron";
 
-/** How each named model traces its forward graph for a batch dim. */
-const MODELS = {
-  mlp: (batch: Dim): Graph => {
-    const fn = (inputs: Tree<Tensor>) => {
-      const { params, x } = inputs as { params: MlpParams; x: Tensor };
-      return { logits: mlpForward(params, x) };
-    };
-    return trace(fn, { params: mlpParamSpecs(MLP_SIZES), x: { shape: [batch, MLP_SIZES[0]!] } })
-      .graph;
-  },
-} satisfies Record<string, (batch: Dim) => Graph>;
+/** A named model: its layer and the shape of one input example. */
+export interface ModelEntry {
+  readonly layer: nn.Layer;
+  readonly input: readonly number[];
+}
 
-/** A model name known to the registry. */
-export type ModelName = keyof typeof MODELS;
+/** Options every named model understands (ignored where they do not apply, e.g. dropout in a perceptron). */
+export interface ModelOptions {
+  readonly dropout?: number;
+  readonly batchNorm?: boolean;
+  readonly classes?: number;
+}
 
-/** The models the CLI and the web app can name. */
-export const MODEL_NAMES = Object.keys(MODELS) as readonly ModelName[];
+/** The models the CLI and the web app can name, with their default configuration for MNIST. */
+const MODELS: Readonly<Record<string, (o: ModelOptions) => ModelEntry>> = {
+  perceptron: (o) => ({ layer: perceptron(o.classes), input: [1, 28, 28] }),
+  mlp: (o) => ({ layer: mlp(o), input: [1, 28, 28] }),
+  lenet: (o) => ({ layer: lenet5(o), input: [1, 28, 28] }),
+};
 
-const isModelName = (name: string): name is ModelName => Object.hasOwn(MODELS, name);
+/** The known model names. */
+export const MODEL_NAMES: readonly string[] = Object.keys(MODELS);
+
+/** The entry of a named model; unknown names are a LoomError listing the known ones. */
+export const getModel = (name: string, opts: ModelOptions = {}): ModelEntry => {
+  const make = Object.hasOwn(MODELS, name) ? MODELS[name] : undefined;
+  if (make === undefined) {
+    throw new LoomError(
+      "invalid_argument",
+      "model",
+      `unknown model ${JSON.stringify(name)}; known models: ${MODEL_NAMES.join(", ")}`,
+    );
+  }
+  return make(opts);
+};
+
+/**
+ * The types of a layer's params and state for an input type, by tracing `init` without
+ * running it: shape inference alone.
+ */
+export const varSpecs = (
+  layer: nn.Layer,
+  spec: nn.InputSpec,
+): { params: Tree<TensorSpec>; state: Tree<TensorSpec> } => {
+  const { params, state } = layer.init(input("key", [2], "int32"), spec);
+  const toSpec = (t: Tree<Tensor>) =>
+    mapTree(t, isTensor, (n): TensorSpec => ({ shape: n.shape, dtype: n.dtype }));
+  return { params: toSpec(params), state: toSpec(state) };
+};
 
 const checkBatch = (batch: Dim): void => {
   const ok =
@@ -40,17 +71,18 @@ const checkBatch = (batch: Dim): void => {
 };
 
 /**
- * The forward graph of a named model (inputs `params.*` and `x`, output `logits`), with a
- * symbolic batch by default so one graph serves every batch size.
+ * The inference graph of a named model (inputs `params.*`, `state.*` and `x`, output
+ * `logits`), with a symbolic batch by default so one graph serves every batch size.
  */
 export const modelGraph = (name: string, batch: Dim = "N"): Graph => {
-  if (!isModelName(name)) {
-    throw new LoomError(
-      "invalid_argument",
-      "modelGraph",
-      `unknown model ${JSON.stringify(name)}; known models: ${MODEL_NAMES.join(", ")}`,
-    );
-  }
+  const { layer, input: example } = getModel(name);
   checkBatch(batch);
-  return MODELS[name](batch);
+  const x = { shape: [batch, ...example] };
+  const vars = varSpecs(layer, x);
+  return trace(
+    ({ params, state, x: xs }: { params: Tree<Tensor>; state: Tree<Tensor>; x: Tensor }) => ({
+      logits: layer.apply(params, state, xs, { training: false }).y,
+    }),
+    { ...vars, x },
+  ).graph;
 };

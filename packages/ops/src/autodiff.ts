@@ -6,7 +6,8 @@ import type { Tree } from "./pytree";
 import { flattenTree, mapTree, unflattenTree } from "./pytree";
 import { primitives } from "./table";
 
-const zerosLike = (x: Node): Node => prim("broadcast", [scalar(0, x.dtype)], { shape: [...x.shape] });
+const zerosLike = (x: Node): Node =>
+  prim("broadcast", [scalar(0, x.dtype)], { shape: [...x.shape] });
 
 const AD_OPS = { add: (a: Node, b: Node) => prim("add", [a, b]), zerosLike };
 
@@ -24,7 +25,11 @@ export const vjp = <I extends Tree<Tensor>, O extends Tree<Tensor>>(
   const pullback = (ct: O): I => {
     const cts = flattenTree(ct, isTensor);
     if (cts.length !== outs.length) {
-      throw new LoomError("invalid_argument", "vjp", `got ${cts.length} cotangents for ${outs.length} outputs`);
+      throw new LoomError(
+        "invalid_argument",
+        "vjp",
+        `got ${cts.length} cotangents for ${outs.length} outputs`,
+      );
     }
     const grads = orThrow(
       backprop(
@@ -49,8 +54,16 @@ export const valueAndGrad =
   <A extends readonly Tree<Tensor>[]>(f: (...args: A) => Tensor, argnum = 0) =>
   (...args: A): { value: Tensor; grad: A[number] } => {
     const wrt = args[argnum];
-    if (wrt === undefined) throw new LoomError("invalid_argument", "grad", `argnum ${argnum} is out of range for ${args.length} arguments`);
-    const { out, pullback } = vjp((w: Tree<Tensor>) => f(...(args.map((a, i) => (i === argnum ? w : a)) as unknown as A)), wrt);
+    if (wrt === undefined)
+      throw new LoomError(
+        "invalid_argument",
+        "grad",
+        `argnum ${argnum} is out of range for ${args.length} arguments`,
+      );
+    const { out, pullback } = vjp(
+      (w: Tree<Tensor>) => f(...(args.map((a, i) => (i === argnum ? w : a)) as unknown as A)),
+      wrt,
+    );
     if (!isTensor(out) || out.shape.length !== 0) {
       throw new LoomError(
         "invalid_argument",
@@ -61,6 +74,25 @@ export const valueAndGrad =
     return { value: out, grad: pullback(scalar(1, out.dtype)) };
   };
 
+/**
+ * Like `valueAndGrad` for a function that returns its scalar loss together with auxiliary
+ * outputs (logits, new model state), which get no gradient (JAX's `has_aux`).
+ */
+export const valueAndGradWithAux =
+  <A extends readonly Tree<Tensor>[], X extends Tree<Tensor>>(
+    f: (...args: A) => { loss: Tensor; aux: X },
+    argnum = 0,
+  ) =>
+  (...args: A): { value: Tensor; aux: X; grad: A[number] } => {
+    let aux: X | undefined;
+    const r = valueAndGrad((...xs: A) => {
+      const o = f(...xs);
+      aux = o.aux;
+      return o.loss;
+    }, argnum)(...args);
+    return { value: r.value, aux: aux!, grad: r.grad };
+  };
+
 /** `grad(f)(...args)`: the gradient of scalar `f` with respect to `args[argnum]`. */
 export const grad =
   <A extends readonly Tree<Tensor>[]>(f: (...args: A) => Tensor, argnum = 0) =>
@@ -68,4 +100,5 @@ export const grad =
     valueAndGrad(f, argnum)(...args).grad;
 
 /** Zeros shaped like every tensor of a tree. */
-export const zerosLikeTree = <T extends Tree<Tensor>>(t: T): T => mapTree(t, isTensor, zerosLike) as T;
+export const zerosLikeTree = <T extends Tree<Tensor>>(t: T): T =>
+  mapTree(t, isTensor, zerosLike) as T;

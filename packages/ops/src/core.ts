@@ -31,7 +31,8 @@ export const constant = (
 };
 
 /** A scalar constant of the given dtype. */
-export const scalar = (value: number, dtype: DType = "float32"): Tensor => constant(value, [], dtype);
+export const scalar = (value: number, dtype: DType = "float32"): Tensor =>
+  constant(value, [], dtype);
 
 /** True for graph nodes (as opposed to numbers). */
 export const isTensor = (x: unknown): x is Tensor =>

@@ -7,9 +7,19 @@ export const hostTensor = (
   shape: Shape,
   dtype: DType = "float32",
 ): HostTensor => {
-  if (!isConcrete(shape)) throw new LoomError("invalid_argument", "hostTensor", `shape ${formatShape(shape)} must be concrete`);
+  if (!isConcrete(shape))
+    throw new LoomError(
+      "invalid_argument",
+      "hostTensor",
+      `shape ${formatShape(shape)} must be concrete`,
+    );
   if (values.length !== numel(shape)) {
-    throw new LoomError("shape_mismatch", "hostTensor", `${values.length} values do not fill shape ${formatShape(shape)} (${numel(shape)} elements)`, [shape]);
+    throw new LoomError(
+      "shape_mismatch",
+      "hostTensor",
+      `${values.length} values do not fill shape ${formatShape(shape)} (${numel(shape)} elements)`,
+      [shape],
+    );
   }
   const data: TypedArray = allocTyped(dtype, values.length);
   data.set(values as ArrayLike<number>);
@@ -18,7 +28,12 @@ export const hostTensor = (
 
 /** True for host tensors. */
 export const isHostTensor = (x: unknown): x is HostTensor =>
-  typeof x === "object" && x !== null && "data" in x && "shape" in x && "dtype" in x && ArrayBuffer.isView((x as HostTensor).data);
+  typeof x === "object" &&
+  x !== null &&
+  "data" in x &&
+  "shape" in x &&
+  "dtype" in x &&
+  ArrayBuffer.isView((x as HostTensor).data);
 
 /** The values of a host tensor as a plain array (for tests and printing). */
 export const toArray = (t: HostTensor): number[] => Array.from(t.data);

@@ -10,7 +10,10 @@ export interface PathLeaf<L> {
 }
 
 const isPlainObject = (x: unknown): x is Record<string, unknown> =>
-  typeof x === "object" && x !== null && !Array.isArray(x) && Object.getPrototypeOf(x) === Object.prototype;
+  typeof x === "object" &&
+  x !== null &&
+  !Array.isArray(x) &&
+  Object.getPrototypeOf(x) === Object.prototype;
 
 const join = (prefix: string, k: string | number) => (prefix === "" ? String(k) : `${prefix}.${k}`);
 
@@ -18,13 +21,24 @@ const join = (prefix: string, k: string | number) => (prefix === "" ? String(k) 
  * Flattens a tree into its leaves in a stable order: arrays by index, objects by key in
  * insertion order. `isLeaf` decides what counts as a leaf (a tensor, a host tensor...).
  */
-export const flattenTree = <L>(tree: Tree<L>, isLeaf: (x: unknown) => x is L, prefix = ""): PathLeaf<L>[] => {
+export const flattenTree = <L>(
+  tree: Tree<L>,
+  isLeaf: (x: unknown) => x is L,
+  prefix = "",
+): PathLeaf<L>[] => {
   if (isLeaf(tree)) return [{ path: prefix, leaf: tree }];
-  if (Array.isArray(tree)) return tree.flatMap((t, i) => flattenTree(t as Tree<L>, isLeaf, join(prefix, i)));
+  if (Array.isArray(tree))
+    return tree.flatMap((t, i) => flattenTree(t as Tree<L>, isLeaf, join(prefix, i)));
   if (isPlainObject(tree)) {
-    return Object.entries(tree).flatMap(([k, t]) => flattenTree(t as Tree<L>, isLeaf, join(prefix, k)));
+    return Object.entries(tree).flatMap(([k, t]) =>
+      flattenTree(t as Tree<L>, isLeaf, join(prefix, k)),
+    );
   }
-  throw new LoomError("invalid_argument", "pytree", `${prefix || "the tree"} is neither a leaf, an array nor a plain object`);
+  throw new LoomError(
+    "invalid_argument",
+    "pytree",
+    `${prefix || "the tree"} is neither a leaf, an array nor a plain object`,
+  );
 };
 
 /** Maps every leaf of a tree, keeping its structure. */
@@ -35,13 +49,18 @@ export const mapTree = <L, M>(
   prefix = "",
 ): Tree<M> => {
   if (isLeaf(tree)) return f(tree, prefix);
-  if (Array.isArray(tree)) return tree.map((t, i) => mapTree(t as Tree<L>, isLeaf, f, join(prefix, i)));
+  if (Array.isArray(tree))
+    return tree.map((t, i) => mapTree(t as Tree<L>, isLeaf, f, join(prefix, i)));
   if (isPlainObject(tree)) {
     return Object.fromEntries(
       Object.entries(tree).map(([k, t]) => [k, mapTree(t as Tree<L>, isLeaf, f, join(prefix, k))]),
     );
   }
-  throw new LoomError("invalid_argument", "pytree", `${prefix || "the tree"} is neither a leaf, an array nor a plain object`);
+  throw new LoomError(
+    "invalid_argument",
+    "pytree",
+    `${prefix || "the tree"} is neither a leaf, an array nor a plain object`,
+  );
 };
 
 /**
@@ -58,7 +77,9 @@ export const zipTrees = <A, B, C>(
   const fb = new Map(flattenTree(b, isLeafB).map((p) => [p.path, p.leaf]));
   const pa = flattenTree(a, isLeafA);
   if (pa.length !== fb.size || pa.some((p) => !fb.has(p.path))) {
-    const missing = pa.find((p) => !fb.has(p.path))?.path ?? [...fb.keys()].find((k) => !pa.some((p) => p.path === k));
+    const missing =
+      pa.find((p) => !fb.has(p.path))?.path ??
+      [...fb.keys()].find((k) => !pa.some((p) => p.path === k));
     throw new LoomError("invalid_argument", "pytree", `trees differ in structure at "${missing}"`);
   }
   return mapTree(a, isLeafA, (x, path) => f(x, fb.get(path)!, path));
@@ -70,7 +91,8 @@ export const unflattenTree = <L, M>(
   isLeaf: (x: unknown) => x is L,
   leaves: ReadonlyMap<string, M> | Readonly<Record<string, M>>,
 ): Tree<M> => {
-  const get = (p: string) => (leaves instanceof Map ? leaves.get(p) : (leaves as Record<string, M>)[p]);
+  const get = (p: string) =>
+    leaves instanceof Map ? leaves.get(p) : (leaves as Record<string, M>)[p];
   return mapTree(structure, isLeaf, (_, path) => {
     const v = get(path);
     if (v === undefined) throw new LoomError("invalid_argument", "pytree", `no leaf for "${path}"`);

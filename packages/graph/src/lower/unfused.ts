@@ -37,7 +37,13 @@ export const nodeExpr = (def: OpDef, n: Node): Expr | undefined => {
         { attrs: n.attrs, out, inputs, idx },
       );
     case "movement":
-      return def.gather({ attrs: n.attrs, out, inputs, idx, read: (k, at) => loadAt(k, at, inputs[k]!) });
+      return def.gather({
+        attrs: n.attrs,
+        out,
+        inputs,
+        idx,
+        read: (k, at) => loadAt(k, at, inputs[k]!),
+      });
     case "reduce": {
       const x = inputs[0]!;
       const axes = (n.attrs["axes"] as number[]).map((a) => (a < 0 ? a + x.shape.length : a));
@@ -89,7 +95,13 @@ export const lowerUnfused = (table: OpTable, g: Graph): E.Either<LoomError, Plan
       continue;
     }
     if (n.op === "constant") {
-      buffers.push({ id, shape, dtype: n.dtype, kind: "constant", data: n.attrs["data"] as number[] });
+      buffers.push({
+        id,
+        shape,
+        dtype: n.dtype,
+        kind: "constant",
+        data: n.attrs["data"] as number[],
+      });
       continue;
     }
     buffers.push({ id, shape, dtype: n.dtype, kind: "temp" });

@@ -11,6 +11,9 @@ export const dce = (drop: readonly string[] = []): Pass => ({
   name: "dce",
   run: (g) =>
     E.right(
-      makeGraph(g.inputs, Object.fromEntries(Object.entries(g.outputs).filter(([k]) => !drop.includes(k)))),
+      makeGraph(
+        g.inputs,
+        Object.fromEntries(Object.entries(g.outputs).filter(([k]) => !drop.includes(k))),
+      ),
     ),
 });

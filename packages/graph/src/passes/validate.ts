@@ -14,13 +14,19 @@ export const validateGraph = (table: OpTable, g: Graph): E.Either<LoomError, Gra
   for (const [name, n] of Object.entries(g.inputs)) {
     if (n.op !== "input" || n.attrs["name"] !== name) {
       return E.left(
-        new LoomError("invalid_graph", "validate", `graph input "${name}" is a ${n.op} node, not input("${name}")`),
+        new LoomError(
+          "invalid_graph",
+          "validate",
+          `graph input "${name}" is a ${n.op} node, not input("${name}")`,
+        ),
       );
     }
   }
   for (const n of topoOrder(g)) {
     if (!Object.isFrozen(n)) {
-      return E.left(new LoomError("invalid_graph", n.op, "node is not frozen; build nodes with applyOp"));
+      return E.left(
+        new LoomError("invalid_graph", n.op, "node is not frozen; build nodes with applyOp"),
+      );
     }
     const def = table[n.op];
     if (def === undefined) {

@@ -50,7 +50,12 @@ export const fromJson = (table: OpTable, j: JsonGraph): E.Either<LoomError, Grap
     if (jn.inputs.some((k) => k >= i || k < 0)) {
       return fail("invalid_graph", jn.op, `node ${i} reads a node that is not before it`);
     }
-    const r = applyOp(table, jn.op, jn.inputs.map((k) => nodes[k]!), jn.attrs);
+    const r = applyOp(
+      table,
+      jn.op,
+      jn.inputs.map((k) => nodes[k]!),
+      jn.attrs,
+    );
     if (E.isLeft(r)) return r;
     nodes.push(r.right);
   }

@@ -6,11 +6,14 @@ import type { AttrValue, Attrs } from "../node";
 export const formatAttr = (v: AttrValue): string => {
   if (Array.isArray(v)) {
     const items = v as readonly AttrValue[];
-    if (items.length > 8) return `[${items.slice(0, 6).map(formatAttr).join(",")},…(${items.length})]`;
+    if (items.length > 8)
+      return `[${items.slice(0, 6).map(formatAttr).join(",")},…(${items.length})]`;
     return `[${items.map(formatAttr).join(",")}]`;
   }
   if (v !== null && typeof v === "object") {
-    return `{${Object.entries(v).map(([k, x]) => `${k}:${formatAttr(x)}`).join(", ")}}`;
+    return `{${Object.entries(v)
+      .map(([k, x]) => `${k}:${formatAttr(x)}`)
+      .join(", ")}}`;
   }
   return typeof v === "string" ? JSON.stringify(v) : String(v);
 };
@@ -18,7 +21,9 @@ export const formatAttr = (v: AttrValue): string => {
 /** `{stride:[2,2], pad:[1,1]}` or the empty string. Type attrs of sources are shown by the type. */
 export const formatAttrs = (attrs: Attrs): string => {
   const entries = Object.entries(attrs).filter(([k]) => k !== "shape" && k !== "dtype");
-  return entries.length === 0 ? "" : ` {${entries.map(([k, v]) => `${k}:${formatAttr(v)}`).join(", ")}}`;
+  return entries.length === 0
+    ? ""
+    : ` {${entries.map(([k, v]) => `${k}:${formatAttr(v)}`).join(", ")}}`;
 };
 
 /**
@@ -30,7 +35,8 @@ export const printText = (g: Graph): string => {
   const ids = numberNodes(order);
   const ref = (n: (typeof order)[number]) => `%${ids.get(n)!}`;
   const lines = order.map(
-    (n) => `  ${ref(n)} = ${n.op}(${n.inputs.map(ref).join(", ")})${formatAttrs(n.attrs)} : ${formatType(n)}`,
+    (n) =>
+      `  ${ref(n)} = ${n.op}(${n.inputs.map(ref).join(", ")})${formatAttrs(n.attrs)} : ${formatType(n)}`,
   );
   const outs = Object.entries(g.outputs).map(([k, n]) => `${k}: ${ref(n)}`);
   return `graph {\n${lines.join("\n")}\n  return { ${outs.join(", ")} }\n}`;

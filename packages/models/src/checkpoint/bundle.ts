@@ -9,7 +9,13 @@ import type { DType, HostTensor, Shape } from "@loom/graph";
 import { DTYPE_SHORT, formatShape, LoomError } from "@loom/graph";
 import type { TensorSpec, Tree } from "@loom/ops";
 import { flattenTree, isHostTensor, isSpec, mapTree } from "@loom/ops";
-import { decodeSafetensors, encodeSafetensors } from "./safetensors";
+import { crc32 } from "./crc32";
+import {
+  decodeSafetensors,
+  encodeSafetensors,
+  littleEndianBytes,
+  SAFETENSORS_DTYPE,
+} from "./safetensors";
 
 /** What a checkpoint holds. `state` and `optState` default to empty trees. */
 export interface CheckpointBundle {
@@ -48,6 +54,7 @@ export const CHECKPOINT_KEYS = {
   format: "loom.format",
   step: "loom.step",
   structure: "loom.structure",
+  checksum: "loom.crc32",
 } as const;
 
 /** Written into `loom.format`; bump when the layout of a checkpoint changes. */
@@ -73,6 +80,27 @@ const isExpectedLeaf = (x: unknown): x is HostTensor | TensorSpec => isHostTenso
 
 const describe = (dtype: DType, shape: Shape): string =>
   `${DTYPE_SHORT[dtype]}${formatShape(shape)}`;
+
+/**
+ * CRC-32 over every tensor's name, dtype, shape and bytes and every other metadata entry, in
+ * sorted order: safetensors has no checksum, and a flipped byte in a name, a dtype tag or the
+ * data can otherwise still parse as a valid file.
+ */
+const checksum = (
+  tensors: Readonly<Record<string, HostTensor>>,
+  metadata: Readonly<Record<string, string>>,
+): string => {
+  const names = Object.keys(tensors).sort();
+  const description = JSON.stringify({
+    tensors: names.map((n) => [n, SAFETENSORS_DTYPE[tensors[n]!.dtype], tensors[n]!.shape]),
+    metadata: Object.entries(metadata)
+      .filter(([k]) => k !== CHECKPOINT_KEYS.checksum)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+  });
+  let crc = crc32(new TextEncoder().encode(description));
+  for (const n of names) crc = crc32(littleEndianBytes(tensors[n]!), crc);
+  return crc.toString(16).padStart(8, "0");
+};
 
 /** Serialises a checkpoint bundle to safetensors bytes; throws before producing anything on a bad bundle. */
 export const encodeCheckpoint = (
@@ -116,11 +144,15 @@ export const encodeCheckpoint = (
     }
     skeleton[tree] = mapTree(value, isHostTensor, () => null);
   }
-  return encodeSafetensors(named, {
+  const metadata = {
     ...meta,
     [CHECKPOINT_KEYS.format]: CHECKPOINT_FORMAT,
     [CHECKPOINT_KEYS.step]: String(step),
     [CHECKPOINT_KEYS.structure]: JSON.stringify(skeleton),
+  };
+  return encodeSafetensors(named, {
+    ...metadata,
+    [CHECKPOINT_KEYS.checksum]: checksum(named, metadata),
   });
 };
 
@@ -202,6 +234,13 @@ export const decodeCheckpoint = (
   if (format !== CHECKPOINT_FORMAT) {
     throw invalid(
       `not a loom checkpoint: ${CHECKPOINT_KEYS.format} is ${JSON.stringify(format ?? null)}, expected ${JSON.stringify(CHECKPOINT_FORMAT)}`,
+    );
+  }
+  const stored = metadata[CHECKPOINT_KEYS.checksum];
+  const actual = checksum(tensors, metadata);
+  if (stored !== actual) {
+    throw invalid(
+      `checksum ${CHECKPOINT_KEYS.checksum} is ${JSON.stringify(stored ?? null)} but the contents give "${actual}": the file is corrupted`,
     );
   }
   const stepText = metadata[CHECKPOINT_KEYS.step] ?? "";

@@ -91,7 +91,11 @@ export const loadCheckpoint = async (
     return decodeCheckpoint(bytes, expected);
   } catch (e) {
     if (e instanceof LoomError && e.code === "checkpoint_invalid") {
-      throw new LoomError("checkpoint_invalid", "checkpoint", `${path}: ${e.message.replace(/^checkpoint: /, "")}`);
+      throw new LoomError(
+        "checkpoint_invalid",
+        "checkpoint",
+        `${path}: ${e.message.replace(/^checkpoint: /, "")}`,
+      );
     }
     throw e;
   }

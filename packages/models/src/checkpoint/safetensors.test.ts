@@ -64,22 +64,77 @@ describe("encodeSafetensors / decodeSafetensors", () => {
     // From huggingface/safetensors tensor.rs: test_serialization_forced_alignement.
     const attn0 = hostTensor([0, 1, 2, 3, 4, 5], [1, 1, 2, 3], "float32");
     const expected = [
-      72, 0, 0, 0, 0, 0, 0, 0,
+      72,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
       ...ascii('{"attn0":{"dtype":"F32","shape":[1,1,2,3],"data_offsets":[0,24]}}'),
-      32, 32, 32, 32, 32, 32, 32,
-      0, 0, 0, 0, 0, 0, 128, 63, 0, 0, 0, 64, 0, 0, 64, 64, 0, 0, 128, 64, 0, 0, 160, 64,
+      32,
+      32,
+      32,
+      32,
+      32,
+      32,
+      32,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      128,
+      63,
+      0,
+      0,
+      0,
+      64,
+      0,
+      0,
+      64,
+      64,
+      0,
+      0,
+      128,
+      64,
+      0,
+      0,
+      160,
+      64,
     ];
     expect(Array.from(encodeSafetensors({ attn0 }))).toEqual(expected);
     // test_empty, without and with metadata.
-    expect(Array.from(encodeSafetensors({}))).toEqual([8, 0, 0, 0, 0, 0, 0, 0, 123, 125, 32, 32, 32, 32, 32, 32]);
+    expect(Array.from(encodeSafetensors({}))).toEqual([
+      8, 0, 0, 0, 0, 0, 0, 0, 123, 125, 32, 32, 32, 32, 32, 32,
+    ]);
     expect(Array.from(encodeSafetensors({}, { framework: "pt" }))).toEqual([
-      40, 0, 0, 0, 0, 0, 0, 0, ...ascii('{"__metadata__":{"framework":"pt"}}'), 32, 32, 32, 32, 32,
+      40,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      ...ascii('{"__metadata__":{"framework":"pt"}}'),
+      32,
+      32,
+      32,
+      32,
+      32,
     ]);
   });
 
   it("lays out a tiny file as the spec says (checked by hand)", () => {
     const bytes = encodeSafetensors(
-      { b: hostTensor([1, 0], [2], "bool"), x: hostTensor([1], [1], "float64"), n: hostTensor([258], [], "int32") },
+      {
+        b: hostTensor([1, 0], [2], "bool"),
+        x: hostTensor([1], [1], "float64"),
+        n: hostTensor([258], [], "int32"),
+      },
       { k: "v" },
     );
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -103,7 +158,8 @@ describe("encodeSafetensors / decodeSafetensors", () => {
   });
 
   it("decodes an unpadded file with tensors listed out of offset order", () => {
-    const header = '{"b":{"dtype":"I32","shape":[1],"data_offsets":[4,8]},"a":{"dtype":"F32","shape":[],"data_offsets":[0,4]}}';
+    const header =
+      '{"b":{"dtype":"I32","shape":[1],"data_offsets":[4,8]},"a":{"dtype":"F32","shape":[],"data_offsets":[0,4]}}';
     const bytes = rawFile(header, [0, 0, 0x80, 0x3f, 0xff, 0xff, 0xff, 0xff]);
     const { tensors, metadata } = decodeSafetensors(bytes);
     expect(metadata).toEqual({});
@@ -125,7 +181,9 @@ describe("encodeSafetensors / decodeSafetensors", () => {
     const tensors = Object.fromEntries(names.map((n, i) => [n, hostTensor([i], [1], "int32")]));
     const back = decodeSafetensors(encodeSafetensors(tensors)).tensors;
     expect(Object.keys(back).sort()).toEqual([...names].sort());
-    names.forEach((n, i) => expect(Array.from(Object.getOwnPropertyDescriptor(back, n)!.value.data)).toEqual([i]));
+    names.forEach((n, i) =>
+      expect(Array.from(Object.getOwnPropertyDescriptor(back, n)!.value.data)).toEqual([i]),
+    );
   });
 
   it("the little-endian fallback for big-endian hosts writes and reads the same bytes", () => {
@@ -140,7 +198,9 @@ describe("encodeSafetensors / decodeSafetensors", () => {
       writeLittleEndian(t, fast, 0, true);
       writeLittleEndian(t, slow, 0, false);
       expect(Array.from(slow)).toEqual(Array.from(fast));
-      expect(Array.from(readLittleEndian(slow, dtype, values.length, false))).toEqual(Array.from(t.data));
+      expect(Array.from(readLittleEndian(slow, dtype, values.length, false))).toEqual(
+        Array.from(t.data),
+      );
     }
   });
 
@@ -195,30 +255,40 @@ describe("decodeSafetensors rejects corrupt files with checkpoint_invalid", () =
     expectInvalid(() => decodeSafetensors(copy), /limit/);
   });
 
-  it("a flipped byte anywhere in the header never decodes silently into something else", () => {
-    const reference = decodeSafetensors(good);
+  it("a flipped header byte: invalid, unless it only relabels (caught by the checkpoint checksum)", () => {
+    // Safetensors has no checksum: a flip inside a name, a metadata string or a dtype tag (F32 ->
+    // I32) still parses. Everything else must be rejected, and nothing may escape as another error.
+    let rejected = 0;
     fc.assert(
-      fc.property(fc.integer({ min: 8, max: 8 + headerLength - 1 }), fc.integer({ min: 1, max: 255 }), (at, mask) => {
-        const copy = good.slice();
-        copy[at]! ^= mask;
-        try {
-          const { tensors, metadata } = decodeSafetensors(copy);
-          // A flip inside a string (a name, the metadata) can still be a valid file; then the
-          // values decoded must be the same bytes under a different label.
-          const before = Object.values(reference.tensors).map((t) => Array.from(t.data));
-          const after = Object.values(tensors).map((t) => Array.from(t.data));
-          expect(after.sort()).toEqual(before.sort());
-          expect(Object.keys(metadata).length).toBe(1);
-        } catch (e) {
-          expect(e).toBeInstanceOf(LoomError);
-          expect((e as LoomError).code).toBe("checkpoint_invalid");
-        }
-      }),
+      fc.property(
+        fc.integer({ min: 8, max: 8 + headerLength - 1 }),
+        fc.integer({ min: 1, max: 255 }),
+        (at, mask) => {
+          const copy = good.slice();
+          copy[at]! ^= mask;
+          try {
+            decodeSafetensors(copy);
+          } catch (e) {
+            expect(e).toBeInstanceOf(LoomError);
+            expect((e as LoomError).code).toBe("checkpoint_invalid");
+            rejected++;
+          }
+        },
+      ),
       { numRuns: 300 },
     );
-    const copy = good.slice();
-    copy[8] = 0x5b; // '{' -> '['
-    expectInvalid(() => decodeSafetensors(copy));
+    expect(rejected).toBeGreaterThan(150);
+    const text = new TextDecoder().decode(good.subarray(8, 8 + headerLength));
+    for (const ch of ["{", ":", "[", ",", "]", "}", '"']) {
+      for (let at = text.indexOf(ch); at >= 0; at = text.indexOf(ch, at + 1)) {
+        const copy = good.slice();
+        copy[8 + at]! ^= 0x01;
+        expectInvalid(() => decodeSafetensors(copy));
+      }
+    }
+    const padded = good.slice();
+    padded[8 + headerLength - 1] = 0x09; // padding must be spaces, not a tab
+    expectInvalid(() => decodeSafetensors(padded), /padding/);
   });
 
   const f32 = (name: string, shape: number[], begin: number, end: number) =>
@@ -226,25 +296,47 @@ describe("decodeSafetensors rejects corrupt files with checkpoint_invalid", () =
   const zeros = (n: number) => new Array<number>(n).fill(0);
 
   it("overlapping offsets", () => {
-    expectInvalid(() => decodeSafetensors(rawFile(`{${f32("a", [2], 0, 8)},${f32("b", [2], 4, 12)}}`, zeros(12))), /overlaps/);
+    expectInvalid(
+      () =>
+        decodeSafetensors(rawFile(`{${f32("a", [2], 0, 8)},${f32("b", [2], 4, 12)}}`, zeros(12))),
+      /overlaps/,
+    );
   });
 
   it("a gap between tensors", () => {
-    expectInvalid(() => decodeSafetensors(rawFile(`{${f32("a", [1], 0, 4)},${f32("b", [1], 8, 12)}}`, zeros(12))), /gap/);
+    expectInvalid(
+      () =>
+        decodeSafetensors(rawFile(`{${f32("a", [1], 0, 4)},${f32("b", [1], 8, 12)}}`, zeros(12))),
+      /gap/,
+    );
   });
 
   it("a byte count that does not fit the dtype size or the shape", () => {
     const i32AsF64 = '{"a":{"dtype":"F64","shape":[2],"data_offsets":[0,8]}}';
     expectInvalid(() => decodeSafetensors(rawFile(i32AsF64, zeros(8))), /need 16/);
-    expectInvalid(() => decodeSafetensors(rawFile(`{${f32("a", [3], 0, 8)}}`, zeros(8))), /need 12/);
-    expectInvalid(() => decodeSafetensors(rawFile(`{${f32("a", [2 ** 40, 2 ** 40], 0, 8)}}`, zeros(8))));
+    expectInvalid(
+      () => decodeSafetensors(rawFile(`{${f32("a", [3], 0, 8)}}`, zeros(8))),
+      /need 12/,
+    );
+    expectInvalid(() =>
+      decodeSafetensors(rawFile(`{${f32("a", [2 ** 40, 2 ** 40], 0, 8)}}`, zeros(8))),
+    );
   });
 
   it("offsets past the data, reversed or malformed", () => {
-    expectInvalid(() => decodeSafetensors(rawFile(`{${f32("a", [2], 0, 8)}}`, zeros(4))), /past the end/);
+    expectInvalid(
+      () => decodeSafetensors(rawFile(`{${f32("a", [2], 0, 8)}}`, zeros(4))),
+      /past the end/,
+    );
     expectInvalid(() => decodeSafetensors(rawFile(`{${f32("a", [0], 4, 0)}}`, zeros(4))));
-    expectInvalid(() => decodeSafetensors(rawFile('{"a":{"dtype":"F32","shape":[1],"data_offsets":[0]}}', zeros(4))));
-    expectInvalid(() => decodeSafetensors(rawFile('{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4.5]}}', zeros(4))));
+    expectInvalid(() =>
+      decodeSafetensors(rawFile('{"a":{"dtype":"F32","shape":[1],"data_offsets":[0]}}', zeros(4))),
+    );
+    expectInvalid(() =>
+      decodeSafetensors(
+        rawFile('{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4.5]}}', zeros(4)),
+      ),
+    );
   });
 
   it("bad dtypes, shapes, entries, metadata and JSON", () => {

@@ -76,6 +76,16 @@ export const writeLittleEndian = (
   }
 };
 
+/** A tensor's elements as little-endian bytes: a view of its data on little-endian hosts, a copy otherwise. */
+export const littleEndianBytes = (t: HostTensor): Uint8Array => {
+  if (HOST_IS_LITTLE_ENDIAN && t.dtype !== "bool") {
+    return new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+  }
+  const out = new Uint8Array(t.data.length * DTYPE_BYTES[t.dtype]);
+  writeLittleEndian(t, out, 0);
+  return out;
+};
+
 /** Reads `n` little-endian elements of `dtype` from `bytes` (a fresh copy). Exported for tests only. */
 export const readLittleEndian = (
   bytes: Uint8Array,
@@ -246,6 +256,9 @@ const parseHeader = (
     throw invalid("header is not valid UTF-8");
   }
   if (!text.startsWith("{")) throw invalid("header does not start with '{'");
+  if (!text.replace(/ +$/, "").endsWith("}")) {
+    throw invalid("header does not end with '}' followed only by space padding");
+  }
   let header: unknown;
   try {
     header = JSON.parse(text);

@@ -117,7 +117,8 @@ export const select = (cond: Tensor, a: TensorLike, b: TensorLike): Tensor => {
 };
 
 /** Converts to another dtype (float to int truncates toward zero; to bool is `!= 0`). */
-export const cast = (x: Tensor, dtype: DType): Tensor => (x.dtype === dtype ? x : prim("cast", [x], { dtype }));
+export const cast = (x: Tensor, dtype: DType): Tensor =>
+  x.dtype === dtype ? x : prim("cast", [x], { dtype });
 
 /** The indices along `axis` of a tensor of `shape`: `iota([2,3], 1)` is `[[0,1,2],[0,1,2]]`. */
 export const iota = (shape: Shape, axis = 0, dtype: DType = "int32"): Tensor =>

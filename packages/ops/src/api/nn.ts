@@ -5,6 +5,7 @@ import { prim } from "../core";
 import type { Pad4, Pair } from "../primitives/window-attrs";
 import { broadcastTo } from "./elementwise";
 
+/** The spatial output size of a convolution or pooling window (shared with the shape rules). */
 export { convOutputSize } from "../primitives/window-attrs";
 
 const reshapeTo = (x: Tensor, shape: readonly Dim[]): Tensor =>
@@ -50,7 +51,10 @@ export const matmul = (a: Tensor, b: Tensor): Tensor => {
   }
   const m = a2.shape[a2.shape.length - 2]!;
   const n = b2.shape[b2.shape.length - 1]!;
-  const out = prim("matmul", [broadcastTo(a2, [...batch, m, k]), broadcastTo(b2, [...batch, k, n])]);
+  const out = prim("matmul", [
+    broadcastTo(a2, [...batch, m, k]),
+    broadcastTo(b2, [...batch, k, n]),
+  ]);
   if (a.shape.length > 1 && b.shape.length > 1) return out;
   const keep = out.shape.filter(
     (_, i) =>
@@ -159,9 +163,12 @@ export interface PoolOptions {
 
 const poolAttrs = (op: string, x: Tensor, opts: PoolOptions) => {
   if (typeof opts !== "object" || opts === null || opts.kernel === undefined) {
-    throw new LoomError("invalid_argument", op, "needs options with a kernel size, e.g. { kernel: 2 }", [
-      x.shape,
-    ]);
+    throw new LoomError(
+      "invalid_argument",
+      op,
+      "needs options with a kernel size, e.g. { kernel: 2 }",
+      [x.shape],
+    );
   }
   const kernel = pair(op, "kernel", opts.kernel);
   const stride = pair(op, "stride", opts.stride ?? opts.kernel);
@@ -184,4 +191,3 @@ export const avgPool2d = (x: Tensor, opts: AvgPoolOptions): Tensor =>
     ...poolAttrs("avgPool2d", x, opts),
     countIncludePad: opts.countIncludePad ?? true,
   });
-

@@ -28,7 +28,12 @@ export const batchNorm = (opts: BatchNormOptions = {}): Layer => {
   const channels = (shape: readonly Dim[]) => {
     const c = shape[1];
     if ((shape.length !== 2 && shape.length !== 4) || typeof c !== "number") {
-      throw new LoomError("invalid_argument", "batchNorm", `needs [N,F] or [N,C,H,W] with concrete F or C, got ${formatShape(shape)}`, [shape]);
+      throw new LoomError(
+        "invalid_argument",
+        "batchNorm",
+        `needs [N,F] or [N,C,H,W] with concrete F or C, got ${formatShape(shape)}`,
+        [shape],
+      );
     }
     return c;
   };
@@ -50,7 +55,13 @@ export const batchNorm = (opts: BatchNormOptions = {}): Layer => {
       const axes = x.shape.length === 4 ? [0, 2, 3] : [0];
       const bshape = x.shape.length === 4 ? [c, 1, 1] : [c];
       const norm = (m: Tensor, v: Tensor) =>
-        add(mul(mul(sub(x, reshape(m, bshape)), reshape(rsqrt(add(v, eps)), bshape)), reshape(p.gamma, bshape)), reshape(p.beta, bshape));
+        add(
+          mul(
+            mul(sub(x, reshape(m, bshape)), reshape(rsqrt(add(v, eps)), bshape)),
+            reshape(p.gamma, bshape),
+          ),
+          reshape(p.beta, bshape),
+        );
       if (!ctx.training) return { y: norm(s.mean, s.var), state };
       const m = mean(x, axes);
       const v = mean(square(sub(x, reshape(m, bshape))), axes);

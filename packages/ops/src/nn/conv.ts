@@ -20,10 +20,18 @@ export interface ConvLayerOptions extends Conv2dOptions {
  * A 2-D convolution layer over NCHW inputs with an OIHW weight of shape
  * [filters, C/groups, kh, kw] and a per-filter bias. Params `{ w, b }`.
  */
-export const conv2d = (filters: number, kernel: number | readonly [number, number], opts: ConvLayerOptions = {}): Layer => {
+export const conv2d = (
+  filters: number,
+  kernel: number | readonly [number, number],
+  opts: ConvLayerOptions = {},
+): Layer => {
   const [kh, kw] = typeof kernel === "number" ? [kernel, kernel] : kernel;
   if (![filters, kh, kw].every((v) => Number.isInteger(v) && v >= 1)) {
-    throw new LoomError("invalid_argument", "conv2d", `filters and kernel must be positive integers, got ${filters} and ${JSON.stringify(kernel)}`);
+    throw new LoomError(
+      "invalid_argument",
+      "conv2d",
+      `filters and kernel must be positive integers, got ${filters} and ${JSON.stringify(kernel)}`,
+    );
   }
   const groups = opts.groups ?? 1;
   const kernelInit = opts.kernelInit ?? torchDefault;
@@ -33,7 +41,12 @@ export const conv2d = (filters: number, kernel: number | readonly [number, numbe
     init: (k, spec) => {
       const c = spec.shape[1];
       if (spec.shape.length !== 4 || typeof c !== "number") {
-        throw new LoomError("invalid_argument", "conv2d", `needs an NCHW input with concrete channels, got ${formatShape(spec.shape)}`, [spec.shape]);
+        throw new LoomError(
+          "invalid_argument",
+          "conv2d",
+          `needs an NCHW input with concrete channels, got ${formatShape(spec.shape)}`,
+          [spec.shape],
+        );
       }
       const dtype = spec.dtype ?? "float32";
       const shape = [filters, c / groups, kh!, kw!];

@@ -18,7 +18,12 @@ export interface DenseOptions {
  * the last axis of its input. Params `{ w, b }`.
  */
 export const dense = (units: number, opts: DenseOptions = {}): Layer => {
-  if (!Number.isInteger(units) || units < 1) throw new LoomError("invalid_argument", "dense", `units must be a positive integer, got ${units}`);
+  if (!Number.isInteger(units) || units < 1)
+    throw new LoomError(
+      "invalid_argument",
+      "dense",
+      `units must be a positive integer, got ${units}`,
+    );
   const kernelInit = opts.kernelInit ?? torchDefault;
   const biasInit = opts.biasInit ?? torchDefault;
   return {
@@ -26,7 +31,12 @@ export const dense = (units: number, opts: DenseOptions = {}): Layer => {
     init: (k, spec) => {
       const inDim = spec.shape[spec.shape.length - 1];
       if (typeof inDim !== "number") {
-        throw new LoomError("invalid_argument", "dense", `needs a concrete last input dim, got ${formatShape(spec.shape)}`, [spec.shape]);
+        throw new LoomError(
+          "invalid_argument",
+          "dense",
+          `needs a concrete last input dim, got ${formatShape(spec.shape)}`,
+          [spec.shape],
+        );
       }
       const dtype = spec.dtype ?? "float32";
       const [kw, kb] = split(k, 2);

@@ -22,7 +22,11 @@ export const fansOf = (shape: readonly number[]): Fans => {
 
 const floatOf = (dtype: DType): "float32" | "float64" => {
   if (dtype !== "float32" && dtype !== "float64") {
-    throw new LoomError("invalid_argument", "init", `parameters must be float32 or float64, got ${dtype}`);
+    throw new LoomError(
+      "invalid_argument",
+      "init",
+      `parameters must be float32 or float64, got ${dtype}`,
+    );
   }
   return dtype;
 };

@@ -33,7 +33,12 @@ export type Vars = Tree<Tensor>;
 export interface Layer {
   readonly kind: string;
   readonly init: (key: Tensor, input: InputSpec) => { params: Vars; state: Vars };
-  readonly apply: (params: Vars, state: Vars, x: Tensor, ctx: ApplyContext) => { y: Tensor; state: Vars };
+  readonly apply: (
+    params: Vars,
+    state: Vars,
+    x: Tensor,
+    ctx: ApplyContext,
+  ) => { y: Tensor; state: Vars };
 }
 
 /** The output type of a layer for an input type, found by building its graph once on a placeholder. */
@@ -59,7 +64,11 @@ export const childContext = (ctx: ApplyContext, name: string, i: number): ApplyC
 
 const asRecord = (v: Vars, kind: string): Record<string, Vars> => {
   if (typeof v !== "object" || v === null || Array.isArray(v) || "op" in v) {
-    throw new LoomError("invalid_argument", kind, "expects its params and state as an object keyed by child name");
+    throw new LoomError(
+      "invalid_argument",
+      kind,
+      "expects its params and state as an object keyed by child name",
+    );
   }
   return v as Record<string, Vars>;
 };
@@ -132,7 +141,9 @@ export const residual = (block: Layer, shortcut?: Layer, post?: Layer): Layer =>
       const s = asRecord(state, "residual");
       const sub = (name: string, i: number) => childContext(ctx, name, i);
       const b = block.apply(p["block"]!, s["block"]!, x, sub("block", 0));
-      const sc = shortcut ? shortcut.apply(p["shortcut"]!, s["shortcut"]!, x, sub("shortcut", 1)) : { y: x, state: {} };
+      const sc = shortcut
+        ? shortcut.apply(p["shortcut"]!, s["shortcut"]!, x, sub("shortcut", 1))
+        : { y: x, state: {} };
       let y = add(b.y, sc.y);
       const next: Record<string, Vars> = { block: b.state };
       if (shortcut) next["shortcut"] = sc.state;

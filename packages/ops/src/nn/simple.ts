@@ -1,5 +1,10 @@
 import type { Tensor } from "../core";
-import { leakyRelu as leakyReluOp, relu as reluOp, sigmoid as sigmoidOp, tanh as tanhOp } from "../api/elementwise";
+import {
+  leakyRelu as leakyReluOp,
+  relu as reluOp,
+  sigmoid as sigmoidOp,
+  tanh as tanhOp,
+} from "../api/elementwise";
 import { flatten as flattenOp } from "../api/movement";
 import type { PoolOptions } from "../api/nn";
 import { avgPool2d as avgPoolOp, maxPool2d as maxPoolOp } from "../api/nn";
@@ -9,9 +14,11 @@ import type { Layer } from "./layer";
 import { fnLayer } from "./layer";
 
 /** Max pooling as a layer. */
-export const maxPool2d = (opts: PoolOptions): Layer => fnLayer("maxPool2d", (x) => maxPoolOp(x, opts));
+export const maxPool2d = (opts: PoolOptions): Layer =>
+  fnLayer("maxPool2d", (x) => maxPoolOp(x, opts));
 /** Average pooling as a layer. */
-export const avgPool2d = (opts: PoolOptions): Layer => fnLayer("avgPool2d", (x) => avgPoolOp(x, opts));
+export const avgPool2d = (opts: PoolOptions): Layer =>
+  fnLayer("avgPool2d", (x) => avgPoolOp(x, opts));
 /** Global average pooling [N,C,H,W] -> [N,C]. */
 export const globalAvgPool = (): Layer => fnLayer("globalAvgPool", gapOp);
 /** Flattens all axes after the batch axis. */
@@ -23,6 +30,7 @@ export const sigmoid = (): Layer => fnLayer("sigmoid", sigmoidOp);
 /** tanh as a layer. */
 export const tanh = (): Layer => fnLayer("tanh", tanhOp);
 /** Leaky ReLU as a layer. */
-export const leakyRelu = (slope = 0.01): Layer => fnLayer("leakyRelu", (x) => leakyReluOp(x, slope));
+export const leakyRelu = (slope = 0.01): Layer =>
+  fnLayer("leakyRelu", (x) => leakyReluOp(x, slope));
 /** Softmax over the last axis as a layer (for outputs read as probabilities; train on logits). */
 export const softmax = (): Layer => fnLayer("softmax", (x) => softmaxOp(x, -1));

@@ -4,10 +4,17 @@ import { add, cast, div, mul, neg, pow, sqrt, square, sub } from "../api/element
 import { isHostTensor } from "../host";
 import { mapTree } from "../pytree";
 import type { LearningRate } from "./schedules";
-import { learningRateAt, nextStep } from "./schedules";
+import { checkLearningRate, learningRateAt, nextStep } from "./schedules";
 import { withL2 } from "./sgd";
 import type { GradientTransformation } from "./transform";
-import { checkHyper, initialStep, stateFields, stateScalar, zerosLikeHost, zipLeaves } from "./transform";
+import {
+  checkHyper,
+  initialStep,
+  stateFields,
+  stateScalar,
+  zerosLikeHost,
+  zipLeaves,
+} from "./transform";
 
 /** Options of {@link adam} and {@link adamw}, with torch's defaults. */
 export type AdamOptions = {
@@ -21,8 +28,15 @@ export type AdamOptions = {
   readonly weightDecay?: number;
 };
 
-const makeAdam = (op: string, lr: LearningRate, opts: AdamOptions, defaultDecay: number, decoupled: boolean): GradientTransformation => {
+const makeAdam = (
+  op: string,
+  lr: LearningRate,
+  opts: AdamOptions,
+  defaultDecay: number,
+  decoupled: boolean,
+): GradientTransformation => {
   const { beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weightDecay = defaultDecay } = opts;
+  checkLearningRate(op, lr);
   checkHyper(op, "beta1", beta1, (v) => v >= 0 && v < 1, "in [0, 1)");
   checkHyper(op, "beta2", beta2, (v) => v >= 0 && v < 1, "in [0, 1)");
   checkHyper(op, "eps", eps, (v) => v >= 0, "a number >= 0");
@@ -48,17 +62,22 @@ const makeAdam = (op: string, lr: LearningRate, opts: AdamOptions, defaultDecay:
         }
         return c;
       };
-      const out = zipLeaves(op, { grads, params, "state.m": m, "state.v": v }, ["u", "m", "v"], (x) => {
-        const g = decoupled ? x.grads : withL2(x.grads, x.params, weightDecay);
-        const { c1, c2 } = correction(g.dtype);
-        const lrT = rate(g.dtype);
-        const m1 = add(mul(x["state.m"], beta1), mul(g, 1 - beta1));
-        const v1 = add(mul(x["state.v"], beta2), mul(square(g), 1 - beta2));
-        const adamStep = div(div(m1, c1), add(sqrt(div(v1, c2)), eps));
-        let u = mul(adamStep, neg(lrT));
-        if (decoupled && weightDecay !== 0) u = sub(u, mul(x.params, mul(lrT, weightDecay)));
-        return { u, m: m1, v: v1 };
-      });
+      const out = zipLeaves(
+        op,
+        { grads, params, "state.m": m, "state.v": v },
+        ["u", "m", "v"],
+        (x) => {
+          const g = decoupled ? x.grads : withL2(x.grads, x.params, weightDecay);
+          const { c1, c2 } = correction(g.dtype);
+          const lrT = rate(g.dtype);
+          const m1 = add(mul(x["state.m"], beta1), mul(g, 1 - beta1));
+          const v1 = add(mul(x["state.v"], beta2), mul(square(g), 1 - beta2));
+          const adamStep = div(div(m1, c1), add(sqrt(div(v1, c2)), eps));
+          let u = mul(adamStep, neg(lrT));
+          if (decoupled && weightDecay !== 0) u = sub(u, mul(x.params, mul(lrT, weightDecay)));
+          return { u, m: m1, v: v1 };
+        },
+      );
       return { updates: out.u, state: { step: nextStep(step), m: out.m, v: out.v } };
     },
   };

@@ -34,7 +34,11 @@ const sumOver = (params: Tree<Tensor>, filter: LeafFilter, f: (w: Tensor) => Ten
  * default), a loss term added before taking the gradient: its gradient is `lambda * w`,
  * torch's `weight_decay` for plain SGD.
  */
-export const l2Penalty = (params: Tree<Tensor>, lambda: number, filter: LeafFilter = weightsOnly): Tensor => {
+export const l2Penalty = (
+  params: Tree<Tensor>,
+  lambda: number,
+  filter: LeafFilter = weightsOnly,
+): Tensor => {
   checkHyper("l2Penalty", "lambda", lambda, (v) => v >= 0, "a number >= 0");
   return mul(sumOver(params, filter, square), lambda / 2);
 };
@@ -43,7 +47,11 @@ export const l2Penalty = (params: Tree<Tensor>, lambda: number, filter: LeafFilt
  * The L1 penalty `lambda * sum(|w|)` over the leaves `filter` chooses (weights by default),
  * a loss term whose gradient `lambda * sign(w)` pushes weights to exactly 0.
  */
-export const l1Penalty = (params: Tree<Tensor>, lambda: number, filter: LeafFilter = weightsOnly): Tensor => {
+export const l1Penalty = (
+  params: Tree<Tensor>,
+  lambda: number,
+  filter: LeafFilter = weightsOnly,
+): Tensor => {
   checkHyper("l1Penalty", "lambda", lambda, (v) => v >= 0, "a number >= 0");
   return mul(sumOver(params, filter, abs), lambda);
 };

@@ -4,10 +4,17 @@ import { isHostTensor } from "../host";
 import type { Tree } from "../pytree";
 import { mapTree } from "../pytree";
 import type { LearningRate } from "./schedules";
-import { learningRateAt, nextStep } from "./schedules";
+import { checkLearningRate, learningRateAt, nextStep } from "./schedules";
 import { withL2 } from "./sgd";
 import type { GradientTransformation } from "./transform";
-import { checkHyper, initialStep, stateFields, stateScalar, zerosLikeHost, zipLeaves } from "./transform";
+import {
+  checkHyper,
+  initialStep,
+  stateFields,
+  stateScalar,
+  zerosLikeHost,
+  zipLeaves,
+} from "./transform";
 
 /** Options of {@link rmsprop}, with torch.optim.RMSprop's defaults. */
 export type RmspropOptions = {
@@ -39,6 +46,7 @@ export const rmsprop = (lr: LearningRate, opts: RmspropOptions = {}): GradientTr
   const { alpha = 0.99, eps = 1e-8, momentum = 0, weightDecay = 0, centered = false } = opts;
   checkHyper("rmsprop", "alpha", alpha, (v) => v >= 0 && v <= 1, "in [0, 1]");
   checkHyper("rmsprop", "eps", eps, (v) => v >= 0, "a number >= 0");
+  checkLearningRate("rmsprop", lr);
   checkHyper("rmsprop", "momentum", momentum, (v) => v >= 0, "a number >= 0");
   checkHyper("rmsprop", "weightDecay", weightDecay, (v) => v >= 0, "a number >= 0");
   const slots = ["v", ...(centered ? ["gAvg"] : []), ...(momentum !== 0 ? ["b"] : [])];

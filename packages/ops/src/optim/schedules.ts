@@ -39,7 +39,13 @@ export const inverseTimeDecay = (eta0: number, k: number): Schedule => {
 /** `eta0 * gamma^floor(t / every)`: torch.optim.lr_scheduler.StepLR with step_size `every`. */
 export const stepDecay = (eta0: number, gamma: number, every: number): Schedule => {
   checkHyper("stepDecay", "eta0", eta0, () => true, "a finite number");
-  checkHyper("stepDecay", "every", every, (v) => Number.isInteger(v) && v > 0, "a positive integer");
+  checkHyper(
+    "stepDecay",
+    "every",
+    every,
+    (v) => Number.isInteger(v) && v > 0,
+    "a positive integer",
+  );
   checkHyper("stepDecay", "gamma", gamma, () => true, "a finite number");
   return (t) => mul(pow(gamma, floor(div(t, every))), eta0);
 };
@@ -66,8 +72,22 @@ export const cosineDecay = (eta0: number, totalSteps: number, etaMin = 0): Sched
  * with `schedule`; it never uses a rate of 0, which would waste the first update.
  */
 export const linearWarmup = (schedule: Schedule, warmupSteps: number): Schedule => {
-  checkHyper("linearWarmup", "warmupSteps", warmupSteps, (v) => Number.isInteger(v) && v >= 1, "an integer >= 1");
+  checkHyper(
+    "linearWarmup",
+    "warmupSteps",
+    warmupSteps,
+    (v) => Number.isInteger(v) && v >= 1,
+    "an integer >= 1",
+  );
   return (t) => mul(schedule(t), minimum(div(add(t, 1), warmupSteps), 1));
+};
+
+/** Throws a LoomError unless `lr` is a number >= 0 or a schedule: checked when an optimizer is made. */
+export const checkLearningRate = (op: string, lr: LearningRate): void => {
+  if (typeof lr === "number")
+    checkHyper(op, "the learning rate", lr, (v) => v >= 0, "a number >= 0");
+  else if (typeof lr !== "function")
+    checkHyper(op, "the learning rate", lr, () => false, "a number or a schedule");
 };
 
 /**
@@ -75,9 +95,12 @@ export const linearWarmup = (schedule: Schedule, warmupSteps: number): Schedule 
  * becomes an exact constant, a schedule is evaluated at `step` cast to that dtype (so
  * float64 params get a float64 rate).
  */
-export const learningRateAt = (op: string, lr: LearningRate, step: Tensor): ((dtype: DType) => Tensor) => {
-  if (typeof lr === "number") checkHyper(op, "the learning rate", lr, (v) => v >= 0, "a number >= 0");
-  else if (typeof lr !== "function") checkHyper(op, "the learning rate", lr, () => false, "a number or a schedule");
+export const learningRateAt = (
+  op: string,
+  lr: LearningRate,
+  step: Tensor,
+): ((dtype: DType) => Tensor) => {
+  checkLearningRate(op, lr);
   const cache = new Map<DType, Tensor>();
   return (dtype) => {
     let v = cache.get(dtype);
@@ -96,12 +119,17 @@ export const nextStep = (step: Tensor): Tensor => add(step, 1);
  * Multiplies updates by `-lr(t)` (the sign makes them descent updates to add), with its own
  * step counter `{ step }` for schedules: the last link of an Optax-style chain.
  */
-export const scaleByLearningRate = (lr: LearningRate): GradientTransformation => ({
-  init: () => ({ step: initialStep() }),
-  update: (grads, state) => {
-    const step = stateScalar("scaleByLearningRate", state, "step");
-    const rate = learningRateAt("scaleByLearningRate", lr, step);
-    return { updates: mapTree(grads, isTensor, (g) => mul(g, neg(rate(g.dtype)))), state: { step: nextStep(step) } };
-  },
-});
-
+export const scaleByLearningRate = (lr: LearningRate): GradientTransformation => {
+  checkLearningRate("scaleByLearningRate", lr);
+  return {
+    init: () => ({ step: initialStep() }),
+    update: (grads, state) => {
+      const step = stateScalar("scaleByLearningRate", state, "step");
+      const rate = learningRateAt("scaleByLearningRate", lr, step);
+      return {
+        updates: mapTree(grads, isTensor, (g) => mul(g, neg(rate(g.dtype)))),
+        state: { step: nextStep(step) },
+      };
+    },
+  };
+};

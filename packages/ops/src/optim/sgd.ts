@@ -5,9 +5,16 @@ import { isHostTensor } from "../host";
 import type { Tree } from "../pytree";
 import { mapTree } from "../pytree";
 import type { LearningRate } from "./schedules";
-import { learningRateAt, nextStep } from "./schedules";
+import { checkLearningRate, learningRateAt, nextStep } from "./schedules";
 import type { GradientTransformation } from "./transform";
-import { checkHyper, initialStep, stateFields, stateScalar, zerosLikeHost, zipLeaves } from "./transform";
+import {
+  checkHyper,
+  initialStep,
+  stateFields,
+  stateScalar,
+  zerosLikeHost,
+  zipLeaves,
+} from "./transform";
 
 /** Options of {@link sgd}, with torch.optim.SGD's defaults. */
 export type SgdOptions = {
@@ -20,7 +27,8 @@ export type SgdOptions = {
 };
 
 /** `g + wd * theta`: weight decay as an L2 term in the gradient (torch's `weight_decay`). */
-export const withL2 = (g: Tensor, theta: Tensor, wd: number): Tensor => (wd === 0 ? g : add(g, mul(theta, wd)));
+export const withL2 = (g: Tensor, theta: Tensor, wd: number): Tensor =>
+  wd === 0 ? g : add(g, mul(theta, wd));
 
 /**
  * Stochastic gradient descent following the algorithm documented for torch.optim.SGD
@@ -37,10 +45,15 @@ export const withL2 = (g: Tensor, theta: Tensor, wd: number): Tensor => (wd === 
  */
 export const sgd = (lr: LearningRate, opts: SgdOptions = {}): GradientTransformation => {
   const { momentum = 0, nesterov = false, weightDecay = 0 } = opts;
+  checkLearningRate("sgd", lr);
   checkHyper("sgd", "momentum", momentum, (v) => v >= 0, "a number >= 0");
   checkHyper("sgd", "weightDecay", weightDecay, (v) => v >= 0, "a number >= 0");
   if (nesterov && momentum === 0) {
-    throw new LoomError("invalid_argument", "sgd", "nesterov momentum needs momentum > 0 (as torch.optim.SGD requires)");
+    throw new LoomError(
+      "invalid_argument",
+      "sgd",
+      "nesterov momentum needs momentum > 0 (as torch.optim.SGD requires)",
+    );
   }
   const slots = momentum !== 0 ? ["b"] : [];
   return {
@@ -70,4 +83,3 @@ export const sgd = (lr: LearningRate, opts: SgdOptions = {}): GradientTransforma
     },
   };
 };
-

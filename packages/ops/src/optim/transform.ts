@@ -27,8 +27,11 @@ export interface GradientTransformation {
 }
 
 /** Maps the leaves of two trees of one structure pairwise (a structural difference is a LoomError). */
-export const treeMap2 = (a: Tree<Tensor>, b: Tree<Tensor>, f: (x: Tensor, y: Tensor, path: string) => Tensor): Tree<Tensor> =>
-  zipTrees(a, b, isTensor, isTensor, f);
+export const treeMap2 = (
+  a: Tree<Tensor>,
+  b: Tree<Tensor>,
+  f: (x: Tensor, y: Tensor, path: string) => Tensor,
+): Tree<Tensor> => zipTrees(a, b, isTensor, isTensor, f);
 
 /** Maps the leaves of three trees of one structure (a structural difference is a LoomError). */
 export const treeMap3 = (
@@ -50,14 +53,26 @@ export const applyUpdates = (params: Tree<Tensor>, updates: Tree<Tensor>): Tree<
  * restored from a checkpoint of another model fails here with the path rather than deep in
  * a kernel.
  */
-export const leavesLike = (op: string, what: string, tree: Tree<Tensor>, like: Tree<Tensor>): Map<string, Tensor> => {
+export const leavesLike = (
+  op: string,
+  what: string,
+  tree: Tree<Tensor>,
+  like: Tree<Tensor>,
+): Map<string, Tensor> => {
   const leaves = new Map(flattenTree(tree, isTensor).map((p) => [p.path, p.leaf]));
   const paths = flattenTree(like, isTensor).map((p) => p.path);
   const missing = paths.find((p) => !leaves.has(p));
   const extra = [...leaves.keys()].find((p) => !paths.includes(p));
   if (missing !== undefined || extra !== undefined) {
-    const where = missing !== undefined ? `has no leaf "${missing}"` : `has a leaf "${extra}" the gradients do not have`;
-    throw new LoomError("invalid_argument", op, `${what} ${where}; it must have the structure of the params (re-run init)`);
+    const where =
+      missing !== undefined
+        ? `has no leaf "${missing}"`
+        : `has a leaf "${extra}" the gradients do not have`;
+    throw new LoomError(
+      "invalid_argument",
+      op,
+      `${what} ${where}; it must have the structure of the params (re-run init)`,
+    );
   }
   return leaves;
 };
@@ -74,11 +89,15 @@ export const zipLeaves = <K extends string>(
   f: (leaves: Readonly<Record<string, Tensor>>, path: string) => Record<K, Tensor>,
 ): Record<K, Tree<Tensor>> => {
   const [first, ...rest] = Object.entries(trees);
-  if (first === undefined) throw new LoomError("invalid_argument", op, "zipLeaves needs at least one tree");
+  if (first === undefined)
+    throw new LoomError("invalid_argument", op, "zipLeaves needs at least one tree");
   const others = rest.map(([name, t]) => [name, leavesLike(op, name, t, first[1])] as const);
   const results = new Map<string, Record<K, Tensor>>();
   mapTree(first[1], isTensor, (leaf, path) => {
-    const args = Object.fromEntries([[first[0], leaf], ...others.map(([name, m]) => [name, m.get(path)!])]);
+    const args = Object.fromEntries([
+      [first[0], leaf],
+      ...others.map(([name, m]) => [name, m.get(path)!]),
+    ]);
     results.set(path, f(args, path));
     return leaf;
   });
@@ -88,11 +107,20 @@ export const zipLeaves = <K extends string>(
 };
 
 /** Reads the named fields of an optimizer state, with a LoomError naming the missing one. */
-export const stateFields = <K extends string>(op: string, state: Tree<Tensor>, keys: readonly K[]): Record<K, Tree<Tensor>> => {
-  const isRecord = typeof state === "object" && state !== null && !Array.isArray(state) && !isTensor(state);
+export const stateFields = <K extends string>(
+  op: string,
+  state: Tree<Tensor>,
+  keys: readonly K[],
+): Record<K, Tree<Tensor>> => {
+  const isRecord =
+    typeof state === "object" && state !== null && !Array.isArray(state) && !isTensor(state);
   const missing = isRecord ? keys.find((k) => !(k in state)) : keys[0];
   if (missing !== undefined) {
-    throw new LoomError("invalid_argument", op, `the optimizer state has no field "${missing}"; pass the tree that init made`);
+    throw new LoomError(
+      "invalid_argument",
+      op,
+      `the optimizer state has no field "${missing}"; pass the tree that init made`,
+    );
   }
   return state as Record<K, Tree<Tensor>>;
 };
@@ -101,7 +129,11 @@ export const stateFields = <K extends string>(op: string, state: Tree<Tensor>, k
 export const stateScalar = (op: string, state: Tree<Tensor>, key: string): Tensor => {
   const v = stateFields(op, state, [key])[key];
   if (!isTensor(v) || v.shape.length !== 0) {
-    throw new LoomError("invalid_argument", op, `the optimizer state field "${key}" must be a scalar tensor`);
+    throw new LoomError(
+      "invalid_argument",
+      op,
+      `the optimizer state field "${key}" must be a scalar tensor`,
+    );
   }
   return v;
 };
@@ -114,10 +146,15 @@ export const zerosLikeHost = (p: HostTensor): HostTensor => ({
 });
 
 /** A host scalar counter at 0, float32 so that every backend holds it (exact up to 2^24 steps). */
-export const initialStep = (): HostTensor => ({ data: allocTyped("float32", 1), shape: [], dtype: "float32" });
+export const initialStep = (): HostTensor => ({
+  data: allocTyped("float32", 1),
+  shape: [],
+  dtype: "float32",
+});
 
 /** float64 if any tensor is float64, else float32: where sums over a whole tree are accumulated. */
-export const widestFloat = (ts: readonly Tensor[]): DType => (ts.some((t) => t.dtype === "float64") ? "float64" : "float32");
+export const widestFloat = (ts: readonly Tensor[]): DType =>
+  ts.some((t) => t.dtype === "float64") ? "float64" : "float32";
 
 /**
  * Applies transformations one after another; the state is the array of their states. As
@@ -127,7 +164,11 @@ export const chain = (...ts: GradientTransformation[]): GradientTransformation =
   init: (params) => ts.map((t) => t.init(params)),
   update: (grads, state, params) => {
     if (!Array.isArray(state) || state.length !== ts.length) {
-      throw new LoomError("invalid_argument", "chain", `expects an array of ${ts.length} states (one per transformation); pass the tree that init made`);
+      throw new LoomError(
+        "invalid_argument",
+        "chain",
+        `expects an array of ${ts.length} states (one per transformation); pass the tree that init made`,
+      );
     }
     let updates = grads;
     const next = ts.map((t, i) => {
@@ -140,7 +181,13 @@ export const chain = (...ts: GradientTransformation[]): GradientTransformation =
 });
 
 /** Throws a LoomError unless a hyperparameter is a finite number satisfying `ok`. */
-export const checkHyper = (op: string, name: string, value: number, ok: (v: number) => boolean, rule: string): void => {
+export const checkHyper = (
+  op: string,
+  name: string,
+  value: number,
+  ok: (v: number) => boolean,
+  rule: string,
+): void => {
   if (typeof value !== "number" || !Number.isFinite(value) || !ok(value)) {
     throw new LoomError("invalid_argument", op, `${name} must be ${rule}, got ${String(value)}`);
   }

@@ -4,7 +4,13 @@ import { describe, expect, it } from "vitest";
 import type { Attrs, DType, LoomErrorCode, OpDef, Shape, TensorType } from "@loom/graph";
 import { LoomError } from "@loom/graph";
 import { input } from "../core";
-import { concat as concatApi, expandDims, flatten, flip as flipApi, pad as padApi } from "../api/movement";
+import {
+  concat as concatApi,
+  expandDims,
+  flatten,
+  flip as flipApi,
+  pad as padApi,
+} from "../api/movement";
 import { reshape as reshapeApi, slice as sliceApi, squeeze, swapAxes } from "../api/movement";
 import { transpose as transposeApi } from "../api/movement";
 import { argmax, mean, sum } from "../api/reduce";
@@ -28,7 +34,11 @@ const shapeOf = <A extends Attrs>(def: OpDef<A>, inputs: TensorType[], attrs: A)
 };
 
 /** The error code a rule returns (undefined on success). */
-const codeOf = (def: OpDef<never>, inputs: TensorType[], attrs: unknown): LoomErrorCode | undefined => {
+const codeOf = (
+  def: OpDef<never>,
+  inputs: TensorType[],
+  attrs: unknown,
+): LoomErrorCode | undefined => {
   const r = def.infer(inputs, attrs as never);
   if (E.isRight(r)) return undefined;
   expect(r.left).toBeInstanceOf(LoomError);
@@ -65,11 +75,16 @@ describe("transpose rule", () => {
 
 describe("slice rule", () => {
   it("takes ceil((end-begin)/step) elements per axis", () => {
-    expect(shapeOf(slice, [t([5, 6, 7])], { begin: [1, 0, 2], end: [5, 6, 2], step: [2, 4, 1] })).toEqual([2, 2, 0]);
+    expect(
+      shapeOf(slice, [t([5, 6, 7])], { begin: [1, 0, 2], end: [5, 6, 2], step: [2, 4, 1] }),
+    ).toEqual([2, 2, 0]);
     expect(shapeOf(slice, [t([5])], { begin: [0], end: [null], step: [3] })).toEqual([2]);
   });
   it("keeps a symbolic axis whole and slices the others", () => {
-    expect(shapeOf(slice, [t(["N", 6])], { begin: [0, 1], end: [null, 5], step: [1, 1] })).toEqual(["N", 4]);
+    expect(shapeOf(slice, [t(["N", 6])], { begin: [0, 1], end: [null, 5], step: [1, 1] })).toEqual([
+      "N",
+      4,
+    ]);
   });
   it.each([
     [{ begin: [1, 0], end: [null, 6], step: [1, 1] }],
@@ -109,7 +124,9 @@ describe("pad rule", () => {
     [{ low: [0.5, 0], high: [0, 0], value: 0 }],
   ])("rejects %j", (attrs) => expect(codeOf(pad, [t([2, 3])], attrs)).toBe("invalid_attr"));
   it("checks the value against the dtype", () => {
-    expect(codeOf(pad, [t([2], "int32")], { low: [1], high: [0], value: 0.5 })).toBe("invalid_attr");
+    expect(codeOf(pad, [t([2], "int32")], { low: [1], high: [0], value: 0.5 })).toBe(
+      "invalid_attr",
+    );
     expect(codeOf(pad, [t([2], "bool")], { low: [1], high: [0], value: 2 })).toBe("invalid_attr");
     expect(codeOf(pad, [t([2], "int32")], { low: [1], high: [0], value: -3 })).toBeUndefined();
   });
@@ -158,7 +175,9 @@ describe("reshape and reduce rules", () => {
     for (const axes of [[3], [0, 0], [-4], "0", [0.5]]) {
       expect(codeOf(reduceSum, [t([2, 3, 4])], { axes, keepdims: false })).toBe("invalid_attr");
     }
-    expect(codeOf(reduceMax, [t([2], "bool")], { axes: [0], keepdims: false })).toBe("dtype_mismatch");
+    expect(codeOf(reduceMax, [t([2], "bool")], { axes: [0], keepdims: false })).toBe(
+      "dtype_mismatch",
+    );
   });
 });
 
@@ -171,7 +190,9 @@ describe("rules never throw on junk attrs", () => {
   const junk = fc.oneof(
     fc.anything(),
     fc.array(fc.integer({ min: -3, max: 6 }), { maxLength: 5 }),
-    fc.array(fc.oneof(fc.integer({ min: -2, max: 5 }), fc.constant(null), fc.string()), { maxLength: 5 }),
+    fc.array(fc.oneof(fc.integer({ min: -2, max: 5 }), fc.constant(null), fc.string()), {
+      maxLength: 5,
+    }),
     fc.integer({ min: -3, max: 5 }),
   );
   const attrs = fc.oneof(
@@ -193,14 +214,29 @@ describe("rules never throw on junk attrs", () => {
     ),
     fc.constant({}),
   );
-  const defs = [transpose, slice, pad, concat, flip, reshape, broadcast, reduceSum, reduceMax] as OpDef<never>[];
+  const defs = [
+    transpose,
+    slice,
+    pad,
+    concat,
+    flip,
+    reshape,
+    broadcast,
+    reduceSum,
+    reduceMax,
+  ] as OpDef<never>[];
   it("returns Either (a LoomError or a type) for random attrs and inputs", () => {
     fc.assert(
-      fc.property(fc.constantFrom(...defs), fc.array(tensorType, { maxLength: 3 }), attrs, (def, inputs, a) => {
-        const r = def.infer(inputs, a as never);
-        if (E.isLeft(r)) expect(r.left).toBeInstanceOf(LoomError);
-        else expect(Array.isArray(r.right.shape)).toBe(true);
-      }),
+      fc.property(
+        fc.constantFrom(...defs),
+        fc.array(tensorType, { maxLength: 3 }),
+        attrs,
+        (def, inputs, a) => {
+          const r = def.infer(inputs, a as never);
+          if (E.isLeft(r)) expect(r.left).toBeInstanceOf(LoomError);
+          else expect(Array.isArray(r.right.shape)).toBe(true);
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -255,10 +291,28 @@ describe("public movement and reduce API", () => {
   });
   it("checks pads, concats and flips", () => {
     expect(padApi(x, 1).shape).toEqual([4, 5, 6]);
-    expect(padApi(xn, [[0, 0], [1, 2], [0, 1]], 3).shape).toEqual(["N", 6, 5]);
+    expect(
+      padApi(
+        xn,
+        [
+          [0, 0],
+          [1, 2],
+          [0, 1],
+        ],
+        3,
+      ).shape,
+    ).toEqual(["N", 6, 5]);
     expect(thrownCode(() => padApi(x, -1))).toBe("invalid_argument");
     expect(thrownCode(() => padApi(x, [[1, 1]]))).toBe("invalid_argument");
-    expect(thrownCode(() => padApi(xn, [[1, 0], [0, 0], [0, 0]]))).toBe("unsupported");
+    expect(
+      thrownCode(() =>
+        padApi(xn, [
+          [1, 0],
+          [0, 0],
+          [0, 0],
+        ]),
+      ),
+    ).toBe("unsupported");
     expect(concatApi([x, x], -1).shape).toEqual([2, 3, 8]);
     expect(concatApi([xn, xn], 1).shape).toEqual(["N", 6, 4]);
     expect(thrownCode(() => concatApi([x, xn], 1))).toBe("shape_mismatch");

@@ -19,7 +19,7 @@ export const reduceMax: ReduceDef<ReduceAttrs> = {
     const back = (t: typeof ct) =>
       prim("broadcast", [prim("reshape", [t], { shape })], { shape: [...x.shape] });
     const mask = prim("cast", [prim("eq", [x, back(out)])], { dtype: x.dtype });
-    const count = prim("reduce_sum", [mask], { axes: attrs.axes, keepdims: false });
+    const count = prim("reduce_sum", [mask], { axes: attrs.axes, keepdims: attrs.keepdims });
     return [prim("mul", [mask, back(prim("div", [ct, count]))])];
   },
 };

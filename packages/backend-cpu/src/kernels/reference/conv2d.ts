@@ -16,7 +16,15 @@ const geometry = (attrs: Attrs): ConvGeometry => {
   const [sh, sw] = attrs["stride"] as number[];
   const [pt, , pl] = attrs["pad"] as number[];
   const [dh, dw] = attrs["dilation"] as number[];
-  return { sh: sh!, sw: sw!, pt: pt!, pl: pl!, dh: dh!, dw: dw!, groups: attrs["groups"] as number };
+  return {
+    sh: sh!,
+    sw: sw!,
+    pt: pt!,
+    pl: pl!,
+    dh: dh!,
+    dw: dw!,
+    groups: attrs["groups"] as number,
+  };
 };
 
 /**
@@ -109,7 +117,9 @@ export const conv2dGradInputReference: LibraryKernelImpl = ({
               for (let kw = 0; kw < KW!; kw++) {
                 const wo = untap(ww, kw, g.sw, g.pl, g.dw, Wo!);
                 if (wo < 0) continue;
-                acc += dy[((n * O! + o) * Ho! + ho) * Wo! + wo]! * w[((o * I! + ci) * KH! + kh) * KW! + kw]!;
+                acc +=
+                  dy[((n * O! + o) * Ho! + ho) * Wo! + wo]! *
+                  w[((o * I! + ci) * KH! + kh) * KW! + kw]!;
               }
             }
           }

@@ -70,7 +70,13 @@ const forEachWindow = (
 };
 
 /** max_pool2d: x `[N,C,H,W]` -> `[N,C,Ho,Wo]`, the maximum of each window (padding is -infinity). */
-export const maxPool2dReference: LibraryKernelImpl = ({ inputs, inShapes, out, outShape, attrs }) => {
+export const maxPool2dReference: LibraryKernelImpl = ({
+  inputs,
+  inShapes,
+  out,
+  outShape,
+  attrs,
+}) => {
   const x = inputs[0]!;
   const [N, C, H, W] = inShapes[0]!;
   const g = geometry(attrs);
@@ -106,7 +112,13 @@ const divisor = (
 ): number => (includePad ? g.KH * g.KW : (rows[1] - rows[0]) * (cols[1] - cols[0]));
 
 /** avg_pool2d: x `[N,C,H,W]` -> `[N,C,Ho,Wo]`, the mean of each window (padding is zero). */
-export const avgPool2dReference: LibraryKernelImpl = ({ inputs, inShapes, out, outShape, attrs }) => {
+export const avgPool2dReference: LibraryKernelImpl = ({
+  inputs,
+  inShapes,
+  out,
+  outShape,
+  attrs,
+}) => {
   const x = inputs[0]!;
   const [N, C, H, W] = inShapes[0]!;
   const g = geometry(attrs);

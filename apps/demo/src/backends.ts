@@ -1,0 +1,24 @@
+import type { Backend } from "@loom/graph";
+import { LoomError } from "@loom/graph";
+import { referenceBackend } from "@loom/backend-cpu";
+
+/** Backends the CLI can run on, by name. */
+export const BACKENDS: Readonly<Record<string, () => Backend>> = {
+  reference: referenceBackend,
+};
+
+/** The backend named `name`, or a LoomError listing the known ones. */
+export const pickBackend = (name: string): Backend => {
+  const make = Object.hasOwn(BACKENDS, name) ? BACKENDS[name] : undefined;
+  if (make === undefined) {
+    throw new LoomError(
+      "invalid_argument",
+      "backend",
+      `unknown backend ${JSON.stringify(name)}; use one of ${Object.keys(BACKENDS).join(", ")}`,
+    );
+  }
+  return make();
+};
+
+/** The backend used when none is named. */
+export const DEFAULT_BACKEND = "reference";

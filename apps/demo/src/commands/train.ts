@@ -1,0 +1,351 @@
+import { existsSync } from "node:fs";
+import type { Command } from "commander";
+import { InvalidArgumentError, Option } from "commander";
+import { LoomError } from "@loom/graph";
+import type { nn } from "@loom/ops";
+import type { Dataset, FitResult, ModelVars, TrainState } from "@loom/models";
+import {
+  DEFAULT_LR,
+  evaluate,
+  fit,
+  getModel,
+  initModel,
+  loadMnist,
+  makeOptimizer,
+  MODEL_NAMES,
+  OPTIMIZER_NAMES,
+  parseSchedule,
+  varSpecs,
+} from "@loom/models";
+import { loadCheckpoint, saveCheckpoint } from "@loom/models/node";
+import { add, optim } from "@loom/ops";
+import { DEFAULT_BACKEND, pickBackend } from "../backends";
+import type { CliIo } from "../cli-io";
+import { epochBar } from "../progress";
+
+const positiveInt = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1)
+    throw new InvalidArgumentError(`${name} must be a positive integer.`);
+  return n;
+};
+const positiveNumber = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!(n > 0) || !Number.isFinite(n))
+    throw new InvalidArgumentError(`${name} must be a positive number.`);
+  return n;
+};
+const nonNegativeNumber = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!(n >= 0) || !Number.isFinite(n))
+    throw new InvalidArgumentError(`${name} must be a non-negative number.`);
+  return n;
+};
+
+/** The options of `loom train`. */
+export interface TrainOptions {
+  model: string;
+  epochs: number;
+  batch: number;
+  optimizer: string;
+  lr?: number;
+  schedule: string;
+  weightDecay: number;
+  l1: number;
+  l2: number;
+  clip?: number;
+  dropout: number;
+  bn: boolean;
+  seed: number;
+  checkpoint?: string;
+  resume: boolean;
+  overwrite: boolean;
+  valSplit: number;
+  patience?: number;
+  backend: string;
+  json: boolean;
+  progress: boolean;
+}
+
+/** The configuration stored in a checkpoint, so `evaluate` and `--resume` rebuild the same model. */
+export interface RunConfig {
+  readonly model: string;
+  readonly dropout: number;
+  readonly batchNorm: boolean;
+}
+
+/** Trains a model on MNIST as the options say; returns the summary printed by `--json`. */
+export const runTrain = async (o: TrainOptions, io: CliIo) => {
+  const backend = pickBackend(o.backend);
+  const config: RunConfig = { model: o.model, dropout: o.dropout, batchNorm: o.bn };
+  const { layer, input } = getModel(o.model, { dropout: o.dropout, batchNorm: o.bn });
+  if (!OPTIMIZER_NAMES.includes(o.optimizer as never)) {
+    throw new LoomError(
+      "invalid_argument",
+      "train",
+      `unknown optimizer ${JSON.stringify(o.optimizer)}; use one of ${OPTIMIZER_NAMES.join(", ")}`,
+    );
+  }
+  if (o.dropout >= 1)
+    throw new LoomError(
+      "invalid_argument",
+      "train",
+      `--dropout must be in [0, 1), got ${o.dropout}`,
+    );
+  if (o.checkpoint && existsSync(o.checkpoint) && !o.resume && !o.overwrite) {
+    throw new LoomError(
+      "invalid_argument",
+      "train",
+      `${o.checkpoint} exists; pass --resume to continue it or --overwrite to replace it`,
+    );
+  }
+  const mnist = loadMnist();
+  const valCount = o.patience !== undefined && o.valSplit === 0 ? 1000 : o.valSplit;
+  if (valCount >= mnist.train.count)
+    throw new LoomError(
+      "invalid_argument",
+      "train",
+      `--val-split must be below ${mnist.train.count}`,
+    );
+  const { train, val } = splitValidation(mnist.train, valCount);
+  const batches = Math.floor(train.count / o.batch);
+  if (batches < 1)
+    throw new LoomError(
+      "invalid_argument",
+      "train",
+      `--batch ${o.batch} is larger than the ${train.count} training digits`,
+    );
+  const lr = o.lr ?? DEFAULT_LR[o.optimizer as keyof typeof DEFAULT_LR];
+  const optimizer = makeOptimizer(o.optimizer, parseSchedule(o.schedule, lr, o.epochs * batches), {
+    weightDecay: o.weightDecay,
+    clipNorm: o.clip,
+  });
+  const regs = [
+    ...(o.l1 > 0 ? [(p: Parameters<typeof optim.l1Penalty>[0]) => optim.l1Penalty(p, o.l1)] : []),
+    ...(o.l2 > 0 ? [(p: Parameters<typeof optim.l2Penalty>[0]) => optim.l2Penalty(p, o.l2)] : []),
+  ];
+  const regularizer =
+    regs.length === 0
+      ? undefined
+      : (p: Parameters<typeof optim.l2Penalty>[0]) =>
+          regs.map((r) => r(p)).reduce((a, b) => add(a, b));
+
+  let start: TrainState | Awaited<ReturnType<typeof initModel>>;
+  if (o.resume) {
+    if (!o.checkpoint)
+      throw new LoomError("invalid_argument", "train", "--resume needs --checkpoint FILE");
+    start = await resumeFrom(o.checkpoint, config, layer, input);
+  } else {
+    start = await initModel(backend, layer, o.seed, { shape: ["N", ...input] });
+  }
+
+  const t0 = performance.now();
+  let bar = epochBar(0, o.epochs, batches, false);
+  const result: FitResult = await fit({
+    backend,
+    model: layer,
+    optimizer,
+    regularizer,
+    train,
+    val,
+    epochs: o.epochs,
+    batchSize: o.batch,
+    seed: o.seed,
+    start,
+    earlyStopping: o.patience === undefined ? undefined : { patience: o.patience },
+    onStep: ({ epoch, batch, loss }) => {
+      if (batch === 0) bar = epochBar(epoch + 1, o.epochs, batches, o.progress);
+      bar.update(batch + 1, loss);
+    },
+    onEpoch: async (r, state) => {
+      bar.stop();
+      const v = r.val
+        ? ` | val loss ${r.val.loss.toFixed(4)} acc ${r.val.accuracy.toFixed(4)}`
+        : "";
+      io.out(
+        `epoch ${r.epoch}/${o.epochs}: train loss ${r.train.loss.toFixed(4)} acc ${r.train.accuracy.toFixed(4)}${v} | ${r.seconds.toFixed(1)} s, ${(r.steps / r.seconds).toFixed(1)} steps/s\n`,
+      );
+      if (o.checkpoint) await save(o.checkpoint, state, config, o.seed);
+    },
+  });
+  const trainSeconds = (performance.now() - t0) / 1000;
+  if (result.stoppedEarly) {
+    io.out(
+      `early stopping: no validation improvement for ${o.patience} epochs; restored epoch ${result.bestEpoch}\n`,
+    );
+    if (o.checkpoint) await save(o.checkpoint, result.state, config, o.seed);
+  }
+  const test = await evaluate(backend, { model: layer }, result.state, mnist.test);
+  io.out(
+    `test: loss ${test.loss.toFixed(4)} accuracy ${test.accuracy.toFixed(4)} on ${mnist.test.count} digits\n`,
+  );
+  const steps = result.history.reduce((n, h) => n + h.steps, 0);
+  return {
+    model: o.model,
+    backend: backend.name,
+    epochs: result.history.length,
+    testAccuracy: test.accuracy,
+    testLoss: test.loss,
+    trainSeconds,
+    stepsPerSecond: steps / trainSeconds,
+  };
+};
+
+/** Holds out the last `count` training digits for validation (the split is fixed, so runs are comparable). */
+export const splitValidation = (ds: Dataset, count: number): { train: Dataset; val?: Dataset } => {
+  if (count === 0) return { train: ds };
+  const n = ds.count - count;
+  const size = ds.shape[0] * ds.shape[1] * ds.shape[2];
+  const part = (from: number, to: number): Dataset => ({
+    images: ds.images.subarray(from * size, to * size),
+    labels: ds.labels.subarray(from, to),
+    count: to - from,
+    shape: ds.shape,
+  });
+  return { train: part(0, n), val: part(n, ds.count) };
+};
+
+const META = { config: "config", epoch: "epoch", seed: "seed" } as const;
+
+/** Saves the training state atomically, with the model configuration in the metadata. */
+export const save = (path: string, state: TrainState, config: RunConfig, seed: number) =>
+  saveCheckpoint(path, {
+    params: state.params,
+    state: state.state,
+    optState: state.opt,
+    step: state.step,
+    meta: {
+      [META.config]: JSON.stringify(config),
+      [META.epoch]: String(state.epoch),
+      [META.seed]: String(seed),
+    },
+  });
+
+/** Reads the model configuration stored in a checkpoint's metadata. */
+export const configOf = (meta: Readonly<Record<string, string>>, path: string): RunConfig => {
+  try {
+    const c = JSON.parse(meta[META.config] ?? "") as RunConfig;
+    if (typeof c.model === "string") return c;
+  } catch {
+    // fall through to the error below
+  }
+  throw new LoomError(
+    "checkpoint_invalid",
+    "checkpoint",
+    `${path} has no loom model configuration; was it written by loom train?`,
+  );
+};
+
+/** Loads a checkpoint to continue training: it must be of the same model and configuration. */
+const resumeFrom = async (
+  path: string,
+  config: RunConfig,
+  layer: nn.Layer,
+  input: readonly number[],
+): Promise<TrainState> => {
+  const ck = await loadCheckpoint(path);
+  const saved = configOf(ck.meta, path);
+  if (JSON.stringify(saved) !== JSON.stringify(config)) {
+    throw new LoomError(
+      "checkpoint_invalid",
+      "train",
+      `${path} holds ${JSON.stringify(saved)}, not ${JSON.stringify(config)}; resume with the same --model, --dropout and --bn`,
+    );
+  }
+  const specs = varSpecs(layer, { shape: [1, ...input] });
+  const checked = await loadCheckpoint(path, { params: specs.params, state: specs.state });
+  return {
+    params: checked.params,
+    state: checked.state,
+    opt: checked.optState,
+    step: checked.step,
+    epoch: Number(ck.meta[META.epoch] ?? 0),
+  };
+};
+
+/** Loads a checkpoint for inference, checking it against the model its metadata names. */
+export const loadForInference = async (
+  path: string,
+): Promise<{ config: RunConfig; vars: ModelVars; layer: nn.Layer }> => {
+  const ck = await loadCheckpoint(path);
+  const config = configOf(ck.meta, path);
+  const { layer, input } = getModel(config.model, {
+    dropout: config.dropout,
+    batchNorm: config.batchNorm,
+  });
+  const specs = varSpecs(layer, { shape: [1, ...input] });
+  const checked = await loadCheckpoint(path, { params: specs.params, state: specs.state });
+  return { config, vars: { params: checked.params, state: checked.state }, layer };
+};
+
+/** Adds `loom train`. */
+export const registerTrain = (program: Command, io: CliIo): Command =>
+  program
+    .command("train")
+    .description(
+      "train a model on the 8,000 MNIST training digits and report test accuracy on the 2,000 test digits",
+    )
+    .addOption(new Option("-m, --model <name>", "the model").choices(MODEL_NAMES).default("lenet"))
+    .option("-e, --epochs <n>", "epochs", positiveInt("--epochs"), 10)
+    .option("-b, --batch <n>", "batch size", positiveInt("--batch"), 64)
+    .addOption(
+      new Option("-o, --optimizer <name>", "optimizer").choices(OPTIMIZER_NAMES).default("adam"),
+    )
+    .option(
+      "--lr <x>",
+      "learning rate (default: the optimizer's, 1e-3 for adam)",
+      positiveNumber("--lr"),
+    )
+    .option(
+      "--schedule <spec>",
+      "constant | exp:K | inverse:K | step:GAMMA:EVERY | cosine, optionally +warmup:W (steps)",
+      "constant",
+    )
+    .option(
+      "--weight-decay <x>",
+      "weight decay (L2 in the gradient; decoupled for adamw)",
+      nonNegativeNumber("--weight-decay"),
+      0,
+    )
+    .option("--l1 <x>", "L1 penalty lambda on weights", nonNegativeNumber("--l1"), 0)
+    .option("--l2 <x>", "L2 penalty lambda/2 * sum w^2 on weights", nonNegativeNumber("--l2"), 0)
+    .option("--clip <x>", "clip gradients to this global norm", positiveNumber("--clip"))
+    .option("--dropout <p>", "dropout rate in the hidden layers", nonNegativeNumber("--dropout"), 0)
+    .option("--bn", "batch normalisation after hidden layers", false)
+    .option(
+      "--seed <n>",
+      "random seed (initialisation, shuffling, dropout)",
+      (v) => {
+        const n = Number(v);
+        if (!Number.isSafeInteger(n) || n < 0)
+          throw new InvalidArgumentError("--seed must be a non-negative integer.");
+        return n;
+      },
+      0,
+    )
+    .option("--checkpoint <file>", "save a safetensors checkpoint after every epoch (atomically)")
+    .option("--resume", "continue training from --checkpoint", false)
+    .option("--overwrite", "replace an existing --checkpoint", false)
+    .option(
+      "--val-split <n>",
+      "hold out the last N training digits for validation",
+      (v) => {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 0)
+          throw new InvalidArgumentError("--val-split must be a non-negative integer.");
+        return n;
+      },
+      0,
+    )
+    .option(
+      "--patience <n>",
+      "early stopping: epochs without validation improvement (holds out 1000 digits unless --val-split)",
+      positiveInt("--patience"),
+    )
+    .option("--backend <name>", "backend", DEFAULT_BACKEND)
+    .option("--json", "print a JSON summary as the last line", false)
+    .option("--no-progress", "no progress bar")
+    .action(async (opts: TrainOptions) => {
+      const summary = await runTrain(opts, io);
+      if (opts.json) io.out(`${JSON.stringify(summary)}\n`);
+    });

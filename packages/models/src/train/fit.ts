@@ -1,0 +1,199 @@
+import type { Backend, HostTensor } from "@loom/graph";
+import { LoomError } from "@loom/graph";
+import type { Tree } from "@loom/ops";
+import { compile, hostTensor, key as makeKey } from "@loom/ops";
+import type { Dataset } from "../data/dataset";
+import { batchOf } from "../data/dataset";
+import type { ModelVars } from "./init";
+import { epochPermutation } from "./shuffle";
+import type { StepSetup } from "./step";
+import { evalStep, specsOf, trainStep } from "./step";
+
+/** Loss and accuracy of one pass over a dataset. */
+export interface Metrics {
+  readonly loss: number;
+  readonly accuracy: number;
+}
+
+/** What `fit` reports after every epoch. */
+export interface EpochReport {
+  readonly epoch: number;
+  readonly train: Metrics;
+  readonly val?: Metrics;
+  readonly seconds: number;
+  readonly steps: number;
+}
+
+/** Everything needed to continue training exactly where it stopped. */
+export interface TrainState extends ModelVars {
+  readonly opt: Tree<HostTensor>;
+  /** Epochs completed. */
+  readonly epoch: number;
+  /** Optimizer steps taken. */
+  readonly step: number;
+}
+
+/** Options of `fit`. */
+export interface FitOptions extends StepSetup {
+  readonly backend: Backend;
+  readonly train: Dataset;
+  readonly val?: Dataset;
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly seed: number;
+  /** Where to start: fresh variables (epoch 0) or a resumed state. */
+  readonly start: ModelVars | TrainState;
+  /** Stop when the validation loss has not improved by `minDelta` for `patience` epochs, restoring the best variables. */
+  readonly earlyStopping?: { readonly patience: number; readonly minDelta?: number };
+  /** The order of an epoch's examples (default: a keyed shuffle); class-balanced sampling plugs in here. */
+  readonly order?: (epoch: number, n: number) => Int32Array;
+  readonly onStep?: (info: { epoch: number; batch: number; batches: number; loss: number }) => void;
+  /** Called after every epoch with the state to checkpoint (never with a non-finite loss). */
+  readonly onEpoch?: (report: EpochReport, state: TrainState) => void | Promise<void>;
+}
+
+/** The outcome of `fit`. */
+export interface FitResult {
+  readonly state: TrainState;
+  readonly history: readonly EpochReport[];
+  readonly stoppedEarly: boolean;
+  readonly bestEpoch: number;
+}
+
+const isTrainState = (s: ModelVars | TrainState): s is TrainState => "opt" in s && "epoch" in s;
+
+/** Evaluates a model on a dataset in inference mode, in batches. */
+export const evaluate = async (
+  backend: Backend,
+  setup: Pick<StepSetup, "model" | "loss">,
+  vars: ModelVars,
+  data: Dataset,
+  batchSize = 500,
+): Promise<Metrics> => {
+  const f = compile(backend, evalStep(setup), {
+    params: specsOf(vars.params),
+    state: specsOf(vars.state),
+    x: { shape: ["N", ...data.shape] },
+    y: { shape: ["N"], dtype: "int32" },
+  });
+  let loss = 0;
+  let correct = 0;
+  for (let b = 0; b < data.count; b += batchSize) {
+    const idx = Array.from({ length: Math.min(batchSize, data.count - b) }, (_, i) => b + i);
+    const { x, y } = batchOf(data, idx);
+    const out = await f.run({ params: vars.params, state: vars.state, x, y } as never);
+    loss += (out as { lossSum: HostTensor }).lossSum.data[0]!;
+    correct += (out as { correct: HostTensor }).correct.data[0]!;
+  }
+  f.dispose();
+  return { loss: loss / data.count, accuracy: correct / data.count };
+};
+
+/**
+ * Mini-batch training: a keyed shuffle every epoch, one compiled training step for every
+ * batch (the last partial batch is dropped, so batch statistics never come from a handful of
+ * examples), training and validation metrics per epoch, early stopping on the validation
+ * loss, and a guard that stops with a LoomError at the first non-finite loss.
+ */
+export const fit = async (opts: FitOptions): Promise<FitResult> => {
+  const { backend, train, batchSize, seed } = opts;
+  if (!(Number.isInteger(batchSize) && batchSize >= 1 && batchSize <= train.count)) {
+    throw new LoomError(
+      "invalid_argument",
+      "fit",
+      `batch size must be an integer in [1, ${train.count}], got ${batchSize}`,
+    );
+  }
+  let state: TrainState = isTrainState(opts.start)
+    ? opts.start
+    : { ...opts.start, opt: opts.optimizer.init(opts.start.params), epoch: 0, step: 0 };
+  const step = compile(backend, trainStep(opts), {
+    params: specsOf(state.params),
+    state: specsOf(state.state),
+    opt: specsOf(state.opt),
+    x: { shape: [batchSize, ...train.shape] },
+    y: { shape: [batchSize], dtype: "int32" },
+    key: { shape: [2], dtype: "int32" },
+    step: { shape: [], dtype: "int32" },
+  });
+  const dropoutKey = makeKey(seed);
+  const batches = Math.floor(train.count / batchSize);
+  const history: EpochReport[] = [];
+  let best = { loss: Infinity, epoch: state.epoch, state };
+  let stoppedEarly = false;
+  try {
+    while (state.epoch < opts.epochs) {
+      const t0 = performance.now();
+      const order = (opts.order ?? ((e, n) => epochPermutation(seed, e, n)))(
+        state.epoch,
+        train.count,
+      );
+      let lossSum = 0;
+      let correct = 0;
+      for (let b = 0; b < batches; b++) {
+        const { x, y } = batchOf(train, order.subarray(b * batchSize, (b + 1) * batchSize));
+        const out = (await step.run({
+          params: state.params,
+          state: state.state,
+          opt: state.opt,
+          x,
+          y,
+          key: dropoutKey,
+          step: hostTensor([state.step], [], "int32"),
+        } as never)) as unknown as {
+          params: Tree<HostTensor>;
+          state: Tree<HostTensor>;
+          opt: Tree<HostTensor>;
+          loss: HostTensor;
+          correct: HostTensor;
+        };
+        const loss = out.loss.data[0]!;
+        if (!Number.isFinite(loss)) {
+          throw new LoomError(
+            "non_finite",
+            "fit",
+            `the loss became ${loss} at epoch ${state.epoch + 1}, batch ${b + 1}: training diverged; lower the learning rate or clip gradients (the last good state is kept, nothing was saved from this epoch)`,
+          );
+        }
+        lossSum += loss;
+        correct += out.correct.data[0]!;
+        state = {
+          params: out.params,
+          state: out.state,
+          opt: out.opt,
+          epoch: state.epoch,
+          step: state.step + 1,
+        };
+        opts.onStep?.({ epoch: state.epoch, batch: b, batches, loss });
+      }
+      state = { ...state, epoch: state.epoch + 1 };
+      const val = opts.val && (await evaluate(backend, opts, state, opts.val));
+      const report: EpochReport = {
+        epoch: state.epoch,
+        train: { loss: lossSum / batches, accuracy: correct / (batches * batchSize) },
+        ...(val ? { val } : {}),
+        seconds: (performance.now() - t0) / 1000,
+        steps: batches,
+      };
+      history.push(report);
+      await opts.onEpoch?.(report, state);
+      if (opts.earlyStopping && val) {
+        if (val.loss < best.loss - (opts.earlyStopping.minDelta ?? 0))
+          best = { loss: val.loss, epoch: state.epoch, state };
+        else if (state.epoch - best.epoch >= opts.earlyStopping.patience) {
+          stoppedEarly = true;
+          break;
+        }
+      }
+    }
+  } finally {
+    step.dispose();
+  }
+  const restored = stoppedEarly ? best.state : state;
+  return {
+    state: restored,
+    history,
+    stoppedEarly,
+    bestEpoch: stoppedEarly ? best.epoch : state.epoch,
+  };
+};

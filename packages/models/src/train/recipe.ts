@@ -1,0 +1,116 @@
+import { LoomError } from "@loom/graph";
+import { optim } from "@loom/ops";
+
+/** The optimizers the CLI and the web app offer by name. */
+export const OPTIMIZER_NAMES = ["sgd", "momentum", "nesterov", "rmsprop", "adam", "adamw"] as const;
+
+/** An optimizer name. */
+export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
+
+/** The learning rate each optimizer defaults to (PyTorch's defaults; 0.01 with momentum). */
+export const DEFAULT_LR: Readonly<Record<OptimizerName, number>> = {
+  sgd: 0.1,
+  momentum: 0.01,
+  nesterov: 0.01,
+  rmsprop: 0.001,
+  adam: 0.001,
+  adamw: 0.001,
+};
+
+/**
+ * A learning-rate schedule from a spec: `constant`, `exp:K` (eta0 e^(-K t)), `inverse:K`
+ * (eta0 / (1 + K t)), `step:GAMMA:EVERY` (times GAMMA every EVERY steps), `cosine` (to 0 over
+ * the run), optionally followed by `+warmup:W` (linear warm-up over W steps). t counts steps.
+ */
+export const parseSchedule = (spec: string, lr: number, totalSteps: number): optim.Schedule => {
+  const [main = "", ...mods] = spec.split("+");
+  const [name, ...args] = main.split(":");
+  const nums = args.map(Number);
+  const bad = (why: string) =>
+    new LoomError(
+      "invalid_argument",
+      "schedule",
+      `${JSON.stringify(spec)}: ${why}; use constant, exp:K, inverse:K, step:GAMMA:EVERY or cosine, optionally +warmup:W`,
+    );
+  if (nums.some((n) => !Number.isFinite(n) || n < 0))
+    throw bad("arguments must be non-negative numbers");
+  const arity = (n: number) => {
+    if (nums.length !== n) throw bad(`${name} takes ${n} argument${n === 1 ? "" : "s"}`);
+  };
+  let s: optim.Schedule;
+  switch (name) {
+    case "constant":
+      arity(0);
+      s = optim.constant(lr);
+      break;
+    case "exp":
+      arity(1);
+      s = optim.exponentialDecay(lr, nums[0]!);
+      break;
+    case "inverse":
+      arity(1);
+      s = optim.inverseTimeDecay(lr, nums[0]!);
+      break;
+    case "step":
+      arity(2);
+      s = optim.stepDecay(lr, nums[0]!, nums[1]!);
+      break;
+    case "cosine":
+      arity(0);
+      s = optim.cosineDecay(lr, Math.max(totalSteps, 1));
+      break;
+    default:
+      throw bad("unknown schedule");
+  }
+  for (const m of mods) {
+    const [k, w] = m.split(":");
+    if (k !== "warmup" || !(Number(w) >= 1)) throw bad(`unknown modifier ${JSON.stringify(m)}`);
+    s = optim.linearWarmup(s, Number(w));
+  }
+  return s;
+};
+
+/** Options of `makeOptimizer`. */
+export interface OptimizerOptions {
+  /** L2 weight decay folded into the gradient (decoupled for adamw, as in PyTorch). */
+  readonly weightDecay?: number;
+  /** Clip gradients to this global norm first. */
+  readonly clipNorm?: number;
+}
+
+/** An optimizer by name, with PyTorch's semantics (momentum 0.9 for momentum and nesterov). */
+export const makeOptimizer = (
+  name: string,
+  lr: optim.LearningRate,
+  opts: OptimizerOptions = {},
+): optim.GradientTransformation => {
+  const weightDecay = opts.weightDecay ?? 0;
+  let o: optim.GradientTransformation;
+  switch (name) {
+    case "sgd":
+      o = optim.sgd(lr, { weightDecay });
+      break;
+    case "momentum":
+      o = optim.sgd(lr, { momentum: 0.9, weightDecay });
+      break;
+    case "nesterov":
+      o = optim.sgd(lr, { momentum: 0.9, nesterov: true, weightDecay });
+      break;
+    case "rmsprop":
+      o = optim.rmsprop(lr, { weightDecay });
+      break;
+    case "adam":
+      o = optim.adam(lr, { weightDecay });
+      break;
+    case "adamw":
+      o = optim.adamw(lr, { weightDecay: opts.weightDecay ?? 0.01 });
+      break;
+    default:
+      throw new LoomError(
+        "invalid_argument",
+        "optimizer",
+        `unknown optimizer ${JSON.stringify(name)}; use one of ${OPTIMIZER_NAMES.join(", ")}`,
+      );
+  }
+  return opts.clipNorm === undefined ? o : optim.chain(optim.clipByGlobalNorm(opts.clipNorm), o);
+};

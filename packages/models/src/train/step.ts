@@ -1,0 +1,87 @@
+import type { HostTensor, Shape } from "@loom/graph";
+import type { Tensor, TensorSpec, Tree, nn } from "@loom/ops";
+import {
+  add,
+  argmax,
+  cast,
+  eq,
+  foldIn,
+  isHostTensor,
+  mapTree,
+  mul,
+  optim,
+  softmaxCrossEntropy,
+  sum,
+  valueAndGradWithAux,
+} from "@loom/ops";
+
+/** A loss from model outputs and labels; the mean over the batch. */
+export type LossFn = (logits: Tensor, labels: Tensor) => Tensor;
+
+/** What a training step is made of. */
+export interface StepSetup {
+  readonly model: nn.Layer;
+  readonly optimizer: optim.GradientTransformation;
+  /** Defaults to softmax cross-entropy with integer labels. */
+  readonly loss?: LossFn;
+  /** A penalty on the params added to the objective (L1/L2), not to the reported loss. */
+  readonly regularizer?: (params: Tree<Tensor>) => Tensor;
+}
+
+/** The number of rows whose arg-max equals the label, as f32. */
+export const countCorrect = (logits: Tensor, labels: Tensor): Tensor =>
+  sum(cast(eq(argmax(logits, -1), labels), "float32"));
+
+/** The tree of specs (shape and dtype) of a tree of host tensors. */
+export const specsOf = (t: Tree<HostTensor>): Tree<TensorSpec> =>
+  mapTree(t, isHostTensor, (h): TensorSpec => ({ shape: h.shape as Shape, dtype: h.dtype }));
+
+/**
+ * One training step as a pure function of tensors: forward in training mode, loss, backward,
+ * optimizer update and the new model state. Traced once, it is ONE graph: the executable
+ * that runs every batch. The step's dropout key is `foldIn(key, step)`.
+ */
+export const trainStep =
+  (setup: StepSetup) =>
+  (io: {
+    params: Tree<Tensor>;
+    state: Tree<Tensor>;
+    opt: Tree<Tensor>;
+    x: Tensor;
+    y: Tensor;
+    key: Tensor;
+    step: Tensor;
+  }) => {
+    const lossFn = setup.loss ?? softmaxCrossEntropy;
+    const stepKey = foldIn(io.key, io.step);
+    const { aux, grad } = valueAndGradWithAux((p: Tree<Tensor>) => {
+      const r = setup.model.apply(p, io.state, io.x, { training: true, key: stepKey });
+      const loss = lossFn(r.y, io.y);
+      const objective = setup.regularizer === undefined ? loss : add(loss, setup.regularizer(p));
+      return { loss: objective, aux: { loss, logits: r.y, state: r.state } };
+    })(io.params);
+    const { updates, state: opt } = setup.optimizer.update(grad, io.opt, io.params);
+    const params = optim.applyUpdates(io.params, updates);
+    return {
+      params,
+      state: aux.state,
+      opt,
+      loss: aux.loss,
+      correct: countCorrect(aux.logits, io.y),
+    };
+  };
+
+/** An evaluation step: inference-mode forward, the summed loss and the number correct. */
+export const evalStep =
+  (setup: Pick<StepSetup, "model" | "loss">) =>
+  (io: { params: Tree<Tensor>; state: Tree<Tensor>; x: Tensor; y: Tensor }) => {
+    const lossFn = setup.loss ?? softmaxCrossEntropy;
+    const { y: logits } = setup.model.apply(io.params, io.state, io.x, { training: false });
+    // The batch size as a tensor, so one graph serves a symbolic batch "N".
+    const batch = sum(cast(eq(io.y, io.y), "float32"));
+    return {
+      lossSum: mul(lossFn(logits, io.y), batch),
+      correct: countCorrect(logits, io.y),
+      logits,
+    };
+  };

@@ -1,0 +1,44 @@
+import { nn } from "@loom/ops";
+
+/** Options of LeNet-5. */
+export interface LeNetOptions {
+  readonly classes?: number;
+  /** Input side: 32 as in LeCun et al. 1998, or 28 (MNIST), which the first conv pads by 2 to keep the 28x28 maps. */
+  readonly inputSize?: 28 | 32;
+  /** "modern": ReLU and max pooling (default); "classic": tanh and average pooling, as in the paper. */
+  readonly style?: "modern" | "classic";
+  /** Batch normalisation after each conv and hidden dense layer. */
+  readonly batchNorm?: boolean;
+  /** Dropout rate before the last two dense layers (0 = none). */
+  readonly dropout?: number;
+}
+
+/**
+ * LeNet-5: conv 5x5x6, pool 2x2, conv 5x5x16, pool 2x2, fc 120, fc 84, fc classes. With 10
+ * classes it has 61,706 parameters at either input size.
+ */
+export const lenet5 = (opts: LeNetOptions = {}): nn.Layer => {
+  const classic = opts.style === "classic";
+  const act = classic ? nn.tanh : nn.relu;
+  const pool = () => (classic ? nn.avgPool2d({ kernel: 2 }) : nn.maxPool2d({ kernel: 2 }));
+  return nn.sequential({
+    conv1: nn.conv2d(6, 5, { padding: (opts.inputSize ?? 28) === 28 ? 2 : 0 }),
+    ...(opts.batchNorm ? { bn1: nn.batchNorm() } : {}),
+    act1: act(),
+    pool1: pool(),
+    conv2: nn.conv2d(16, 5),
+    ...(opts.batchNorm ? { bn2: nn.batchNorm() } : {}),
+    act2: act(),
+    pool2: pool(),
+    flatten: nn.flatten(),
+    fc1: nn.dense(120),
+    ...(opts.batchNorm ? { bn3: nn.batchNorm() } : {}),
+    act3: act(),
+    ...(opts.dropout ? { drop1: nn.dropout(opts.dropout) } : {}),
+    fc2: nn.dense(84),
+    ...(opts.batchNorm ? { bn4: nn.batchNorm() } : {}),
+    act4: act(),
+    ...(opts.dropout ? { drop2: nn.dropout(opts.dropout) } : {}),
+    fc3: nn.dense(opts.classes ?? 10),
+  });
+};
