@@ -40,7 +40,7 @@ import {
   sub,
   tanh,
 } from "@loom/ops";
-import { ALU_JS } from "./eval-expr";
+import { ALU_JS } from "@loom/graph";
 import { referenceBackend } from "./interpreter";
 import { threefry2x32 } from "@loom/graph";
 

@@ -1,7 +1,8 @@
 import type { Backend, Executable, Expr, HostTensor, Plan, TypedArray } from "@loom/graph";
 import { allocTyped, formatShape, LoomError, numel } from "@loom/graph";
 import type { EvalEnv } from "./eval-expr";
-import { castNumber, compileExpr } from "./eval-expr";
+import { castNumber } from "@loom/graph";
+import { compileExpr } from "./eval-expr";
 import type { LibraryKernelImpl } from "./kernels/kernel";
 import { REFERENCE_KERNELS } from "./kernels/reference";
 

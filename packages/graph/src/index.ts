@@ -18,3 +18,4 @@ export * from "./backend";
 export * from "./lower/unfused";
 export * from "./autodiff";
 export * from "./threefry";
+export * from "./alu-semantics";
