@@ -1,5 +1,5 @@
 import type { Expr, TypedArray } from "@loom/graph";
-import { ALU_JS, castNumber, LoomError } from "@loom/graph";
+import { ALU_JS, LoomError } from "@loom/graph";
 
 /** The mutable state a compiled expression reads: the output multi-index, loop variables, input buffers. */
 export interface EvalEnv {
