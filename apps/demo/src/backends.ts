@@ -1,9 +1,10 @@
 import type { Backend } from "@loom/graph";
 import { LoomError } from "@loom/graph";
-import { referenceBackend } from "@loom/backend-cpu";
+import { cpuBackend, referenceBackend } from "@loom/backend-cpu";
 
 /** Backends the CLI can run on, by name. */
 export const BACKENDS: Readonly<Record<string, () => Backend>> = {
+  cpu: () => cpuBackend(),
   reference: referenceBackend,
 };
 
@@ -21,4 +22,4 @@ export const pickBackend = (name: string): Backend => {
 };
 
 /** The backend used when none is named. */
-export const DEFAULT_BACKEND = "reference";
+export const DEFAULT_BACKEND = "cpu";

@@ -3,3 +3,5 @@ export * from "./eval-expr";
 export * from "./interpreter";
 export * from "./kernels/kernel";
 export { REFERENCE_KERNELS } from "./kernels/reference";
+export * from "./codegen";
+export * from "./cpu-backend";

@@ -72,7 +72,7 @@ const prepareKernel = (
   const impl = kernels[k.name];
   if (impl === undefined)
     throw new LoomError("unsupported", k.name, "no CPU kernel for this library op");
-  const inShapes = k.inputs.map((i) => plan.buffers[i]!.shape);
+  const inShapes = k.inputShapes ?? k.inputs.map((i) => plan.buffers[i]!.shape);
   const epilogue = k.epilogue && elementwise(k.epilogue.expr, k.epilogue.inputs, true);
   return (bufs, env) => {
     impl({

@@ -40,6 +40,8 @@ export interface LibraryKernel {
   readonly inputs: readonly number[];
   readonly attrs: Attrs;
   readonly shape: readonly number[];
+  /** The logical shapes of the inputs when they differ from their buffers' (a reshape read in place). */
+  readonly inputShapes?: readonly (readonly number[])[];
   readonly epilogue?: { readonly expr: Expr; readonly inputs: readonly number[] };
   readonly nodes: readonly number[];
 }

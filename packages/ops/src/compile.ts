@@ -102,8 +102,13 @@ export const trace = <S extends Tree<TensorSpec>, O extends Tree<Tensor>>(
   return { graph, inputStructure: specs, outputStructure: out };
 };
 
-/** How a graph with concrete shapes becomes a plan; the optimising pipeline replaces the default. */
+/** How a graph with concrete shapes becomes a plan. */
 export interface CompileOptions {
+  /**
+   * Fuse kernels (and run the optimising passes). Default: on, except on the reference
+   * backend, which runs the unfused plan that every optimisation is tested against.
+   */
+  readonly optimize?: boolean;
   /** Passes run after shape specialisation (simplify, fusion, ...). */
   readonly passes?: readonly Pass[];
   /** Lowers the final graph to a plan. */
@@ -200,7 +205,10 @@ export const compile = <S extends Tree<TensorSpec>, O extends Tree<Tensor>>(
     const key = JSON.stringify(Object.keys(traced.graph.inputs).map((k) => shapes[k]));
     let exe = cache.get(key);
     if (exe === undefined) {
-      exe = backend.compile(planGraph(traced.graph, bindSymbols(traced.graph, shapes), opts));
+      const optimize = opts.optimize ?? backend.name !== "reference";
+      exe = backend.compile(
+        planGraph(traced.graph, bindSymbols(traced.graph, shapes), { ...opts, optimize }),
+      );
       cache.set(key, exe);
     }
     const out = await exe.run(feeds);

@@ -1,0 +1,136 @@
+import type { Backend, Executable, Expr, HostTensor, Plan, TypedArray } from "@loom/graph";
+import { allocTyped, castNumber, DTYPE_BYTES, LoomError, numel, threefry2x32 } from "@loom/graph";
+import { renderKernel } from "./codegen";
+import { checkFeeds } from "./interpreter";
+import { compileExpr } from "./eval-expr";
+import { FAST_KERNELS } from "./kernels";
+import type { LibraryKernelImpl } from "./kernels/kernel";
+import { REFERENCE_KERNELS } from "./kernels/reference";
+
+type KernelFn = (b: readonly TypedArray[], tf: typeof threefry2x32) => void;
+
+/** Options of the CPU backend. */
+export interface CpuBackendOptions {
+  /** Generate JS per kernel with `new Function` (default: when the page's Content-Security-Policy allows it). */
+  readonly codegen?: boolean;
+}
+
+const canEval = (): boolean => {
+  try {
+    return new Function("return 1")() === 1;
+  } catch {
+    return false;
+  }
+};
+
+/** A kernel as closures over the reference evaluator: the fallback where `new Function` is forbidden. */
+const closureKernel = (expr: Expr, shape: readonly number[]): KernelFn => {
+  const f = compileExpr(expr);
+  const env = {
+    idx: new Int32Array(8),
+    vars: new Int32Array(8),
+    bufs: [] as readonly TypedArray[],
+  };
+  const n = numel(shape);
+  return (b) => {
+    const out = b[0]!;
+    env.bufs = b.slice(1);
+    env.idx.fill(0);
+    for (let flat = 0; flat < n; flat++) {
+      out[flat] = f(env);
+      for (let a = shape.length - 1; a >= 0; a--) {
+        if (++env.idx[a]! < shape[a]!) break;
+        env.idx[a] = 0;
+      }
+    }
+  };
+};
+
+/**
+ * The optimising CPU backend: each fused kernel becomes a JS function (generated once and
+ * cached by its source), matmul/convolution/pooling run hand-written kernels, and all
+ * buffers live in one arena allocated when the plan is compiled, at the offsets the memory
+ * planner chose. Running allocates nothing but the returned outputs.
+ */
+export const cpuBackend = (opts: CpuBackendOptions = {}): Backend => {
+  const codegen = opts.codegen ?? canEval();
+  const cache = new Map<string, KernelFn>();
+  const kernelFn = (expr: Expr, shape: readonly number[], inputs: number): KernelFn => {
+    if (!codegen) return closureKernel(expr, shape);
+    const src = renderKernel(expr, shape, inputs);
+    let f = cache.get(src);
+    if (f === undefined) {
+      f = new Function("b", "tf", src) as KernelFn;
+      cache.set(src, f);
+    }
+    return f;
+  };
+  const library = (name: string): LibraryKernelImpl => {
+    const impl = FAST_KERNELS[name] ?? REFERENCE_KERNELS[name];
+    if (impl === undefined)
+      throw new LoomError("unsupported", name, "no CPU kernel for this library op");
+    return impl;
+  };
+  const compile = (plan: Plan): Executable => {
+    const arena = plan.arenaBytes !== undefined ? new ArrayBuffer(plan.arenaBytes) : undefined;
+    const views: TypedArray[] = plan.buffers.map((b) => {
+      const n = numel(b.shape);
+      if (arena === undefined || b.slot === undefined) return allocTyped(b.dtype, n);
+      const at = b.slot;
+      switch (b.dtype) {
+        case "float32":
+          return new Float32Array(arena, at, n);
+        case "float64":
+          return new Float64Array(arena, at, n);
+        case "int32":
+          return new Int32Array(arena, at, n);
+        case "bool":
+          return new Uint8Array(arena, at, n * DTYPE_BYTES.bool);
+      }
+    });
+    for (const b of plan.buffers) {
+      if (b.kind !== "constant") continue;
+      const d = b.data!;
+      const v = views[b.id]!;
+      if (d.length === 1) v.fill(castNumber(d[0]!, "float64", b.dtype));
+      else d.forEach((x, i) => (v[i] = castNumber(x, "float64", b.dtype)));
+    }
+    const steps = plan.kernels.map((k): (() => void) => {
+      if (k.kind === "expr") {
+        const f = kernelFn(k.expr, k.shape, k.inputs.length);
+        const b = [views[k.out]!, ...k.inputs.map((i) => views[i]!)];
+        return () => f(b, threefry2x32);
+      }
+      const impl = library(k.name);
+      const call = {
+        inputs: k.inputs.map((i) => views[i]!),
+        inShapes: k.inputShapes ?? k.inputs.map((i) => plan.buffers[i]!.shape),
+        out: views[k.out]!,
+        outShape: k.shape,
+        attrs: k.attrs,
+      };
+      if (k.epilogue === undefined) return () => impl(call);
+      const epi = kernelFn(k.epilogue.expr, k.shape, k.epilogue.inputs.length + 1);
+      const b = [views[k.out]!, views[k.out]!, ...k.epilogue.inputs.map((i) => views[i]!)];
+      return () => {
+        impl(call);
+        epi(b, threefry2x32);
+      };
+    });
+    const inputs = Object.entries(plan.inputs);
+    const outputs = Object.entries(plan.outputs);
+    const run = (feeds: Readonly<Record<string, HostTensor>>): Record<string, HostTensor> => {
+      checkFeeds(plan, feeds);
+      for (const [name, id] of inputs) views[id]!.set(feeds[name]!.data);
+      for (const s of steps) s();
+      const out: Record<string, HostTensor> = {};
+      for (const [name, id] of outputs) {
+        const b = plan.buffers[id]!;
+        out[name] = { data: views[id]!.slice(), shape: b.shape, dtype: b.dtype };
+      }
+      return out;
+    };
+    return { run: async (feeds) => run(feeds), dispose: () => cache.clear() };
+  };
+  return { name: codegen ? "cpu" : "cpu-closures", compile, dispose: () => cache.clear() };
+};

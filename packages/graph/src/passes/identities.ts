@@ -1,0 +1,89 @@
+import * as E from "fp-ts/lib/Either.js";
+import type { Graph } from "../graph";
+import { applyOp, rebuild, sameInputs } from "../graph";
+import type { Attrs, Node } from "../node";
+import type { OpTable } from "../op-def";
+import { shapeEq } from "../shape";
+import { splatValue } from "./fold";
+import type { Pass } from "./pass";
+
+/** True when `x` can stand for `n`: the same shape and dtype, so no user sees a type change. */
+const sameType = (x: Node, n: Node): boolean => x.dtype === n.dtype && shapeEq(x.shape, n.shape);
+
+/** True when `c` is a splat (possibly viewed through broadcasts/reshapes) of exactly `v`. */
+const isSplatOf = (c: Node, v: number): boolean => splatValue(c) === v;
+
+const isIdentityPerm = (perm: readonly number[]): boolean => perm.every((p, i) => p === i);
+
+/**
+ * The simpler node equal to `n` (whose inputs are already simplified), or undefined. Each
+ * rule is exact: `x*0 -> 0` is absent on purpose (it is wrong for NaN and infinities).
+ * `x+0 -> x` is the one rule that is exact only up to the sign of zero (-0 + 0 is +0), as in
+ * XLA's simplifier.
+ */
+const identity = (table: OpTable, n: Node): Node | undefined => {
+  const [a, b] = n.inputs;
+  const keep = (x: Node | undefined) => (x !== undefined && sameType(x, n) ? x : undefined);
+  const remake = (op: string, x: Node, attrs: Attrs) => {
+    if (sameType(x, n)) return x;
+    const r = applyOp(table, op, [x], attrs);
+    return E.isRight(r) && sameType(r.right, n) ? r.right : undefined;
+  };
+  switch (n.op) {
+    case "mul":
+      if (b !== undefined && isSplatOf(b, 1)) return keep(a);
+      if (a !== undefined && isSplatOf(a, 1)) return keep(b);
+      return undefined;
+    case "add":
+      if (b !== undefined && isSplatOf(b, 0)) return keep(a);
+      if (a !== undefined && isSplatOf(a, 0)) return keep(b);
+      return undefined;
+    case "sub":
+      return b !== undefined && isSplatOf(b, 0) ? keep(a) : undefined;
+    case "div":
+      return b !== undefined && isSplatOf(b, 1) ? keep(a) : undefined;
+    case "neg":
+      return a?.op === "neg" ? keep(a.inputs[0]) : undefined;
+    case "cast":
+      return a?.dtype === n.attrs["dtype"] ? keep(a) : undefined;
+    case "select":
+      return n.inputs.length === 3 && n.inputs[1] === n.inputs[2] ? keep(n.inputs[1]) : undefined;
+    case "reshape":
+      if (a === undefined) return undefined;
+      if (a.op === "reshape") return remake("reshape", a.inputs[0]!, n.attrs);
+      return keep(a);
+    case "broadcast":
+      if (a === undefined) return undefined;
+      if (a.op === "broadcast") return remake("broadcast", a.inputs[0]!, n.attrs);
+      return keep(a);
+    case "transpose": {
+      const perm = n.attrs["perm"] as readonly number[];
+      if (a === undefined) return undefined;
+      if (isIdentityPerm(perm)) return keep(a);
+      if (a.op !== "transpose") return undefined;
+      // out[i] = a[perm[i]] = x[inner[perm[i]]]
+      const inner = a.attrs["perm"] as readonly number[];
+      const composed = perm.map((p) => inner[p]!);
+      return remake("transpose", a.inputs[0]!, { perm: composed });
+    }
+    default:
+      return undefined;
+  }
+};
+
+/**
+ * Algebraic identities, by op name: `x*1`, `1*x`, `x+0`, `0+x`, `x-0`, `x/1`, `neg(neg(x))`,
+ * casts to the same dtype, reshapes/broadcasts to the same shape and chains of them,
+ * identity and composed transposes, `select(c, x, x)`. "1" and "0" are splat constants
+ * (possibly broadcast) of the node's dtype; a rewrite never changes a node's type.
+ */
+export const algebraicIdentities = (table: OpTable): Pass => ({
+  name: "algebraic-identities",
+  run: (g: Graph) =>
+    rebuild(g, (n, inputs) => {
+      const cur = sameInputs(inputs, n.inputs) ? E.right(n) : applyOp(table, n.op, inputs, n.attrs);
+      if (E.isLeft(cur)) return cur;
+      const r = identity(table, cur.right);
+      return r === undefined ? cur : E.right(r);
+    }),
+});
