@@ -24,6 +24,7 @@ import { input, isTensor } from "./core";
 import { isHostTensor } from "./host";
 import type { Tree } from "./pytree";
 import { flattenTree, unflattenTree } from "./pytree";
+import { graphPasses, optimizingLower } from "./pipeline";
 import { primitives } from "./table";
 
 /** The type of a graph input: a shape (dims may be symbols such as "N") and a dtype (float32 by default). */

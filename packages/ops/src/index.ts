@@ -5,6 +5,7 @@ export * from "./pytree";
 export * from "./host";
 export * from "./compile";
 export * from "./autodiff";
+export * from "./pipeline";
 export * from "./api/elementwise";
 export * from "./api/movement";
 export * from "./api/reduce";

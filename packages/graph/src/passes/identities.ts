@@ -46,8 +46,13 @@ const identity = (table: OpTable, n: Node): Node | undefined => {
       return a?.op === "neg" ? keep(a.inputs[0]) : undefined;
     case "cast":
       return a?.dtype === n.attrs["dtype"] ? keep(a) : undefined;
-    case "select":
-      return n.inputs.length === 3 && n.inputs[1] === n.inputs[2] ? keep(n.inputs[1]) : undefined;
+    case "select": {
+      if (n.inputs.length !== 3) return undefined;
+      const [c, x, y] = n.inputs as [Node, Node, Node];
+      if (x === y) return keep(x);
+      const cond = splatValue(c);
+      return cond === undefined ? undefined : keep(cond !== 0 ? x : y);
+    }
     case "reshape":
       if (a === undefined) return undefined;
       if (a.op === "reshape") return remake("reshape", a.inputs[0]!, n.attrs);
@@ -74,8 +79,9 @@ const identity = (table: OpTable, n: Node): Node | undefined => {
 /**
  * Algebraic identities, by op name: `x*1`, `1*x`, `x+0`, `0+x`, `x-0`, `x/1`, `neg(neg(x))`,
  * casts to the same dtype, reshapes/broadcasts to the same shape and chains of them,
- * identity and composed transposes, `select(c, x, x)`. "1" and "0" are splat constants
- * (possibly broadcast) of the node's dtype; a rewrite never changes a node's type.
+ * identity and composed transposes, `select(c, x, x)` and selects on a constant condition.
+ * "1" and "0" are splat constants (possibly broadcast) of the node's dtype; a rewrite never
+ * changes a node's type.
  */
 export const algebraicIdentities = (table: OpTable): Pass => ({
   name: "algebraic-identities",
