@@ -26,3 +26,4 @@ export * from "./passes/fold";
 export * from "./passes/identities";
 export * from "./passes/cse";
 export * from "./passes/simplify";
+export * from "./print/plan";

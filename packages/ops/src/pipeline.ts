@@ -8,7 +8,15 @@ import type {
   Plan,
   StageRecord,
 } from "@loom/graph";
-import { inferShapes, lowerFused, lowerUnfused, orThrow, planMemory, runPasses } from "@loom/graph";
+import {
+  inferShapes,
+  lowerFused,
+  lowerUnfused,
+  orThrow,
+  planMemory,
+  runPasses,
+  simplify,
+} from "@loom/graph";
 import { primitives } from "./table";
 
 /** Switches of the optimising pipeline; every pass can be turned off by name. */
@@ -25,7 +33,7 @@ export interface PipelineOptions extends FusionOptions {
 }
 
 /** The graph passes run after shape specialisation, in order. */
-export const graphPasses = (): Pass[] => [];
+export const graphPasses = (): Pass[] => [simplify(primitives)];
 
 /** Lowers a specialised graph to an executable plan: fusion, then memory planning. */
 export const optimizingLower =

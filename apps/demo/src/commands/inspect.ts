@@ -1,8 +1,29 @@
 import type { Command } from "commander";
 import { InvalidArgumentError, Option } from "commander";
-import type { Dim, Graph } from "@loom/graph";
-import { printDot, printText, toJson } from "@loom/graph";
-import { MODEL_NAMES, modelGraph } from "@loom/models";
+import type { Dim, Graph, HostTensor } from "@loom/graph";
+import {
+  allocTyped,
+  LoomError,
+  numel,
+  printDot,
+  printExpr,
+  printPlan,
+  printText,
+  toJson,
+  topoOrder,
+} from "@loom/graph";
+import { renderKernel } from "@loom/backend-cpu";
+import {
+  getModel,
+  makeOptimizer,
+  MODEL_NAMES,
+  modelGraph,
+  specsOf,
+  trainStep,
+  varSpecs,
+} from "@loom/models";
+import type { PipelineReport, Tensor, TensorSpec, Tree } from "@loom/ops";
+import { inspectPipeline, isSpec, mapTree, trace } from "@loom/ops";
 import type { CliIo } from "../cli-io";
 
 /** The graph formats `loom inspect` prints. */
@@ -10,6 +31,9 @@ export const INSPECT_FORMATS = ["text", "dot", "json"] as const;
 
 /** One of the formats `loom inspect` prints. */
 export type InspectFormat = (typeof INSPECT_FORMATS)[number];
+
+/** The pipeline stages `loom inspect --stage` shows. */
+export const STAGES = ["traced", "simplified", "fused", "planned"] as const;
 
 /** Renders a graph in one of the inspect formats. */
 export const renderGraph = (g: Graph, format: InspectFormat, title = "loom"): string => {
@@ -30,18 +54,151 @@ export const parseBatch = (value: string): Dim => {
   throw new InvalidArgumentError("must be a positive integer or a symbol such as N.");
 };
 
-type InspectOptions = { model: string; format: InspectFormat; batch: Dim };
+const zerosOf = (specs: Tree<TensorSpec>): Tree<HostTensor> =>
+  mapTree(specs, isSpec, (s): HostTensor => {
+    const shape = s.shape as number[];
+    return {
+      data: allocTyped(s.dtype ?? "float32", numel(shape)),
+      shape,
+      dtype: s.dtype ?? "float32",
+    };
+  });
 
-/** Adds `loom inspect`: print a model's forward graph as text, Graphviz DOT or JSON. */
+/**
+ * The training-step graph of a named model (Adam, softmax cross-entropy): forward, backward,
+ * update and the new state in one graph, as `loom train` compiles it.
+ */
+export const trainGraph = (name: string, batch: Dim): Graph => {
+  const { layer, input } = getModel(name);
+  const vars = varSpecs(layer, { shape: [1, ...input] });
+  const optimizer = makeOptimizer("adam", 1e-3);
+  const opt = specsOf(optimizer.init(zerosOf(vars.params)));
+  return trace(
+    trainStep({ model: layer, optimizer }) as unknown as (i: unknown) => Tree<Tensor>,
+    {
+      ...vars,
+      opt,
+      x: { shape: [batch, ...input] },
+      y: { shape: [batch], dtype: "int32" },
+      key: { shape: [2], dtype: "int32" },
+      step: { shape: [], dtype: "int32" },
+    } as Tree<TensorSpec>,
+  ).graph;
+};
+
+type InspectOptions = {
+  model: string;
+  format: InspectFormat;
+  batch: Dim;
+  train: boolean;
+  stage: (typeof STAGES)[number];
+  kernel?: number;
+  source: boolean;
+  json: boolean;
+};
+
+const nodeCount = (g: Graph) => topoOrder(g).length;
+
+/** The summary `--json` prints: node and kernel counts per stage and the memory plan's figures. */
+export const summarize = (model: string, train: boolean, traced: Graph, r: PipelineReport) => ({
+  model,
+  train,
+  stages: [
+    { name: "traced", nodes: nodeCount(traced), kernels: r.unfusedKernels },
+    ...r.stages
+      .slice(1)
+      .map((s) => ({
+        name: s.name === "infer-shapes" ? "specialized" : s.name,
+        nodes: nodeCount(s.graph),
+        kernels: r.unfusedKernels,
+      })),
+    {
+      name: "fused",
+      nodes: nodeCount(r.stages[r.stages.length - 1]!.graph),
+      kernels: r.fused.kernels.length,
+    },
+    {
+      name: "planned",
+      nodes: nodeCount(r.stages[r.stages.length - 1]!.graph),
+      kernels: r.planned.kernels.length,
+    },
+  ],
+  memory: {
+    peakBytes: r.memory.peakBytes,
+    noReuseBytes: r.memory.noReuseBytes,
+    lowerBoundBytes: r.memory.lowerBoundBytes,
+  },
+});
+
+/** Runs `loom inspect`. */
+export const runInspect = (o: InspectOptions, io: CliIo): void => {
+  const graph = o.train ? trainGraph(o.model, o.batch) : modelGraph(o.model, o.batch);
+  const graphStage = o.stage === "traced" || o.stage === "simplified";
+  if (o.stage === "traced" && !o.json && o.kernel === undefined) {
+    io.out(`${renderGraph(graph, o.format, o.model)}\n`);
+    return;
+  }
+  // Later stages need concrete shapes: a symbolic batch is bound to 64.
+  const bindings = typeof o.batch === "string" ? { [o.batch]: 64 } : {};
+  const report = inspectPipeline(graph, bindings);
+  if (o.kernel !== undefined) {
+    const k = report.planned.kernels[o.kernel];
+    if (k === undefined)
+      throw new LoomError(
+        "invalid_argument",
+        "inspect",
+        `--kernel ${o.kernel} is out of range: the plan has ${report.planned.kernels.length} kernels`,
+      );
+    if (k.kind === "library") {
+      io.out(
+        `k${o.kernel} is the library kernel ${k.name}${k.epilogue ? ` with epilogue ${printExpr(k.epilogue.expr)}` : ""}\n`,
+      );
+      if (o.source && k.epilogue)
+        io.out(`${renderKernel(k.epilogue.expr, k.shape, k.epilogue.inputs.length + 1)}\n`);
+    } else {
+      io.out(`k${o.kernel}: ${printExpr(k.expr)}\n`);
+      if (o.source) io.out(`${renderKernel(k.expr, k.shape, k.inputs.length)}\n`);
+    }
+  } else if (!o.json || graphStage) {
+    const last = report.stages[report.stages.length - 1]!.graph;
+    if (graphStage) io.out(`${renderGraph(last, o.format, o.model)}\n`);
+    else {
+      const plan = o.stage === "fused" ? report.fused : report.planned;
+      io.out(o.format === "json" ? `${JSON.stringify(plan, null, 2)}\n` : `${printPlan(plan)}\n`);
+    }
+  }
+  if (o.json) io.out(`${JSON.stringify(summarize(o.model, o.train, graph, report))}\n`);
+};
+
+/** Adds `loom inspect`: a model's graph after each pass of the pipeline, its kernels and their generated code. */
 export const registerInspect = (program: Command, io: CliIo): Command =>
   program
     .command("inspect")
-    .description("print a model's forward graph")
+    .description(
+      "print a model's graph after each pipeline stage, its kernels and their generated code",
+    )
     .requiredOption("-m, --model <name>", `the model (${MODEL_NAMES.join(", ")})`)
     .addOption(
       new Option("-f, --format <format>", "output format").choices(INSPECT_FORMATS).default("text"),
     )
-    .option("-b, --batch <n>", "batch dim: a positive integer or a symbol", parseBatch, "N")
-    .action((opts: InspectOptions) => {
-      io.out(`${renderGraph(modelGraph(opts.model, opts.batch), opts.format, opts.model)}\n`);
-    });
+    .option(
+      "-b, --batch <n>",
+      "batch dim: a positive integer or a symbol (bound to 64 after tracing)",
+      parseBatch,
+      "N",
+    )
+    .option(
+      "--train",
+      "the whole training step (forward, backward, Adam update) instead of inference",
+      false,
+    )
+    .addOption(new Option("--stage <stage>", "pipeline stage").choices(STAGES).default("traced"))
+    .option("--kernel <k>", "show kernel k of the planned plan", (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0)
+        throw new InvalidArgumentError("must be a non-negative integer.");
+      return n;
+    })
+    .option("--source", "with --kernel: the generated JavaScript", false)
+    .option("--json", "print a JSON summary (stages, kernels, memory) as the last line", false)
+    .action((opts: InspectOptions) => runInspect(opts, io));
