@@ -9,9 +9,11 @@ import type {
   Pass,
   Plan,
   Shape,
+  StageRecord,
 } from "@loom/graph";
 import {
   formatShape,
+  graphKey,
   inferShapes,
   LoomError as Err,
   lowerUnfused,
@@ -24,6 +26,7 @@ import { input, isTensor } from "./core";
 import { isHostTensor } from "./host";
 import type { Tree } from "./pytree";
 import { flattenTree, unflattenTree } from "./pytree";
+import { stageDumper } from "./dump";
 import { graphPasses, optimizingLower } from "./pipeline";
 import { primitives } from "./table";
 
@@ -166,13 +169,33 @@ export const planGraph = (
   bindings: Readonly<Record<string, number>>,
   opts: CompileOptions = {},
 ): Plan => {
-  const stages = orThrow(
-    runPasses([inferShapes(primitives, bindings), ...(opts.passes ?? [])], g, {
-      onStage: opts.onStage,
-    }),
-  );
+  const dump = stageDumper();
+  const onStage = (st: StageRecord) => {
+    dump?.graph(st.name, st.graph);
+    opts.onStage?.(st);
+  };
+  const passes = opts.passes ?? (opts.optimize === false ? [] : graphPasses());
+  const stages = orThrow(runPasses([inferShapes(primitives, bindings), ...passes], g, { onStage }));
   const last = stages[stages.length - 1]!.graph;
-  return orThrow((opts.lower ?? ((x: Graph) => lowerUnfused(primitives, x)))(last));
+  const lower =
+    opts.lower ??
+    (opts.optimize === false
+      ? (x: Graph) => lowerUnfused(primitives, x)
+      : optimizingLower({ onPlan: (name, p, stats) => dump?.plan(name, p, stats) }));
+  return orThrow(lower(last));
+};
+
+const SHARED_LIMIT = 32;
+const shared = new WeakMap<Backend, Map<string, Executable>>();
+
+/** The executables compiled on a backend, by graph structure and input shapes (oldest dropped first). */
+const sharedCache = (backend: Backend): Map<string, Executable> => {
+  let m = shared.get(backend);
+  if (m === undefined) {
+    m = new Map();
+    shared.set(backend, m);
+  }
+  return m;
 };
 
 /** A compiled function: run it with a tree of host tensors, get a tree of host tensors. */
@@ -194,7 +217,12 @@ export const compile = <S extends Tree<TensorSpec>, O extends Tree<Tensor>>(
   opts: CompileOptions = {},
 ): Compiled<S, O> => {
   const traced = trace(fn as (i: unknown) => O, specs as Tree<TensorSpec>);
-  const cache = new Map<string, Executable>();
+  // Executables are shared between compiles of structurally equal graphs on one backend (an
+  // evaluation step compiled every epoch compiles once), unless custom passes make them differ.
+  const shareable =
+    opts.passes === undefined && opts.lower === undefined && opts.onStage === undefined;
+  const cache = shareable ? sharedCache(backend) : new Map<string, Executable>();
+  const structure = shareable ? `${graphKey(traced.graph)}|${String(opts.optimize)}|` : "";
   const run = async (feedTree: HostsOf<TensorsOf<S>>): Promise<HostsOf<O>> => {
     const feeds: Record<string, HostTensor> = Object.fromEntries(
       flattenTree(feedTree as Tree<HostTensor>, isHostTensor).map(({ path, leaf }) => [
@@ -203,7 +231,7 @@ export const compile = <S extends Tree<TensorSpec>, O extends Tree<Tensor>>(
       ]),
     );
     const shapes = Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, v.shape]));
-    const key = JSON.stringify(Object.keys(traced.graph.inputs).map((k) => shapes[k]));
+    const key = structure + JSON.stringify(Object.keys(traced.graph.inputs).map((k) => shapes[k]));
     let exe = cache.get(key);
     if (exe === undefined) {
       const optimize = opts.optimize ?? backend.name !== "reference";
@@ -211,6 +239,11 @@ export const compile = <S extends Tree<TensorSpec>, O extends Tree<Tensor>>(
         planGraph(traced.graph, bindSymbols(traced.graph, shapes), { ...opts, optimize }),
       );
       cache.set(key, exe);
+      if (shareable && cache.size > SHARED_LIMIT) {
+        const oldest = cache.keys().next().value!;
+        cache.get(oldest)!.dispose();
+        cache.delete(oldest);
+      }
     }
     const out = await exe.run(feeds);
     const byPath = new Map(
@@ -225,6 +258,7 @@ export const compile = <S extends Tree<TensorSpec>, O extends Tree<Tensor>>(
     traced,
     run,
     dispose: () => {
+      if (shareable) return;
       for (const e of cache.values()) e.dispose();
       cache.clear();
     },

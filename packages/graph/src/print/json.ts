@@ -65,4 +65,9 @@ export const fromJson = (table: OpTable, j: JsonGraph): E.Either<LoomError, Grap
 };
 
 /** A string equal for structurally equal graphs; used for caching compiled executables. */
-export const graphKey = (g: Graph): string => JSON.stringify(toJson(g));
+export const graphKey = (g: Graph): string =>
+  JSON.stringify(toJson(g), (_k, v: unknown) =>
+    typeof v === "number" && (!Number.isFinite(v) || Object.is(v, -0))
+      ? `#${Object.is(v, -0) ? "-0" : String(v)}`
+      : v,
+  );
