@@ -5,7 +5,9 @@ import { LoomError } from "@loom/graph";
 import type { CliIo } from "./cli-io";
 import { processIo } from "./cli-io";
 import { registerEvaluate } from "./commands/evaluate";
+import { registerFeatures } from "./commands/features";
 import { registerInspect } from "./commands/inspect";
+import { registerSummary } from "./commands/summary";
 import { registerTrain } from "./commands/train";
 
 /** The exit code of bad input (usage errors and LoomErrors), as in most Unix tools. */
@@ -30,8 +32,10 @@ export const makeProgram = (io: CliIo): Command => {
       outputError: (text, write) => write(oneLine(text)),
     });
   registerInspect(program, io);
+  registerSummary(program, io);
   registerTrain(program, io);
   registerEvaluate(program, io);
+  registerFeatures(program, io);
   return program;
 };
 

@@ -24,9 +24,14 @@ export interface StepSetup {
   readonly optimizer: optim.GradientTransformation;
   /** Defaults to softmax cross-entropy with integer labels. */
   readonly loss?: LossFn;
+  /** Data augmentation applied to each training batch in the graph (keyed, so reproducible). */
+  readonly augment?: (key: Tensor, x: Tensor) => Tensor;
   /** A penalty on the params added to the objective (L1/L2), not to the reported loss. */
   readonly regularizer?: (params: Tree<Tensor>) => Tensor;
 }
+
+// Augmentation draws from its own stream of the step key, apart from dropout's.
+const AUGMENT_STREAM = 0x41554721;
 
 /** The number of rows whose arg-max equals the label, as f32. */
 export const countCorrect = (logits: Tensor, labels: Tensor): Tensor =>
@@ -54,8 +59,9 @@ export const trainStep =
   }) => {
     const lossFn = setup.loss ?? softmaxCrossEntropy;
     const stepKey = foldIn(io.key, io.step);
+    const x = setup.augment === undefined ? io.x : setup.augment(foldIn(stepKey, AUGMENT_STREAM), io.x);
     const { aux, grad } = valueAndGradWithAux((p: Tree<Tensor>) => {
-      const r = setup.model.apply(p, io.state, io.x, { training: true, key: stepKey });
+      const r = setup.model.apply(p, io.state, x, { training: true, key: stepKey });
       const loss = lossFn(r.y, io.y);
       const objective = setup.regularizer === undefined ? loss : add(loss, setup.regularizer(p));
       return { loss: objective, aux: { loss, logits: r.y, state: r.state } };
