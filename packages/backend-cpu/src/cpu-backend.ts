@@ -13,6 +13,8 @@ type KernelFn = (b: readonly TypedArray[], tf: typeof threefry2x32) => void;
 export interface CpuBackendOptions {
   /** Generate JS per kernel with `new Function` (default: when the page's Content-Security-Policy allows it). */
   readonly codegen?: boolean;
+  /** Adds each kernel's run time (ms) to `profile[k]`, for finding the slow kernels of a plan. */
+  readonly profile?: number[];
 }
 
 const canEval = (): boolean => {
@@ -122,7 +124,15 @@ export const cpuBackend = (opts: CpuBackendOptions = {}): Backend => {
     const run = (feeds: Readonly<Record<string, HostTensor>>): Record<string, HostTensor> => {
       checkFeeds(plan, feeds);
       for (const [name, id] of inputs) views[id]!.set(feeds[name]!.data);
-      for (const s of steps) s();
+      const prof = opts.profile;
+      if (prof === undefined) for (const s of steps) s();
+      else {
+        steps.forEach((s, k) => {
+          const t0 = performance.now();
+          s();
+          prof[k] = (prof[k] ?? 0) + performance.now() - t0;
+        });
+      }
       const out: Record<string, HostTensor> = {};
       for (const [name, id] of outputs) {
         const b = plan.buffers[id]!;
