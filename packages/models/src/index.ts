@@ -18,3 +18,4 @@ export * from "./data/mnist";
 export * from "./checkpoint/safetensors";
 export * from "./checkpoint/bundle";
 export * from "./features";
+export * from "./data/label-shuffling";

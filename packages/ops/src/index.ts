@@ -18,3 +18,4 @@ export * from "./composites/linear";
 export * from "./random";
 export * as nn from "./nn";
 export * as optim from "./optim";
+export * as augment from "./augment";

@@ -5,10 +5,14 @@ import { LoomError } from "@loom/graph";
 import type { nn } from "@loom/ops";
 import type { Dataset, FitResult, ModelVars, TrainState } from "@loom/models";
 import {
+  AUGMENT_SPECS,
   DEFAULT_LR,
   evaluate,
+  exampleSize,
   fit,
   getModel,
+  labelShuffling,
+  parseAugment,
   initModel,
   loadMnist,
   makeOptimizer,
@@ -65,6 +69,10 @@ export interface TrainOptions {
   backend: string;
   json: boolean;
   progress: boolean;
+  augment?: string;
+  labelShuffle: boolean;
+  /** Train on the first N training digits only (a hidden option, for quick runs and tests). */
+  limit?: number;
 }
 
 /** The configuration stored in a checkpoint, so `evaluate` and `--resume` rebuild the same model. */
@@ -100,14 +108,16 @@ export const runTrain = async (o: TrainOptions, io: CliIo) => {
     );
   }
   const mnist = loadMnist();
+  // --limit N keeps the first N training digits: everything after them is split off and dropped.
+  const pool =
+    o.limit === undefined
+      ? mnist.train
+      : splitValidation(mnist.train, mnist.train.count - Math.min(o.limit, mnist.train.count))
+          .train;
   const valCount = o.patience !== undefined && o.valSplit === 0 ? 1000 : o.valSplit;
-  if (valCount >= mnist.train.count)
-    throw new LoomError(
-      "invalid_argument",
-      "train",
-      `--val-split must be below ${mnist.train.count}`,
-    );
-  const { train, val } = splitValidation(mnist.train, valCount);
+  if (valCount >= pool.count)
+    throw new LoomError("invalid_argument", "train", `--val-split must be below ${pool.count}`);
+  const { train, val } = splitValidation(pool, valCount);
   const batches = Math.floor(train.count / o.batch);
   if (batches < 1)
     throw new LoomError(
@@ -134,7 +144,7 @@ export const runTrain = async (o: TrainOptions, io: CliIo) => {
   if (o.resume) {
     if (!o.checkpoint)
       throw new LoomError("invalid_argument", "train", "--resume needs --checkpoint FILE");
-    start = await resumeFrom(o.checkpoint, config, layer, input);
+    start = await resumeFrom(o.checkpoint, config, o.seed, layer, input);
   } else {
     start = await initModel(backend, layer, o.seed, { shape: ["N", ...input] });
   }
@@ -153,6 +163,8 @@ export const runTrain = async (o: TrainOptions, io: CliIo) => {
     seed: o.seed,
     start,
     earlyStopping: o.patience === undefined ? undefined : { patience: o.patience },
+    augment: o.augment === undefined ? undefined : parseAugment(o.augment),
+    order: o.labelShuffle ? labelShuffling(train.labels, o.seed) : undefined,
     onStep: ({ epoch, batch, loss }) => {
       if (batch === 0) bar = epochBar(epoch + 1, o.epochs, batches, o.progress);
       bar.update(batch + 1, loss);
@@ -195,7 +207,7 @@ export const runTrain = async (o: TrainOptions, io: CliIo) => {
 export const splitValidation = (ds: Dataset, count: number): { train: Dataset; val?: Dataset } => {
   if (count === 0) return { train: ds };
   const n = ds.count - count;
-  const size = ds.shape[0] * ds.shape[1] * ds.shape[2];
+  const size = exampleSize(ds);
   const part = (from: number, to: number): Dataset => ({
     images: ds.images.subarray(from * size, to * size),
     labels: ds.labels.subarray(from, to),
@@ -236,10 +248,11 @@ export const configOf = (meta: Readonly<Record<string, string>>, path: string): 
   );
 };
 
-/** Loads a checkpoint to continue training: it must be of the same model and configuration. */
+/** Loads a checkpoint to continue training: it must be of the same model, configuration and seed. */
 const resumeFrom = async (
   path: string,
   config: RunConfig,
+  seed: number,
   layer: nn.Layer,
   input: readonly number[],
 ): Promise<TrainState> => {
@@ -250,6 +263,16 @@ const resumeFrom = async (
       "checkpoint_invalid",
       "train",
       `${path} holds ${JSON.stringify(saved)}, not ${JSON.stringify(config)}; resume with the same --model, --dropout and --bn`,
+    );
+  }
+  // The seed orders every epoch's examples and draws the dropout masks: another seed would not
+  // continue the run that was saved.
+  const savedSeed = ck.meta[META.seed];
+  if (savedSeed !== undefined && savedSeed !== String(seed)) {
+    throw new LoomError(
+      "invalid_argument",
+      "train",
+      `${path} was trained with --seed ${savedSeed}, not ${seed}; resume with --seed ${savedSeed}`,
     );
   }
   const specs = varSpecs(layer, { shape: [1, ...input] });
@@ -312,6 +335,8 @@ export const registerTrain = (program: Command, io: CliIo): Command =>
     .option("--clip <x>", "clip gradients to this global norm", positiveNumber("--clip"))
     .option("--dropout <p>", "dropout rate in the hidden layers", nonNegativeNumber("--dropout"), 0)
     .option("--bn", "batch normalisation after hidden layers", false)
+    .option("--augment <list>", `data augmentation in the training graph: ${AUGMENT_SPECS}`)
+    .option("--label-shuffle", "class-balanced epochs (label shuffling)", false)
     .option(
       "--seed <n>",
       "random seed (initialisation, shuffling, dropout)",
@@ -345,6 +370,11 @@ export const registerTrain = (program: Command, io: CliIo): Command =>
     .option("--backend <name>", "backend", DEFAULT_BACKEND)
     .option("--json", "print a JSON summary as the last line", false)
     .option("--no-progress", "no progress bar")
+    .addOption(
+      new Option("--limit <n>", "train on the first N training digits")
+        .argParser(positiveInt("--limit"))
+        .hideHelp(),
+    )
     .action(async (opts: TrainOptions) => {
       const summary = await runTrain(opts, io);
       if (opts.json) io.out(`${JSON.stringify(summary)}\n`);

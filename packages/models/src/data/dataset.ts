@@ -2,26 +2,33 @@ import type { HostTensor } from "@loom/graph";
 import { LoomError } from "@loom/graph";
 import { hostTensor } from "@loom/ops";
 
-/** An in-memory image classification dataset: `count` images, NCHW, pixel values in [0, 1]. */
+/**
+ * An in-memory classification dataset: `count` examples of one shape (MNIST: [1, 28, 28] images,
+ * NCHW, pixel values in [0, 1]; any shape, so that small synthetic problems train the same way).
+ */
 export interface Dataset {
-  /** `count * 1 * 28 * 28` values, image after image, each row-major (row 0 is the top). */
+  /** `count * prod(shape)` values, example after example, each row-major (image row 0 is the top). */
   readonly images: Float32Array;
-  /** One class index per image. */
+  /** One class index per example. */
   readonly labels: Int32Array;
   readonly count: number;
-  /** Shape of one example (channels, height, width). */
-  readonly shape: readonly [1, 28, 28];
+  /** Shape of one example (channels, height, width for images). */
+  readonly shape: readonly number[];
 }
 
+/** The number of values of one example. */
+export const exampleSize = (ds: Pick<Dataset, "shape">): number =>
+  ds.shape.reduce((a, b) => a * b, 1);
+
 /**
- * Copies the examples at `indices` into a batch: `x` f32[B,1,28,28] and `y` i32[B]. Copies (not
+ * Copies the examples at `indices` into a batch: `x` f32[B, ...shape] and `y` i32[B]. Copies (not
  * views) so a training step may keep or reuse the batch while the dataset stays shared.
  */
 export const batchOf = (
   ds: Dataset,
   indices: Int32Array | readonly number[],
 ): { x: HostTensor; y: HostTensor } => {
-  const size = ds.shape[0] * ds.shape[1] * ds.shape[2];
+  const size = exampleSize(ds);
   const b = indices.length;
   const x = new Float32Array(b * size);
   const y = new Int32Array(b);

@@ -1,7 +1,7 @@
 import type { Backend, HostTensor } from "@loom/graph";
 import { LoomError } from "@loom/graph";
 import type { Tree } from "@loom/ops";
-import { compile, hostTensor, key as makeKey } from "@loom/ops";
+import { compile, flattenTree, hostTensor, isHostTensor, key as makeKey } from "@loom/ops";
 import type { Dataset } from "../data/dataset";
 import { batchOf } from "../data/dataset";
 import type { ModelVars } from "./init";
@@ -61,6 +61,23 @@ export interface FitResult {
 }
 
 const isTrainState = (s: ModelVars | TrainState): s is TrainState => "opt" in s && "epoch" in s;
+
+/** The first NaN or Inf in a state's float tensors, as `path[i] is value`, or undefined. */
+const firstNonFinite = (s: TrainState): string | undefined => {
+  const trees = [
+    ["params", s.params],
+    ["state", s.state],
+    ["opt", s.opt],
+  ] as const;
+  for (const [name, tree] of trees) {
+    for (const { path, leaf } of flattenTree(tree, isHostTensor, name)) {
+      if (leaf.dtype !== "float32" && leaf.dtype !== "float64") continue;
+      const i = leaf.data.findIndex((v) => !Number.isFinite(v));
+      if (i >= 0) return `${path}[${i}] is ${leaf.data[i]}`;
+    }
+  }
+  return undefined;
+};
 
 /** Evaluates a model on a dataset in inference mode, in batches. */
 export const evaluate = async (
@@ -165,6 +182,16 @@ export const fit = async (opts: FitOptions): Promise<FitResult> => {
           step: state.step + 1,
         };
         opts.onStep?.({ epoch: state.epoch, batch: b, batches, loss });
+      }
+      // The loss of a step is computed before its update, so an update that overflows shows only
+      // here: check before anyone (onEpoch, a checkpoint, the caller) sees the state.
+      const bad = firstNonFinite(state);
+      if (bad !== undefined) {
+        throw new LoomError(
+          "non_finite",
+          "fit",
+          `${bad} after epoch ${state.epoch + 1}: training diverged; lower the learning rate or clip gradients (the last good state is kept, nothing was saved from this epoch)`,
+        );
       }
       state = { ...state, epoch: state.epoch + 1 };
       const val = opts.val && (await evaluate(backend, opts, state, opts.val));

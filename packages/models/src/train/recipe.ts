@@ -1,5 +1,5 @@
 import { LoomError } from "@loom/graph";
-import { optim } from "@loom/ops";
+import { augment, optim } from "@loom/ops";
 
 /** The optimizers the CLI and the web app offer by name. */
 export const OPTIMIZER_NAMES = ["sgd", "momentum", "nesterov", "rmsprop", "adam", "adamw"] as const;
@@ -113,4 +113,71 @@ export const makeOptimizer = (
       );
   }
   return opts.clipNorm === undefined ? o : optim.chain(optim.clipByGlobalNorm(opts.clipNorm), o);
+};
+
+/** The augmentations `--augment` understands, with their argument syntax. */
+export const AUGMENT_SPECS =
+  "shift:P, crop:P, flip, vflip, rotate:DEG, scale:MIN:MAX, noise:STD, jitter:B:C:S";
+
+/**
+ * A data-augmentation pipeline from a comma-separated spec, e.g. `shift:2,rotate:10`:
+ * `shift:P` (random integer shifts up to P pixels), `crop:P` (pad by P, crop back at a random
+ * offset), `flip`/`vflip`, `rotate:DEG`, `scale:MIN:MAX`, `noise:STD` (clipped to [0, 1]),
+ * `jitter:B:C:S` (brightness, contrast, saturation).
+ */
+export const parseAugment = (spec: string): augment.Augmentation => {
+  const steps = spec
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "")
+    .map((s): augment.Augmentation => {
+      const [name, ...args] = s.split(":");
+      const nums = args.map(Number);
+      const bad = (why: string) =>
+        new LoomError(
+          "invalid_argument",
+          "augment",
+          `${JSON.stringify(s)}: ${why}; use ${AUGMENT_SPECS}`,
+        );
+      if (nums.some((n) => !Number.isFinite(n) || n < 0))
+        throw bad("arguments must be non-negative numbers");
+      const need = (n: number) => {
+        if (nums.length !== n) throw bad(`${name} takes ${n} argument${n === 1 ? "" : "s"}`);
+      };
+      switch (name) {
+        case "shift":
+          need(1);
+          return augment.randomShift({ max: nums[0]! });
+        case "crop":
+          need(1);
+          return augment.randomCrop({ padding: nums[0]! });
+        case "flip":
+          need(0);
+          return augment.flipHorizontal();
+        case "vflip":
+          need(0);
+          return augment.flipVertical();
+        case "rotate":
+          need(1);
+          return augment.randomRotation({ degrees: nums[0]! });
+        case "scale":
+          need(2);
+          return augment.randomScale({ min: nums[0]!, max: nums[1]! });
+        case "noise":
+          need(1);
+          return augment.gaussianNoise({ std: nums[0]!, clip: [0, 1] });
+        case "jitter":
+          need(3);
+          return augment.colorJitter({
+            brightness: nums[0]!,
+            contrast: nums[1]!,
+            saturation: nums[2]!,
+          });
+        default:
+          throw bad("unknown augmentation");
+      }
+    });
+  if (steps.length === 0)
+    throw new LoomError("invalid_argument", "augment", `empty spec; use ${AUGMENT_SPECS}`);
+  return augment.pipeline(...steps);
 };

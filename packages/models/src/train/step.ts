@@ -59,7 +59,8 @@ export const trainStep =
   }) => {
     const lossFn = setup.loss ?? softmaxCrossEntropy;
     const stepKey = foldIn(io.key, io.step);
-    const x = setup.augment === undefined ? io.x : setup.augment(foldIn(stepKey, AUGMENT_STREAM), io.x);
+    const x =
+      setup.augment === undefined ? io.x : setup.augment(foldIn(stepKey, AUGMENT_STREAM), io.x);
     const { aux, grad } = valueAndGradWithAux((p: Tree<Tensor>) => {
       const r = setup.model.apply(p, io.state, x, { training: true, key: stepKey });
       const loss = lossFn(r.y, io.y);

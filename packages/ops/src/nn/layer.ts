@@ -120,7 +120,8 @@ export const residual = (block: Layer, shortcut?: Layer, post?: Layer): Layer =>
   return {
     kind: "residual",
     init: (k, spec) => {
-      const [kb, ks] = split(k, 2);
+      // Three keys: a shortcut and a `post` with params of the same shape must not start equal.
+      const [kb, ks, kp] = split(k, 3);
       const b = block.init(kb!, spec);
       const params: Record<string, Vars> = { block: b.params };
       const state: Record<string, Vars> = { block: b.state };
@@ -130,7 +131,7 @@ export const residual = (block: Layer, shortcut?: Layer, post?: Layer): Layer =>
         state["shortcut"] = s.state;
       }
       if (post) {
-        const ps = post.init(ks!, outputSpec(block, spec, b.params, b.state));
+        const ps = post.init(kp!, outputSpec(block, spec, b.params, b.state));
         params["post"] = ps.params;
         state["post"] = ps.state;
       }

@@ -1,0 +1,97 @@
+import type { Tensor } from "../core";
+import { mul, select, sub } from "../api/elementwise";
+import { flip } from "../api/movement";
+import { bernoulli, split } from "../random";
+import type { Augmentation } from "./common";
+import { checkImages, checkOption, perImageInt, perImageShape, perImageUniform } from "./common";
+import { rotateBy, scaleBy, shiftByIntegers } from "./resample";
+
+const flipWith =
+  (op: string, axis: number, p: number): Augmentation =>
+  (k, x) => {
+    checkImages(op, x);
+    return select(bernoulli(k, p, perImageShape(x)), flip(x, axis), x);
+  };
+
+/** Mirrors each image left-right with probability `p` (one coin per image). */
+export const flipHorizontal = ({ p = 0.5 }: { p?: number } = {}): Augmentation => {
+  checkOption("flipHorizontal", "p", p, p >= 0 && p <= 1, "a probability in [0, 1]");
+  return flipWith("flipHorizontal", 3, p);
+};
+
+/** Mirrors each image upside down with probability `p` (one coin per image). */
+export const flipVertical = ({ p = 0.5 }: { p?: number } = {}): Augmentation => {
+  checkOption("flipVertical", "p", p, p >= 0 && p <= 1, "a probability in [0, 1]");
+  return flipWith("flipVertical", 2, p);
+};
+
+/** Integer shifts per image, uniform in [-max, max] on each axis, independently. */
+const shiftBy = (k: Tensor, x: Tensor, max: number): Tensor => {
+  const [ky, kx] = split(k, 2);
+  return shiftByIntegers(x, perImageInt(ky!, x, -max, max), perImageInt(kx!, x, -max, max), max);
+};
+
+/**
+ * Shifts each image by whole pixels, `dy` and `dx` each uniform in `[-max, max]`, filling with
+ * zeros (a positive shift moves the content down or right).
+ */
+export const randomShift = ({ max }: { max: number }): Augmentation => {
+  checkOption("randomShift", "max", max, Number.isInteger(max) && max >= 0, "an integer >= 0");
+  return (k, x) => {
+    checkImages("randomShift", x);
+    return shiftBy(k, x, max);
+  };
+};
+
+/**
+ * The classic "pad and random crop" (as torchvision's `RandomCrop(size, padding)`): pad each
+ * image by `padding` zeros on every side, then cut an HxW window at an offset uniform in
+ * `[0, 2 * padding]` per axis. Cropping at offset `o` of the padded image is a shift by
+ * `padding - o`, so it is computed as one, without materialising the padded batch.
+ */
+export const randomCrop = ({ padding }: { padding: number }): Augmentation => {
+  checkOption(
+    "randomCrop",
+    "padding",
+    padding,
+    Number.isInteger(padding) && padding >= 0,
+    "an integer >= 0",
+  );
+  return (k, x) => {
+    checkImages("randomCrop", x);
+    return shiftBy(k, x, padding);
+  };
+};
+
+/**
+ * Zooms each image about its centre by a factor uniform in `[min, max]` (above 1 enlarges),
+ * bilinearly, keeping the size HxW with zeros where a shrunk image leaves a border.
+ */
+export const randomScale = ({ min, max }: { min: number; max: number }): Augmentation => {
+  checkOption("randomScale", "min", min, min > 0, "a positive number");
+  checkOption("randomScale", "max", max, max >= min, `a number >= min (${min})`);
+  return (k, x) => {
+    checkImages("randomScale", x);
+    return scaleBy(x, perImageUniform(k, x, min, max));
+  };
+};
+
+/**
+ * Rotates each image by an angle uniform in `[-degrees, degrees]` (counter-clockwise for
+ * positive angles), bilinearly by three shears, with zero fill (see `rotate`).
+ */
+export const randomRotation = ({ degrees }: { degrees: number }): Augmentation => {
+  checkOption(
+    "randomRotation",
+    "degrees",
+    degrees,
+    degrees >= 0 && degrees <= 180,
+    "a number in [0, 180]",
+  );
+  return (k, x) => {
+    checkImages("randomRotation", x);
+    const u = perImageUniform(k, x, 0, 1);
+    const max = (degrees * Math.PI) / 180;
+    return rotateBy(x, mul(sub(mul(u, 2), 1), max), max);
+  };
+};
