@@ -36,21 +36,23 @@ const only = (g: Graph): Node => Object.values(g.outputs)[0]!;
 describe("algebraicIdentities", () => {
   const ids = algebraicIdentities(primitives);
 
-  it("rewrites x*1+0 to x", () => {
+  it("rewrites x*1+(-0) to x, and keeps a float x+0 (exact only up to the sign of zero)", () => {
     const x = input("x", [2, 3]);
-    const g = graphOf([x], { y: add(mul(x, 1), 0) });
+    const kept = run(ids, graphOf([x], { y: add(x, 0) }));
+    expect(kept.outputs["y"]!.op).toBe("add");
+    const g = graphOf([x], { y: add(mul(x, 1), -0) });
     expect(count(g)).toBe(7); // x, 1, broadcast, mul, 0, broadcast, add
     const s = run(ids, g);
     expect(s.outputs["y"]).toBe(x);
     expect(count(s)).toBe(1);
   });
 
-  it("rewrites 1*x, 0+x, x-0 and x/1 (int32 too) to x", () => {
+  it("rewrites 1*x, -0+x, x-0 and x/1 (int32 0+x too) to x", () => {
     const x = input("x", [4]);
     const i = input("i", [4], "int32");
     const g = graphOf([x, i], {
       a: mul(1, x),
-      b: add(0, x),
+      b: add(-0, x),
       c: sub(x, 0),
       d: div(x, 1),
       e: mul(i, 1),
@@ -261,9 +263,9 @@ describe("simplify", () => {
   });
 
   it("runs its sub-passes to a fixpoint", () => {
-    // (x*(2-1) + 0*1) needs folding before the identities apply.
+    // (x*(2-1) + (-0)*1) needs folding before the identities apply.
     const x = input("x", [5]);
-    const y = add(mul(x, sub(scalar(2), scalar(1))), mul(scalar(0), scalar(1)));
+    const y = add(mul(x, sub(scalar(2), scalar(1))), mul(scalar(-0), scalar(1)));
     const s = run(simp, graphOf([x], { y }));
     expect(only(s)).toBe(x);
   });

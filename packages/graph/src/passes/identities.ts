@@ -13,13 +13,17 @@ const sameType = (x: Node, n: Node): boolean => x.dtype === n.dtype && shapeEq(x
 /** True when `c` is a splat (possibly viewed through broadcasts/reshapes) of exactly `v`. */
 const isSplatOf = (c: Node, v: number): boolean => splatValue(c) === v;
 
+/** True when adding `c` leaves every value of `n`'s dtype unchanged, the sign of zero included. */
+const isAddIdentity = (c: Node, n: Node): boolean =>
+  n.dtype === "int32" ? splatValue(c) === 0 : Object.is(splatValue(c), -0);
+
 const isIdentityPerm = (perm: readonly number[]): boolean => perm.every((p, i) => p === i);
 
 /**
  * The simpler node equal to `n` (whose inputs are already simplified), or undefined. Each
  * rule is exact: `x*0 -> 0` is absent on purpose (it is wrong for NaN and infinities).
- * `x+0 -> x` is the one rule that is exact only up to the sign of zero (-0 + 0 is +0), as in
- * XLA's simplifier.
+ * For floats `x+0 -> x` only holds for the zero -0 (-0 + +0 is +0), so only `x + (-0)` and
+ * integer `x + 0` are rewritten: the optimised graph stays bit-identical to the reference.
  */
 const identity = (table: OpTable, n: Node): Node | undefined => {
   const [a, b] = n.inputs;
@@ -35,8 +39,8 @@ const identity = (table: OpTable, n: Node): Node | undefined => {
       if (a !== undefined && isSplatOf(a, 1)) return keep(b);
       return undefined;
     case "add":
-      if (b !== undefined && isSplatOf(b, 0)) return keep(a);
-      if (a !== undefined && isSplatOf(a, 0)) return keep(b);
+      if (b !== undefined && isAddIdentity(b, n)) return keep(a);
+      if (a !== undefined && isAddIdentity(a, n)) return keep(b);
       return undefined;
     case "sub":
       return b !== undefined && isSplatOf(b, 0) ? keep(a) : undefined;
