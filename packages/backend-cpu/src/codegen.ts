@@ -1,4 +1,5 @@
 import type { AluOp, DType, Expr } from "@loom/graph";
+import { LoomError } from "@loom/graph";
 
 type Render = (a: readonly string[], dtype: DType, from: DType) => string;
 
@@ -52,16 +53,27 @@ export const RENDER_JS: Readonly<Record<AluOp, Render>> = {
   threefry: ([k0, k1, c0, c1]) => `tf(${k0}, ${k1}, ${c0}, ${c1})`,
 };
 
-const literal = (v: number): string =>
-  Number.isNaN(v)
-    ? "NaN"
-    : v === Infinity
-      ? "Infinity"
-      : v === -Infinity
-        ? "-Infinity"
-        : Object.is(v, -0)
-          ? "-0"
-          : String(v);
+/**
+ * A number as JS source. Negative values are parenthesised (`-x` of the literal `-2` must not
+ * render as `--2`), and anything but a number is refused: constants come from user data, and
+ * generated code must never contain a user-supplied string.
+ */
+const literal = (v: number): string => {
+  if (typeof v !== "number")
+    throw new LoomError("invalid_attr", "codegen", `constant ${JSON.stringify(v)} is not a number`);
+  if (Number.isNaN(v)) return "NaN";
+  if (v === Infinity) return "Infinity";
+  if (v === -Infinity) return "(-Infinity)";
+  if (Object.is(v, -0)) return "(-0)";
+  return v < 0 ? `(${String(v)})` : String(v);
+};
+
+/** An integer from the plan (axis, loop variable, buffer slot, extent) as JS source. */
+const integer = (v: number): string => {
+  if (!Number.isSafeInteger(v))
+    throw new LoomError("invalid_attr", "codegen", `${JSON.stringify(v)} is not an integer`);
+  return String(v);
+};
 
 /**
  * Renders a kernel `out[i] = expr(i)` over `shape` as the body of a JS function of
@@ -86,15 +98,15 @@ export const renderKernel = (expr: Expr, shape: readonly number[], inputs: numbe
       case "const":
         return literal(e.value);
       case "index":
-        return `x${e.axis}`;
+        return `x${integer(e.axis)}`;
       case "var":
-        return `v${e.id}`;
+        return `v${integer(e.id)}`;
     }
     const key = JSON.stringify(e);
     const known = names.get(key);
     if (known !== undefined) return known;
     let code: string;
-    if (e.kind === "load") code = `i${e.input}[${emit(e.at, stmts, names)}]`;
+    if (e.kind === "load") code = `i${integer(e.input)}[${emit(e.at, stmts, names)}]`;
     else if (e.kind === "alu") {
       const args = e.args.map((a) => emit(a, stmts, names));
       code = RENDER_JS[e.op](args, e.dtype, e.args[0]?.dtype ?? e.dtype);
@@ -110,7 +122,8 @@ export const renderKernel = (expr: Expr, shape: readonly number[], inputs: numbe
       let loop = [...inner, update].join(" ");
       for (let j = e.vars.length - 1; j >= 0; j--) {
         const { id, extent } = e.vars[j]!;
-        loop = `for (let v${id} = 0; v${id} < ${extent}; v${id}++) { ${loop} }`;
+        const [v, n] = [integer(id), integer(extent)];
+        loop = `for (let v${v} = 0; v${v} < ${n}; v${v}++) { ${loop} }`;
       }
       stmts.push(`let ${acc} = ${e.op === "sum" ? "0" : "-Infinity"};`, loop);
       names.set(key, acc);
@@ -133,6 +146,6 @@ export const renderKernel = (expr: Expr, shape: readonly number[], inputs: numbe
   ];
   let body = `${stmts.join(" ")} o[p++] = ${value};`;
   for (let a = shape.length - 1; a >= 0; a--)
-    body = `for (let x${a} = 0; x${a} < ${shape[a]}; x${a}++) { ${body} }`;
+    body = `for (let x${a} = 0; x${a} < ${integer(shape[a]!)}; x${a}++) { ${body} }`;
   return `${header.join(" ")} ${body}`;
 };

@@ -39,11 +39,12 @@ const isLastTwoSwap = (n: Node): boolean => {
 /**
  * Fusion and lowering: partitions a graph with concrete shapes into kernels of the kernel IR
  * and returns the plan. A node gets a buffer of its own when it is a graph output, a library
- * op, a reduction, read by a library op, or read more than once (unless it is a cheap view of
- * a buffer); everything else is inlined into the expression of the kernel that reads it:
- * chains of elementwise ops become one loop, movement ops become index arithmetic, a
- * reduction's elementwise prologue becomes its loop body, and (with `epilogues`) an
- * elementwise consumer of a matmul or convolution becomes that kernel's epilogue.
+ * op, a reduction, read by a library op, or read by more than one kernel other than
+ * reductions (unless it is a cheap view of a buffer); everything else is inlined into the
+ * expression of the kernel that reads it: chains of elementwise ops become one loop, movement
+ * ops become index arithmetic, a reduction's elementwise prologue becomes its loop body, and
+ * (with `epilogues`) an elementwise consumer of a matmul or convolution becomes that kernel's
+ * epilogue.
  */
 export const lowerFused = (
   table: OpTable,
@@ -67,7 +68,9 @@ export const lowerFused = (
     const def = table[n.op];
     if (def === undefined) return fail("unknown_op", n.op, "op is not in the op table");
     for (const i of n.inputs) {
-      uses.set(i, (uses.get(i) ?? 0) + 1);
+      // A reduction recomputes what it reads in its own loop, so a value read by a reduction
+      // and by one other kernel is computed in both rather than stored (softmax's exp).
+      if (def.fusion !== "reduce") uses.set(i, (uses.get(i) ?? 0) + 1);
       if (
         def.fusion === "library" &&
         !(n.op === "matmul" && opts.foldTransposes !== false && isLastTwoSwap(i)) &&
@@ -79,10 +82,12 @@ export const lowerFused = (
   }
   // Decide which nodes own a buffer, inputs before users.
   const buffered = new Set<Node>();
+  // A cheap view reads one buffer once: a view of several inputs (concat) read more than once
+  // is stored, or nested concats of shared values would grow expressions exponentially.
   const viewOfBuffer = (n: Node): boolean =>
     buffered.has(n) ||
     isSplat(n) ||
-    (table[n.op]!.fusion === "movement" && viewOfBuffer(n.inputs[0]!));
+    (table[n.op]!.fusion === "movement" && n.inputs.length === 1 && viewOfBuffer(n.inputs[0]!));
   for (const n of order) {
     const fusion = table[n.op]!.fusion;
     const own =
@@ -107,7 +112,7 @@ export const lowerFused = (
         (n.op === "matmul" && opts.foldTransposes !== false && isLastTwoSwap(i)) ||
         i.op === "reshape";
       if (inPlace && !buffered.has(i))
-        buffered.add(i.op === "reshape" ? baseOfReshapes(i) : i.inputs[0]!);
+        buffered.add(baseOfReshapes(i.op === "reshape" ? i : i.inputs[0]!));
     }
   }
 
@@ -146,7 +151,8 @@ export const lowerFused = (
           return bufOf.get(baseOfReshapes(i))!;
         }
         attrs[k === 0 ? "transA" : "transB"] = true;
-        return bufOf.get(i.inputs[0]!)!;
+        if (i.inputs[0]!.op === "reshape" && !buffered.has(i.inputs[0]!)) reshaped = true;
+        return bufOf.get(buffered.has(i.inputs[0]!) ? i.inputs[0]! : baseOfReshapes(i.inputs[0]!))!;
       });
       const inputShapes = root.inputs.map(
         (i) => (isLastTwoSwap(i) && !buffered.has(i) ? i.inputs[0]! : i).shape as number[],

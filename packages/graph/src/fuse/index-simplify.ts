@@ -6,6 +6,12 @@ type Range = readonly [number, number];
 
 const UNKNOWN: Range = [-Infinity, Infinity];
 
+const INT_MIN = -(2 ** 31);
+const INT_MAX = 2 ** 31 - 1;
+
+/** A range the int32 arithmetic wrapped out of is unknown: the values are no longer ordered. */
+const checked = (r: Range): Range => (r[0] >= INT_MIN && r[1] <= INT_MAX ? r : UNKNOWN);
+
 /** Bounds of the `index` axes (0..extent-1) and of reduction variables, by id. */
 export interface IndexBounds {
   readonly axes: readonly number[];
@@ -28,12 +34,12 @@ export const rangeOf = (e: Expr, b: IndexBounds): Range => {
       const ry = y ? rangeOf(y, b) : UNKNOWN;
       switch (e.op) {
         case "add":
-          return [rx[0] + ry[0], rx[1] + ry[1]];
+          return checked([rx[0] + ry[0], rx[1] + ry[1]]);
         case "mul": {
           const c = [rx[0] * ry[0], rx[0] * ry[1], rx[1] * ry[0], rx[1] * ry[1]].filter(
             (v) => !Number.isNaN(v),
           );
-          return [Math.min(...c), Math.max(...c)];
+          return checked([Math.min(...c), Math.max(...c)]);
         }
         case "div":
           return y?.kind === "const" && y.value > 0 && rx[0] >= 0
@@ -56,7 +62,10 @@ export const rangeOf = (e: Expr, b: IndexBounds): Range => {
   }
 };
 
-/** A linear form: constant + sum of coefficient * atom, atoms keyed by their printed form. */
+/**
+ * A linear form: constant + sum of coefficient * atom, atoms keyed by their printed form.
+ * Coefficients and the constant are int32 (wrapped), as the arithmetic they stand for.
+ */
 interface Linear {
   readonly c: number;
   readonly terms: Map<string, { coef: number; atom: Expr }>;
@@ -68,7 +77,7 @@ const addTerm = (l: Linear, coef: number, atom: Expr) => {
   if (coef === 0) return;
   const k = keyOf(atom);
   const t = l.terms.get(k);
-  const v = (t?.coef ?? 0) + coef;
+  const v = ((t?.coef ?? 0) + coef) | 0;
   if (v === 0) l.terms.delete(k);
   else l.terms.set(k, { coef: v, atom });
 };
@@ -79,15 +88,15 @@ const isInt = (e: Expr, op: string) => e.kind === "alu" && e.dtype === "int32" &
 const linear = (e: Expr): Linear => {
   const l: Linear = { c: 0, terms: new Map() };
   const walk = (x: Expr, coef: number, out: { c: number }) => {
-    if (x.kind === "const") out.c += coef * x.value;
+    if (x.kind === "const") out.c = (out.c + Math.imul(coef, x.value)) | 0;
     else if (isInt(x, "add")) {
       const [a, b] = (x as Extract<Expr, { kind: "alu" }>).args;
       walk(a!, coef, out);
       walk(b!, coef, out);
     } else if (isInt(x, "mul")) {
       const [a, b] = (x as Extract<Expr, { kind: "alu" }>).args;
-      if (b!.kind === "const") walk(a!, coef * b!.value, out);
-      else if (a!.kind === "const") walk(b!, coef * a!.value, out);
+      if (b!.kind === "const") walk(a!, Math.imul(coef, b!.value), out);
+      else if (a!.kind === "const") walk(b!, Math.imul(coef, a!.value), out);
       else addTerm(l, coef, x);
     } else addTerm(l, coef, x);
   };
@@ -107,8 +116,14 @@ const fromLinear = (l: Linear): Expr => {
   return l.c === 0 ? acc : alu("add", [acc, int(l.c)], "int32");
 };
 
+/**
+ * True when every term of the form is non-negative and the sum stays below 2^31: then the
+ * wrapped int32 value is the mathematical one, and division and remainder split over terms.
+ */
 const nonNegative = (l: Linear, b: IndexBounds) =>
-  l.c >= 0 && [...l.terms.values()].every((t) => t.coef > 0 && rangeOf(t.atom, b)[0] >= 0);
+  l.c >= 0 &&
+  [...l.terms.values()].every((t) => t.coef > 0 && rangeOf(t.atom, b)[0] >= 0) &&
+  rangeOfLinear(l, b)[1] <= INT_MAX;
 
 const rangeOfLinear = (l: Linear, b: IndexBounds): Range =>
   [...l.terms.values()].reduce<Range>(
@@ -210,7 +225,7 @@ export const simplifyIndex = (e: Expr, bounds: IndexBounds): Expr => {
         if (x.op === "mod" && q!.kind === "const" && q!.value > 0) return modulo(p!, q!.value, b);
         if (x.op === "add" || x.op === "mul") {
           if (p!.kind === "const" && q!.kind === "const")
-            return int(x.op === "add" ? p.value + q.value : Math.imul(p.value, q.value));
+            return int(x.op === "add" ? (p.value + q.value) | 0 : Math.imul(p.value, q.value));
           const l = linear({ ...x, args });
           while (recombine(l));
           return fromLinear(l);

@@ -1,6 +1,7 @@
 import { DTYPE_BYTES } from "../dtype";
 import type { Expr } from "../expr";
 import { linearize } from "../expr";
+import { simplifyIndex } from "../fuse/index-simplify";
 import type { Plan } from "../plan";
 import type { LiveRange } from "./liveness";
 
@@ -54,9 +55,12 @@ const loadsOnlyAt = (e: Expr, slots: ReadonlySet<number>, at: Expr): boolean => 
 
 /** The row-major flat index of a kernel's output element, as lowering writes it. */
 const flatOutputIndex = (shape: readonly number[]): Expr =>
-  linearize(
-    shape.map((_, axis): Expr => ({ kind: "index", axis, dtype: "int32" })),
-    shape,
+  simplifyIndex(
+    linearize(
+      shape.map((_, axis): Expr => ({ kind: "index", axis, dtype: "int32" })),
+      shape,
+    ),
+    { axes: shape, vars: new Map() },
   );
 
 const sameShape = (a: readonly number[], b: readonly number[]): boolean =>

@@ -2,14 +2,21 @@ import type { LibraryKernelImpl } from "../kernel";
 
 /**
  * Batched matrix product `[...batch, m, k] x [...batch, k, n] -> [...batch, m, n]` (equal batch
- * dims: broadcasting happened in the graph). The triple loop of the definition.
+ * dims: broadcasting happened in the graph). The triple loop of the definition. `transA` /
+ * `transB` (set by fusion) mean the operand is stored with its last two axes swapped
+ * (`[..., k, m]` / `[..., n, k]`, as `inShapes` give it), read in place instead of copied.
  */
-export const matmulReference: LibraryKernelImpl = ({ inputs, inShapes, out, outShape }) => {
+export const matmulReference: LibraryKernelImpl = ({ inputs, inShapes, out, outShape, attrs }) => {
   const [a, b] = [inputs[0]!, inputs[1]!];
+  const transA = attrs["transA"] === true;
+  const transB = attrs["transB"] === true;
   const r = outShape.length;
   const m = outShape[r - 2]!;
   const n = outShape[r - 1]!;
-  const k = inShapes[0]![r - 1]!;
+  const k = inShapes[0]![transA ? r - 2 : r - 1]!;
+  // Strides of the row and inner indices of each operand, as stored.
+  const [ai, ap] = transA ? [1, m] : [k, 1];
+  const [bp, bj] = transB ? [1, k] : [n, 1];
   const batch = outShape.slice(0, -2).reduce((p, d) => p * d, 1);
   for (let bi = 0; bi < batch; bi++) {
     const aOff = bi * m * k;
@@ -18,7 +25,7 @@ export const matmulReference: LibraryKernelImpl = ({ inputs, inShapes, out, outS
     for (let i = 0; i < m; i++) {
       for (let j = 0; j < n; j++) {
         let acc = 0;
-        for (let p = 0; p < k; p++) acc += a[aOff + i * k + p]! * b[bOff + p * n + j]!;
+        for (let p = 0; p < k; p++) acc += a[aOff + i * ai + p * ap]! * b[bOff + p * bp + j * bj]!;
         out[oOff + i * n + j] = acc;
       }
     }
