@@ -208,15 +208,24 @@ const tuples = (values: readonly number[], n: number): number[][] =>
 /** Runs a generated kernel of shape [n] over Float64Array inputs, keeping the raw results. */
 const runKernel = (expr: Expr, columns: readonly number[][], n: number): Float64Array => {
   const f = new Function("b", "tf", renderKernel(expr, [n], columns.length)) as (
-    b: Float64Array[],
+    b: (Float64Array | Float32Array)[],
     tf: typeof threefry2x32,
   ) => void;
+  // float32 operands live in float32 buffers, as in a real plan; the output stays wide so the
+  // test sees exactly what the kernel computed.
   const out = new Float64Array(n);
-  f([out, ...columns.map((c) => Float64Array.from(c))], threefry2x32);
+  const f32In = expr.kind === "alu" && expr.args.some((a) => a.dtype === "float32");
+  f(
+    [out, ...columns.map((c) => (f32In ? Float32Array.from(c) : Float64Array.from(c)))],
+    threefry2x32,
+  );
   return out;
 };
 
 const same = (a: number, b: number) => Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b));
+
+/** float32 kernels round after every op (and hold float32 literals): the expected value, rounded likewise. */
+const f32 = (v: number, dtype: DType): number => (dtype === "float32" ? Math.fround(v) : v);
 
 describe("RENDER_JS agrees with ALU_JS", () => {
   it.each(CASES)("$op on $dtype -> $result over edge values, read from buffers", (c) => {
@@ -234,14 +243,23 @@ describe("RENDER_JS agrees with ALU_JS", () => {
       rows.length,
     );
     rows.forEach((r, i) => {
-      const want = ALU_JS[c.op](r, result, c.dtype);
+      const want = f32(
+        ALU_JS[c.op](
+          r.map((x) => f32(x, c.dtype)),
+          result,
+          c.dtype,
+        ),
+        result,
+      );
       expect(same(got[i]!, want), `${c.op}(${r.join(", ")}): ${got[i]} vs ${want}`).toBe(true);
     });
   });
 
   it.each(CASES)("$op on $dtype -> $result with literal operands", (c) => {
     // The last operand a literal (the first too for unary ops): how folded constants render.
-    for (const v of c.values) {
+    for (const raw of c.values) {
+      // A float32 literal is the float32 value, as a constant buffer would hold it.
+      const v = f32(raw, c.dtype);
       const rows = tuples(c.values, c.args - 1).map((r) => [...r, v]);
       const args: Expr[] = [
         ...rows[0]!.slice(0, -1).map((_, k) => load(k, c.dtype)),
@@ -254,7 +272,14 @@ describe("RENDER_JS agrees with ALU_JS", () => {
         rows.length,
       );
       rows.forEach((r, i) => {
-        const want = ALU_JS[c.op](r, c.result, c.dtype);
+        const want = f32(
+          ALU_JS[c.op](
+            r.map((x) => f32(x, c.dtype)),
+            c.result,
+            c.dtype,
+          ),
+          c.result,
+        );
         expect(same(got[i]!, want), `${c.op}(${r.join(", ")}): ${got[i]} vs ${want}`).toBe(true);
       });
     }

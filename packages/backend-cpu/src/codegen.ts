@@ -58,6 +58,23 @@ export const RENDER_JS: Readonly<Record<AluOp, Render>> = {
  * render as `--2`), and anything but a number is refused: constants come from user data, and
  * generated code must never contain a user-supplied string.
  */
+/** Ops whose float32 result is not already a float32 value when computed in double. */
+const ROUNDED: ReadonlySet<AluOp> = new Set<AluOp>([
+  "exp",
+  "log",
+  "sqrt",
+  "recip",
+  "sin",
+  "cos",
+  "tanh",
+  "add",
+  "sub",
+  "mul",
+  "div",
+  "pow",
+  "mod",
+]);
+
 const literal = (v: number): string => {
   if (typeof v !== "number")
     throw new LoomError("invalid_attr", "codegen", `constant ${JSON.stringify(v)} is not a number`);
@@ -96,7 +113,9 @@ export const renderKernel = (expr: Expr, shape: readonly number[], inputs: numbe
   const emit = (e: Expr, stmts: string[], names: Map<string, string>): string => {
     switch (e.kind) {
       case "const":
-        return literal(e.value);
+        return literal(
+          e.dtype === "float32" && typeof e.value === "number" ? Math.fround(e.value) : e.value,
+        );
       case "index":
         return `x${integer(e.axis)}`;
       case "var":
@@ -110,6 +129,9 @@ export const renderKernel = (expr: Expr, shape: readonly number[], inputs: numbe
     else if (e.kind === "alu") {
       const args = e.args.map((a) => emit(a, stmts, names));
       code = RENDER_JS[e.op](args, e.dtype, e.args[0]?.dtype ?? e.dtype);
+      // float32 arithmetic rounds after every op, as the unfused reference (one store per op)
+      // and a GPU do: fused and unfused plans then agree bit for bit.
+      if (e.dtype === "float32" && ROUNDED.has(e.op)) code = `Math.fround(${code})`;
     } else {
       const acc = `a${temps++}`;
       const inner: string[] = [];

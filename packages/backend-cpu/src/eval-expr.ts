@@ -16,7 +16,7 @@ type Fn = (env: EvalEnv) => number;
 export const compileExpr = (e: Expr): Fn => {
   switch (e.kind) {
     case "const": {
-      const v = e.value;
+      const v = e.dtype === "float32" ? Math.fround(e.value) : e.value;
       return () => v;
     }
     case "index": {
@@ -37,6 +37,17 @@ export const compileExpr = (e: Expr): Fn => {
       const args = e.args.map(compileExpr);
       const d = e.dtype;
       const from = e.args[0]?.dtype ?? d;
+      if (d === "float32") {
+        // Round after every float32 op, as the generated code does.
+        return (env) =>
+          Math.fround(
+            impl(
+              args.map((f) => f(env)),
+              d,
+              from,
+            ),
+          );
+      }
       if (args.length === 1) {
         const [a] = args as [Fn];
         return (env) => impl([a(env)], d, from);

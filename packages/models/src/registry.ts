@@ -2,9 +2,12 @@ import type { Dim, Graph } from "@loom/graph";
 import { LoomError } from "@loom/graph";
 import type { Tensor, TensorSpec, Tree, nn } from "@loom/ops";
 import { input, isTensor, mapTree, trace } from "@loom/ops";
+import { alexnet } from "./zoo/alexnet";
 import { lenet5 } from "./zoo/lenet";
 import { mlp } from "./zoo/mlp";
 import { perceptron } from "./zoo/perceptron";
+import { cifarResnet, resnet } from "./zoo/resnet";
+import { vgg } from "./zoo/vgg";
 
 /** A named model: its layer and the shape of one input example. */
 export interface ModelEntry {
@@ -17,13 +20,51 @@ export interface ModelOptions {
   readonly dropout?: number;
   readonly batchNorm?: boolean;
   readonly classes?: number;
+  /** The shape of one input example, `[C, H, W]` (or what the model takes), instead of the model's default. */
+  readonly input?: readonly number[];
 }
 
-/** The models the CLI and the web app can name, with their default configuration for MNIST. */
+const MNIST = [1, 28, 28] as const;
+const IMAGENET = [3, 224, 224] as const;
+
+/** A CIFAR ResNet whose input channels follow the (possibly overridden) input shape. */
+const cifar = (depth: number) => (o: ModelOptions) => {
+  const input = o.input ?? MNIST;
+  return { layer: cifarResnet(depth, { classes: o.classes, inputChannels: input[0] }), input };
+};
+
+/**
+ * The models the CLI and the web app can name: the small ones and the CIFAR ResNets default to
+ * MNIST (1x28x28, 10 classes), AlexNet, VGG and the ImageNet ResNets to 3x224x224 and 1000
+ * classes.
+ */
 const MODELS: Readonly<Record<string, (o: ModelOptions) => ModelEntry>> = {
-  perceptron: (o) => ({ layer: perceptron(o.classes), input: [1, 28, 28] }),
-  mlp: (o) => ({ layer: mlp(o), input: [1, 28, 28] }),
-  lenet: (o) => ({ layer: lenet5(o), input: [1, 28, 28] }),
+  perceptron: (o) => ({ layer: perceptron(o.classes), input: o.input ?? MNIST }),
+  mlp: (o) => ({ layer: mlp(o), input: o.input ?? MNIST }),
+  lenet: (o) => ({ layer: lenet5(o), input: o.input ?? MNIST }),
+  alexnet: (o) => ({ layer: alexnet(o), input: o.input ?? IMAGENET }),
+  vgg11: (o) => ({ layer: vgg(11, o), input: o.input ?? IMAGENET }),
+  vgg16: (o) => ({ layer: vgg(16, o), input: o.input ?? IMAGENET }),
+  resnet18: (o) => ({ layer: resnet(18, o), input: o.input ?? IMAGENET }),
+  resnet34: (o) => ({ layer: resnet(34, o), input: o.input ?? IMAGENET }),
+  resnet50: (o) => ({ layer: resnet(50, o), input: o.input ?? IMAGENET }),
+  resnet20: cifar(20),
+  resnet32: cifar(32),
+  resnet56: cifar(56),
+};
+
+const checkInput = (shape: readonly number[]): void => {
+  if (
+    !Array.isArray(shape) ||
+    shape.length === 0 ||
+    !shape.every((d) => Number.isInteger(d) && d >= 1)
+  ) {
+    throw new LoomError(
+      "invalid_argument",
+      "model",
+      `input must be a non-empty list of positive integers such as [3, 224, 224], got ${JSON.stringify(shape)}`,
+    );
+  }
 };
 
 /** The known model names. */
@@ -39,6 +80,7 @@ export const getModel = (name: string, opts: ModelOptions = {}): ModelEntry => {
       `unknown model ${JSON.stringify(name)}; known models: ${MODEL_NAMES.join(", ")}`,
     );
   }
+  if (opts.input !== undefined) checkInput(opts.input);
   return make(opts);
 };
 
@@ -74,8 +116,8 @@ const checkBatch = (batch: Dim): void => {
  * The inference graph of a named model (inputs `params.*`, `state.*` and `x`, output
  * `logits`), with a symbolic batch by default so one graph serves every batch size.
  */
-export const modelGraph = (name: string, batch: Dim = "N"): Graph => {
-  const { layer, input: example } = getModel(name);
+export const modelGraph = (name: string, batch: Dim = "N", opts: ModelOptions = {}): Graph => {
+  const { layer, input: example } = getModel(name, opts);
   checkBatch(batch);
   const x = { shape: [batch, ...example] };
   const vars = varSpecs(layer, x);

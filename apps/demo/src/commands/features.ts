@@ -9,7 +9,14 @@ import type { CliIo } from "../cli-io";
 import { gridPng } from "../png-grid";
 import { loadForInference } from "./train";
 
-type FeaturesOptions = { checkpoint: string; image: number; layer: string; out: string; filters?: string; backend: string };
+type FeaturesOptions = {
+  checkpoint: string;
+  image: number;
+  layer: string;
+  out: string;
+  filters?: string;
+  backend: string;
+};
 
 /** The first conv weight of a model, [O, I, KH, KW], found by path ("conv1.w" first, else the first 4-d param). */
 const firstFilters = (params: unknown): { path: string; w: HostTensor } | undefined => {
@@ -32,26 +39,46 @@ export const runFeatures = async (o: FeaturesOptions, io: CliIo): Promise<void> 
   const backend = pickBackend(o.backend);
   const { config, vars, layer } = await loadForInference(o.checkpoint);
   const { test } = loadMnist();
-  if (o.image >= test.count) throw new LoomError("invalid_argument", "features", `--image must be below ${test.count}`);
+  if (o.image >= test.count)
+    throw new LoomError("invalid_argument", "features", `--image must be below ${test.count}`);
   const names = activationNames(layer, vars, test.shape);
   if (!names.includes(o.layer)) {
-    throw new LoomError("invalid_argument", "features", `${config.model} has no layer ${JSON.stringify(o.layer)}; its layers: ${names.join(", ")}`);
+    throw new LoomError(
+      "invalid_argument",
+      "features",
+      `${config.model} has no layer ${JSON.stringify(o.layer)}; its layers: ${names.join(", ")}`,
+    );
   }
   const { x, y } = batchOf(test, [o.image]);
   const { logits, activations } = await forwardWithActivations(backend, layer, vars, x, [o.layer]);
   const a = activations[o.layer]!;
   if (a.shape.length !== 4) {
-    throw new LoomError("invalid_argument", "features", `${o.layer} is ${JSON.stringify(a.shape)}, not a [1,C,H,W] feature map; pick a conv, activation or pooling layer`);
+    throw new LoomError(
+      "invalid_argument",
+      "features",
+      `${o.layer} is ${JSON.stringify(a.shape)}, not a [1,C,H,W] feature map; pick a conv, activation or pooling layer`,
+    );
   }
   const [, c, h, w] = a.shape as [number, number, number, number];
   writeFileSync(o.out, gridPng(a.data, c, h, w, { scale: Math.max(2, Math.round(112 / h)) }));
-  const predicted = Array.from(logits.data).reduce((best, v, i, arr) => (v > arr[best]! ? i : best), 0);
-  io.out(`${o.layer}: ${c} maps of ${h}x${w} for test digit ${o.image} (label ${y.data[0]}, predicted ${predicted}) -> ${o.out}\n`);
+  const predicted = Array.from(logits.data).reduce(
+    (best, v, i, arr) => (v > arr[best]! ? i : best),
+    0,
+  );
+  io.out(
+    `${o.layer}: ${c} maps of ${h}x${w} for test digit ${o.image} (label ${y.data[0]}, predicted ${predicted}) -> ${o.out}\n`,
+  );
   const filters = firstFilters(vars.params);
   if (filters !== undefined) {
     const [oc, ic, kh, kw] = filters.w.shape as [number, number, number, number];
     const path = o.filters ?? o.out.replace(/(\.png)?$/, "-filters.png");
-    writeFileSync(path, gridPng(filters.w.data, oc * ic, kh, kw, { scale: 12, cols: Math.max(ic, Math.ceil(Math.sqrt(oc * ic))) }));
+    writeFileSync(
+      path,
+      gridPng(filters.w.data, oc * ic, kh, kw, {
+        scale: 12,
+        cols: Math.max(ic, Math.ceil(Math.sqrt(oc * ic))),
+      }),
+    );
     io.out(`${filters.path}: ${oc}x${ic} filters of ${kh}x${kw} -> ${path}\n`);
   }
 };
@@ -60,15 +87,26 @@ export const runFeatures = async (o: FeaturesOptions, io: CliIo): Promise<void> 
 export const registerFeatures = (program: Command, io: CliIo): Command =>
   program
     .command("features")
-    .description("draw the feature maps of a layer for one test digit, and the learned first-layer filters, as PNG grids")
+    .description(
+      "draw the feature maps of a layer for one test digit, and the learned first-layer filters, as PNG grids",
+    )
     .requiredOption("-c, --checkpoint <file>", "a checkpoint written by loom train")
-    .option("--image <i>", "index of the test digit", (v) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("must be a non-negative integer.");
-      return n;
-    }, 0)
+    .option(
+      "--image <i>",
+      "index of the test digit",
+      (v) => {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 0)
+          throw new InvalidArgumentError("must be a non-negative integer.");
+        return n;
+      },
+      0,
+    )
     .option("--layer <name>", "the activation to draw (e.g. conv1, act1, pool2)", "conv1")
     .option("--out <file>", "the PNG to write", "features.png")
-    .option("--filters <file>", "where to write the first-layer filters (default: <out>-filters.png)")
+    .option(
+      "--filters <file>",
+      "where to write the first-layer filters (default: <out>-filters.png)",
+    )
     .option("--backend <name>", "backend", DEFAULT_BACKEND)
     .action((opts: FeaturesOptions) => runFeatures(opts, io));

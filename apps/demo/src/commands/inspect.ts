@@ -105,13 +105,11 @@ export const summarize = (model: string, train: boolean, traced: Graph, r: Pipel
   train,
   stages: [
     { name: "traced", nodes: nodeCount(traced), kernels: r.unfusedKernels },
-    ...r.stages
-      .slice(1)
-      .map((s) => ({
-        name: s.name === "infer-shapes" ? "specialized" : s.name,
-        nodes: nodeCount(s.graph),
-        kernels: r.unfusedKernels,
-      })),
+    ...r.stages.slice(1).map((s) => ({
+      name: s.name === "infer-shapes" ? "specialized" : s.name,
+      nodes: nodeCount(s.graph),
+      kernels: r.unfusedKernels,
+    })),
     {
       name: "fused",
       nodes: nodeCount(r.stages[r.stages.length - 1]!.graph),

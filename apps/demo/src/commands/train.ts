@@ -46,6 +46,9 @@ const nonNegativeNumber = (name: string) => (v: string) => {
   return n;
 };
 
+/** The models that take MNIST's 1x28x28 digits (the ImageNet ones need 3x224x224). */
+export const MNIST_MODELS = MODEL_NAMES.filter((m) => getModel(m).input.join("x") === "1x28x28");
+
 /** The options of `loom train`. */
 export interface TrainOptions {
   model: string;
@@ -308,7 +311,8 @@ export const registerTrain = (program: Command, io: CliIo): Command =>
     .description(
       "train a model on the 8,000 MNIST training digits and report test accuracy on the 2,000 test digits",
     )
-    .addOption(new Option("-m, --model <name>", "the model").choices(MODEL_NAMES).default("lenet"))
+    .addOption(new Option("-m, --model <name>", "the model").choices(MNIST_MODELS).default("lenet"))
+    .addOption(new Option("--dataset <name>", "the dataset").choices(["mnist"]).default("mnist"))
     .option("-e, --epochs <n>", "epochs", positiveInt("--epochs"), 10)
     .option("-b, --batch <n>", "batch size", positiveInt("--batch"), 64)
     .addOption(

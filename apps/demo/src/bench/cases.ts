@@ -1,0 +1,255 @@
+import { referenceBackend } from "@loom/backend-cpu";
+import type { ModelVars } from "@loom/models";
+import { initModel, lenet5 } from "@loom/models";
+import { nn } from "@loom/ops";
+import type { TimingOptions } from "./stats";
+
+/** `c[n,n] = a[n,n] @ b[n,n]`. */
+export type MatmulSpec = { readonly kind: "matmul"; readonly n: number };
+
+/** A forward NCHW convolution without bias, `[batch, inChannels, size, size]` by `[filters, inChannels, k, k]`. */
+export type ConvSpec = {
+  readonly kind: "conv2d";
+  readonly batch: number;
+  readonly inChannels: number;
+  readonly size: number;
+  readonly filters: number;
+  readonly kernel: number;
+  readonly padding: "same" | "valid";
+};
+
+/** One SGD training step (forward, softmax cross-entropy, backward, update) of a model on MNIST-shaped inputs. */
+export type StepSpec = {
+  readonly kind: "step";
+  readonly model: "mlp" | "lenet";
+  readonly batch: number;
+  readonly lr: number;
+};
+
+/** Fresh compiles of a training step: trace, passes, lowering and the backend's compile (loom only). */
+export type CompileSpec = Omit<StepSpec, "kind"> & { readonly kind: "compile" };
+
+/** What a case computes. */
+export type CaseSpec = MatmulSpec | ConvSpec | StepSpec | CompileSpec;
+
+/**
+ * How heavy a case is for loom's slow reference interpreter: "small" always runs on it,
+ * "large" only while no optimised loom backend exists, "huge" never.
+ */
+export type CaseSize = "small" | "large" | "huge";
+
+/** A benchmark case: a name to filter by, what it computes and its FLOP count where that means something. */
+export type BenchCase = {
+  readonly name: string;
+  readonly title: string;
+  readonly spec: CaseSpec;
+  /** Floating-point operations per run, for GFLOP/s; null for training steps and compiles. */
+  readonly flops: number | null;
+  readonly size: CaseSize;
+  /** A cap on timed runs, for cases where a few samples say enough (compiles). */
+  readonly maxRuns?: number;
+};
+
+/** The side of the comparison an implementation is on. */
+export type Side = "loom" | "peer";
+
+/** One prepared (compiled, fed) case: `run` does the timed work once and returns the loss for training steps. */
+export type Runner = {
+  readonly run: () => Promise<number | undefined>;
+  readonly dispose: () => void;
+};
+
+/** Thrown by `prepare` when an implementation finds out it cannot run a case (a missing kernel). */
+export class SkipCase extends Error {}
+
+/** An implementation under test: a loom backend or a TensorFlow.js backend. */
+export type Impl = {
+  readonly name: string;
+  readonly side: Side;
+  /** Why this implementation does not run a case, or undefined when it does. */
+  readonly skip: (c: BenchCase) => string | undefined;
+  /** Tightens the timing loop for slow implementations. */
+  readonly timing: (base: TimingOptions) => TimingOptions;
+  readonly prepare: (c: BenchCase, data: CaseData) => Promise<Runner>;
+};
+
+const matmulCase = (n: number, size: CaseSize): BenchCase => ({
+  name: `matmul-${n}`,
+  title: `matmul ${n}x${n} @ ${n}x${n}`,
+  spec: { kind: "matmul", n },
+  flops: 2 * n ** 3,
+  size,
+});
+
+/** The output side of a stride-1 convolution. */
+export const convOutSize = (s: ConvSpec): number =>
+  s.padding === "same" ? s.size : s.size - s.kernel + 1;
+
+const convCase = (name: string, spec: Omit<ConvSpec, "kind">): BenchCase => {
+  const s: ConvSpec = { kind: "conv2d", ...spec };
+  const o = convOutSize(s);
+  return {
+    name,
+    title: `conv2d [${s.batch},${s.inChannels},${s.size},${s.size}] * [${s.filters},${s.inChannels},${s.kernel},${s.kernel}] ${s.padding}`,
+    spec: s,
+    flops: 2 * s.batch * s.filters * o * o * s.inChannels * s.kernel * s.kernel,
+    size: "small",
+  };
+};
+
+/** Every case, in the order they run and print. */
+export const CASES: readonly BenchCase[] = [
+  matmulCase(256, "small"),
+  matmulCase(1024, "huge"),
+  convCase("conv2d-lenet1", {
+    batch: 32,
+    inChannels: 1,
+    size: 28,
+    filters: 6,
+    kernel: 5,
+    padding: "same",
+  }),
+  convCase("conv2d-lenet2", {
+    batch: 32,
+    inChannels: 6,
+    size: 14,
+    filters: 16,
+    kernel: 5,
+    padding: "valid",
+  }),
+  {
+    name: "mlp-step",
+    title: "MLP 784-256-10 SGD step, batch 128",
+    spec: { kind: "step", model: "mlp", batch: 128, lr: 0.1 },
+    flops: null,
+    size: "small",
+  },
+  {
+    name: "lenet-step",
+    title: "LeNet-5 SGD step, batch 64",
+    spec: { kind: "step", model: "lenet", batch: 64, lr: 0.1 },
+    flops: null,
+    size: "large",
+  },
+  {
+    name: "lenet-compile",
+    title: "compile the LeNet-5 training step (trace, passes, lowering, backend)",
+    spec: { kind: "compile", model: "lenet", batch: 64, lr: 0.1 },
+    flops: null,
+    size: "small",
+    maxRuns: 5,
+  },
+];
+
+/** The cases whose name contains `filter` (all of them for an empty filter). */
+export const selectCases = (filter = ""): BenchCase[] =>
+  CASES.filter((c) => c.name.includes(filter));
+
+/** The MLP of the step case: `flatten, fc1: dense(256), act: relu, out: dense(10)`. */
+export const mlpModel = (): nn.Layer =>
+  nn.sequential({ flatten: nn.flatten(), fc1: nn.dense(256), act: nn.relu(), out: nn.dense(10) });
+
+/** The model of a training-step case (LeNet-5 as in @loom/models: ReLU, max pooling, 28x28 inputs). */
+export const modelOf = (spec: StepSpec | CompileSpec): nn.Layer =>
+  spec.model === "mlp" ? mlpModel() : lenet5();
+
+/** MNIST's image shape, without the batch. */
+export const IMAGE_SHAPE = [1, 28, 28] as const;
+/** MNIST's number of classes. */
+export const CLASSES = 10;
+
+/**
+ * Deterministic uniform numbers in [lo, hi) from a seed (mulberry32), so that every
+ * implementation is fed the very same values without any of them generating them.
+ */
+export const uniformArray = (n: number, seed: number, lo = -1, hi = 1): Float32Array => {
+  const out = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    out[i] = lo + (hi - lo) * (((t ^ (t >>> 14)) >>> 0) / 2 ** 32);
+  }
+  return out;
+};
+
+/** Deterministic class labels in [0, classes). */
+export const labelArray = (n: number, classes: number, seed: number): Int32Array => {
+  const u = uniformArray(n, seed, 0, classes);
+  return Int32Array.from({ length: n }, (_, i) => Math.min(classes - 1, Math.floor(u[i]!)));
+};
+
+/** The operands of a matmul case. */
+export type MatmulData = {
+  readonly kind: "matmul";
+  readonly a: Float32Array;
+  readonly b: Float32Array;
+};
+/** The operands of a conv case, in loom's layouts (NCHW input, OIHW weight). */
+export type ConvData = {
+  readonly kind: "conv2d";
+  readonly x: Float32Array;
+  readonly w: Float32Array;
+};
+/** A training batch and the initial variables (from loom's `initModel`), in loom's layouts. */
+export type StepData = {
+  readonly kind: "step";
+  readonly vars: ModelVars;
+  /** `[batch, 1, 28, 28]` in [0, 1), like MNIST pixels. */
+  readonly x: Float32Array;
+  readonly labels: Int32Array;
+};
+/** The inputs of a case, made once and handed to every implementation. */
+export type CaseData = MatmulData | ConvData | StepData;
+
+/**
+ * The initial variables (loom's `initModel` unless given) and a batch of a training step:
+ * the same for loom and its peers.
+ */
+export const makeStepData = async (
+  spec: StepSpec | CompileSpec,
+  seed = 1,
+  init?: ModelVars,
+): Promise<StepData> => {
+  const vars =
+    init ??
+    (await initModel(referenceBackend(), modelOf(spec), seed, {
+      shape: [spec.batch, ...IMAGE_SHAPE],
+    }));
+  const n = spec.batch * IMAGE_SHAPE.reduce<number>((a, b) => a * b, 1);
+  return {
+    kind: "step",
+    vars,
+    x: uniformArray(n, seed + 1, 0, 1),
+    labels: labelArray(spec.batch, CLASSES, seed + 2),
+  };
+};
+
+/** Makes a case's inputs. */
+export const makeCaseData = async (c: BenchCase): Promise<CaseData> => {
+  const s = c.spec;
+  switch (s.kind) {
+    case "matmul":
+      return { kind: "matmul", a: uniformArray(s.n * s.n, 11), b: uniformArray(s.n * s.n, 12) };
+    case "conv2d":
+      return {
+        kind: "conv2d",
+        x: uniformArray(s.batch * s.inChannels * s.size * s.size, 21),
+        w: uniformArray(s.filters * s.inChannels * s.kernel * s.kernel, 22, -0.2, 0.2),
+      };
+    case "step":
+    case "compile":
+      return makeStepData(s);
+  }
+};
+
+/** Narrows case data to the kind a case needs (a mismatch is a bug in the bench itself). */
+export const dataOf = <K extends CaseData["kind"]>(
+  data: CaseData,
+  kind: K,
+): Extract<CaseData, { kind: K }> => {
+  if (data.kind !== kind) throw new Error(`bench: expected ${kind} data, got ${data.kind}`);
+  return data as Extract<CaseData, { kind: K }>;
+};

@@ -1,0 +1,201 @@
+import * as backendCpu from "@loom/backend-cpu";
+import type { Backend, HostTensor } from "@loom/graph";
+import type { CompileOptions, Tree } from "@loom/ops";
+import { compile, conv2d, hostTensor, key, matmul, optim, planGraph, trace } from "@loom/ops";
+import { specsOf, trainStep } from "@loom/models";
+import type {
+  BenchCase,
+  CaseData,
+  CompileSpec,
+  ConvSpec,
+  Impl,
+  Runner,
+  StepData,
+  StepSpec,
+} from "./cases";
+import { dataOf, IMAGE_SHAPE, modelOf } from "./cases";
+import type { TimingOptions } from "./stats";
+
+/** A loom CPU backend to benchmark, and how the bench treats it. */
+export type LoomBackendEntry = {
+  readonly impl: string;
+  readonly make: () => Backend;
+  /** The pipeline that backend is meant to run behind (default: compile's own). */
+  readonly options?: CompileOptions;
+  /** The reference interpreter: small cases only, few runs. */
+  readonly slow: boolean;
+};
+
+/**
+ * The loom CPU backends present in a @loom/backend-cpu module: the optimised `cpuBackend`
+ * when the module exports it ("loom-cpu"), and always the reference interpreter
+ * ("loom-reference"). Detected at run time so the bench runs before and after it lands.
+ */
+export const loomBackends = (mod: object = backendCpu): LoomBackendEntry[] => {
+  const entries: LoomBackendEntry[] = [];
+  if ("cpuBackend" in mod && typeof mod.cpuBackend === "function") {
+    entries.push({ impl: "loom-cpu", make: mod.cpuBackend as () => Backend, slow: false });
+  }
+  entries.push({ impl: "loom-reference", make: backendCpu.referenceBackend, slow: true });
+  return entries;
+};
+
+const f32 = (data: Float32Array, shape: readonly number[]): HostTensor =>
+  hostTensor(data, [...shape]);
+
+const matmulRunner = async (
+  backend: Backend,
+  opts: CompileOptions | undefined,
+  n: number,
+  data: CaseData,
+): Promise<Runner> => {
+  const { a, b } = dataOf(data, "matmul");
+  const f = compile(
+    backend,
+    (io) => ({ c: matmul(io.a, io.b) }),
+    {
+      a: { shape: [n, n] },
+      b: { shape: [n, n] },
+    },
+    opts,
+  );
+  const feeds = { a: f32(a, [n, n]), b: f32(b, [n, n]) };
+  return { run: async () => void (await f.run(feeds)), dispose: f.dispose };
+};
+
+const convRunner = async (
+  backend: Backend,
+  opts: CompileOptions | undefined,
+  s: ConvSpec,
+  data: CaseData,
+): Promise<Runner> => {
+  const { x, w } = dataOf(data, "conv2d");
+  const xs = [s.batch, s.inChannels, s.size, s.size];
+  const ws = [s.filters, s.inChannels, s.kernel, s.kernel];
+  const f = compile(
+    backend,
+    (io) => ({ y: conv2d(io.x, io.w, { padding: s.padding }) }),
+    { x: { shape: xs }, w: { shape: ws } },
+    opts,
+  );
+  const feeds = { x: f32(x, xs), w: f32(w, ws) };
+  return { run: async () => void (await f.run(feeds)), dispose: f.dispose };
+};
+
+/** The variables a training step threads from one call to the next. */
+type StepVars = {
+  readonly params: Tree<HostTensor>;
+  readonly state: Tree<HostTensor>;
+  readonly opt: Tree<HostTensor>;
+};
+
+/** The setup and input specs of a case's training step, as `fit` compiles it. */
+const stepProgram = (spec: StepSpec | CompileSpec, d: StepData) => {
+  const optimizer = optim.sgd(spec.lr);
+  const start: StepVars = { ...d.vars, opt: optimizer.init(d.vars.params) };
+  const fn = trainStep({ model: modelOf(spec), optimizer });
+  const specs = {
+    params: specsOf(start.params),
+    state: specsOf(start.state),
+    opt: specsOf(start.opt),
+    x: { shape: [spec.batch, ...IMAGE_SHAPE] },
+    y: { shape: [spec.batch], dtype: "int32" as const },
+    key: { shape: [2], dtype: "int32" as const },
+    step: { shape: [], dtype: "int32" as const },
+  };
+  return { fn, specs, start };
+};
+
+/**
+ * A compiled training step fed its own outputs, as in `fit`: every run is one SGD step from
+ * where the last one left the parameters. Returns the step's loss.
+ */
+export const stepRunner = async (
+  backend: Backend,
+  opts: CompileOptions | undefined,
+  spec: StepSpec,
+  data: CaseData,
+): Promise<Runner> => {
+  const d = dataOf(data, "step");
+  const { fn, specs, start } = stepProgram(spec, d);
+  const f = compile(backend, fn, specs, opts);
+  const fixed = {
+    x: f32(d.x, [spec.batch, ...IMAGE_SHAPE]),
+    y: hostTensor(d.labels, [spec.batch], "int32"),
+    key: key(0),
+    step: hostTensor([0], [], "int32"),
+  };
+  let vars: StepVars = start;
+  return {
+    run: async () => {
+      const out = (await f.run({ ...vars, ...fixed } as never)) as unknown as StepVars & {
+        loss: HostTensor;
+      };
+      vars = { params: out.params, state: out.state, opt: out.opt };
+      return out.loss.data[0]!;
+    },
+    dispose: f.dispose,
+  };
+};
+
+/** One fresh compile per run: trace, the passes, lowering and the backend's own compile. */
+const compileRunner = async (
+  backend: Backend,
+  opts: CompileOptions | undefined,
+  spec: CompileSpec,
+  data: CaseData,
+): Promise<Runner> => {
+  const d = dataOf(data, "step");
+  return {
+    run: async () => {
+      const { fn, specs } = stepProgram(spec, d);
+      const traced = trace(fn, specs);
+      // Every input shape is concrete, so there are no symbols to bind.
+      backend.compile(planGraph(traced.graph, {}, opts)).dispose();
+      return undefined;
+    },
+    dispose: () => {},
+  };
+};
+
+/** The timing loop of the reference interpreter: one warm-up and a handful of runs at most. */
+const slowTiming = (t: TimingOptions): TimingOptions => ({
+  ...t,
+  maxWarmupRuns: 1,
+  maxRuns: Math.min(t.maxRuns, 5),
+  maxTotalMs: Math.min(t.maxTotalMs, 4000),
+});
+
+/** A loom backend as a benchmark implementation. */
+export const loomImpl = (entry: LoomBackendEntry, hasFastLoom: boolean): Impl => {
+  const backend = entry.make();
+  return {
+    name: entry.impl,
+    side: "loom",
+    skip: (c: BenchCase) =>
+      !entry.slow || c.size === "small" || (c.size === "large" && !hasFastLoom)
+        ? undefined
+        : "too slow on the reference interpreter",
+    timing: entry.slow ? slowTiming : (t) => t,
+    prepare: async (c, data) => {
+      const s = c.spec;
+      switch (s.kind) {
+        case "matmul":
+          return matmulRunner(backend, entry.options, s.n, data);
+        case "conv2d":
+          return convRunner(backend, entry.options, s, data);
+        case "step":
+          return stepRunner(backend, entry.options, s, data);
+        case "compile":
+          return compileRunner(backend, entry.options, s, data);
+      }
+    },
+  };
+};
+
+/** Every loom implementation available in this build. */
+export const loomImpls = (mod: object = backendCpu): Impl[] => {
+  const entries = loomBackends(mod);
+  const hasFast = entries.some((e) => !e.slow);
+  return entries.map((e) => loomImpl(e, hasFast));
+};

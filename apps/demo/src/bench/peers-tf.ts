@@ -1,0 +1,216 @@
+import { createRequire } from "node:module";
+import path from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import type { HostTensor } from "@loom/graph";
+import type { BenchCase, CaseData, ConvSpec, Impl, Runner, StepData, StepSpec } from "./cases";
+import { CLASSES, convOutSize, dataOf, IMAGE_SHAPE, SkipCase } from "./cases";
+
+/** The TensorFlow.js backends loom is compared with. */
+export type TfBackend = "cpu" | "wasm";
+
+/** A NCHW (or any [N, C, H, W]-ordered) array in NHWC order, tfjs's native image layout. */
+export const nchwToNhwc = (data: Float32Array, [n, c, h, w]: readonly number[]): Float32Array => {
+  const out = new Float32Array(data.length);
+  for (let i = 0; i < n!; i++)
+    for (let ch = 0; ch < c!; ch++)
+      for (let y = 0; y < h!; y++)
+        for (let x = 0; x < w!; x++)
+          out[((i * h! + y) * w! + x) * c! + ch] = data[((i * c! + ch) * h! + y) * w! + x]!;
+  return out;
+};
+
+/** An OIHW conv weight (loom's, PyTorch's) in HWIO order (tfjs's filter layout). */
+export const oihwToHwio = (data: Float32Array, [o, i, h, w]: readonly number[]): Float32Array => {
+  const out = new Float32Array(data.length);
+  for (let a = 0; a < o!; a++)
+    for (let b = 0; b < i!; b++)
+      for (let y = 0; y < h!; y++)
+        for (let x = 0; x < w!; x++)
+          out[((y * w! + x) * i! + b) * o! + a] = data[((a * i! + b) * h! + y) * w! + x]!;
+  return out;
+};
+
+const leaf = (tree: unknown, ...names: string[]): HostTensor =>
+  names.reduce((t, n) => (t as Record<string, unknown>)[n], tree) as HostTensor;
+
+const fromHost = (h: HostTensor, data: Float32Array = h.data as Float32Array, shape = h.shape) =>
+  tf.variable(tf.tensor(data, [...shape], "float32"));
+
+/** tfjs variables holding loom's initial parameters, converted to the layouts the tfjs model uses. */
+const tfParams = (spec: StepSpec, d: StepData): Record<string, tf.Variable> => {
+  const p = d.vars.params;
+  const dense = (name: string, key: string) => ({
+    [`${key}.w`]: fromHost(leaf(p, name, "w")),
+    [`${key}.b`]: fromHost(leaf(p, name, "b")),
+  });
+  if (spec.model === "mlp") return { ...dense("fc1", "fc1"), ...dense("out", "out") };
+  const conv = (name: string) => {
+    const w = leaf(p, name, "w");
+    const [o, i, kh, kw] = w.shape;
+    return {
+      [`${name}.w`]: fromHost(w, oihwToHwio(w.data as Float32Array, w.shape), [kh!, kw!, i!, o!]),
+      [`${name}.b`]: fromHost(leaf(p, name, "b")),
+    };
+  };
+  // fc1 reads the flattened [16, 5, 5] maps: loom flattens them as C,H,W, tfjs as H,W,C.
+  const fc1 = leaf(p, "fc1", "w");
+  const [units] = fc1.shape;
+  return {
+    ...conv("conv1"),
+    ...conv("conv2"),
+    "fc1.w": fromHost(fc1, nchwToNhwc(fc1.data as Float32Array, [units!, 16, 5, 5])),
+    "fc1.b": fromHost(leaf(p, "fc1", "b")),
+    ...dense("fc2", "fc2"),
+    ...dense("fc3", "fc3"),
+  };
+};
+
+const denseTf = (x: tf.Tensor2D, v: Record<string, tf.Variable>, name: string): tf.Tensor2D =>
+  tf.add(tf.matMul(x, v[`${name}.w`] as tf.Tensor2D, false, true), v[`${name}.b`]!);
+
+/** The forward pass of a step case's model in tfjs ops, NHWC for LeNet. */
+const logitsTf = (spec: StepSpec, x: tf.Tensor, v: Record<string, tf.Variable>): tf.Tensor2D => {
+  if (spec.model === "mlp") {
+    return denseTf(tf.relu(denseTf(x as tf.Tensor2D, v, "fc1")), v, "out");
+  }
+  const block = (h: tf.Tensor4D, name: string, pad: "same" | "valid"): tf.Tensor4D => {
+    const z = tf.add(tf.conv2d(h, v[`${name}.w`] as tf.Tensor4D, 1, pad), v[`${name}.b`]!);
+    return tf.maxPool(tf.relu(z) as tf.Tensor4D, 2, 2, "valid");
+  };
+  const h = block(block(x as tf.Tensor4D, "conv1", "same"), "conv2", "valid");
+  const flat = tf.reshape(h, [spec.batch, -1]) as tf.Tensor2D;
+  return denseTf(tf.relu(denseTf(tf.relu(denseTf(flat, v, "fc1")), v, "fc2")), v, "fc3");
+};
+
+/**
+ * The same SGD training step in tfjs: the forward pass, mean softmax cross-entropy against
+ * one-hot labels, gradients of every variable and the update, via `optimizer.minimize`.
+ */
+export const tfStepRunner = (spec: StepSpec, data: CaseData): Runner => {
+  const d = dataOf(data, "step");
+  const v = tfParams(spec, d);
+  const [c, h, w] = IMAGE_SHAPE;
+  const x =
+    spec.model === "mlp"
+      ? tf.tensor2d(d.x, [spec.batch, c * h * w])
+      : tf.tensor4d(nchwToNhwc(d.x, [spec.batch, c, h, w]), [spec.batch, h, w, c]);
+  const labels = tf.tensor1d(d.labels, "int32");
+  const optimizer = tf.train.sgd(spec.lr);
+  const vars = Object.values(v);
+  return {
+    run: async () => {
+      const cost = optimizer.minimize(
+        () =>
+          tf.losses.softmaxCrossEntropy(
+            tf.cast(tf.oneHot(labels, CLASSES), "float32"),
+            logitsTf(spec, x, v),
+          ) as tf.Scalar,
+        true,
+        vars,
+      )!;
+      const loss = cost.dataSync()[0]!;
+      cost.dispose();
+      return loss;
+    },
+    dispose: () => {
+      optimizer.dispose();
+      tf.dispose([x, labels, ...vars]);
+    },
+  };
+};
+
+/** Runs `f` and reads its result back, so that the timed work includes the whole computation. */
+const runner = (f: () => tf.Tensor, inputs: tf.Tensor[]): Runner => ({
+  run: async () => {
+    const y = f();
+    y.dataSync();
+    y.dispose();
+    return undefined;
+  },
+  dispose: () => tf.dispose(inputs),
+});
+
+const convRunner = (s: ConvSpec, data: CaseData): Runner => {
+  const { x, w } = dataOf(data, "conv2d");
+  const xt = tf.tensor4d(nchwToNhwc(x, [s.batch, s.inChannels, s.size, s.size]), [
+    s.batch,
+    s.size,
+    s.size,
+    s.inChannels,
+  ]);
+  const ws = [s.filters, s.inChannels, s.kernel, s.kernel];
+  const wt = tf.tensor4d(oihwToHwio(w, ws), [s.kernel, s.kernel, s.inChannels, s.filters]);
+  const o = convOutSize(s);
+  return runner(() => {
+    const y = tf.conv2d(xt, wt, 1, s.padding);
+    if (y.shape[1] !== o) throw new Error(`bench: tfjs conv gave ${y.shape}, expected side ${o}`);
+    return y;
+  }, [xt, wt]);
+};
+
+/** The kernels whose absence a case would only discover half-way through a training step. */
+const neededKernels = (c: BenchCase): string[] =>
+  c.spec.kind === "step" && c.spec.model === "lenet"
+    ? ["Conv2DBackpropFilter", "Conv2DBackpropInput", "MaxPoolGrad"]
+    : [];
+
+const hasKernel = (name: string, backend: TfBackend): boolean => {
+  try {
+    return tf.getKernel(name, backend) !== undefined;
+  } catch (_) {
+    return false;
+  }
+};
+
+let wasmReady: Promise<void> | undefined;
+
+/**
+ * Registers the WASM backend, reading its .wasm binaries from the package's dist folder on
+ * disk (in Node, Emscripten's loader reads a local path with fs, so nothing is fetched).
+ */
+const loadWasm = (): Promise<void> =>
+  (wasmReady ??= (async () => {
+    const wasm = await import("@tensorflow/tfjs-backend-wasm");
+    const require = createRequire(import.meta.url);
+    const dist = path.dirname(require.resolve("@tensorflow/tfjs-backend-wasm"));
+    wasm.setWasmPaths(dist + path.sep);
+  })());
+
+/** Makes `name` tfjs's current backend (loading WASM on first use). */
+export const useTfBackend = async (name: TfBackend): Promise<void> => {
+  if (name === "wasm") await loadWasm();
+  if (!(await tf.setBackend(name))) throw new Error(`bench: tfjs backend ${name} failed to start`);
+  await tf.ready();
+};
+
+/** A TensorFlow.js backend as a benchmark implementation (every case but loom's compile time). */
+export const tfImpl = (backend: TfBackend): Impl => ({
+  name: `tfjs-${backend}`,
+  side: "peer",
+  skip: (c: BenchCase) => (c.spec.kind === "compile" ? "loom only" : undefined),
+  timing: (t) => t,
+  prepare: async (c, data) => {
+    await useTfBackend(backend);
+    const s = c.spec;
+    const missing = neededKernels(c).filter((k) => !hasKernel(k, backend));
+    if (missing.length > 0)
+      throw new SkipCase(`tfjs-${backend} has no ${missing.join(", ")} kernel`);
+    switch (s.kind) {
+      case "matmul": {
+        const { a, b } = dataOf(data, "matmul");
+        const at = tf.tensor2d(a, [s.n, s.n]);
+        const bt = tf.tensor2d(b, [s.n, s.n]);
+        return runner(() => tf.matMul(at, bt), [at, bt]);
+      }
+      case "conv2d":
+        return convRunner(s, data);
+      case "step":
+        return tfStepRunner(s, data);
+      case "compile":
+        throw new Error("bench: tfjs has no compile step to time");
+    }
+  },
+});
+
+/** The peers: tfjs's plain-JS CPU backend and its WASM (SIMD) backend. */
+export const tfImpls = (): Impl[] => [tfImpl("cpu"), tfImpl("wasm")];
