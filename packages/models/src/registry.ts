@@ -3,6 +3,7 @@ import { LoomError } from "@loom/graph";
 import type { Tensor, TensorSpec, Tree, nn } from "@loom/ops";
 import { input, isTensor, mapTree, trace } from "@loom/ops";
 import { alexnet } from "./zoo/alexnet";
+import type { InitName } from "./zoo/lenet";
 import { lenet5 } from "./zoo/lenet";
 import { mlp } from "./zoo/mlp";
 import { perceptron } from "./zoo/perceptron";
@@ -20,6 +21,8 @@ export interface ModelOptions {
   readonly dropout?: number;
   readonly batchNorm?: boolean;
   readonly classes?: number;
+  /** Weight initializer by name, for the models that take one (perceptron, mlp, lenet). */
+  readonly init?: InitName;
   /** The shape of one input example, `[C, H, W]` (or what the model takes), instead of the model's default. */
   readonly input?: readonly number[];
 }

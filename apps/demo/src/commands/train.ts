@@ -2,8 +2,8 @@ import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import { InvalidArgumentError, Option } from "commander";
 import { LoomError } from "@loom/graph";
-import type { nn } from "@loom/ops";
-import type { Dataset, FitResult, ModelVars, TrainState } from "@loom/models";
+import { nn } from "@loom/ops";
+import type { Dataset, FitResult, InitName, ModelVars, TrainState } from "@loom/models";
 import {
   AUGMENT_SPECS,
   DEFAULT_LR,
@@ -73,6 +73,7 @@ export interface TrainOptions {
   json: boolean;
   progress: boolean;
   augment?: string;
+  init?: string;
   labelShuffle: boolean;
   /** Train on the first N training digits only (a hidden option, for quick runs and tests). */
   limit?: number;
@@ -89,7 +90,11 @@ export interface RunConfig {
 export const runTrain = async (o: TrainOptions, io: CliIo) => {
   const backend = pickBackend(o.backend);
   const config: RunConfig = { model: o.model, dropout: o.dropout, batchNorm: o.bn };
-  const { layer, input } = getModel(o.model, { dropout: o.dropout, batchNorm: o.bn });
+  const { layer, input } = getModel(o.model, {
+    dropout: o.dropout,
+    batchNorm: o.bn,
+    init: o.init as InitName | undefined,
+  });
   if (!OPTIMIZER_NAMES.includes(o.optimizer as never)) {
     throw new LoomError(
       "invalid_argument",
@@ -339,6 +344,11 @@ export const registerTrain = (program: Command, io: CliIo): Command =>
     .option("--clip <x>", "clip gradients to this global norm", positiveNumber("--clip"))
     .option("--dropout <p>", "dropout rate in the hidden layers", nonNegativeNumber("--dropout"), 0)
     .option("--bn", "batch normalisation after hidden layers", false)
+    .addOption(
+      new Option("--init <name>", "weight initializer (perceptron, mlp, lenet)").choices(
+        Object.keys(nn.INITIALIZERS),
+      ),
+    )
     .option("--augment <list>", `data augmentation in the training graph: ${AUGMENT_SPECS}`)
     .option("--label-shuffle", "class-balanced epochs (label shuffling)", false)
     .option(

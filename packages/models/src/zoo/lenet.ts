@@ -1,5 +1,8 @@
 import { nn } from "@loom/ops";
 
+/** An initializer by name (see `nn.INITIALIZERS`). */
+export type InitName = keyof typeof nn.INITIALIZERS;
+
 /** Options of LeNet-5. */
 export interface LeNetOptions {
   readonly classes?: number;
@@ -11,6 +14,8 @@ export interface LeNetOptions {
   readonly batchNorm?: boolean;
   /** Dropout rate before the last two dense layers (0 = none). */
   readonly dropout?: number;
+  /** Weight initializer of the conv and dense layers (default: He uniform, for the ReLUs). */
+  readonly init?: InitName;
 }
 
 /**
@@ -19,26 +24,27 @@ export interface LeNetOptions {
  */
 export const lenet5 = (opts: LeNetOptions = {}): nn.Layer => {
   const classic = opts.style === "classic";
+  const w = { kernelInit: nn.INITIALIZERS[opts.init ?? "heUniform"] };
   const act = classic ? nn.tanh : nn.relu;
   const pool = () => (classic ? nn.avgPool2d({ kernel: 2 }) : nn.maxPool2d({ kernel: 2 }));
   return nn.sequential({
-    conv1: nn.conv2d(6, 5, { padding: (opts.inputSize ?? 28) === 28 ? 2 : 0 }),
+    conv1: nn.conv2d(6, 5, { padding: (opts.inputSize ?? 28) === 28 ? 2 : 0, ...w }),
     ...(opts.batchNorm ? { bn1: nn.batchNorm() } : {}),
     act1: act(),
     pool1: pool(),
-    conv2: nn.conv2d(16, 5),
+    conv2: nn.conv2d(16, 5, w),
     ...(opts.batchNorm ? { bn2: nn.batchNorm() } : {}),
     act2: act(),
     pool2: pool(),
     flatten: nn.flatten(),
-    fc1: nn.dense(120),
+    fc1: nn.dense(120, w),
     ...(opts.batchNorm ? { bn3: nn.batchNorm() } : {}),
     act3: act(),
     ...(opts.dropout ? { drop1: nn.dropout(opts.dropout) } : {}),
-    fc2: nn.dense(84),
+    fc2: nn.dense(84, w),
     ...(opts.batchNorm ? { bn4: nn.batchNorm() } : {}),
     act4: act(),
     ...(opts.dropout ? { drop2: nn.dropout(opts.dropout) } : {}),
-    fc3: nn.dense(opts.classes ?? 10),
+    fc3: nn.dense(opts.classes ?? 10, w),
   });
 };

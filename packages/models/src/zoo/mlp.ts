@@ -1,5 +1,6 @@
 import { LoomError } from "@loom/graph";
 import { nn } from "@loom/ops";
+import type { InitName } from "./lenet";
 
 /** Options of the multi-layer perceptron. */
 export interface MlpOptions {
@@ -11,6 +12,8 @@ export interface MlpOptions {
   readonly dropout?: number;
   /** Batch normalisation after each hidden dense layer. */
   readonly batchNorm?: boolean;
+  /** Weight initializer of the dense layers (default: He uniform, for the ReLUs). */
+  readonly init?: InitName;
 }
 
 const ACTIVATIONS = { relu: nn.relu, tanh: nn.tanh, sigmoid: nn.sigmoid } as const;
@@ -25,13 +28,14 @@ export const mlp = (opts: MlpOptions = {}): nn.Layer => {
       "mlp",
       `unknown activation ${opts.activation}; use relu, tanh or sigmoid`,
     );
+  const w = { kernelInit: nn.INITIALIZERS[opts.init ?? "heUniform"] };
   const layers: Record<string, nn.Layer> = { flatten: nn.flatten() };
   hidden.forEach((units, i) => {
-    layers[`fc${i + 1}`] = nn.dense(units);
+    layers[`fc${i + 1}`] = nn.dense(units, w);
     if (opts.batchNorm) layers[`bn${i + 1}`] = nn.batchNorm();
     layers[`act${i + 1}`] = act();
     if (opts.dropout) layers[`drop${i + 1}`] = nn.dropout(opts.dropout);
   });
-  layers["out"] = nn.dense(opts.classes ?? 10);
+  layers["out"] = nn.dense(opts.classes ?? 10, w);
   return nn.sequential(layers);
 };
