@@ -1,0 +1,487 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { Attrs } from "@loom/graph";
+import type { LibraryKernelImpl } from "./kernel";
+import type { ConvPath } from "./conv2d";
+import {
+  FAST_KERNELS,
+  makeConv2dGradFilterKernel,
+  makeConv2dGradInputKernel,
+  makeConv2dKernel,
+  makeFastKernels,
+} from "./index";
+import { REFERENCE_KERNELS } from "./reference";
+
+// Every fast kernel against the naive reference kernel of the same op, on random shapes and
+// attributes, in float32 and float64, with inputs and output as views at non-zero offsets of
+// one shared arena (as the memory planner lays them out).
+
+type Dtype = "float32" | "float64";
+type FloatArray = Float32Array | Float64Array;
+
+const SENTINEL = 12345.5;
+const size = (shape: readonly number[]) => shape.reduce((p, d) => p * d, 1);
+
+/** Deterministic values in [-1, 1) (mulberry32); `levels` > 0 quantises them to force ties. */
+const randomValues = (n: number, seed: number, levels = 0): number[] => {
+  let s = seed >>> 0;
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    const u = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    out.push(levels > 0 ? Math.floor(u * levels) / levels : u * 2 - 1);
+  }
+  return out;
+};
+
+const alloc = (dtype: Dtype, n: number): FloatArray =>
+  dtype === "float32" ? new Float32Array(n) : new Float64Array(n);
+
+/** One op call: input values and shapes, the output shape, attributes. */
+interface Case {
+  readonly op: string;
+  readonly dtype: Dtype;
+  readonly inputs: readonly number[][];
+  readonly inShapes: readonly number[][];
+  readonly outShape: readonly number[];
+  readonly attrs: Attrs;
+  /** The inputs and attributes to give the reference kernel, when they differ (transposes). */
+  readonly refInputs?: readonly number[][];
+  readonly refInShapes?: readonly number[][];
+  readonly refAttrs?: Attrs;
+}
+
+/**
+ * Runs `kernel` with its inputs and output as views into one arena, each after a gap of
+ * `gap` sentinel elements; checks that nothing outside the output was written.
+ */
+const runInArena = (kernel: LibraryKernelImpl, c: Case, gap: number): FloatArray => {
+  const outN = size(c.outShape);
+  const total = c.inputs.reduce((p, x) => p + x.length + gap, 0) + outN + 2 * gap;
+  const arena = alloc(c.dtype, total).fill(SENTINEL);
+  let at = gap;
+  const views = c.inputs.map((x) => {
+    const v = arena.subarray(at, at + x.length);
+    v.set(x);
+    at += x.length + gap;
+    return v;
+  });
+  const out = arena.subarray(at, at + outN);
+  out.fill(Number.NaN);
+  const before = Array.from(arena);
+  kernel({ inputs: views, inShapes: c.inShapes, out, outShape: c.outShape, attrs: c.attrs });
+  for (let i = 0; i < total; i++) {
+    if (i >= at && i < at + outN) continue;
+    if (!Object.is(arena[i], before[i]))
+      throw new Error(`${c.op} wrote outside its output at ${i}`);
+  }
+  return out;
+};
+
+/** The reference kernel's result, on freshly allocated arrays of the case's dtype. */
+const runReference = (c: Case): FloatArray => {
+  const ins = (c.refInputs ?? c.inputs).map((x) => alloc(c.dtype, x.length).map((_, i) => x[i]));
+  const out = alloc(c.dtype, size(c.outShape));
+  REFERENCE_KERNELS[c.op]!({
+    inputs: ins,
+    inShapes: c.refInShapes ?? c.inShapes,
+    out,
+    outShape: c.outShape,
+    attrs: c.refAttrs ?? c.attrs,
+  });
+  return out;
+};
+
+/** Asserts closeness relative to the magnitude (absolute near zero): 1e-4 in f32, 1e-10 in f64. */
+const expectClose = (actual: FloatArray, expected: FloatArray, dtype: Dtype, what: string) => {
+  const tol = dtype === "float32" ? 1e-4 : 1e-10;
+  expect(actual.length).toBe(expected.length);
+  for (let i = 0; i < actual.length; i++) {
+    const [a, e] = [actual[i]!, expected[i]!];
+    if (a === e || (Number.isNaN(e) && Number.isNaN(a))) continue;
+    const err = Math.abs(a - e) / (1 + Math.abs(e));
+    if (!(err <= tol)) throw new Error(`${what}: element ${i} is ${a}, expected ${e}`);
+  }
+};
+
+/** Checks one case: fast vs reference, in an arena with the given gap. */
+const check = (c: Case, kernel: LibraryKernelImpl = FAST_KERNELS[c.op]!, gap = 3) => {
+  const what = `${c.op} ${c.dtype} ${JSON.stringify(c.inShapes)} ${JSON.stringify(c.attrs)}`;
+  expectClose(runInArena(kernel, c, gap), runReference(c), c.dtype, what);
+};
+
+/** Swaps the last two axes of a row-major tensor. */
+const swapLast = (x: readonly number[], shape: readonly number[]): number[] => {
+  const [r, c] = [shape[shape.length - 2]!, shape[shape.length - 1]!];
+  const out = new Array<number>(x.length);
+  for (let b = 0; b < x.length / (r * c); b++) {
+    for (let i = 0; i < r; i++)
+      for (let j = 0; j < c; j++) out[b * r * c + j * r + i] = x[b * r * c + i * c + j]!;
+  }
+  return out;
+};
+
+const matmulCase = (
+  batch: number[],
+  [m, k, n]: [number, number, number],
+  transA: boolean,
+  transB: boolean,
+  dtype: Dtype,
+  seed: number,
+): Case => {
+  const aShape = [...batch, ...(transA ? [k, m] : [m, k])];
+  const bShape = [...batch, ...(transB ? [n, k] : [k, n])];
+  const a = randomValues(size(aShape), seed);
+  const b = randomValues(size(bShape), seed + 1);
+  return {
+    op: "matmul",
+    dtype,
+    inputs: [a, b],
+    inShapes: [aShape, bShape],
+    outShape: [...batch, m, n],
+    attrs: { transA, transB },
+    // The reference multiplies explicitly transposed copies: an independent check of the strides.
+    refAttrs: {},
+    refInputs: [transA ? swapLast(a, aShape) : a, transB ? swapLast(b, bShape) : b],
+    refInShapes: [
+      [...batch, m, k],
+      [...batch, k, n],
+    ],
+  };
+};
+
+const dim = fc.oneof(fc.constantFrom(1, 3, 4, 5, 8, 17), fc.integer({ min: 1, max: 24 }));
+const dtypeArb = fc.constantFrom<Dtype>("float32", "float64");
+
+describe("fast matmul", () => {
+  it("matches the reference for every transposition, batch and tile-edge size", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 3 }), { maxLength: 2 }),
+        fc.tuple(dim, dim, dim),
+        fc.boolean(),
+        fc.boolean(),
+        dtypeArb,
+        fc.nat(1000),
+        (batch, mkn, ta, tb, dtype, seed) => check(matmulCase(batch, mkn, ta, tb, dtype, seed)),
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it("crosses every blocking boundary (m > 128, k > 256, n > 1024)", () => {
+    check(matmulCase([], [131, 259, 6], false, false, "float32", 7));
+    check(matmulCase([], [6, 20, 1029], true, true, "float32", 8));
+    check(matmulCase([2], [5, 300, 9], true, false, "float64", 9));
+  });
+
+  it("treats k = 0 as an empty sum", () => {
+    check(matmulCase([2], [3, 0, 5], false, true, "float32", 9));
+  });
+});
+
+/** A convolution geometry; the three conv ops are checked on each. */
+interface ConvGeom {
+  readonly n: number;
+  readonly groups: number;
+  readonly cg: number;
+  readonly og: number;
+  readonly hw: [number, number];
+  readonly k: [number, number];
+  readonly stride: [number, number];
+  readonly dilation: [number, number];
+  readonly pad: [number, number, number, number];
+}
+
+const outSize = (size: number, k: number, s: number, lo: number, hi: number, d: number) =>
+  Math.floor((size + lo + hi - d * (k - 1) - 1) / s) + 1;
+
+/** conv2d, conv2d_grad_input and conv2d_grad_filter cases of one geometry. */
+const convCases = (g: ConvGeom, dtype: Dtype, seed: number): Case[] => {
+  const [H, W] = g.hw;
+  const [KH, KW] = g.k;
+  const C = g.groups * g.cg;
+  const O = g.groups * g.og;
+  const Ho = outSize(H, KH, g.stride[0], g.pad[0], g.pad[1], g.dilation[0]);
+  const Wo = outSize(W, KW, g.stride[1], g.pad[2], g.pad[3], g.dilation[1]);
+  const base = { stride: g.stride, pad: g.pad, dilation: g.dilation, groups: g.groups };
+  const xShape = [g.n, C, H, W];
+  const wShape = [O, g.cg, KH, KW];
+  const yShape = [g.n, O, Ho, Wo];
+  const x = randomValues(size(xShape), seed);
+  const w = randomValues(size(wShape), seed + 1);
+  const dy = randomValues(size(yShape), seed + 2);
+  return [
+    {
+      op: "conv2d",
+      dtype,
+      inputs: [x, w],
+      inShapes: [xShape, wShape],
+      outShape: yShape,
+      attrs: base,
+    },
+    {
+      op: "conv2d_grad_input",
+      dtype,
+      inputs: [dy, w],
+      inShapes: [yShape, wShape],
+      outShape: xShape,
+      attrs: { ...base, inputShape: [H, W] },
+    },
+    {
+      op: "conv2d_grad_filter",
+      dtype,
+      inputs: [x, dy],
+      inShapes: [xShape, yShape],
+      outShape: wShape,
+      attrs: { ...base, filterShape: [KH, KW] },
+    },
+  ];
+};
+
+const small = (max: number) => fc.integer({ min: 1, max });
+const convGeomArb: fc.Arbitrary<ConvGeom> = fc
+  .record({
+    n: small(3),
+    groups: small(3),
+    cg: fc.constantFrom(1, 2, 3, 5),
+    og: fc.constantFrom(1, 3, 4, 5, 6),
+    hw: fc.tuple(small(10), small(10)),
+    k: fc.tuple(small(4), small(4)),
+    stride: fc.tuple(small(3), small(3)),
+    dilation: fc.tuple(small(2), small(2)),
+    pad: fc.tuple(fc.nat(3), fc.nat(3), fc.nat(3), fc.nat(3)),
+  })
+  .filter(
+    (g) =>
+      outSize(g.hw[0], g.k[0], g.stride[0], g.pad[0], g.pad[1], g.dilation[0]) >= 1 &&
+      outSize(g.hw[1], g.k[1], g.stride[1], g.pad[2], g.pad[3], g.dilation[1]) >= 1,
+  );
+
+const geom = (over: Partial<ConvGeom>): ConvGeom => ({
+  n: 2,
+  groups: 1,
+  cg: 3,
+  og: 5,
+  hw: [7, 6],
+  k: [3, 3],
+  stride: [1, 1],
+  dilation: [1, 1],
+  pad: [0, 0, 0, 0],
+  ...over,
+});
+
+/** The three convolution kernels with each formulation forced, and by the shape rule. */
+const convKernels = (path: ConvPath): Record<string, LibraryKernelImpl> => ({
+  conv2d: makeConv2dKernel(path),
+  conv2d_grad_input: makeConv2dGradInputKernel(path),
+  conv2d_grad_filter: makeConv2dGradFilterKernel(path),
+});
+const CONV_PATHS: Record<ConvPath, Record<string, LibraryKernelImpl>> = {
+  auto: convKernels("auto"),
+  direct: convKernels("direct"),
+  gemm: convKernels("gemm"),
+};
+const pathArb = fc.constantFrom<ConvPath>("auto", "direct", "gemm");
+
+describe("fast convolutions", () => {
+  it("match the reference on random geometries (groups, dilation, strides, asymmetric pads)", () => {
+    fc.assert(
+      fc.property(convGeomArb, dtypeArb, pathArb, fc.nat(1000), (g, dtype, path, seed) => {
+        for (const c of convCases(g, dtype, seed)) check(c, CONV_PATHS[path][c.op]);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it("match the reference on 1x1, depthwise, LeNet-5 and wide shapes, by every path", () => {
+    const shapes = [
+      geom({ k: [1, 1] }),
+      geom({ k: [1, 1], groups: 2, hw: [5, 5] }),
+      geom({ k: [1, 1], stride: [2, 1], pad: [0, 1, 1, 0] }),
+      geom({ groups: 4, cg: 1, og: 1, pad: [1, 1, 1, 1] }),
+      geom({ groups: 3, cg: 1, og: 2, stride: [2, 2], pad: [1, 1, 1, 1] }),
+      geom({ n: 2, cg: 1, og: 6, hw: [28, 28], k: [5, 5], pad: [2, 2, 2, 2] }),
+      geom({ n: 2, cg: 6, og: 16, hw: [14, 14], k: [5, 5] }),
+      geom({ n: 1, cg: 2, og: 3, hw: [4, 4], k: [3, 3], pad: [3, 0, 0, 3] }),
+      // Past the direct-kernel thresholds, so "auto" takes the GEMM paths.
+      geom({ n: 2, groups: 2, cg: 2, og: 37, hw: [5, 6], pad: [1, 0, 2, 1] }),
+      geom({ n: 1, cg: 40, og: 100, hw: [5, 5], stride: [2, 1], pad: [1, 1, 1, 1] }),
+    ];
+    for (const g of shapes) {
+      for (const dtype of ["float32", "float64"] as const) {
+        for (const path of ["auto", "direct", "gemm"] as const) {
+          for (const c of convCases(g, dtype, 11)) check(c, CONV_PATHS[path][c.op]);
+        }
+      }
+    }
+  });
+});
+
+/** A pooling geometry; the four pooling ops are checked on each. */
+interface PoolGeom {
+  readonly n: number;
+  readonly c: number;
+  readonly hw: [number, number];
+  readonly k: [number, number];
+  readonly stride: [number, number];
+  readonly pad: [number, number, number, number];
+  readonly countIncludePad: boolean;
+  /** Quantisation levels of x (0: continuous); few levels force ties in max pooling. */
+  readonly levels: number;
+}
+
+const poolCases = (
+  g: PoolGeom,
+  dtype: Dtype,
+  seed: number,
+  specials: [number, number][] = [],
+): Case[] => {
+  const [H, W] = g.hw;
+  const Ho = outSize(H, g.k[0], g.stride[0], g.pad[0], g.pad[1], 1);
+  const Wo = outSize(W, g.k[1], g.stride[1], g.pad[2], g.pad[3], 1);
+  const xShape = [g.n, g.c, H, W];
+  const yShape = [g.n, g.c, Ho, Wo];
+  const x = randomValues(size(xShape), seed, g.levels);
+  for (const [i, v] of specials) x[i % x.length] = v;
+  const dy = randomValues(size(yShape), seed + 1);
+  const win = { kernel: g.k, stride: g.stride, pad: g.pad };
+  const avg = { ...win, countIncludePad: g.countIncludePad };
+  return [
+    { op: "max_pool2d", dtype, inputs: [x], inShapes: [xShape], outShape: yShape, attrs: win },
+    {
+      op: "max_pool2d_grad",
+      dtype,
+      inputs: [x, dy],
+      inShapes: [xShape, yShape],
+      outShape: xShape,
+      attrs: win,
+    },
+    { op: "avg_pool2d", dtype, inputs: [x], inShapes: [xShape], outShape: yShape, attrs: avg },
+    {
+      op: "avg_pool2d_grad",
+      dtype,
+      inputs: [dy],
+      inShapes: [yShape],
+      outShape: xShape,
+      attrs: { ...avg, inputShape: [H, W] },
+    },
+  ];
+};
+
+const poolGeomArb: fc.Arbitrary<PoolGeom> = fc
+  .record({
+    n: small(2),
+    c: small(3),
+    hw: fc.tuple(small(9), small(9)),
+    k: fc.tuple(small(4), small(4)),
+    stride: fc.tuple(small(3), small(3)),
+    pad: fc.tuple(fc.nat(3), fc.nat(3), fc.nat(3), fc.nat(3)),
+    countIncludePad: fc.boolean(),
+    levels: fc.constantFrom(0, 3),
+  })
+  .map((g) => ({
+    ...g,
+    // The op rule keeps each padding below the kernel along its axis.
+    pad: [g.pad[0] % g.k[0], g.pad[1] % g.k[0], g.pad[2] % g.k[1], g.pad[3] % g.k[1]] as [
+      number,
+      number,
+      number,
+      number,
+    ],
+  }))
+  .filter(
+    (g) =>
+      outSize(g.hw[0], g.k[0], g.stride[0], g.pad[0], g.pad[1], 1) >= 1 &&
+      outSize(g.hw[1], g.k[1], g.stride[1], g.pad[2], g.pad[3], 1) >= 1,
+  );
+
+const poolGeom = (over: Partial<PoolGeom>): PoolGeom => ({
+  n: 2,
+  c: 3,
+  hw: [9, 8],
+  k: [3, 3],
+  stride: [2, 2],
+  pad: [1, 1, 1, 1],
+  countIncludePad: true,
+  levels: 0,
+  ...over,
+});
+
+describe("fast pooling", () => {
+  it("matches the reference on random windows, with ties and both divisor rules", () => {
+    fc.assert(
+      fc.property(poolGeomArb, dtypeArb, fc.nat(1000), (g, dtype, seed) => {
+        for (const c of poolCases(g, dtype, seed)) check(c);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it("routes max-pool gradients to the first NaN or first maximum, with infinities too", () => {
+    const g = poolGeom({
+      n: 1,
+      c: 2,
+      hw: [6, 7],
+      k: [3, 2],
+      stride: [2, 1],
+      pad: [1, 0, 1, 1],
+      levels: 2,
+    });
+    const nan = Number.NaN;
+    const inf = Number.POSITIVE_INFINITY;
+    const specials: [number, number][] = [4, 5, 17, 40, 41].map((i) => [i, nan]);
+    specials.push([50, inf], [52, inf], [60, -inf], [61, -inf], [75, -inf]);
+    for (const c of poolCases(g, "float32", 3, specials)) check(c);
+  });
+});
+
+describe("fast kernels across calls", () => {
+  it("stay correct when one kernel set runs large, small, then large shapes", () => {
+    const kernels = makeFastKernels();
+    const convs = [geom({ hw: [12, 11], k: [5, 3] }), geom({ n: 1, hw: [2, 2], k: [1, 2] })];
+    const pools = [
+      poolGeom({}),
+      poolGeom({ n: 1, c: 1, hw: [2, 3], k: [2, 2], stride: [1, 1], pad: [0, 0, 0, 0] }),
+    ];
+    for (const i of [0, 1, 0]) {
+      check(
+        matmulCase([2], i === 0 ? [40, 300, 33] : [2, 3, 1], true, true, "float64", i),
+        kernels["matmul"],
+        5,
+      );
+      for (const c of convCases(convs[i]!, "float32", i)) check(c, kernels[c.op], 5);
+      for (const c of poolCases(pools[i]!, "float64", i)) check(c, kernels[c.op], 5);
+    }
+  });
+
+  it("allocate no new buffers once warm", () => {
+    const kernels = makeFastKernels();
+    const cases = [
+      ...convCases(
+        geom({ n: 4, cg: 6, og: 16, hw: [14, 14], k: [5, 5], pad: [1, 2, 0, 1] }),
+        "float32",
+        1,
+      ),
+      ...convCases(geom({ n: 4, stride: [2, 2], hw: [15, 15], pad: [1, 1, 1, 1] }), "float32", 2),
+      ...convCases(geom({ n: 2, cg: 4, og: 40, hw: [9, 9], pad: [1, 1, 1, 1] }), "float32", 3),
+      ...poolCases(poolGeom({ n: 4, c: 6, hw: [28, 28], countIncludePad: false }), "float32", 3),
+      ...poolCases(poolGeom({ n: 4, c: 6, hw: [28, 28], k: [2, 2] }), "float32", 3),
+      matmulCase([2], [70, 300, 90], false, true, "float32", 4),
+    ];
+    const calls = cases.map((c) => {
+      const inputs = c.inputs.map((x) => Float32Array.from(x));
+      const out = new Float32Array(size(c.outShape));
+      const kernel = kernels[c.op]!;
+      return () =>
+        kernel({ inputs, inShapes: c.inShapes, out, outShape: c.outShape, attrs: c.attrs });
+    });
+    for (const call of calls) call();
+    const before = process.memoryUsage().arrayBuffers;
+    for (let r = 0; r < 3; r++) for (const call of calls) call();
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThanOrEqual(0);
+  });
+});
