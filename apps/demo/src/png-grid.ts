@@ -16,9 +16,19 @@ export interface GridOptions {
  * stretched to its own min..max (a constant tile is mid-grey), so weak and strong maps are
  * both visible.
  */
-export const gridPng = (values: ArrayLike<number>, count: number, h: number, w: number, opts: GridOptions = {}): Buffer => {
+export const gridPng = (
+  values: ArrayLike<number>,
+  count: number,
+  h: number,
+  w: number,
+  opts: GridOptions = {},
+): Buffer => {
   if (values.length !== count * h * w) {
-    throw new LoomError("invalid_argument", "png", `${values.length} values are not ${count} tiles of ${h}x${w}`);
+    throw new LoomError(
+      "invalid_argument",
+      "png",
+      `${values.length} values are not ${count} tiles of ${h}x${w}`,
+    );
   }
   const cols = opts.cols ?? Math.ceil(Math.sqrt(count));
   const rows = Math.ceil(count / cols);

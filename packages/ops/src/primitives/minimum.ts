@@ -9,8 +9,10 @@ export const minimum = binaryDef(
   "minimum",
   "min",
   "numeric",
-  floatVjp(({ ct, inputs: [a, b] }) => {
-    const aWins = prim("lt", [a!, b!]);
+  // The mask reads the output, not `a`: `lt(out, b)` equals `lt(a, b)` (NaNs included), and
+  // then `a` dies after the forward pass, so `relu(conv(x))` fuses into one kernel.
+  floatVjp(({ ct, out, inputs: [, b] }) => {
+    const aWins = prim("lt", [out, b!]);
     const zero = zerosLike(ct);
     return [prim("select", [aWins, ct, zero]), prim("select", [aWins, zero, ct])];
   }),
