@@ -97,15 +97,27 @@ export const cpuBackend = (opts: CpuBackendOptions = {}): Backend => {
       if (d.length === 1) v.fill(castNumber(d[0]!, "float64", b.dtype));
       else d.forEach((x, i) => (v[i] = castNumber(x, "float64", b.dtype)));
     }
+    // Graph inputs are read straight from the caller's arrays (no copy into the arena): every
+    // kernel argument list that names an input is patched at the start of each run. Kernels
+    // never write inputs (an in-place output goes to the arena slot, not to the feed).
+    const inputIds = new Set(Object.values(plan.inputs));
+    const patches: { list: TypedArray[]; at: number; id: number }[] = [];
+    const args = (ids: readonly number[], lead: TypedArray[] = []): TypedArray[] => {
+      const list = [...lead, ...ids.map((i) => views[i]!)];
+      ids.forEach((id, j) => {
+        if (inputIds.has(id)) patches.push({ list, at: lead.length + j, id });
+      });
+      return list;
+    };
     const steps = plan.kernels.map((k): (() => void) => {
       if (k.kind === "expr") {
         const f = kernelFn(k.expr, k.shape, k.inputs.length);
-        const b = [views[k.out]!, ...k.inputs.map((i) => views[i]!)];
+        const b = args(k.inputs, [views[k.out]!]);
         return () => f(b, threefry2x32);
       }
       const impl = library(k.name);
       const call = {
-        inputs: k.inputs.map((i) => views[i]!),
+        inputs: args(k.inputs),
         inShapes: k.inputShapes ?? k.inputs.map((i) => plan.buffers[i]!.shape),
         out: views[k.out]!,
         outShape: k.shape,
@@ -113,7 +125,7 @@ export const cpuBackend = (opts: CpuBackendOptions = {}): Backend => {
       };
       if (k.epilogue === undefined) return () => impl(call);
       const epi = kernelFn(k.epilogue.expr, k.shape, k.epilogue.inputs.length + 1);
-      const b = [views[k.out]!, views[k.out]!, ...k.epilogue.inputs.map((i) => views[i]!)];
+      const b = args(k.epilogue.inputs, [views[k.out]!, views[k.out]!]);
       return () => {
         impl(call);
         epi(b, threefry2x32);
@@ -121,9 +133,19 @@ export const cpuBackend = (opts: CpuBackendOptions = {}): Backend => {
     });
     const inputs = Object.entries(plan.inputs);
     const outputs = Object.entries(plan.outputs);
+    const current: TypedArray[] = [...views];
     const run = (feeds: Readonly<Record<string, HostTensor>>): Record<string, HostTensor> => {
       checkFeeds(plan, feeds);
-      for (const [name, id] of inputs) views[id]!.set(feeds[name]!.data);
+      for (const [name, id] of inputs) {
+        const data = feeds[name]!.data;
+        // A feed of another array class than the buffer's (e.g. float64 data for float32) is copied.
+        if (data.constructor === views[id]!.constructor) current[id] = data;
+        else {
+          views[id]!.set(data);
+          current[id] = views[id]!;
+        }
+      }
+      for (const p of patches) p.list[p.at] = current[p.id]!;
       const prof = opts.profile;
       if (prof === undefined) for (const s of steps) s();
       else {
@@ -136,7 +158,7 @@ export const cpuBackend = (opts: CpuBackendOptions = {}): Backend => {
       const out: Record<string, HostTensor> = {};
       for (const [name, id] of outputs) {
         const b = plan.buffers[id]!;
-        out[name] = { data: views[id]!.slice(), shape: b.shape, dtype: b.dtype };
+        out[name] = { data: current[id]!.slice(), shape: b.shape, dtype: b.dtype };
       }
       return out;
     };

@@ -1,0 +1,41 @@
+import { describe, expect, it } from "vitest";
+import { compile, exp, hostTensor, matmul, mul, relu } from "@loom/ops";
+import { cpuBackend } from "./cpu-backend";
+
+describe("cpuBackend executables", () => {
+  it("read feeds in place without ever writing them, even when a kernel writes in place", async () => {
+    // exp(x) * 2 may be planned in place over x's slot: the caller's array must stay untouched.
+    const f = compile(cpuBackend(), ({ x }) => ({ y: mul(exp(x), 2), same: x }), {
+      x: { shape: [4] },
+    });
+    const x = hostTensor([0, 1, 2, 3], [4]);
+    const before = Array.from(x.data);
+    const out = await f.run({ x });
+    expect(Array.from(x.data)).toEqual(before);
+    expect(Array.from(out.y.data)).toEqual(
+      before.map((v) => Math.fround(Math.fround(Math.exp(v)) * 2)),
+    );
+    expect(Array.from(out.same.data)).toEqual(before);
+    expect(out.same.data).not.toBe(x.data);
+  });
+
+  it("gives the same results on a second run with other feeds, and copies feeds of another array class", async () => {
+    const f = compile(cpuBackend(), ({ a, b }) => ({ c: relu(matmul(a, b)) }), {
+      a: { shape: [2, 2] },
+      b: { shape: [2, 2] },
+    });
+    const first = await f.run({
+      a: hostTensor([1, 2, 3, 4], [2, 2]),
+      b: hostTensor([1, 0, 0, 1], [2, 2]),
+    });
+    expect(Array.from(first.c.data)).toEqual([1, 2, 3, 4]);
+    const wide = {
+      data: new Float64Array([1, -1, 0, 2]),
+      shape: [2, 2],
+      dtype: "float32" as const,
+    };
+    const second = await f.run({ a: wide, b: hostTensor([2, 0, 0, 2], [2, 2]) });
+    expect(Array.from(second.c.data)).toEqual([2, 0, 0, 4]);
+    expect(Array.from(first.c.data)).toEqual([1, 2, 3, 4]);
+  });
+});
