@@ -134,6 +134,27 @@ describe("loom train and evaluate", () => {
     expect((await readFile(mlpCheckpoint)).equals(before)).toBe(true);
   });
 
+  it("refuses to --resume with another --optimizer, leaving the checkpoint unchanged", async () => {
+    const before = await readFile(mlpCheckpoint);
+    const r = await loom(
+      "train",
+      "--model",
+      "mlp",
+      "--optimizer",
+      "sgd",
+      "--resume",
+      "--limit",
+      "64",
+      "--checkpoint",
+      mlpCheckpoint,
+    );
+    expectUsageError(
+      r,
+      /"optimizer":"adam".*"optimizer":"sgd".*same --model, --dropout, --bn and --optimizer/,
+    );
+    expect((await readFile(mlpCheckpoint)).equals(before)).toBe(true);
+  });
+
   it("refuses to --resume with another --seed, leaving the checkpoint unchanged", async () => {
     const before = await readFile(mlpCheckpoint);
     const r = await loom(

@@ -84,12 +84,19 @@ export interface RunConfig {
   readonly model: string;
   readonly dropout: number;
   readonly batchNorm: boolean;
+  /** The optimizer whose state the checkpoint holds (absent in inference-only use). */
+  readonly optimizer?: string;
 }
 
 /** Trains a model on MNIST as the options say; returns the summary printed by `--json`. */
 export const runTrain = async (o: TrainOptions, io: CliIo) => {
   const backend = pickBackend(o.backend);
-  const config: RunConfig = { model: o.model, dropout: o.dropout, batchNorm: o.bn };
+  const config: RunConfig = {
+    model: o.model,
+    dropout: o.dropout,
+    batchNorm: o.bn,
+    optimizer: o.optimizer,
+  };
   const { layer, input } = getModel(o.model, {
     dropout: o.dropout,
     batchNorm: o.bn,
@@ -270,7 +277,7 @@ const resumeFrom = async (
     throw new LoomError(
       "checkpoint_invalid",
       "train",
-      `${path} holds ${JSON.stringify(saved)}, not ${JSON.stringify(config)}; resume with the same --model, --dropout and --bn`,
+      `${path} holds ${JSON.stringify(saved)}, not ${JSON.stringify(config)}; resume with the same --model, --dropout, --bn and --optimizer`,
     );
   }
   // The seed orders every epoch's examples and draws the dropout masks: another seed would not
