@@ -5,3 +5,4 @@ export * from "./kernels/kernel";
 export { REFERENCE_KERNELS } from "./kernels/reference";
 export * from "./codegen";
 export * from "./cpu-backend";
+export { FAST_KERNELS, makeFastKernels } from "./kernels";
