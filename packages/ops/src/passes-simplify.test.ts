@@ -149,6 +149,16 @@ describe("algebraicIdentities", () => {
     expect(s.outputs["composed"]!.shape).toEqual([4, 2, 3]);
     expect(s.outputs["composed"]!.inputs[0]).toBe(x);
   });
+
+  it("keeps a composed transpose that moves data without changing the shape", () => {
+    // [2,1,2] transposed [2,1,0] twice via different perms: same shape, different element order.
+    const x = input("x", [2, 1, 2]);
+    const t = (n: Node, perm: number[]) => prim("transpose", [n], { perm });
+    const s = run(ids, graphOf([x], { y: t(t(x, [1, 0, 2]), [2, 0, 1]) }));
+    expect(s.outputs["y"]!.op).toBe("transpose");
+    expect(s.outputs["y"]!.attrs["perm"]).toEqual([2, 1, 0]);
+    expect(s.outputs["y"]!.inputs[0]).toBe(x);
+  });
 });
 
 describe("cse", () => {

@@ -28,8 +28,12 @@ const isIdentityPerm = (perm: readonly number[]): boolean => perm.every((p, i) =
 const identity = (table: OpTable, n: Node): Node | undefined => {
   const [a, b] = n.inputs;
   const keep = (x: Node | undefined) => (x !== undefined && sameType(x, n) ? x : undefined);
+  // Rebuilds `op(x)`; for shape-determined ops (reshape, broadcast) a no-op when `x` already has
+  // the node's type. A transpose is not shape-determined: [2,1,2] permuted [2,1,0] keeps its
+  // shape but moves data, so it only vanishes for the identity permutation.
   const remake = (op: string, x: Node, attrs: Attrs) => {
-    if (sameType(x, n)) return x;
+    if (op !== "transpose" && sameType(x, n)) return x;
+    if (op === "transpose" && isIdentityPerm(attrs["perm"] as readonly number[])) return keep(x);
     const r = applyOp(table, op, [x], attrs);
     return E.isRight(r) && sameType(r.right, n) ? r.right : undefined;
   };
