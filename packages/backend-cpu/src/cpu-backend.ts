@@ -1,7 +1,7 @@
 import type { Backend, Executable, Expr, HostTensor, Plan, TypedArray } from "@loom/graph";
-import { allocTyped, castNumber, DTYPE_BYTES, LoomError, numel, threefry2x32 } from "@loom/graph";
+import { allocTyped, DTYPE_BYTES, LoomError, numel, threefry2x32 } from "@loom/graph";
 import { renderKernel } from "./codegen";
-import { checkFeeds } from "./interpreter";
+import { checkFeeds, fillConstant, forEachIndex } from "./interpreter";
 import { compileExpr } from "./eval-expr";
 import { FAST_KERNELS } from "./kernels";
 import type { LibraryKernelImpl } from "./kernels/kernel";
@@ -33,18 +33,10 @@ const closureKernel = (expr: Expr, shape: readonly number[]): KernelFn => {
     vars: new Int32Array(8),
     bufs: [] as readonly TypedArray[],
   };
-  const n = numel(shape);
   return (b) => {
     const out = b[0]!;
     env.bufs = b.slice(1);
-    env.idx.fill(0);
-    for (let flat = 0; flat < n; flat++) {
-      out[flat] = f(env);
-      for (let a = shape.length - 1; a >= 0; a--) {
-        if (++env.idx[a]! < shape[a]!) break;
-        env.idx[a] = 0;
-      }
-    }
+    forEachIndex(shape, env.idx, (flat) => (out[flat] = f(env)));
   };
 };
 
@@ -90,13 +82,8 @@ export const cpuBackend = (opts: CpuBackendOptions = {}): Backend => {
           return new Uint8Array(arena, at, n * DTYPE_BYTES.bool);
       }
     });
-    for (const b of plan.buffers) {
-      if (b.kind !== "constant") continue;
-      const d = b.data!;
-      const v = views[b.id]!;
-      if (d.length === 1) v.fill(castNumber(d[0]!, "float64", b.dtype));
-      else d.forEach((x, i) => (v[i] = castNumber(x, "float64", b.dtype)));
-    }
+    for (const b of plan.buffers) if (b.kind === "constant") fillConstant(b, views[b.id]!);
+
     // Graph inputs are read straight from the caller's arrays (no copy into the arena): every
     // kernel argument list that names an input is patched at the start of each run. Kernels
     // never write inputs (an in-place output goes to the arena slot, not to the feed).

@@ -1,7 +1,14 @@
-import type { Backend, Executable, Expr, HostTensor, Plan, TypedArray } from "@loom/graph";
-import { allocTyped, formatShape, LoomError, numel } from "@loom/graph";
+import type {
+  Backend,
+  BufferInfo,
+  Executable,
+  Expr,
+  HostTensor,
+  Plan,
+  TypedArray,
+} from "@loom/graph";
+import { allocTyped, castNumber, formatShape, LoomError, numel } from "@loom/graph";
 import type { EvalEnv } from "./eval-expr";
-import { castNumber } from "@loom/graph";
 import { compileExpr } from "./eval-expr";
 import type { LibraryKernelImpl } from "./kernels/kernel";
 import { REFERENCE_KERNELS } from "./kernels/reference";
@@ -34,7 +41,7 @@ export const checkFeeds = (plan: Plan, feeds: Readonly<Record<string, HostTensor
 };
 
 /** Iterates a concrete shape's multi-index in row-major order, calling `body` with the flat offset. */
-const forEachIndex = (
+export const forEachIndex = (
   shape: readonly number[],
   idx: Int32Array,
   body: (flat: number) => void,
@@ -48,6 +55,13 @@ const forEachIndex = (
       idx[a] = 0;
     }
   }
+};
+
+/** Writes a constant buffer's values (one value is a splat), converted as a store would. */
+export const fillConstant = (b: BufferInfo, dst: TypedArray): void => {
+  const d = b.data!;
+  if (d.length === 1) dst.fill(castNumber(d[0]!, "float64", b.dtype));
+  else d.forEach((v, i) => (dst[i] = castNumber(v, "float64", b.dtype)));
 };
 
 type Step = (bufs: TypedArray[], env: EvalEnv) => void;
@@ -100,12 +114,7 @@ export const interpretPlan = (
     const bufs: TypedArray[] = plan.buffers.map((b) => allocTyped(b.dtype, numel(b.shape)));
     for (const [name, id] of Object.entries(plan.inputs)) bufs[id]!.set(feeds[name]!.data);
     for (const b of plan.buffers) {
-      if (b.kind === "constant") {
-        const d = b.data!;
-        const dst = bufs[b.id]!;
-        if (d.length === 1) dst.fill(castNumber(d[0]!, "float64", b.dtype));
-        else d.forEach((v, i) => (dst[i] = castNumber(v, "float64", b.dtype)));
-      }
+      if (b.kind === "constant") fillConstant(b, bufs[b.id]!);
     }
     const env: EvalEnv = { idx: new Int32Array(8), vars: new Int32Array(8), bufs: [] };
     for (const step of steps) step(bufs, env);

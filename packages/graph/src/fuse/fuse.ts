@@ -5,7 +5,7 @@ import type { Expr } from "../expr";
 import { linearize } from "../expr";
 import type { Graph } from "../graph";
 import { numberNodes, topoOrder } from "../graph";
-import { outputIndex } from "../lower/unfused";
+import { outputIndex, reduceIndex } from "../lower/unfused";
 import type { Node } from "../node";
 import type { OpTable } from "../op-def";
 import type { BufferInfo, ExprKernel, Kernel, LibraryKernel, Plan } from "../plan";
@@ -210,19 +210,7 @@ export const lowerFused = (
           });
         case "reduce": {
           const x = ins[0]!;
-          const axes = (n.attrs["axes"] as number[]).map((a) => (a < 0 ? a + x.shape.length : a));
-          const keep = n.attrs["keepdims"] === true;
-          const vars: { id: number; extent: number }[] = [];
-          let o = 0;
-          const inIdx = x.shape.map((extent: number, axis): Expr => {
-            if (axes.includes(axis)) {
-              if (keep) o++;
-              const id = nextVar++;
-              vars.push({ id, extent });
-              return { kind: "var", id, dtype: "int32" };
-            }
-            return idx[o++]!;
-          });
+          const { vars, inIdx } = reduceIndex(n, x.shape, idx, () => nextVar++);
           return {
             kind: "reduce",
             op: d.reduceOp,

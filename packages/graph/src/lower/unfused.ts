@@ -23,6 +23,32 @@ export const loadAt = (k: number, idx: readonly Expr[], node: Node): Expr => ({
 });
 
 /**
+ * How a reduction reads its input: one loop variable (ids from `newVar`) per reduced axis, the
+ * output index for the others (skipping kept size-1 axes).
+ */
+export const reduceIndex = (
+  n: Node,
+  inShape: readonly number[],
+  idx: readonly Expr[],
+  newVar: () => number,
+): { vars: { id: number; extent: number }[]; inIdx: Expr[] } => {
+  const axes = (n.attrs["axes"] as number[]).map((a) => (a < 0 ? a + inShape.length : a));
+  const keep = n.attrs["keepdims"] === true;
+  const vars: { id: number; extent: number }[] = [];
+  let o = 0;
+  const inIdx = inShape.map((extent, axis): Expr => {
+    if (axes.includes(axis)) {
+      if (keep) o++;
+      const id = newVar();
+      vars.push({ id, extent });
+      return { kind: "var", id, dtype: "int32" };
+    }
+    return idx[o++]!;
+  });
+  return { vars, inIdx };
+};
+
+/**
  * The scalar expression of one node as a kernel of its own, reading its inputs as `load k`.
  * Shared by the unfused lowering and the fusion pass (which substitutes loads by producers).
  */
@@ -46,19 +72,8 @@ export const nodeExpr = (def: OpDef, n: Node): Expr | undefined => {
       });
     case "reduce": {
       const x = inputs[0]!;
-      const axes = (n.attrs["axes"] as number[]).map((a) => (a < 0 ? a + x.shape.length : a));
-      const keep = n.attrs["keepdims"] === true;
-      const vars: { id: number; extent: number }[] = [];
-      let o = 0;
-      const inIdx = x.shape.map((extent: number, axis): Expr => {
-        if (axes.includes(axis)) {
-          if (keep) o++;
-          const id = vars.length;
-          vars.push({ id, extent });
-          return { kind: "var", id, dtype: "int32" };
-        }
-        return idx[o++]!;
-      });
+      let next = 0;
+      const { vars, inIdx } = reduceIndex(n, x.shape, idx, () => next++);
       return { kind: "reduce", op: def.reduceOp, vars, body: loadAt(0, inIdx, x), dtype: n.dtype };
     }
     default:
