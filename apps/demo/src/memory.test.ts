@@ -1,9 +1,26 @@
 import type { HostTensor, Plan } from "@loom/graph";
-import { checkNoOverlap, inferShapes, lowerUnfused, numel, orThrow, planMemory } from "@loom/graph";
+import {
+  checkNoOverlap,
+  inferShapes,
+  lowerUnfused,
+  numel,
+  orThrow,
+  planMemory,
+  topoOrder,
+} from "@loom/graph";
 import type { Tensor, Tree } from "@loom/ops";
-import { hostTensor, isTensor, mapTree, optim, primitives, trace } from "@loom/ops";
+import {
+  hostTensor,
+  inspectPipeline,
+  isTensor,
+  mapTree,
+  optim,
+  primitives,
+  trace,
+} from "@loom/ops";
 import { lenet5, specsOf, trainStep } from "@loom/models";
 import { describe, expect, it } from "vitest";
+import { trainGraph } from "./commands/inspect";
 
 const BATCH = 64;
 
@@ -57,5 +74,46 @@ describe("memory planning of the LeNet-5 training step (batch 64, unfused)", () 
     expect(() => orThrow(checkNoOverlap(planned))).not.toThrow();
     expect(stats.inPlace).toBe(0);
     expect(stats.peakBytes).toBeLessThanOrEqual(1.25 * stats.lowerBoundBytes);
+  });
+});
+
+describe("the optimising pipeline on the LeNet-5 training step (batch 64, as `loom inspect --train` reports it)", () => {
+  const traced = trainGraph("lenet", BATCH);
+  const report = inspectPipeline(traced, {});
+  const unscheduled = inspectPipeline(traced, {}, { schedule: false });
+  const { memory, planned } = report;
+  const tracedNodes = topoOrder(traced).length;
+
+  it("meets the issue's targets: kernels <= 1/3 of traced nodes, peak <= 1.25x lower bound and <= 0.5x no reuse", () => {
+    console.log(
+      `LeNet-5 train step (fused, scheduled, planned): ${tracedNodes} traced nodes -> ${planned.kernels.length} kernels; ` +
+        `peak ${memory.peakBytes} B, lower bound ${memory.lowerBoundBytes} B, no reuse ${memory.noReuseBytes} B ` +
+        `(${(memory.peakBytes / memory.noReuseBytes).toFixed(3)}); unscheduled peak ${unscheduled.memory.peakBytes} B; ` +
+        `inputs ${memory.inputBytes} B and outputs ${memory.outputBytes} B outside the arena`,
+    );
+    expect(() => orThrow(checkNoOverlap(planned))).not.toThrow();
+    expect(planned.kernels.length * 3).toBeLessThanOrEqual(tracedNodes);
+    expect(memory.peakBytes).toBeLessThanOrEqual(1.25 * memory.lowerBoundBytes);
+    expect(memory.peakBytes).toBeLessThanOrEqual(0.5 * memory.noReuseBytes);
+    expect(memory.peakBytes).toBeLessThan(unscheduled.memory.peakBytes);
+  });
+
+  it("writes both pooling gradients over the forward activations they read", () => {
+    const pools = planned.kernels.filter(
+      (k) => k.kind === "library" && k.name === "max_pool2d_grad",
+    );
+    expect(pools).toHaveLength(2);
+    for (const k of pools) {
+      expect(k.kind === "library" && k.epilogue).toBeFalsy();
+      expect(planned.buffers[k.out]!.slot).toBe(planned.buffers[k.inputs[0]!]!.slot);
+    }
+  });
+
+  it("gives graph inputs and outputs no arena slot", () => {
+    for (const id of Object.values(planned.inputs))
+      expect(planned.buffers[id]!.slot).toBeUndefined();
+    for (const id of Object.values(planned.outputs)) {
+      if (planned.buffers[id]!.kind === "temp") expect(planned.buffers[id]!.slot).toBeUndefined();
+    }
   });
 });

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { compile, exp, hostTensor, matmul, mul, relu } from "@loom/ops";
+import { compile, constant, exp, hostTensor, matmul, mul, relu } from "@loom/ops";
+
+const hostConstant = () => constant([7, 8], [2]);
 import { cpuBackend } from "./cpu-backend";
 
 describe("cpuBackend executables", () => {
@@ -37,5 +39,31 @@ describe("cpuBackend executables", () => {
     const second = await f.run({ a: wide, b: hostTensor([2, 0, 0, 2], [2, 2]) });
     expect(Array.from(second.c.data)).toEqual([2, 0, 0, 4]);
     expect(Array.from(first.c.data)).toEqual([1, 2, 3, 4]);
+  });
+
+  it("hands each run's outputs over as fresh arrays, and two names of one buffer as two arrays", async () => {
+    // y and z are written by kernels straight into fresh arrays (outside the arena); w names
+    // the same buffer as z; k is a constant output (in the arena, copied out).
+    const f = compile(
+      cpuBackend(),
+      ({ x }) => {
+        const z = mul(exp(x), 3);
+        return { y: relu(x), z, w: z, k: mul(hostConstant(), 1) };
+      },
+      { x: { shape: [3] } },
+    );
+    const r1 = await f.run({ x: hostTensor([-1, 0, 2], [3]) });
+    const r2 = await f.run({ x: hostTensor([4, -5, 6], [3]) });
+    expect(Array.from(r1.y.data)).toEqual([0, 0, 2]);
+    expect(Array.from(r2.y.data)).toEqual([4, 0, 6]);
+    expect(r1.y.data).not.toBe(r2.y.data);
+    expect(r1.z.data).not.toBe(r1.w.data);
+    expect(Array.from(r1.w.data)).toEqual(Array.from(r1.z.data));
+    r1.z.data[0] = 123;
+    r1.k.data[0] = 123;
+    const r3 = await f.run({ x: hostTensor([-1, 0, 2], [3]) });
+    expect(Array.from(r3.z.data)).toEqual(Array.from(r1.w.data));
+    expect(Array.from(r3.k.data)).toEqual([7, 8]);
+    expect(Array.from(r2.y.data)).toEqual([4, 0, 6]);
   });
 });

@@ -67,8 +67,19 @@ export const cpuBackend = (opts: CpuBackendOptions = {}): Backend => {
   };
   const compile = (plan: Plan): Executable => {
     const arena = plan.arenaBytes !== undefined ? new ArrayBuffer(plan.arenaBytes) : undefined;
+    const inputIds = new Set(Object.values(plan.inputs));
+    // With a memory plan, the outputs kernels write have no slot: each run writes them into
+    // fresh arrays that go to the caller as they are (no copy out of the arena).
+    const fresh = new Set(
+      arena === undefined
+        ? []
+        : Object.values(plan.outputs).filter((id) => plan.buffers[id]!.kind === "temp"),
+    );
+    const empty = allocTyped("float32", 0);
     const views: TypedArray[] = plan.buffers.map((b) => {
       const n = numel(b.shape);
+      // Inputs are read from the feeds; a conversion buffer is made on the first feed that needs one.
+      if (inputIds.has(b.id) || fresh.has(b.id)) return empty;
       if (arena === undefined || b.slot === undefined) return allocTyped(b.dtype, n);
       const at = b.slot;
       switch (b.dtype) {
@@ -84,22 +95,23 @@ export const cpuBackend = (opts: CpuBackendOptions = {}): Backend => {
     });
     for (const b of plan.buffers) if (b.kind === "constant") fillConstant(b, views[b.id]!);
 
-    // Graph inputs are read straight from the caller's arrays (no copy into the arena): every
-    // kernel argument list that names an input is patched at the start of each run. Kernels
-    // never write inputs (an in-place output goes to the arena slot, not to the feed).
-    const inputIds = new Set(Object.values(plan.inputs));
-    const patches: { list: TypedArray[]; at: number; id: number }[] = [];
-    const args = (ids: readonly number[], lead: TypedArray[] = []): TypedArray[] => {
-      const list = [...lead, ...ids.map((i) => views[i]!)];
+    // Every kernel argument that names an input or a fresh output is patched at the start of
+    // each run (argument lists are arrays; a library call's `out` is a field). Kernels never
+    // write inputs: nothing is planned in place over a graph input.
+    const current: TypedArray[] = [...views];
+    const patches: ((cur: readonly TypedArray[]) => void)[] = [];
+    const patched = (id: number) => inputIds.has(id) || fresh.has(id);
+    const args = (ids: readonly number[]): TypedArray[] => {
+      const list = ids.map((i) => views[i]!);
       ids.forEach((id, j) => {
-        if (inputIds.has(id)) patches.push({ list, at: lead.length + j, id });
+        if (patched(id)) patches.push((cur) => (list[j] = cur[id]!));
       });
       return list;
     };
     const steps = plan.kernels.map((k): (() => void) => {
       if (k.kind === "expr") {
         const f = kernelFn(k.expr, k.shape, k.inputs.length);
-        const b = args(k.inputs, [views[k.out]!]);
+        const b = args([k.out, ...k.inputs]);
         return () => f(b, threefry2x32);
       }
       const impl = library(k.name);
@@ -110,29 +122,34 @@ export const cpuBackend = (opts: CpuBackendOptions = {}): Backend => {
         outShape: k.shape,
         attrs: k.attrs,
       };
+      if (patched(k.out)) patches.push((cur) => (call.out = cur[k.out]!));
       if (k.epilogue === undefined) return () => impl(call);
       const epi = kernelFn(k.epilogue.expr, k.shape, k.epilogue.inputs.length + 1);
-      const b = args(k.epilogue.inputs, [views[k.out]!, views[k.out]!]);
+      const b = args([k.out, k.out, ...k.epilogue.inputs]);
       return () => {
         impl(call);
         epi(b, threefry2x32);
       };
     });
     const inputs = Object.entries(plan.inputs);
+    const arrayClass = plan.buffers.map((b) => allocTyped(b.dtype, 0).constructor);
     const outputs = Object.entries(plan.outputs);
-    const current: TypedArray[] = [...views];
     const run = (feeds: Readonly<Record<string, HostTensor>>): Record<string, HostTensor> => {
       checkFeeds(plan, feeds);
       for (const [name, id] of inputs) {
         const data = feeds[name]!.data;
+        const b = plan.buffers[id]!;
         // A feed of another array class than the buffer's (e.g. float64 data for float32) is copied.
-        if (data.constructor === views[id]!.constructor) current[id] = data;
+        if (data.constructor === arrayClass[id]) current[id] = data;
         else {
+          if (views[id]!.length !== data.length) views[id] = allocTyped(b.dtype, data.length);
           views[id]!.set(data);
           current[id] = views[id]!;
         }
       }
-      for (const p of patches) p.list[p.at] = current[p.id]!;
+      for (const id of fresh)
+        current[id] = allocTyped(plan.buffers[id]!.dtype, numel(plan.buffers[id]!.shape));
+      for (const p of patches) p(current);
       const prof = opts.profile;
       if (prof === undefined) for (const s of steps) s();
       else {
@@ -143,9 +160,14 @@ export const cpuBackend = (opts: CpuBackendOptions = {}): Backend => {
         });
       }
       const out: Record<string, HostTensor> = {};
+      const given = new Set<number>();
       for (const [name, id] of outputs) {
         const b = plan.buffers[id]!;
-        out[name] = { data: current[id]!.slice(), shape: b.shape, dtype: b.dtype };
+        // A fresh output goes out as it is, once; anything else (an input, a constant, a
+        // buffer of an unplanned executable, a second name for one buffer) is copied.
+        const data = fresh.has(id) && !given.has(id) ? current[id]! : current[id]!.slice();
+        given.add(id);
+        out[name] = { data, shape: b.shape, dtype: b.dtype };
       }
       return out;
     };

@@ -75,6 +75,12 @@ export interface ReduceDef<A extends Attrs> extends OpDefBase<A> {
 /** An op with a hand-written kernel per backend (matmul, convolution, pooling). */
 export interface LibraryDef<A extends Attrs> extends OpDefBase<A> {
   readonly fusion: "library";
+  /**
+   * The input whose memory the output may take over when that input dies here (same shape
+   * and element size): every backend's kernel for this op must read what it needs of that
+   * input before writing over it. Absent: the output never aliases an input.
+   */
+  readonly overwrites?: number;
 }
 
 /** A leaf: a graph input or a constant. */

@@ -43,6 +43,8 @@ export interface LibraryKernel {
   /** The logical shapes of the inputs when they differ from their buffers' (a reshape read in place). */
   readonly inputShapes?: readonly (readonly number[])[];
   readonly epilogue?: { readonly expr: Expr; readonly inputs: readonly number[] };
+  /** The op's `overwrites`: the position in `inputs` the output may be written over. */
+  readonly overwrites?: number;
   readonly nodes: readonly number[];
 }
 

@@ -15,6 +15,7 @@ import {
   orThrow,
   planMemory,
   runPasses,
+  scheduleForMemory,
   simplify,
 } from "@loom/graph";
 import { primitives } from "./table";
@@ -27,6 +28,8 @@ export interface PipelineOptions extends FusionOptions {
   readonly planMemory?: boolean;
   /** Let kernels write into an input that dies there (default true; WebGL turns it off). */
   readonly inPlace?: boolean;
+  /** Reorder kernels so buffers die sooner (`scheduleForMemory`; default true). */
+  readonly schedule?: boolean;
   /** Sees every stage: graph passes and the fused and planned plans. */
   readonly onStage?: (stage: StageRecord) => void;
   readonly onPlan?: (name: "fused" | "planned", plan: Plan, stats?: MemoryStats) => void;
@@ -42,7 +45,8 @@ export const optimizingLower =
     E.map((fused: Plan) => {
       opts.onPlan?.("fused", fused);
       if (opts.planMemory === false) return fused;
-      const { plan, stats } = planMemory(fused, { inPlace: opts.inPlace ?? true });
+      const ordered = opts.schedule === false ? fused : scheduleForMemory(fused);
+      const { plan, stats } = planMemory(ordered, { inPlace: opts.inPlace ?? true });
       opts.onPlan?.("planned", plan, stats);
       return plan;
     })(lowerFused(primitives, g, opts));

@@ -218,6 +218,7 @@ export const makeMaxPool2dKernel = (): LibraryKernelImpl => {
 /** max_pool2d_grad: (x, dy) -> dx shaped like x, each window's dy routed to its first maximum. */
 export const makeMaxPool2dGradKernel = (): LibraryKernelImpl => {
   const s = newScratch();
+  let picks: Int32Array = new Int32Array(0);
   return ({ inputs, inShapes, out, attrs }) => {
     const x = inputs[0] as FloatArray;
     const dy = inputs[1] as FloatArray;
@@ -226,29 +227,37 @@ export const makeMaxPool2dGradKernel = (): LibraryKernelImpl => {
     const [, , Ho, Wo] = inShapes[1];
     const g = geometry(attrs);
     prepare(s, g, H, W, Ho, Wo);
-    const { rows, cols } = s;
+    picks = growI32(picks, Ho * Wo);
+    const { rows, cols, acc } = s;
     const HW = H * W;
-    // Disjoint windows add at most once to an element: accumulate straight into dx.
+    // dx may be x's own memory (the memory planner lets this kernel write over a dying x), so
+    // a plane of x is read whole (its window maxima picked) before that plane of dx is written.
+    // Disjoint windows add at most once to an element (straight into dx); overlapping ones
+    // sum in float64 first.
     const disjoint = g.kh <= g.sh && g.kw <= g.sw;
-    const acc = disjoint ? dx : s.acc;
     let q = 0;
     for (let p = 0, base = 0; p < N * C; p++, base += HW) {
       const finite = allFinite(x, base, HW);
-      const at0 = disjoint ? base : 0;
-      acc.fill(0, at0, at0 + HW);
+      let t = 0;
       for (let i = 0; i < Ho; i++) {
         const h0 = rows[2 * i];
         const h1 = rows[2 * i + 1];
         for (let j = 0; j < Wo; j++) {
           const w0 = cols[2 * j];
           const w1 = cols[2 * j + 1];
-          const at = finite
+          picks[t++] = finite
             ? argmaxFinite(x, base, h0, h1, w0, w1, W)
             : argmaxExact(x, base, h0, h1, w0, w1, W);
-          acc[at0 + at] += dy[q++];
         }
       }
-      if (!disjoint) for (let e = 0; e < HW; e++) dx[base + e] = acc[e];
+      if (disjoint) {
+        dx.fill(0, base, base + HW);
+        for (let e = 0; e < t; e++) dx[base + picks[e]] += dy[q++];
+      } else {
+        acc.fill(0, 0, HW);
+        for (let e = 0; e < t; e++) acc[picks[e]] += dy[q++];
+        for (let e = 0; e < HW; e++) dx[base + e] = acc[e];
+      }
     }
   };
 };

@@ -165,6 +165,7 @@ export const lowerFused = (
         attrs: attrs as LibraryKernel["attrs"],
         shape,
         ...(reshaped ? { inputShapes } : {}),
+        ...(def.overwrites !== undefined ? { overwrites: def.overwrites } : {}),
         nodes: [ids.get(root)!],
       });
       continue;

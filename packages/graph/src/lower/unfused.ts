@@ -125,7 +125,18 @@ export const lowerUnfused = (table: OpTable, g: Graph): E.Either<LoomError, Plan
     const expr = nodeExpr(def, n);
     kernels.push(
       expr === undefined
-        ? { kind: "library", name: n.op, out: id, inputs, attrs: n.attrs, shape, nodes }
+        ? {
+            kind: "library",
+            name: n.op,
+            out: id,
+            inputs,
+            attrs: n.attrs,
+            shape,
+            ...(def.fusion === "library" && def.overwrites !== undefined
+              ? { overwrites: def.overwrites }
+              : {}),
+            nodes,
+          }
         : { kind: "expr", out: id, inputs, shape, expr, nodes },
     );
   }

@@ -6,7 +6,7 @@ import type { Plan } from "../plan";
 import { formatShape } from "../shape";
 import { canWriteInPlace } from "./in-place";
 import type { LiveRange } from "./liveness";
-import { liveRanges, rawBytes } from "./liveness";
+import { liveRanges, outsideArena, rawBytes } from "./liveness";
 
 const showBuffer = (plan: Plan, id: number, r: LiveRange): string => {
   const b = plan.buffers[id]!;
@@ -14,9 +14,10 @@ const showBuffer = (plan: Plan, id: number, r: LiveRange): string => {
 };
 
 /**
- * Validates a memory plan (in tests and debug mode): every buffer has a slot inside the
- * arena, and no two buffers live at the same step share a byte, except a kernel's output
- * written in place over an input that dies at that kernel (same slot, eligible reads).
+ * Validates a memory plan (in tests and debug mode): every arena buffer has a slot inside the
+ * arena and the graph's inputs and kernel-written outputs have none (they live outside it),
+ * and no two buffers live at the same step share a byte, except a kernel's output written in
+ * place over an input that dies at that kernel (same slot, eligible reads).
  */
 export const checkNoOverlap = (plan: Plan): E.Either<LoomError, Plan> => {
   const arena = plan.arenaBytes;
@@ -27,8 +28,18 @@ export const checkNoOverlap = (plan: Plan): E.Either<LoomError, Plan> => {
       "the plan has no arenaBytes; run planMemory first",
     );
   }
+  const outside = outsideArena(plan);
   for (const b of plan.buffers) {
     const s = b.slot;
+    if (outside.has(b.id)) {
+      if (s === undefined) continue;
+      return fail(
+        "invalid_graph",
+        "checkNoOverlap",
+        `buffer ${b.id} ${DTYPE_SHORT[b.dtype]}${formatShape(b.shape)} is a graph input or output but has arena slot ${s}; run planMemory on this plan`,
+        [b.shape],
+      );
+    }
     if (s === undefined || !Number.isInteger(s) || s < 0 || s + rawBytes(b) > arena) {
       return fail(
         "invalid_graph",
@@ -39,7 +50,6 @@ export const checkNoOverlap = (plan: Plan): E.Either<LoomError, Plan> => {
     }
   }
   const ranges = liveRanges(plan);
-  const outputs = new Set(Object.values(plan.outputs));
   const writer = new Map(plan.kernels.map((k, t) => [k.out, t]));
   // An in-place pair: `b` written by kernel t over `a`, which dies there, in exactly a's bytes.
   const inPlacePair = (a: number, b: number): boolean => {
@@ -49,12 +59,12 @@ export const checkNoOverlap = (plan: Plan): E.Either<LoomError, Plan> => {
       t !== undefined &&
       x.slot === y.slot &&
       rawBytes(x) === rawBytes(y) &&
-      canWriteInPlace(plan, t, a, ranges, outputs)
+      canWriteInPlace(plan, t, a, ranges, outside)
     );
   };
   const bySlot = plan.buffers
     .map((_, id) => id)
-    .filter((id) => rawBytes(plan.buffers[id]!) > 0)
+    .filter((id) => !outside.has(id) && rawBytes(plan.buffers[id]!) > 0)
     .sort((a, b) => plan.buffers[a]!.slot! - plan.buffers[b]!.slot!);
   for (let i = 0; i < bySlot.length; i++) {
     const a = bySlot[i]!;

@@ -2,7 +2,7 @@ import { DTYPE_BYTES } from "../dtype";
 import type { Expr } from "../expr";
 import { linearize } from "../expr";
 import { simplifyIndex } from "../fuse/index-simplify";
-import type { Plan } from "../plan";
+import type { Kernel, Plan } from "../plan";
 import type { LiveRange } from "./liveness";
 
 /** Structural equality of expressions (they are plain trees of JSON values). */
@@ -67,29 +67,47 @@ const sameShape = (a: readonly number[], b: readonly number[]): boolean =>
   a.length === b.length && a.every((d, i) => d === b[i]);
 
 /**
- * Whether kernel `t` may write its output over `buffer`: an expr kernel whose output element
- * `i` reads `buffer` only at element `i` (so each element is read before it is overwritten),
- * where `buffer` dies at this kernel, has the output's shape and element size, and is
- * neither a constant (written once per executable) nor a graph output (copied out at the end).
- * Library kernels never qualify: they read their inputs in any order.
+ * Whether kernel `k` could write its output over `buffer` wherever `buffer` dies at `k`: the
+ * buffer has the output's shape and element size and is a temporary in the arena (not a graph
+ * input or output, which live outside it, nor a constant, written once per executable). An
+ * expr kernel qualifies when its output element `i` reads `buffer` only at element `i` (each
+ * element is read before it is overwritten); a library kernel when its op declares
+ * `overwrites` for that input and nothing else of the kernel (another operand, the epilogue)
+ * reads the buffer. Independent of the kernel order, so a scheduler can ask it once.
  */
+export const inPlaceEligible = (
+  plan: Plan,
+  k: Kernel,
+  buffer: number,
+  outside: ReadonlySet<number>,
+): boolean => {
+  if (buffer === k.out) return false;
+  const b = plan.buffers[buffer];
+  const o = plan.buffers[k.out];
+  if (b === undefined || o === undefined) return false;
+  if (b.kind !== "temp" || outside.has(buffer) || outside.has(k.out)) return false;
+  if (!sameShape(b.shape, k.shape) || !sameShape(o.shape, k.shape)) return false;
+  if (DTYPE_BYTES[b.dtype] !== DTYPE_BYTES[o.dtype]) return false;
+  if (k.kind === "library") {
+    const at = k.overwrites;
+    if (at === undefined || k.inputs[at] !== buffer) return false;
+    const others = [...k.inputs.filter((_, j) => j !== at), ...(k.epilogue?.inputs ?? [])];
+    return !others.includes(buffer);
+  }
+  const slots = new Set<number>();
+  k.inputs.forEach((id, j) => id === buffer && slots.add(j));
+  return slots.size > 0 && loadsOnlyAt(k.expr, slots, flatOutputIndex(k.shape));
+};
+
+/** Whether kernel `t` may write its output over `buffer`: eligible, and `buffer` dies there. */
 export const canWriteInPlace = (
   plan: Plan,
   t: number,
   buffer: number,
   ranges: readonly LiveRange[],
-  outputs: ReadonlySet<number>,
+  outside: ReadonlySet<number>,
 ): boolean => {
   const k = plan.kernels[t];
-  if (k === undefined || k.kind !== "expr" || buffer === k.out) return false;
-  const b = plan.buffers[buffer];
-  const o = plan.buffers[k.out];
-  if (b === undefined || o === undefined) return false;
-  if (b.kind === "constant" || outputs.has(buffer) || o.kind !== "temp") return false;
-  if (ranges[buffer]!.end !== t || ranges[k.out]!.start !== t) return false;
-  if (!sameShape(b.shape, k.shape) || !sameShape(o.shape, k.shape)) return false;
-  if (DTYPE_BYTES[b.dtype] !== DTYPE_BYTES[o.dtype]) return false;
-  const slots = new Set<number>();
-  k.inputs.forEach((id, j) => id === buffer && slots.add(j));
-  return slots.size > 0 && loadsOnlyAt(k.expr, slots, flatOutputIndex(k.shape));
+  if (k === undefined || ranges[buffer]?.end !== t || ranges[k.out]?.start !== t) return false;
+  return inPlaceEligible(plan, k, buffer, outside);
 };

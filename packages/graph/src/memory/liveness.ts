@@ -52,3 +52,16 @@ export const liveRanges = (plan: Plan): LiveRange[] => {
     return { start, end };
   });
 };
+
+/**
+ * The buffers that live outside the arena: graph inputs (read straight from the caller's
+ * arrays) and the outputs kernels write (fresh arrays handed to the caller every run).
+ * Constants stay in the arena even when they are outputs (they are written once).
+ */
+export const outsideArena = (plan: Plan): ReadonlySet<number> => {
+  const outside = new Set(Object.values(plan.inputs));
+  for (const id of Object.values(plan.outputs)) {
+    if (plan.buffers[id]?.kind === "temp") outside.add(id);
+  }
+  return outside;
+};

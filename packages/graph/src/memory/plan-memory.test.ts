@@ -6,79 +6,17 @@ import type { Expr } from "../expr";
 import { alu, iadd, imod, int, linearize } from "../expr";
 import type { BufferInfo, Kernel, Plan } from "../plan";
 import { checkNoOverlap, planMemory } from "./plan-memory";
-import { count, flatIndex, ix, lifetimes, load, overlaps, simulate, sizeOf } from "./test-oracles";
-
-const SHAPES: number[][] = [[], [3], [4, 5], [2, 3, 4], [7, 9], [1, 1, 33], [0, 3], [16, 16]];
-const DTYPES: DType[] = ["float32", "float64", "int32", "bool"];
-
-/** A random plan: sources, then kernels that read earlier buffers, some in-place eligible. */
-const arbPlan: fc.Arbitrary<Plan> = fc
-  .record({
-    sources: fc.array(fc.record({ shape: fc.nat(), dtype: fc.nat(), constant: fc.boolean() }), {
-      minLength: 1,
-      maxLength: 4,
-    }),
-    kernels: fc.array(
-      fc.record({
-        src: fc.nat(),
-        extra: fc.array(fc.record({ buf: fc.nat(), flat: fc.boolean() }), { maxLength: 3 }),
-        shape: fc.nat(),
-        dtype: fc.nat(),
-        kind: fc.constantFrom("aligned", "aligned", "other", "library"),
-        epilogue: fc.boolean(),
-      }),
-      { minLength: 1, maxLength: 14 },
-    ),
-    outputs: fc.array(fc.nat(), { maxLength: 3 }),
-  })
-  .map(({ sources, kernels, outputs }) => {
-    const buffers: BufferInfo[] = [];
-    const inputs: Record<string, number> = {};
-    for (const s of sources) {
-      const id = buffers.length;
-      const kind = s.constant ? "constant" : "input";
-      const shape = SHAPES[s.shape % SHAPES.length]!;
-      const dtype = DTYPES[s.dtype % DTYPES.length]!;
-      buffers.push({ id, shape, dtype, kind, ...(s.constant ? { data: [1] } : {}) });
-      if (!s.constant) inputs[`in${id}`] = id;
-    }
-    const ks: Kernel[] = kernels.map((k) => {
-      const out = buffers.length;
-      const src = k.src % out;
-      const aligned = k.kind === "aligned";
-      const shape = aligned ? buffers[src]!.shape : SHAPES[k.shape % SHAPES.length]!;
-      const dtype = DTYPES[k.dtype % DTYPES.length]!;
-      buffers.push({ id: out, shape, dtype, kind: "temp" });
-      const picked = [
-        { buf: src, flat: aligned },
-        ...k.extra.map((e) => ({ buf: e.buf % out, flat: e.flat })),
-      ].map((r) => ({ ...r, flat: r.flat && buffers[r.buf]!.shape.join() === shape.join() }));
-      // Element 0 of an empty buffer does not exist: read those only at the (empty) output's index.
-      const usable = picked.filter((r) => r.flat || count(buffers[r.buf]!.shape) > 0);
-      const reads = usable.map((r) => r.buf);
-      const flat = usable.map((r) => r.flat);
-      const loads = reads.map((b, j) => {
-        return load(j, flat[j] ? flatIndex(shape) : int(0), buffers[b]!.dtype);
-      });
-      if (k.kind === "library") {
-        const epi = k.epilogue ? reads.slice(1) : undefined;
-        return {
-          kind: "library",
-          name: "matmul",
-          out,
-          inputs: [src],
-          attrs: {},
-          shape,
-          nodes: [],
-          ...(epi ? { epilogue: { expr: load(0, int(0)), inputs: epi } } : {}),
-        };
-      }
-      const expr = loads.reduce((acc, l) => alu("add", [acc, l]), int(0));
-      return { kind: "expr", out, inputs: reads, shape, expr, nodes: [] };
-    });
-    const outs = Object.fromEntries(outputs.map((o, i) => [`out${i}`, o % buffers.length]));
-    return { buffers, kernels: ks, inputs, outputs: outs };
-  });
+import {
+  arbPlan,
+  flatIndex,
+  ix,
+  lifetimes,
+  load,
+  outsiders,
+  overlaps,
+  simulate,
+  sizeOf,
+} from "./test-oracles";
 
 const buffer = (
   id: number,
@@ -100,7 +38,11 @@ const exprKernel = (out: number, inputs: number[], shape: number[], expr: Expr):
   expr,
   nodes: [],
 });
-/** x -> y = f(x[at]) -> z = y * 2, with z the output (x is buffer 0, fed unless `xKind` says otherwise). */
+/**
+ * src -> x = neg(src) -> y = exp(x[at]) -> w = y * 2 -> z = w + 1, with z the output: x is
+ * buffer 0 (a temporary unless `xKind` says otherwise; then no kernel writes it), y 1, w 2,
+ * z 3, the input src 4.
+ */
 const unaryChain = (
   opts: {
     at?: Expr;
@@ -114,26 +56,32 @@ const unaryChain = (
   const shape = [4, 8];
   const xShape = opts.xShape ?? shape;
   const at = opts.at ?? flatIndex(shape);
-  const xKind = opts.xKind ?? "input";
+  const xKind = opts.xKind ?? "temp";
+  const flat = flatIndex(shape);
   return {
     buffers: [
       buffer(0, xShape, xKind, opts.xDtype),
       buffer(1, shape, "temp", opts.yDtype),
       buffer(2, shape, "temp", opts.yDtype),
+      buffer(3, shape, "temp", opts.yDtype),
+      buffer(4, xShape, "input", opts.xDtype),
     ],
     kernels: [
+      ...(xKind === "temp"
+        ? [exprKernel(0, [4], xShape, alu("neg", [load(0, flatIndex(xShape), opts.xDtype)]))]
+        : []),
       exprKernel(1, [0], shape, alu("exp", [load(0, at, opts.xDtype)])),
-      exprKernel(
-        2,
-        [1],
-        shape,
-        alu("mul", [load(0, flatIndex(shape)), alu("add", [int(1), int(1)])]),
-      ),
+      exprKernel(2, [1], shape, alu("mul", [load(0, flat, opts.yDtype), int(2)])),
+      exprKernel(3, [2], shape, alu("add", [load(0, flat, opts.yDtype), int(1)])),
     ],
-    inputs: xKind === "input" ? { x: 0 } : {},
-    outputs: { z: 2, ...opts.extraOutputs },
+    inputs: xKind === "input" ? { x: 0, src: 4 } : { src: 4 },
+    outputs: { z: 3, ...opts.extraOutputs },
   };
 };
+
+/** The distinct arena slots of a plan's buffers. */
+const slotsOf = (p: Plan) =>
+  new Set(p.buffers.flatMap((b) => (b.slot === undefined ? [] : [b.slot])));
 
 /** x -> conv -> conv -> ... (n kernels) of f32[10,10] buffers; only the last is an output. */
 const libraryChain = (n: number): Plan => ({
@@ -161,15 +109,24 @@ describe("planMemory on random plans", () => {
         (plan, alignment, inPlace) => {
           const { plan: p, stats } = planMemory(plan, { alignment, inPlace });
           const aligned = (b: BufferInfo) => Math.ceil(sizeOf(b) / alignment) * alignment;
+          const outside = outsiders(p);
+          const arena = p.buffers.filter((b) => !outside.has(b.id));
           expect(overlaps(p)).toEqual([]);
           expect(simulate(p)).toEqual([]);
           expect(E.isRight(checkNoOverlap(p))).toBe(true);
           for (const b of p.buffers) {
+            if (outside.has(b.id)) {
+              expect(b.slot).toBeUndefined();
+              continue;
+            }
             expect(b.slot! % alignment).toBe(0);
             expect(b.slot! + aligned(b)).toBeLessThanOrEqual(p.arenaBytes!);
           }
           expect(stats.peakBytes).toBe(p.arenaBytes);
-          expect(stats.noReuseBytes).toBe(p.buffers.reduce((s, b) => s + aligned(b), 0));
+          expect(stats.noReuseBytes).toBe(arena.reduce((s, b) => s + aligned(b), 0));
+          expect(stats.inputBytes + stats.outputBytes).toBe(
+            p.buffers.reduce((s, b) => s + (outside.has(b.id) ? sizeOf(b) : 0), 0),
+          );
           expect(stats.peakBytes).toBeGreaterThanOrEqual(stats.lowerBoundBytes);
           expect(stats.peakBytes).toBeLessThanOrEqual(stats.noReuseBytes);
           if (!inPlace) {
@@ -177,7 +134,7 @@ describe("planMemory on random plans", () => {
             const life = lifetimes(p);
             let most = 0;
             for (let t = -1; t <= p.kernels.length; t++) {
-              const live = p.buffers.filter((_, id) => life[id]!.born <= t && t <= life[id]!.dies);
+              const live = arena.filter((b) => life[b.id]!.born <= t && t <= life[b.id]!.dies);
               most = Math.max(
                 most,
                 live.reduce((s, b) => s + aligned(b), 0),
@@ -191,16 +148,16 @@ describe("planMemory on random plans", () => {
     );
   });
 
-  it("never reuses the bytes of an output or a constant for a buffer born later", () => {
+  it("never reuses the bytes of a constant for a buffer born later", () => {
     fc.assert(
       fc.property(arbPlan, (plan) => {
         const { plan: p } = planMemory(plan);
         const life = lifetimes(p);
-        const kept = new Set(Object.values(p.outputs));
         p.buffers.forEach((c, a) => {
-          if (!(kept.has(a) || c.kind === "constant") || sizeOf(c) === 0) return;
+          if (c.kind !== "constant" || sizeOf(c) === 0) return;
           p.buffers.forEach((x, b) => {
-            const shares = x.slot! < c.slot! + sizeOf(c) && c.slot! < x.slot! + sizeOf(x);
+            if (x.slot === undefined) return;
+            const shares = x.slot < c.slot! + sizeOf(c) && c.slot! < x.slot + sizeOf(x);
             if (b !== a && sizeOf(x) > 0 && shares)
               expect(life[b]!.born).toBeLessThan(life[a]!.born);
           });
@@ -215,10 +172,12 @@ describe("in-place updates", () => {
   it("chains elementwise kernels through one slot when every read is at the output's index", () => {
     const { plan, stats } = planMemory(unaryChain());
     expect(stats.inPlace).toBe(2);
-    expect(plan.buffers.map((b) => b.slot)).toEqual([0, 0, 0]);
+    expect(plan.buffers.map((b) => b.slot)).toEqual([0, 0, 0, undefined, undefined]);
     expect(plan.arenaBytes).toBe(128);
     expect(stats.lowerBoundBytes).toBe(128);
     expect(stats.noReuseBytes).toBe(384);
+    expect(stats.inputBytes).toBe(128);
+    expect(stats.outputBytes).toBe(128);
   });
 
   it("allows a dtype change of the same element size (int32 -> float32)", () => {
@@ -231,8 +190,9 @@ describe("in-place updates", () => {
       unaryChain({ at: linearize([imod(iadd(ix(0), int(1)), 4), ix(1)], [4, 8]) }),
     ],
     ["a read of element 0", unaryChain({ at: int(0) })],
-    ["a constant input", unaryChain({ xKind: "constant" })],
-    ["an input that is also a graph output", unaryChain({ extraOutputs: { x: 0 } })],
+    ["a constant", unaryChain({ xKind: "constant" })],
+    ["a graph input", unaryChain({ xKind: "input" })],
+    ["a temporary that is also a graph output", unaryChain({ extraOutputs: { x: 0 } })],
     ["a wider output element (f32 -> f64)", unaryChain({ yDtype: "float64" })],
     ["a reshape ([32] -> [4,8])", unaryChain({ xShape: [32], at: flatIndex([4, 8]) })],
   ])("does not write over %s, but still chains the next kernel", (_, plan) => {
@@ -241,50 +201,67 @@ describe("in-place updates", () => {
     expect(p.buffers[1]!.slot).not.toBe(p.buffers[0]!.slot);
     expect(p.buffers[2]!.slot).toBe(p.buffers[1]!.slot);
     expect(overlaps(p)).toEqual([]);
+    expect(simulate(p)).toEqual([]);
   });
 
-  it("does not write over an input that is read again later", () => {
+  it("does not write over a buffer that is read again later", () => {
     const plan = unaryChain();
-    const z: Kernel = exprKernel(
-      2,
-      [1, 0],
-      [4, 8],
-      alu("add", [load(0, flatIndex([4, 8])), load(1, flatIndex([4, 8]))]),
-    );
-    const { plan: p, stats } = planMemory({ ...plan, kernels: [plan.kernels[0]!, z] });
-    // y cannot take x (x is read by z), but z may take y or x, both dying at z.
+    const flat = flatIndex([4, 8]);
+    const w: Kernel = exprKernel(2, [1, 0], [4, 8], alu("add", [load(0, flat), load(1, flat)]));
+    const [kx, ky, , kz] = plan.kernels as [Kernel, Kernel, Kernel, Kernel];
+    const { plan: p, stats } = planMemory({ ...plan, kernels: [kx, ky, w, kz] });
+    // y cannot take x (x is read by w), but w may take y or x, both dying at w.
     expect(stats.inPlace).toBe(1);
     expect(p.buffers[1]!.slot).not.toBe(p.buffers[0]!.slot);
     expect(overlaps(p)).toEqual([]);
   });
 
-  it("does not write over an input that is read elsewhere too", () => {
+  it("does not write over a buffer that is read elsewhere too", () => {
     const at = flatIndex([4, 8]);
     const plan = unaryChain();
     const y = exprKernel(1, [0], [4, 8], alu("add", [load(0, at), load(0, int(3))]));
-    expect(planMemory({ ...plan, kernels: [y, plan.kernels[1]!] }).stats.inPlace).toBe(1);
+    const [kx, , kw, kz] = plan.kernels as [Kernel, Kernel, Kernel, Kernel];
+    expect(planMemory({ ...plan, kernels: [kx, y, kw, kz] }).stats.inPlace).toBe(1);
   });
 
-  it("never writes a library kernel's output in place", () => {
+  const libraryY = (extra: Partial<Extract<Kernel, { kind: "library" }>>): Plan => {
     const plan = unaryChain();
+    const [kx, , kw, kz] = plan.kernels as [Kernel, Kernel, Kernel, Kernel];
     const lib: Kernel = {
       kind: "library",
-      name: "relu",
+      name: "max_pool2d_grad",
       out: 1,
       inputs: [0],
       attrs: {},
       shape: [4, 8],
       nodes: [],
+      ...extra,
     };
-    const { plan: p, stats } = planMemory({ ...plan, kernels: [lib, plan.kernels[1]!] });
-    expect(stats.inPlace).toBe(1);
-    expect(p.buffers[1]!.slot).not.toBe(p.buffers[0]!.slot);
+    return { ...plan, kernels: [kx, lib, kw, kz] };
+  };
+
+  it("writes a library kernel's output in place only over the input its op names", () => {
+    const cases: [Plan, number][] = [
+      [libraryY({}), 1],
+      [libraryY({ overwrites: 0 }), 2],
+      [libraryY({ overwrites: 0, epilogue: { expr: load(1, int(0)), inputs: [0] } }), 1],
+      [libraryY({ overwrites: 0, inputs: [4, 0] }), 1],
+      [libraryY({ overwrites: 1, inputs: [4, 0] }), 2],
+    ];
+    for (const [plan, inPlace] of cases) {
+      const { plan: p, stats } = planMemory(plan);
+      expect(stats.inPlace).toBe(inPlace);
+      expect(p.buffers[1]!.slot === p.buffers[0]!.slot).toBe(inPlace === 2);
+      expect(overlaps(p)).toEqual([]);
+      expect(simulate(p)).toEqual([]);
+      expect(E.isRight(checkNoOverlap(p))).toBe(true);
+    }
   });
 
   it("is off with inPlace: false", () => {
     const { plan, stats } = planMemory(unaryChain(), { inPlace: false });
     expect(stats.inPlace).toBe(0);
-    expect(new Set(plan.buffers.map((b) => b.slot)).size).toBe(2); // x and z may still share
+    expect(slotsOf(plan).size).toBe(2); // x and w may still share
     expect(plan.arenaBytes).toBe(256);
   });
 });
@@ -292,12 +269,14 @@ describe("in-place updates", () => {
 describe("placement", () => {
   it("ping-pongs a chain of library kernels between two slots (the lower bound)", () => {
     const { stats } = planMemory(libraryChain(8));
-    // 100 f32 = 400 bytes, 448 aligned; two are live at every kernel.
+    // 100 f32 = 400 bytes, 448 aligned; two temporaries are live at every inner kernel.
     expect(stats).toEqual({
       peakBytes: 896,
-      noReuseBytes: 9 * 448,
+      noReuseBytes: 7 * 448,
       lowerBoundBytes: 896,
       inPlace: 0,
+      inputBytes: 400,
+      outputBytes: 400,
     });
   });
 
@@ -307,24 +286,31 @@ describe("placement", () => {
 });
 
 describe("checkNoOverlap", () => {
+  const allAtZero = (plan: Plan): Plan => ({
+    ...plan,
+    buffers: plan.buffers.map((b) => (b.slot === undefined ? b : { ...b, slot: 0 })),
+  });
+
   it("reports two live buffers given the same bytes", () => {
-    const { plan } = planMemory(libraryChain(3));
+    const { plan } = planMemory(libraryChain(4));
     expect(E.isRight(checkNoOverlap(plan))).toBe(true);
-    const bad = { ...plan, buffers: plan.buffers.map((b) => ({ ...b, slot: 0 })) };
-    const r = checkNoOverlap(bad);
+    const r = checkNoOverlap(allAtZero(plan));
     expect(E.isLeft(r) && r.left.code).toBe("invalid_graph");
   });
 
   it("reports an in-place write whose kernel reads other elements of the input", () => {
     const { plan } = planMemory(unaryChain({ at: int(0) }), { inPlace: false });
-    const bad = { ...plan, buffers: plan.buffers.map((b) => ({ ...b, slot: 0 })) };
+    const bad = allAtZero(plan);
     expect(E.isLeft(checkNoOverlap(bad))).toBe(true);
     expect(simulate(bad)).not.toEqual([]);
   });
 
-  it("reports a slot past the arena and a plan that was never planned", () => {
+  it("reports a slot past the arena, a plan that was never planned, and an input in the arena", () => {
     const { plan } = planMemory(unaryChain());
     expect(E.isLeft(checkNoOverlap({ ...plan, arenaBytes: 64 }))).toBe(true);
     expect(E.isLeft(checkNoOverlap(unaryChain()))).toBe(true);
+    const fed = { ...plan, buffers: plan.buffers.map((b) => (b.id === 4 ? { ...b, slot: 0 } : b)) };
+    const r = checkNoOverlap(fed);
+    expect(E.isLeft(r) && r.left.message).toMatch(/graph input or output/);
   });
 });

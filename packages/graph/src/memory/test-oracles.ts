@@ -1,7 +1,8 @@
+import fc from "fast-check";
 import type { DType } from "../dtype";
 import type { Expr } from "../expr";
-import { linearize } from "../expr";
-import type { BufferInfo, Plan } from "../plan";
+import { alu, int, linearize } from "../expr";
+import type { BufferInfo, Kernel, Plan } from "../plan";
 
 // Test oracles of the memory planner, imported only by tests (not exported by the package).
 // They re-derive sizes, live ranges and in-place eligibility in their own plain way, so that
@@ -48,6 +49,28 @@ export const lifetimes = (plan: Plan) => {
   });
 };
 
+/** Graph inputs and kernel-written outputs: the buffers that must have no arena slot. */
+export const outsiders = (plan: Plan): Set<number> =>
+  new Set([
+    ...Object.values(plan.inputs),
+    ...Object.values(plan.outputs).filter((id) => plan.buffers[id]!.kind === "temp"),
+  ]);
+
+/**
+ * A byte address per buffer: its arena slot, or, for a buffer without one (an input or output
+ * living outside the arena), a private region past the arena. Also the total address space.
+ */
+export const addresses = (plan: Plan): { at: number[]; total: number } => {
+  let next = plan.arenaBytes ?? 0;
+  const at = plan.buffers.map((b) => {
+    if (b.slot !== undefined) return b.slot;
+    const mine = next;
+    next += sizeOf(b);
+    return mine;
+  });
+  return { at, total: next };
+};
+
 /** Every load in an expression, nested ones included. */
 export const loadsOf = (e: Expr): Extract<Expr, { kind: "load" }>[] => {
   if (e.kind === "load") return [e, ...loadsOf(e.at)];
@@ -56,7 +79,10 @@ export const loadsOf = (e: Expr): Extract<Expr, { kind: "load" }>[] => {
   return [];
 };
 
-/** Whether `b` may legally share bytes with `a`: written in place over it by one expr kernel. */
+/**
+ * Whether `b` may legally share bytes with `a`: written in place over it by one expr kernel,
+ * or by a library kernel whose op declares `overwrites` at a's position (and reads a nowhere else).
+ */
 export const legalInPlace = (
   plan: Plan,
   life: ReturnType<typeof lifetimes>,
@@ -66,10 +92,18 @@ export const legalInPlace = (
   const t = plan.kernels.findIndex((k) => k.out === b);
   const k = plan.kernels[t];
   const [x, y] = [plan.buffers[a]!, plan.buffers[b]!];
-  if (k === undefined || k.kind !== "expr" || x.slot !== y.slot) return false;
+  if (k === undefined || x.slot === undefined || x.slot !== y.slot) return false;
   if (life[a]!.dies !== t || life[b]!.born !== t || x.kind === "constant") return false;
   if (Object.values(plan.outputs).includes(a)) return false;
   if (x.shape.join() !== k.shape.join() || BYTES[x.dtype] !== BYTES[y.dtype]) return false;
+  if (k.kind === "library") {
+    const reads = [...k.inputs, ...(k.epilogue?.inputs ?? [])];
+    return (
+      k.overwrites !== undefined &&
+      k.inputs[k.overwrites] === a &&
+      reads.filter((r) => r === a).length === 1
+    );
+  }
   const want = JSON.stringify(flatIndex(k.shape));
   return loadsOf(k.expr).every((l) => k.inputs[l.input] !== a || JSON.stringify(l.at) === want);
 };
@@ -77,11 +111,12 @@ export const legalInPlace = (
 /** All violations of "live buffers never share a byte", by brute force over pairs. */
 export const overlaps = (plan: Plan): string[] => {
   const life = lifetimes(plan);
+  const { at } = addresses(plan);
   const bad: string[] = [];
   plan.buffers.forEach((x, a) =>
     plan.buffers.forEach((y, b) => {
       if (b <= a) return;
-      const bytes = x.slot! < y.slot! + sizeOf(y) && y.slot! < x.slot! + sizeOf(x);
+      const bytes = at[a]! < at[b]! + sizeOf(y) && at[b]! < at[a]! + sizeOf(x);
       const time = life[a]!.born <= life[b]!.dies && life[b]!.born <= life[a]!.dies;
       if (bytes && time && !legalInPlace(plan, life, a, b) && !legalInPlace(plan, life, b, a)) {
         bad.push(`${a}/${b}`);
@@ -110,10 +145,11 @@ export const evalIndex = (e: Expr, idx: readonly number[]): number => {
  * clobbered reads.
  */
 export const simulate = (plan: Plan): string[] => {
-  const owner = new Int32Array(plan.arenaBytes!).fill(-1);
-  const elem = new Int32Array(plan.arenaBytes!);
+  const space = addresses(plan);
+  const owner = new Int32Array(space.total).fill(-1);
+  const elem = new Int32Array(space.total);
   const bad: string[] = [];
-  const at = (b: number, i: number) => plan.buffers[b]!.slot! + i * BYTES[plan.buffers[b]!.dtype];
+  const at = (b: number, i: number) => space.at[b]! + i * BYTES[plan.buffers[b]!.dtype];
   const write = (b: number, i: number) => {
     for (let p = at(b, i); p < at(b, i + 1); p++) [owner[p], elem[p]] = [b, i];
   };
@@ -150,3 +186,77 @@ export const simulate = (plan: Plan): string[] => {
   for (const b of Object.values(plan.outputs)) all(b, (b, i) => read(b, i, "end"));
   return bad;
 };
+
+const SHAPES: number[][] = [[], [3], [4, 5], [2, 3, 4], [7, 9], [1, 1, 33], [0, 3], [16, 16]];
+const DTYPES: DType[] = ["float32", "float64", "int32", "bool"];
+
+/** A random plan: sources, then kernels that read earlier buffers, some in-place eligible. */
+export const arbPlan: fc.Arbitrary<Plan> = fc
+  .record({
+    sources: fc.array(fc.record({ shape: fc.nat(), dtype: fc.nat(), constant: fc.boolean() }), {
+      minLength: 1,
+      maxLength: 4,
+    }),
+    kernels: fc.array(
+      fc.record({
+        src: fc.nat(),
+        extra: fc.array(fc.record({ buf: fc.nat(), flat: fc.boolean() }), { maxLength: 3 }),
+        shape: fc.nat(),
+        dtype: fc.nat(),
+        kind: fc.constantFrom("aligned", "aligned", "other", "library"),
+        epilogue: fc.boolean(),
+        overwrites: fc.boolean(),
+      }),
+      { minLength: 1, maxLength: 14 },
+    ),
+    outputs: fc.array(fc.nat(), { maxLength: 3 }),
+  })
+  .map(({ sources, kernels, outputs }) => {
+    const buffers: BufferInfo[] = [];
+    const inputs: Record<string, number> = {};
+    for (const s of sources) {
+      const id = buffers.length;
+      const kind = s.constant ? "constant" : "input";
+      const shape = SHAPES[s.shape % SHAPES.length]!;
+      const dtype = DTYPES[s.dtype % DTYPES.length]!;
+      buffers.push({ id, shape, dtype, kind, ...(s.constant ? { data: [1] } : {}) });
+      if (!s.constant) inputs[`in${id}`] = id;
+    }
+    const ks: Kernel[] = kernels.map((k) => {
+      const out = buffers.length;
+      const src = k.src % out;
+      const aligned = k.kind === "aligned";
+      const shape = aligned ? buffers[src]!.shape : SHAPES[k.shape % SHAPES.length]!;
+      const dtype = DTYPES[k.dtype % DTYPES.length]!;
+      buffers.push({ id: out, shape, dtype, kind: "temp" });
+      const picked = [
+        { buf: src, flat: aligned },
+        ...k.extra.map((e) => ({ buf: e.buf % out, flat: e.flat })),
+      ].map((r) => ({ ...r, flat: r.flat && buffers[r.buf]!.shape.join() === shape.join() }));
+      // Element 0 of an empty buffer does not exist: read those only at the (empty) output's index.
+      const usable = picked.filter((r) => r.flat || count(buffers[r.buf]!.shape) > 0);
+      const reads = usable.map((r) => r.buf);
+      const flat = usable.map((r) => r.flat);
+      const loads = reads.map((b, j) => {
+        return load(j, flat[j] ? flatIndex(shape) : int(0), buffers[b]!.dtype);
+      });
+      if (k.kind === "library") {
+        const epi = k.epilogue ? reads.slice(1) : undefined;
+        return {
+          kind: "library",
+          name: "matmul",
+          out,
+          inputs: [src],
+          attrs: {},
+          shape,
+          nodes: [],
+          ...(epi ? { epilogue: { expr: load(0, int(0)), inputs: epi } } : {}),
+          ...(k.overwrites ? { overwrites: 0 } : {}),
+        };
+      }
+      const expr = loads.reduce((acc, l) => alu("add", [acc, l]), int(0));
+      return { kind: "expr", out, inputs: reads, shape, expr, nodes: [] };
+    });
+    const outs = Object.fromEntries(outputs.map((o, i) => [`out${i}`, o % buffers.length]));
+    return { buffers, kernels: ks, inputs, outputs: outs };
+  });

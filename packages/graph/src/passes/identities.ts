@@ -1,4 +1,5 @@
 import * as E from "fp-ts/lib/Either.js";
+import { pipe } from "fp-ts/lib/function.js";
 import type { Graph } from "../graph";
 import { applyOp, rebuild, sameInputs } from "../graph";
 import type { Attrs, Node } from "../node";
@@ -59,7 +60,8 @@ const identity = (table: OpTable, n: Node): Node | undefined => {
       const [c, x, y] = n.inputs as [Node, Node, Node];
       if (x === y) return keep(x);
       const cond = splatValue(c);
-      return cond === undefined ? undefined : keep(cond !== 0 ? x : y);
+      if (cond !== undefined) return keep(cond !== 0 ? x : y);
+      return maskThroughMaxPool(table, n);
     }
     case "reshape":
       if (a === undefined) return undefined;
@@ -85,9 +87,40 @@ const identity = (table: OpTable, n: Node): Node | undefined => {
 };
 
 /**
+ * `select(y > 0, max_pool2d_grad(y, g), 0)` -> `max_pool2d_grad(y, select(max_pool2d(y) > 0, g, 0))`:
+ * the mask of a ReLU before max pooling moves from y's shape onto the pooled gradient's,
+ * a quarter of the elements for 2x2 pooling. Exact: the gradient only reaches elements that
+ * are the maximum of a window, where y equals that window's pooled value (so both masks agree
+ * on every term; elsewhere both sides are +0). The new max_pool2d(y) is the forward pass's,
+ * merged by CSE. Beyond the saved work, y is then no longer read after the pooling gradient,
+ * which may write over it (`overwrites`): the ReLU output and its gradient, the largest pair
+ * of a CNN's training step, need not be live together.
+ */
+const maskThroughMaxPool = (table: OpTable, n: Node): Node | undefined => {
+  const [c, grad, zero] = n.inputs as [Node, Node, Node];
+  if (c.op !== "gt" || grad.op !== "max_pool2d_grad" || splatValue(zero) !== 0) return undefined;
+  const [y, bound] = c.inputs as [Node, Node];
+  const [x, g] = grad.inputs as [Node, Node];
+  if (x !== y || splatValue(bound) !== 0 || !sameType(grad, n)) return undefined;
+  const splat = (like: Node, dtype: Node["dtype"]) =>
+    applyOp(table, "constant", [], { data: [0], shape: like.shape, dtype });
+  const r = pipe(
+    E.Do,
+    E.bind("pooled", () => applyOp(table, "max_pool2d", [y], grad.attrs)),
+    E.bind("bound0", ({ pooled }) => splat(pooled, bound.dtype)),
+    E.bind("mask", ({ pooled, bound0 }) => applyOp(table, "gt", [pooled, bound0])),
+    E.bind("zero0", () => splat(g, zero.dtype)),
+    E.bind("masked", ({ mask, zero0 }) => applyOp(table, "select", [mask, g, zero0])),
+    E.chain(({ masked }) => applyOp(table, "max_pool2d_grad", [y, masked], grad.attrs)),
+  );
+  return E.isRight(r) && sameType(r.right, n) ? r.right : undefined;
+};
+
+/**
  * Algebraic identities, by op name: `x*1`, `1*x`, `x+0`, `0+x`, `x-0`, `x/1`, `neg(neg(x))`,
  * casts to the same dtype, reshapes/broadcasts to the same shape and chains of them,
- * identity and composed transposes, `select(c, x, x)` and selects on a constant condition.
+ * identity and composed transposes, `select(c, x, x)` and selects on a constant condition,
+ * and a ReLU mask moved through a max-pooling gradient (`maskThroughMaxPool`).
  * "1" and "0" are splat constants (possibly broadcast) of the node's dtype; a rewrite never
  * changes a node's type.
  */

@@ -19,6 +19,9 @@ export type MaxPool2dGradAttrs = MaxPool2dAttrs;
 export const maxPool2dGrad: LibraryDef<MaxPool2dGradAttrs> = {
   name: "max_pool2d_grad",
   fusion: "library",
+  // The result may take x's memory when x dies here (the forward activation, after the relu
+  // mask moved onto the pooled gradient): kernels read a plane of x before writing it.
+  overwrites: 0,
   infer: (inputs, rawAttrs) => {
     const op = "max_pool2d_grad";
     const shapes = inputs.map((t) => t.shape);
