@@ -41,6 +41,47 @@ describe("loom inspect", () => {
     expect(Object.keys(j.outputs)).toEqual(["logits"]);
   });
 
+  it("reports the LeNet training step's stages and memory as the last JSON line (--train --json)", async () => {
+    const { code, out } = await loom("inspect", "--model", "lenet", "--train", "--json");
+    expect(code).toBe(0);
+    const j = JSON.parse(out.trimEnd().split("\n").pop()!) as {
+      model: string;
+      train: boolean;
+      stages: { name: string; nodes: number; kernels: number }[];
+      memory: Record<string, number>;
+    };
+    expect(j.model).toBe("lenet");
+    expect(j.train).toBe(true);
+    expect(j.stages.map((s) => s.name)).toEqual([
+      "traced",
+      "specialized",
+      "simplify",
+      "fused",
+      "planned",
+    ]);
+    const traced = j.stages[0]!.nodes;
+    const planned = j.stages[4]!.kernels;
+    expect(planned * 3).toBeLessThanOrEqual(traced);
+    const m = j.memory;
+    expect(m["peakBytes"]).toBeLessThanOrEqual(1.25 * m["lowerBoundBytes"]!);
+    expect(m["peakBytes"]).toBeLessThanOrEqual(0.5 * m["noReuseBytes"]!);
+    expect(m["inputBytes"]).toBeGreaterThan(64 * 28 * 28 * 4);
+    expect(m["outputBytes"]).toBeGreaterThan(61706 * 4 * 3);
+  });
+
+  it("prints the fused kernels, and a kernel's generated JavaScript", async () => {
+    const fused = await loom("inspect", "--model", "mlp", "--stage", "fused");
+    expect(fused.code).toBe(0);
+    expect(fused.out).toMatch(/^ {2}k0: b\d+ = matmul\(/m);
+    const planned = await loom("inspect", "--model", "mlp", "--train", "--stage", "planned");
+    const expr = planned.out.match(/^ {2}k(\d+): b\d+ = \[.*: f32\[\d+,\d+\]/m);
+    expect(expr).not.toBeNull();
+    const src = await loom("inspect", "-m", "mlp", "--train", "--kernel", expr![1]!, "--source");
+    expect(src.code).toBe(0);
+    expect(src.out).toMatch(/^k\d+: /);
+    expect(src.out).toMatch(/for \(let x0 = 0; x0 < \d+; x0\+\+\)/);
+  });
+
   it("binds a concrete batch with --batch", async () => {
     const { code, out } = await loom("inspect", "-m", "mlp", "-f", "json", "--batch", "32");
     expect(code).toBe(0);

@@ -125,6 +125,8 @@ export const summarize = (model: string, train: boolean, traced: Graph, r: Pipel
     peakBytes: r.memory.peakBytes,
     noReuseBytes: r.memory.noReuseBytes,
     lowerBoundBytes: r.memory.lowerBoundBytes,
+    inputBytes: r.memory.inputBytes,
+    outputBytes: r.memory.outputBytes,
   },
 });
 
