@@ -1,9 +1,50 @@
+import { playwright } from "@vitest/browser-playwright";
 import { defineConfig } from "vitest/config";
+
+/**
+ * Debian's Chromium (apt-get install chromium), never a downloaded browser. WebGL2 runs on
+ * SwiftShader, with float render targets (EXT_color_buffer_float).
+ */
+const CHROMIUM = process.env["LOOM_CHROMIUM"] ?? "/usr/bin/chromium";
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+  "--disable-quic",
+  "--use-angle=swiftshader",
+  "--enable-unsafe-swiftshader",
+];
 
 export default defineConfig({
   test: {
-    include: ["packages/**/src/**/*.test.ts", "apps/**/src/**/*.test.ts"],
-    pool: "forks",
-    testTimeout: 60_000,
+    projects: [
+      {
+        test: {
+          name: "node",
+          include: ["packages/**/src/**/*.test.ts", "apps/**/src/**/*.test.ts"],
+          exclude: ["**/*.browser.test.ts", "**/node_modules/**"],
+          pool: "forks",
+          testTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: "browser",
+          include: ["packages/**/src/**/*.browser.test.ts", "apps/**/src/**/*.browser.test.ts"],
+          testTimeout: 60_000,
+          browser: {
+            enabled: true,
+            headless: true,
+            provider: playwright({
+              launchOptions: { executablePath: CHROMIUM, args: CHROMIUM_ARGS },
+            }),
+            instances: [{ browser: "chromium" }],
+          },
+        },
+      },
+    ],
   },
 });

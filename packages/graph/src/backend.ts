@@ -19,6 +19,11 @@ export interface Executable {
 /** A backend turns plans into executables. */
 export interface Backend {
   readonly name: string;
+  /**
+   * Whether the memory planner may let a kernel write over an input dying there (default
+   * true). WebGL cannot: a shader cannot read and render to one texture.
+   */
+  readonly inPlace?: boolean;
   readonly compile: (plan: Plan) => Executable;
   readonly dispose: () => void;
 }

@@ -119,6 +119,8 @@ export interface CompileOptions {
   readonly lower?: (g: Graph) => E.Either<LoomError, Plan>;
   /** Sees every stage of every compile (the inspection hook). */
   readonly onStage?: (stage: { name: string; graph: Graph }) => void;
+  /** Let kernels write over dying inputs (default: the backend's `inPlace`, else true). */
+  readonly inPlace?: boolean;
 }
 
 /**
@@ -181,7 +183,10 @@ export const planGraph = (
     opts.lower ??
     (opts.optimize === false
       ? (x: Graph) => lowerUnfused(primitives, x)
-      : optimizingLower({ onPlan: (name, p, stats) => dump?.plan(name, p, stats) }));
+      : optimizingLower({
+          inPlace: opts.inPlace ?? true,
+          onPlan: (name, p, stats) => dump?.plan(name, p, stats),
+        }));
   return orThrow(lower(last));
 };
 
@@ -222,7 +227,9 @@ export const compile = <S extends Tree<TensorSpec>, O extends Tree<Tensor>>(
   const shareable =
     opts.passes === undefined && opts.lower === undefined && opts.onStage === undefined;
   const cache = shareable ? sharedCache(backend) : new Map<string, Executable>();
-  const structure = shareable ? `${graphKey(traced.graph)}|${String(opts.optimize)}|` : "";
+  const structure = shareable
+    ? `${graphKey(traced.graph)}|${String(opts.optimize)}|${String(opts.inPlace)}|`
+    : "";
   const run = async (feedTree: HostsOf<TensorsOf<S>>): Promise<HostsOf<O>> => {
     const feeds: Record<string, HostTensor> = Object.fromEntries(
       flattenTree(feedTree as Tree<HostTensor>, isHostTensor).map(({ path, leaf }) => [
@@ -236,7 +243,11 @@ export const compile = <S extends Tree<TensorSpec>, O extends Tree<Tensor>>(
     if (exe === undefined) {
       const optimize = opts.optimize ?? backend.name !== "reference";
       exe = backend.compile(
-        planGraph(traced.graph, bindSymbols(traced.graph, shapes), { ...opts, optimize }),
+        planGraph(traced.graph, bindSymbols(traced.graph, shapes), {
+          inPlace: backend.inPlace ?? true,
+          ...opts,
+          optimize,
+        }),
       );
       cache.set(key, exe);
       if (shareable && cache.size > SHARED_LIMIT) {
