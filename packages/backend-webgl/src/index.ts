@@ -1,2 +1,10 @@
-// Placeholder until @loom/backend-webgl's public API is written.
-export {};
+/** @loom/backend-webgl: executes lowered plans as WebGL2 fragment shaders on float textures. */
+export * from "./webgl-backend";
+export { RENDER_GLSL, glslType, glslConst } from "./render-glsl";
+export { renderExpr } from "./glsl-expr";
+export type { RenderedExpr, RenderLoad } from "./glsl-expr";
+export { GLSL_KERNELS } from "./kernels";
+export { glslOfPlan } from "./kernel-source";
+export { splitWideKernels } from "./split-wide-kernels";
+export type { GlslLibraryKernel, GlslLibraryCall } from "./kernels/kernel";
+export type { WebGLTarget } from "./context";

@@ -1,0 +1,32 @@
+import type { HostTensor, Plan } from "@loom/graph";
+import { formatShape, LoomError, numel } from "@loom/graph";
+
+/**
+ * Checks feeds against a plan's inputs: every input present, with its shape and dtype (the
+ * same check, and messages, as the CPU backend's, so a bad feed fails alike on both).
+ */
+export const checkFeeds = (plan: Plan, feeds: Readonly<Record<string, HostTensor>>): void => {
+  for (const [name, id] of Object.entries(plan.inputs)) {
+    const b = plan.buffers[id]!;
+    const f = feeds[name];
+    if (f === undefined) {
+      throw new LoomError(
+        "missing_feed",
+        "run",
+        `no value fed for input "${name}" ${formatShape(b.shape)}; feeds: ${Object.keys(feeds).join(", ") || "none"}`,
+      );
+    }
+    if (
+      f.dtype !== b.dtype ||
+      f.shape.join() !== b.shape.join() ||
+      f.data.length !== numel(b.shape)
+    ) {
+      throw new LoomError(
+        "shape_mismatch",
+        "run",
+        `input "${name}" expects ${b.dtype}${formatShape(b.shape)}, was fed ${f.dtype}${formatShape(f.shape)} with ${f.data.length} values`,
+        [b.shape, f.shape],
+      );
+    }
+  }
+};

@@ -1,0 +1,38 @@
+import type { GlslLibraryKernel } from "./kernel";
+import type { PoolGeometry } from "./window";
+import { dims, poolGeometry, unflatten } from "./window";
+
+/**
+ * GLSL `float divisor(int ho, int wo)`: the divisor of window `(ho, wo)`, its full size with
+ * `countIncludePad`, else the number of its in-bounds elements.
+ */
+export const divisorGlsl = (g: PoolGeometry, H: string, W: string, includePad: boolean): string =>
+  includePad
+    ? `float divisor(int ho, int wo) { return float(${g.KH} * ${g.KW}); }`
+    : `float divisor(int ho, int wo) {
+  int h0 = ho * ${g.sh} - ${g.pt};
+  int w0 = wo * ${g.sw} - ${g.pl};
+  return float((min(h0 + ${g.KH}, ${H}) - max(h0, 0)) * (min(w0 + ${g.KW}, ${W}) - max(w0, 0)));
+}`;
+
+/** avg_pool2d: x `[N,C,H,W]` -> `[N,C,Ho,Wo]`, the mean of each window (padding counts as zero). */
+export const avgPool2dGlsl: GlslLibraryKernel = ({ inShapes, outShape, attrs }) => {
+  const [, , H, W] = dims(inShapes[0]!);
+  const g = poolGeometry(attrs);
+  return `${divisorGlsl(g, H!, W!, attrs["countIncludePad"] === true)}
+float lib(int pos) {
+  ${unflatten(["p", "ho", "wo"], [outShape[0]! * outShape[1]!, outShape[2]!, outShape[3]!])}
+  int base = p * ${H} * ${W};
+  float acc = 0.0;
+  for (int kh = 0; kh < ${g.KH}; kh++) {
+    int h = ho * ${g.sh} - ${g.pt} + kh;
+    if (h < 0 || h >= ${H}) continue;
+    for (int kw = 0; kw < ${g.KW}; kw++) {
+      int w = wo * ${g.sw} - ${g.pl} + kw;
+      if (w < 0 || w >= ${W}) continue;
+      acc += ld0(base + h * ${W} + w);
+    }
+  }
+  return acc / divisor(ho, wo);
+}`;
+};

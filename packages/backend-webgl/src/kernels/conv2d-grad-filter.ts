@@ -1,0 +1,35 @@
+import { glslInt } from "../render-glsl";
+import type { GlslLibraryKernel } from "./kernel";
+import { dims, unflatten, windowGeometry } from "./window";
+
+/**
+ * conv2d_grad_filter: x `[N,C,H,W]`, dy `[N,O,Ho,Wo]` -> dw `[O,C/g,KH,KW]`: each filter tap
+ * sums input times output gradient over the batch and every output position, in the
+ * reference's order.
+ */
+export const conv2dGradFilterGlsl: GlslLibraryKernel = ({ inShapes, outShape, attrs }) => {
+  const [N, C, H, W] = dims(inShapes[0]!);
+  const [, O, Ho, Wo] = dims(inShapes[1]!);
+  const [, I] = dims(outShape);
+  const perGroupOut = glslInt(outShape[0]! / (attrs["groups"] as number));
+  const g = windowGeometry(attrs);
+  return `float lib(int pos) {
+  ${unflatten(["o", "ci", "kh", "kw"], outShape)}
+  int c0 = (o / ${perGroupOut}) * ${I};
+  float acc = 0.0;
+  for (int n = 0; n < ${N}; n++) {
+    int xb = (n * ${C} + c0 + ci) * ${H};
+    int db = (n * ${O} + o) * ${Ho};
+    for (int ho = 0; ho < ${Ho}; ho++) {
+      int h = ho * ${g.sh} - ${g.pt} + kh * ${g.dh};
+      if (h < 0 || h >= ${H}) continue;
+      for (int wo = 0; wo < ${Wo}; wo++) {
+        int w = wo * ${g.sw} - ${g.pl} + kw * ${g.dw};
+        if (w < 0 || w >= ${W}) continue;
+        acc += ld0((xb + h) * ${W} + w) * ld1((db + ho) * ${Wo} + wo);
+      }
+    }
+  }
+  return acc;
+}`;
+};

@@ -1,0 +1,40 @@
+import type { GlslLibraryKernel } from "./kernel";
+import type { PoolGeometry } from "./window";
+import { dims, poolGeometry, unflatten } from "./window";
+
+/**
+ * GLSL `int argmaxWindow(int base, int ho, int wo)`: the plane offset of the first maximal
+ * element of window `(ho, wo)` in row-major order, NaN counting as the maximum (as the
+ * reference and PyTorch). Every window holds a real element (padding is smaller than the kernel).
+ */
+export const argmaxWindowGlsl = (g: PoolGeometry, H: string, W: string): string =>
+  `int argmaxWindow(int base, int ho, int wo) {
+  int best = -1;
+  float bestV = 0.0;
+  for (int kh = 0; kh < ${g.KH}; kh++) {
+    int h = ho * ${g.sh} - ${g.pt} + kh;
+    if (h < 0 || h >= ${H}) continue;
+    for (int kw = 0; kw < ${g.KW}; kw++) {
+      int w = wo * ${g.sw} - ${g.pl} + kw;
+      if (w < 0 || w >= ${W}) continue;
+      float v = ld0(base + h * ${W} + w);
+      if (best < 0 || v > bestV || (l_isnan(v) && !l_isnan(bestV))) {
+        best = h * ${W} + w;
+        bestV = v;
+      }
+    }
+  }
+  return best;
+}`;
+
+/** max_pool2d: x `[N,C,H,W]` -> `[N,C,Ho,Wo]`, the value at each window's arg-max. */
+export const maxPool2dGlsl: GlslLibraryKernel = ({ inShapes, outShape, attrs }) => {
+  const [, , H, W] = dims(inShapes[0]!);
+  const g = poolGeometry(attrs);
+  return `${argmaxWindowGlsl(g, H!, W!)}
+float lib(int pos) {
+  ${unflatten(["p", "ho", "wo"], [outShape[0]! * outShape[1]!, outShape[2]!, outShape[3]!])}
+  int base = p * ${H} * ${W};
+  return ld0(base + argmaxWindow(base, ho, wo));
+}`;
+};
