@@ -11,7 +11,7 @@ import tseslint from "typescript-eslint";
  */
 function onlyLoom(who, allowed) {
   const names = allowed.map((a) => a.replace("@loom/", ""));
-  const others = names.length > 0 ? `^@loom/(?!(${names.join("|")})(/node)?$)` : "^@loom/";
+  const others = names.length > 0 ? `^@loom/(?!(${names.join("|")})(/node|/browser)?$)` : "^@loom/";
   const what = allowed.length > 0 ? `only ${allowed.join(", ")}` : "no @loom package";
   return {
     "no-restricted-imports": [

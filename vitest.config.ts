@@ -5,8 +5,9 @@ import { defineConfig } from "vitest/config";
  * Debian's Chromium (apt-get install chromium), never a downloaded browser. WebGL2 runs on
  * SwiftShader, with float render targets (EXT_color_buffer_float).
  */
-const CHROMIUM = process.env["LOOM_CHROMIUM"] ?? "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
+export const CHROMIUM = process.env["LOOM_CHROMIUM"] ?? "/usr/bin/chromium";
+/** Chromium's flags for every test that drives it (the browser project and the web app's end-to-end test). */
+export const CHROMIUM_ARGS = [
   "--headless",
   "--no-sandbox",
   "--disable-background-networking",

@@ -215,6 +215,63 @@ describe("mini-batches", () => {
   });
 });
 
+describe("stopping with an AbortSignal", () => {
+  const layer = mlp({ hidden: [8], activation: "tanh" });
+  const setup = async () => ({
+    backend,
+    model: layer,
+    optimizer: makeOptimizer("adam", 0.05),
+    train: xorData(),
+    epochs: 10,
+    batchSize: 1,
+    seed: 1,
+    start: await initModel(backend, layer, 1, { shape: ["N", 2] }),
+  });
+
+  it("stops after the step during which it is aborted, returning the state reached", async () => {
+    const base = await setup();
+    const controller = new AbortController();
+    const steps: number[] = [];
+    const epochs: number[] = [];
+    const r = await fit({
+      ...base,
+      signal: controller.signal,
+      onStep: ({ epoch, batch }) => {
+        steps.push(epoch * 4 + batch);
+        if (epoch === 1 && batch === 1) controller.abort();
+      },
+      onEpoch: (report) => void epochs.push(report.epoch),
+    });
+    expect(r.aborted).toBe(true);
+    expect(steps).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(epochs).toEqual([1]);
+    expect(r.history).toHaveLength(1);
+    expect([r.state.epoch, r.state.step]).toEqual([1, 6]);
+    // The same six steps taken as one epoch, then two steps of the next, give the same bits.
+    const first = await fit({ ...base, epochs: 1 });
+    expect(first.aborted).toBe(false);
+    const again = new AbortController();
+    const second = await fit({
+      ...base,
+      start: first.state,
+      signal: again.signal,
+      onStep: ({ batch }) => (batch === 1 ? again.abort() : undefined),
+    });
+    expect(second.state.step).toBe(6);
+    expect(bitsOf(second.state.params)).toEqual(bitsOf(r.state.params));
+    expect(bitsOf(second.state.opt)).toEqual(bitsOf(r.state.opt));
+    expect(bitsOf(r.state.params)).not.toEqual(bitsOf(first.state.params));
+  });
+
+  it("takes no step when the signal is already aborted", async () => {
+    const base = await setup();
+    const r = await fit({ ...base, signal: AbortSignal.abort() });
+    expect(r.aborted).toBe(true);
+    expect([r.state.epoch, r.state.step, r.history.length]).toEqual([0, 0, 0]);
+    expect(bitsOf(r.state.params)).toEqual(bitsOf(base.start.params));
+  });
+});
+
 describe("on MNIST digits", () => {
   let mnist: { train: Dataset; test: Dataset };
   let dir: string;

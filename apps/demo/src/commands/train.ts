@@ -3,12 +3,12 @@ import type { Command } from "commander";
 import { InvalidArgumentError, Option } from "commander";
 import { LoomError } from "@loom/graph";
 import { nn } from "@loom/ops";
-import type { Dataset, FitResult, InitName, ModelVars, TrainState } from "@loom/models";
+import type { FitResult, InitName, ModelVars, RunConfig, TrainState } from "@loom/models";
 import {
   AUGMENT_SPECS,
+  configOf,
   DEFAULT_LR,
   evaluate,
-  exampleSize,
   fit,
   getModel,
   labelShuffling,
@@ -19,6 +19,9 @@ import {
   MODEL_NAMES,
   OPTIMIZER_NAMES,
   parseSchedule,
+  RUN_META,
+  runMeta,
+  splitValidation,
   varSpecs,
 } from "@loom/models";
 import { loadCheckpoint, saveCheckpoint } from "@loom/models/node";
@@ -77,15 +80,6 @@ export interface TrainOptions {
   labelShuffle: boolean;
   /** Train on the first N training digits only (a hidden option, for quick runs and tests). */
   limit?: number;
-}
-
-/** The configuration stored in a checkpoint, so `evaluate` and `--resume` rebuild the same model. */
-export interface RunConfig {
-  readonly model: string;
-  readonly dropout: number;
-  readonly batchNorm: boolean;
-  /** The optimizer whose state the checkpoint holds (absent in inference-only use). */
-  readonly optimizer?: string;
 }
 
 /** Trains a model on MNIST as the options say; returns the summary printed by `--json`. */
@@ -218,22 +212,6 @@ export const runTrain = async (o: TrainOptions, io: CliIo) => {
   };
 };
 
-/** Holds out the last `count` training digits for validation (the split is fixed, so runs are comparable). */
-export const splitValidation = (ds: Dataset, count: number): { train: Dataset; val?: Dataset } => {
-  if (count === 0) return { train: ds };
-  const n = ds.count - count;
-  const size = exampleSize(ds);
-  const part = (from: number, to: number): Dataset => ({
-    images: ds.images.subarray(from * size, to * size),
-    labels: ds.labels.subarray(from, to),
-    count: to - from,
-    shape: ds.shape,
-  });
-  return { train: part(0, n), val: part(n, ds.count) };
-};
-
-const META = { config: "config", epoch: "epoch", seed: "seed" } as const;
-
 /** Saves the training state atomically, with the model configuration in the metadata. */
 export const save = (path: string, state: TrainState, config: RunConfig, seed: number) =>
   saveCheckpoint(path, {
@@ -241,27 +219,8 @@ export const save = (path: string, state: TrainState, config: RunConfig, seed: n
     state: state.state,
     optState: state.opt,
     step: state.step,
-    meta: {
-      [META.config]: JSON.stringify(config),
-      [META.epoch]: String(state.epoch),
-      [META.seed]: String(seed),
-    },
+    meta: runMeta(config, state.epoch, seed),
   });
-
-/** Reads the model configuration stored in a checkpoint's metadata. */
-export const configOf = (meta: Readonly<Record<string, string>>, path: string): RunConfig => {
-  try {
-    const c = JSON.parse(meta[META.config] ?? "") as RunConfig;
-    if (typeof c.model === "string") return c;
-  } catch {
-    // fall through to the error below
-  }
-  throw new LoomError(
-    "checkpoint_invalid",
-    "checkpoint",
-    `${path} has no loom model configuration; was it written by loom train?`,
-  );
-};
 
 /** Loads a checkpoint to continue training: it must be of the same model, configuration and seed. */
 const resumeFrom = async (
@@ -282,7 +241,7 @@ const resumeFrom = async (
   }
   // The seed orders every epoch's examples and draws the dropout masks: another seed would not
   // continue the run that was saved.
-  const savedSeed = ck.meta[META.seed];
+  const savedSeed = ck.meta[RUN_META.seed];
   if (savedSeed !== undefined && savedSeed !== String(seed)) {
     throw new LoomError(
       "invalid_argument",
@@ -297,7 +256,7 @@ const resumeFrom = async (
     state: checked.state,
     opt: checked.optState,
     step: checked.step,
-    epoch: Number(ck.meta[META.epoch] ?? 0),
+    epoch: Number(ck.meta[RUN_META.epoch] ?? 0),
   };
 };
 

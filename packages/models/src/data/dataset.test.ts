@@ -1,7 +1,7 @@
 import { LoomError } from "@loom/graph";
 import { describe, expect, it } from "vitest";
 import type { Dataset } from "./dataset";
-import { batchOf } from "./dataset";
+import { batchOf, sliceDataset, splitValidation } from "./dataset";
 
 /** A tiny synthetic dataset where pixel p of example i is i + p / 1000, so rows are recognisable. */
 const synthetic = (count: number): Dataset => {
@@ -49,5 +49,38 @@ describe("batchOf", () => {
       expect(caught).toBeInstanceOf(LoomError);
       expect((caught as LoomError).code).toBe("invalid_argument");
     }
+  });
+});
+
+describe("sliceDataset and splitValidation", () => {
+  const ds = synthetic(6);
+
+  it("slices examples [from, to) as views of the same arrays", () => {
+    const s = sliceDataset(ds, 2, 5);
+    expect(s.count).toBe(3);
+    expect(Array.from(s.labels)).toEqual([6, 9, 2]);
+    expect(s.images.length).toBe(3 * 784);
+    expect(s.images[0]).toBeCloseTo(2, 5);
+    expect(s.images[2 * 784 + 10]).toBeCloseTo(4.01, 5);
+    expect(s.images.buffer).toBe(ds.images.buffer);
+    expect(sliceDataset(ds, 3, 3).count).toBe(0);
+    for (const [a, b] of [
+      [-1, 2],
+      [4, 2],
+      [0, 7],
+      [0.5, 2],
+    ]) {
+      expect(() => sliceDataset(ds, a!, b!)).toThrow(LoomError);
+    }
+  });
+
+  it("holds out the last examples for validation, or none", () => {
+    const { train, val } = splitValidation(ds, 2);
+    expect(Array.from(train.labels)).toEqual([0, 3, 6, 9]);
+    expect(Array.from(val!.labels)).toEqual([2, 5]);
+    expect(val!.images[784]).toBeCloseTo(5, 5);
+    const none = splitValidation(ds, 0);
+    expect(none.train).toBe(ds);
+    expect(none.val).toBeUndefined();
   });
 });

@@ -46,3 +46,34 @@ export const batchOf = (
   }
   return { x: hostTensor(x, [b, ...ds.shape]), y: hostTensor(y, [b], "int32") };
 };
+
+/** Examples `from` to `to` (exclusive) of a dataset, as views that share its arrays. */
+export const sliceDataset = (ds: Dataset, from: number, to: number): Dataset => {
+  if (!(
+    Number.isInteger(from) &&
+    Number.isInteger(to) &&
+    0 <= from &&
+    from <= to &&
+    to <= ds.count
+  )) {
+    throw new LoomError(
+      "invalid_argument",
+      "sliceDataset",
+      `[${from}, ${to}) is not a range of example indices within [0, ${ds.count}]`,
+    );
+  }
+  const size = exampleSize(ds);
+  return {
+    images: ds.images.subarray(from * size, to * size),
+    labels: ds.labels.subarray(from, to),
+    count: to - from,
+    shape: ds.shape,
+  };
+};
+
+/** Holds out the last `count` examples for validation (the split is fixed, so runs are comparable). */
+export const splitValidation = (ds: Dataset, count: number): { train: Dataset; val?: Dataset } => {
+  if (count === 0) return { train: ds };
+  const n = ds.count - count;
+  return { train: sliceDataset(ds, 0, n), val: sliceDataset(ds, n, ds.count) };
+};

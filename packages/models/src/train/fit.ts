@@ -50,6 +50,8 @@ export interface FitOptions extends StepSetup {
   readonly onStep?: (info: { epoch: number; batch: number; batches: number; loss: number }) => void;
   /** Called after every epoch with the state to checkpoint (never with a non-finite loss). */
   readonly onEpoch?: (report: EpochReport, state: TrainState) => void | Promise<void>;
+  /** Stops after the step during which it is aborted (a Stop button); `fit` returns the state reached. */
+  readonly signal?: AbortSignal;
 }
 
 /** The outcome of `fit`. */
@@ -58,6 +60,8 @@ export interface FitResult {
   readonly history: readonly EpochReport[];
   readonly stoppedEarly: boolean;
   readonly bestEpoch: number;
+  /** `signal` was aborted: `state` is where training stopped, mid-epoch (its `epoch` counts completed epochs). */
+  readonly aborted: boolean;
 }
 
 const isTrainState = (s: ModelVars | TrainState): s is TrainState => "opt" in s && "epoch" in s;
@@ -138,8 +142,9 @@ export const fit = async (opts: FitOptions): Promise<FitResult> => {
   const history: EpochReport[] = [];
   let best = { loss: Infinity, epoch: state.epoch, state };
   let stoppedEarly = false;
+  let aborted = opts.signal?.aborted ?? false;
   try {
-    while (state.epoch < opts.epochs) {
+    while (!aborted && state.epoch < opts.epochs) {
       const t0 = performance.now();
       const order = (opts.order ?? ((e, n) => epochPermutation(seed, e, n)))(
         state.epoch,
@@ -182,6 +187,10 @@ export const fit = async (opts: FitOptions): Promise<FitResult> => {
           step: state.step + 1,
         };
         opts.onStep?.({ epoch: state.epoch, batch: b, batches, loss });
+        if (opts.signal?.aborted) {
+          aborted = true;
+          break;
+        }
       }
       // The loss of a step is computed before its update, so an update that overflows shows only
       // here: check before anyone (onEpoch, a checkpoint, the caller) sees the state.
@@ -193,6 +202,7 @@ export const fit = async (opts: FitOptions): Promise<FitResult> => {
           `${bad} after epoch ${state.epoch + 1}: training diverged; lower the learning rate or clip gradients (the last good state is kept, nothing was saved from this epoch)`,
         );
       }
+      if (aborted) break;
       state = { ...state, epoch: state.epoch + 1 };
       const val = opts.val && (await evaluate(backend, opts, state, opts.val));
       const report: EpochReport = {
@@ -222,5 +232,6 @@ export const fit = async (opts: FitOptions): Promise<FitResult> => {
     history,
     stoppedEarly,
     bestEpoch: stoppedEarly ? best.epoch : state.epoch,
+    aborted,
   };
 };

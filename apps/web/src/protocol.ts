@@ -1,0 +1,131 @@
+/**
+ * The messages between the page and the training worker. The worker owns the data, the model
+ * and every compiled executable; the page only draws. Typed arrays travel as transferables.
+ */
+import type { Metrics } from "@loom/models/browser";
+
+/** The models the app trains (any 1x28x28 model of the registry can be loaded from a file). */
+export const WEB_MODELS = ["mlp", "lenet"] as const;
+
+/** A model the app trains. */
+export type WebModel = (typeof WEB_MODELS)[number];
+
+/** A backend the app can train on. */
+export type WebBackend = "cpu" | "webgl";
+
+/** What the Train button starts. */
+export interface TrainConfig {
+  readonly model: WebModel;
+  readonly backend: WebBackend;
+  readonly optimizer: string;
+  readonly lr: number;
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly seed: number;
+  /** Train on the first `limit` training digits only (a URL option, for quick runs). */
+  readonly limit?: number;
+}
+
+/** Whether the WebGL backend can run in the worker, and if not, why. */
+export interface WebglSupport {
+  readonly available: boolean;
+  readonly reason?: string;
+}
+
+/** A model the worker holds: trained here or loaded from a file. */
+export interface ModelInfo {
+  readonly model: string;
+  readonly source: "trained" | "loaded";
+  /** The backend that trained it, when trained here. */
+  readonly backend?: WebBackend;
+  /** Epochs completed (a stopped run counts only whole ones). */
+  readonly epoch: number;
+  readonly step: number;
+  /** The loaded file's name. */
+  readonly fileName?: string;
+}
+
+/** The model's results on the 2,000 test digits. */
+export interface TestResult extends Metrics {
+  /** Predicted class per test digit. */
+  readonly predictions: Uint8Array;
+  /** Probability of the predicted class per test digit. */
+  readonly confidence: Float32Array;
+}
+
+/** One layer's activations for one digit: `channels` maps of `height` x `width`. */
+export interface FeatureMaps {
+  readonly name: string;
+  readonly channels: number;
+  readonly height: number;
+  readonly width: number;
+  readonly data: Float32Array;
+}
+
+/** Page -> worker. */
+export type ToWorker =
+  | { readonly kind: "init"; readonly assetUrl: string }
+  | { readonly kind: "train"; readonly config: TrainConfig }
+  | { readonly kind: "stop" }
+  | { readonly kind: "classify"; readonly id: number; readonly pixels: Float32Array }
+  | { readonly kind: "save" }
+  | { readonly kind: "load"; readonly fileName: string; readonly bytes: ArrayBuffer };
+
+/** Worker -> page. */
+export type FromWorker =
+  | {
+      readonly kind: "ready";
+      readonly webgl: WebglSupport;
+      /** The optimizers offered, each with its default learning rate. */
+      readonly optimizers: Readonly<Record<string, number>>;
+      readonly sizes: { readonly train: number; readonly val: number; readonly test: number };
+      /** The test digits as bytes (2,000 x 784) and their labels, for the grid. */
+      readonly testImages: Uint8Array;
+      readonly testLabels: Uint8Array;
+    }
+  | {
+      readonly kind: "started";
+      readonly config: TrainConfig;
+      readonly backend: WebBackend;
+      readonly trainCount: number;
+      readonly stepsPerEpoch: number;
+    }
+  | {
+      readonly kind: "step";
+      readonly step: number;
+      readonly epoch: number;
+      readonly loss: number;
+      /** Seconds since the first step began (compilation excluded). */
+      readonly seconds: number;
+    }
+  | {
+      readonly kind: "epoch";
+      readonly epoch: number;
+      readonly train: Metrics;
+      readonly val?: Metrics;
+      readonly seconds: number;
+    }
+  | { readonly kind: "evaluating" }
+  | {
+      readonly kind: "finished";
+      readonly stopped: boolean;
+      readonly steps: number;
+      /** From the end of the first step to the end of the last (the rate's denominator). */
+      readonly stepSeconds: number;
+      /** From the Train request to the end, compiling, validation and testing included. */
+      readonly seconds: number;
+    }
+  | { readonly kind: "model"; readonly info: ModelInfo; readonly test: TestResult }
+  | {
+      readonly kind: "classified";
+      readonly id: number;
+      readonly probabilities: Float32Array;
+      readonly features?: FeatureMaps;
+    }
+  | { readonly kind: "saved"; readonly fileName: string; readonly bytes: ArrayBuffer }
+  | { readonly kind: "notice"; readonly text: string }
+  | {
+      readonly kind: "error";
+      readonly during: "init" | "train" | "classify" | "save" | "load";
+      readonly message: string;
+    };

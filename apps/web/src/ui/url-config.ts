@@ -1,0 +1,55 @@
+import type { TrainConfig, WebBackend, WebModel } from "../protocol";
+import { WEB_MODELS } from "../protocol";
+
+/**
+ * The form's starting values but the learning rate, which is the optimizer's default. The MLP
+ * trains an epoch in a few seconds on a laptop's CPU, LeNet-5 in a few times that.
+ */
+export const DEFAULT_CONFIG: Omit<TrainConfig, "lr"> = {
+  model: "mlp",
+  backend: "cpu",
+  optimizer: "adam",
+  epochs: 3,
+  batchSize: 64,
+  seed: 0,
+};
+
+const positiveInt = (v: string | null): number | undefined => {
+  const n = Number(v);
+  return v !== null && Number.isInteger(n) && n >= 1 ? n : undefined;
+};
+
+/**
+ * The form's starting values from the page's URL (`?model=lenet&epochs=1&batch=32&lr=0.002&
+ * optimizer=sgd&backend=webgl&seed=3&limit=2000`), so a run can be linked to; values that do not
+ * parse are ignored. `limit` trains on the first N training digits only. `defaultLr` is every
+ * optimizer's default learning rate (the worker sends `DEFAULT_LR`, keeping the page's bundle
+ * free of the training code).
+ */
+export const configFromUrl = (
+  search: string,
+  defaultLr: Readonly<Record<string, number>>,
+): TrainConfig => {
+  const q = new URLSearchParams(search);
+  const model = q.get("model");
+  const optimizer = q.get("optimizer");
+  const backend = q.get("backend");
+  const lr = Number(q.get("lr"));
+  const seed = Number(q.get("seed"));
+  const opt =
+    optimizer !== null && Object.hasOwn(defaultLr, optimizer)
+      ? optimizer
+      : DEFAULT_CONFIG.optimizer;
+  const limit = positiveInt(q.get("limit"));
+  return {
+    model: WEB_MODELS.find((m) => m === model) ?? (DEFAULT_CONFIG.model as WebModel),
+    backend:
+      backend === "webgl" || backend === "cpu" ? (backend as WebBackend) : DEFAULT_CONFIG.backend,
+    optimizer: opt,
+    lr: q.has("lr") && lr > 0 && Number.isFinite(lr) ? lr : defaultLr[opt]!,
+    epochs: positiveInt(q.get("epochs")) ?? DEFAULT_CONFIG.epochs,
+    batchSize: positiveInt(q.get("batch")) ?? DEFAULT_CONFIG.batchSize,
+    seed: q.has("seed") && Number.isSafeInteger(seed) && seed >= 0 ? seed : DEFAULT_CONFIG.seed,
+    ...(limit === undefined ? {} : { limit }),
+  };
+};
