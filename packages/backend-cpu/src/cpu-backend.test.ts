@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { Tensor } from "@loom/ops";
 import { compile, constant, exp, hostTensor, matmul, mul, relu } from "@loom/ops";
 
 const hostConstant = () => constant([7, 8], [2]);
@@ -65,5 +66,32 @@ describe("cpuBackend executables", () => {
     expect(Array.from(r3.z.data)).toEqual(Array.from(r1.w.data));
     expect(Array.from(r3.k.data)).toEqual([7, 8]);
     expect(Array.from(r2.y.data)).toEqual([4, 0, 6]);
+  });
+
+  it("gives the same matmul bits on one thread and on every core (a call above the threading threshold)", async () => {
+    const [m, k, n] = [256, 192, 160]; // 15.7 MFLOP: split between threads where they exist
+    const specs = { a: { shape: [m, k] }, b: { shape: [k, n] } };
+    const fn = ({ a, b }: { a: Tensor; b: Tensor }) => ({ c: matmul(a, b) });
+    const a = hostTensor(
+      Array.from({ length: m * k }, (_, i) => Math.sin(i) * 3),
+      [m, k],
+    );
+    const b = hostTensor(
+      Array.from({ length: k * n }, (_, i) => Math.cos(i * 0.7)),
+      [k, n],
+    );
+    const one = await compile(cpuBackend({ threads: 1 }), fn, specs).run({ a, b });
+    const all = await compile(cpuBackend(), fn, specs).run({ a, b });
+    expect(Array.from(all.c.data)).toEqual(Array.from(one.c.data));
+    // and both equal a plain float64 dot product rounded once
+    for (const [i, j] of [
+      [0, 0],
+      [m - 1, n - 1],
+      [100, 37],
+    ] as const) {
+      let acc = 0;
+      for (let p = 0; p < k; p++) acc += a.data[i * k + p]! * b.data[p * n + j]!;
+      expect(one.c.data[i * n + j]).toBe(Math.fround(acc));
+    }
   });
 });

@@ -3,7 +3,7 @@ import { allocTyped, DTYPE_BYTES, LoomError, numel, threefry2x32 } from "@loom/g
 import { renderKernel } from "./codegen";
 import { checkFeeds, fillConstant, forEachIndex } from "./interpreter";
 import { compileExpr } from "./eval-expr";
-import { FAST_KERNELS } from "./kernels";
+import { FAST_KERNELS, makeFastKernels } from "./kernels";
 import type { LibraryKernelImpl } from "./kernels/kernel";
 import { REFERENCE_KERNELS } from "./kernels/reference";
 
@@ -15,6 +15,11 @@ export interface CpuBackendOptions {
   readonly codegen?: boolean;
   /** Adds each kernel's run time (ms) to `profile[k]`, for finding the slow kernels of a plan. */
   readonly profile?: number[];
+  /**
+   * Threads the matmul and convolution kernels may use, this one included (default: one per
+   * core in Node, where worker threads exist); 1 keeps every kernel on the calling thread.
+   */
+  readonly threads?: number;
 }
 
 const canEval = (): boolean => {
@@ -49,6 +54,8 @@ const closureKernel = (expr: Expr, shape: readonly number[]): KernelFn => {
 export const cpuBackend = (opts: CpuBackendOptions = {}): Backend => {
   const codegen = opts.codegen ?? canEval();
   const cache = new Map<string, KernelFn>();
+  const fast =
+    opts.threads === undefined ? FAST_KERNELS : makeFastKernels({ threads: opts.threads });
   const kernelFn = (expr: Expr, shape: readonly number[], inputs: number): KernelFn => {
     if (!codegen) return closureKernel(expr, shape);
     const src = renderKernel(expr, shape, inputs);
@@ -60,7 +67,7 @@ export const cpuBackend = (opts: CpuBackendOptions = {}): Backend => {
     return f;
   };
   const library = (name: string): LibraryKernelImpl => {
-    const impl = FAST_KERNELS[name] ?? REFERENCE_KERNELS[name];
+    const impl = fast[name] ?? REFERENCE_KERNELS[name];
     if (impl === undefined)
       throw new LoomError("unsupported", name, "no CPU kernel for this library op");
     return impl;

@@ -5,4 +5,5 @@ export * from "./kernels/kernel";
 export { REFERENCE_KERNELS } from "./kernels/reference";
 export * from "./codegen";
 export * from "./cpu-backend";
-export { FAST_KERNELS, makeFastKernels } from "./kernels";
+export { defaultThreads, FAST_KERNELS, makeFastKernels, threadsAvailable } from "./kernels";
+export type { ThreadOptions } from "./kernels";

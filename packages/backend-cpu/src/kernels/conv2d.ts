@@ -1,8 +1,11 @@
 import type { Attrs } from "@loom/graph";
 import type { LibraryKernelImpl } from "./kernel";
 import type { FloatArray } from "./gemm";
-import { StridedB, gemm, growF64 } from "./gemm";
-import { Im2col, Im2colB, Im2colTB } from "./im2col";
+import { growF64 } from "./gemm";
+import type { ThreadOptions } from "./parallel";
+import { poolFor, runOnOperands, SharedScratch, THREAD_FLOPS } from "./parallel";
+import { CONV_PARAMS, TASK } from "./tasks";
+import { defaultThreads } from "./threads";
 import {
   directFits,
   directForward,
@@ -32,6 +35,14 @@ import {
  * `DIRECT_MAX_OG`; the input gradient goes direct while its packed filter stays in L2
  * (`DIRECT_MAX_FILTER`), which the direct kernel sweeps once per 4 windows. A convolution too
  * large for the direct kernels' fixed buffers takes the GEMM path.
+ *
+ * The GEMM path runs as chunk tasks (tasks.ts) that threads can share: a call of at least
+ * `THREAD_FLOPS` is split by image (forward, input gradient) or by column blocks of the filter
+ * gradient, and then takes the GEMM path even where one thread would go direct, since the
+ * direct kernels run on one thread only and two threads on the GEMM path beat them (1.3-1.8x on
+ * LeNet-5 and 3x3 shapes with the second core free, timing.ts). Threaded results equal the
+ * one-thread GEMM path's bit for bit (also when the pool backs off to one thread on a busy
+ * machine); they differ from the direct kernels' in rounding only.
  */
 
 /** Output channels per group up to which the direct kernels beat packing (forward, filter gradient). */
@@ -43,8 +54,35 @@ export const DIRECT_MAX_FILTER = 32768;
 /** Which formulation a convolution kernel uses: by the rules above, or forced (for tests and timing). */
 export type ConvPath = "auto" | "direct" | "gemm";
 
-const useDirect = (path: ConvPath, Og: number) =>
-  path === "direct" || (path === "auto" && Og <= DIRECT_MAX_OG);
+/** Whether forward or filter gradient go direct; a call split between threads takes the GEMM path. */
+const useDirect = (path: ConvPath, Og: number, threaded: boolean) =>
+  path === "direct" || (path === "auto" && !threaded && Og <= DIRECT_MAX_OG);
+
+/** Chunks per thread of a filter gradient, so that a thread slowed down by the machine hands work on. */
+const CHUNKS_PER_THREAD = 4;
+/** Narrowest column block of a filter gradient split between threads. */
+const MIN_SPLIT_COLUMNS = 32;
+
+const threading = (opts: ThreadOptions) => ({
+  threads: opts.threads ?? defaultThreads(),
+  threadFlops: opts.threadFlops ?? THREAD_FLOPS,
+  backoff: opts.backoff,
+});
+
+/** Fills `p` in the order of CONV_PARAMS from the input (or input-gradient) and filter shapes. */
+const setParams = (
+  p: Int32Array,
+  [N, C, H, W]: readonly number[],
+  [O, I, KH, KW]: readonly number[],
+  Ho: number,
+  Wo: number,
+  g: Geometry,
+  cw: number,
+) => {
+  p.set([N, C, H, W, O, I, KH, KW, Ho, Wo, g.sh, g.sw, g.pt, g.pl, g.dh, g.dw, g.groups]);
+  p[17] = g.pointwise ? 1 : 0;
+  p[18] = cw;
+};
 
 /** The geometry of a convolution, from attributes the op rules validated. */
 interface Geometry {
@@ -78,11 +116,14 @@ const packFilter = (w: FloatArray, G: number, Og: number, R: number, transpose: 
 };
 
 /** conv2d: x `[N,C,H,W]`, w `[O,C/g,KH,KW]` -> y `[N,O,Ho,Wo]`. */
-export const makeConv2dKernel = (path: ConvPath = "auto"): LibraryKernelImpl => {
+export const makeConv2dKernel = (
+  path: ConvPath = "auto",
+  opts: ThreadOptions = {},
+): LibraryKernelImpl => {
+  const { threads, threadFlops, backoff } = threading(opts);
   const dwin = newDirectWindow();
-  const gwin = new Im2col();
-  const cols = new Im2colB(gwin);
-  const strided = new StridedB();
+  const scratch = new SharedScratch();
+  const p = new Int32Array(CONV_PARAMS.length);
   return ({ inputs, inShapes, out, outShape, attrs }) => {
     const x = inputs[0] as FloatArray;
     const w = inputs[1] as FloatArray;
@@ -95,43 +136,40 @@ export const makeConv2dKernel = (path: ConvPath = "auto"): LibraryKernelImpl => 
     const Og = O / G;
     const R = I * KH * KW;
     const S = Ho * Wo;
-    if (g.pointwise) {
-      for (let n = 0; n < N; n++) {
-        for (let gi = 0; gi < G; gi++) {
-          strided.set(x, (n * C + gi * I) * S, S, 1);
-          gemm(Og, S, R, w, gi * Og * R, R, 1, strided, y, (n * O + gi * Og) * S, S, false);
-        }
-      }
-      strided.release();
-      return;
-    }
+    // Split by image: a batch of one stays on this thread.
+    const pool = N > 1 ? poolFor(threads, 2 * N * O * R * S, threadFlops) : undefined;
     const direct =
-      useDirect(path, Og) &&
+      !g.pointwise &&
+      useDirect(path, Og, pool !== undefined) &&
       directFits(
         dwin.configure(I, KH, KW, Ho, Wo, g.sh, g.sw, g.dh, g.dw),
         C,
         G * panelSize(Og, R),
       );
-    const win = direct ? dwin : gwin.configure(I, KH, KW, Ho, Wo, g.sh, g.sw, g.dh, g.dw);
-    const per = direct ? packFilter(w, G, Og, R, false) : 0;
+    if (!direct) {
+      setParams(p, inShapes[0], inShapes[1], Ho, Wo, g, 0);
+      return runOnOperands(pool, threads, TASK.conv2d, p, [x, w, y], N, scratch, backoff);
+    }
+    const per = packFilter(w, G, Og, R, false);
     for (let n = 0; n < N; n++) {
-      win.load(x, n * C * H * W, C, H, W, g.pt, g.pl);
+      dwin.load(x, n * C * H * W, C, H, W, g.pt, g.pl);
       for (let gi = 0; gi < G; gi++) {
-        win.base = gi * I * win.hp * win.wp;
-        const yOff = (n * O + gi * Og) * S;
-        if (direct) directForward(win, gi * per, Og, R, S, y, yOff);
-        else gemm(Og, S, R, w, gi * Og * R, R, 1, cols, y, yOff, S, false);
+        dwin.base = gi * I * dwin.hp * dwin.wp;
+        directForward(dwin, gi * per, Og, R, S, y, (n * O + gi * Og) * S);
       }
     }
   };
 };
 
 /** conv2d_grad_filter: x `[N,C,H,W]`, dy `[N,O,Ho,Wo]` -> dw `[O,C/g,KH,KW]`. */
-export const makeConv2dGradFilterKernel = (path: ConvPath = "auto"): LibraryKernelImpl => {
+export const makeConv2dGradFilterKernel = (
+  path: ConvPath = "auto",
+  opts: ThreadOptions = {},
+): LibraryKernelImpl => {
+  const { threads, threadFlops, backoff } = threading(opts);
   const dwin = newDirectWindow();
-  const gwin = new Im2col();
-  const colsT = new Im2colTB(gwin);
-  const strided = new StridedB();
+  const scratch = new SharedScratch();
+  const p = new Int32Array(CONV_PARAMS.length);
   let acc: Float64Array = new Float64Array(0);
   return ({ inputs, inShapes, out, outShape, attrs }) => {
     const x = inputs[0] as FloatArray;
@@ -145,48 +183,61 @@ export const makeConv2dGradFilterKernel = (path: ConvPath = "auto"): LibraryKern
     const Og = O / G;
     const R = I * KH * KW;
     const S = Ho * Wo;
-    if (N === 0) dw.fill(0);
-    if (g.pointwise) {
-      for (let n = 0; n < N; n++) {
-        for (let gi = 0; gi < G; gi++) {
-          strided.set(x, (n * C + gi * I) * S, 1, S);
-          gemm(Og, R, S, dy, (n * O + gi * Og) * S, S, 1, strided, dw, gi * Og * R, R, n > 0);
-        }
-      }
-      strided.release();
+    if (N === 0) {
+      dw.fill(0);
       return;
     }
-    const direct =
-      useDirect(path, Og) &&
-      directFits(dwin.configure(I, KH, KW, Ho, Wo, g.sh, g.sw, g.dh, g.dw), C, panelSize(Og, S));
-    const win = direct ? dwin : gwin.configure(I, KH, KW, Ho, Wo, g.sh, g.sw, g.dh, g.dw);
-    if (direct) {
-      acc = growF64(acc, O * R);
-      acc.fill(0, 0, O * R);
+    // Split by blocks of columns of each group's gradient, every chunk summing all images in
+    // order. A chunk repacks dy for its columns: narrower than MIN_SPLIT_COLUMNS, that costs
+    // more than the second thread gains (LeNet's R = 25 or 150 at 5x5).
+    let pool = poolFor(threads, 2 * N * O * R * S, threadFlops);
+    const parts = pool === undefined ? 1 : CHUNKS_PER_THREAD * Math.min(threads, pool.size + 1);
+    let cw = Math.max(MIN_SPLIT_COLUMNS, Math.ceil(R / parts / 4) * 4);
+    if (cw >= R) {
+      pool = undefined;
+      cw = Math.max(R, 1);
     }
+    const direct =
+      !g.pointwise &&
+      useDirect(path, Og, pool !== undefined) &&
+      directFits(dwin.configure(I, KH, KW, Ho, Wo, g.sh, g.sw, g.dh, g.dw), C, panelSize(Og, S));
+    if (!direct) {
+      setParams(p, inShapes[0], [O, I, KH, KW], Ho, Wo, g, cw);
+      const count = Math.ceil(R / cw);
+      return runOnOperands(
+        pool,
+        threads,
+        TASK.conv2dGradFilter,
+        p,
+        [x, dy, dw],
+        count,
+        scratch,
+        backoff,
+      );
+    }
+    acc = growF64(acc, O * R);
+    acc.fill(0, 0, O * R);
     for (let n = 0; n < N; n++) {
-      win.load(x, n * C * H * W, C, H, W, g.pt, g.pl);
+      dwin.load(x, n * C * H * W, C, H, W, g.pt, g.pl);
       for (let gi = 0; gi < G; gi++) {
-        win.base = gi * I * win.hp * win.wp;
-        const dyOff = (n * O + gi * Og) * S;
-        if (direct) {
-          packPanels(0, dy, dyOff, S, 1, Og, S);
-          directGradFilter(win, 0, Og, R, S, acc, gi * Og * R);
-        } else {
-          gemm(Og, R, S, dy, dyOff, S, 1, colsT, dw, gi * Og * R, R, n > 0);
-        }
+        dwin.base = gi * I * dwin.hp * dwin.wp;
+        packPanels(0, dy, (n * O + gi * Og) * S, S, 1, Og, S);
+        directGradFilter(dwin, 0, Og, R, S, acc, gi * Og * R);
       }
     }
-    if (direct) for (let i = 0; i < O * R; i++) dw[i] = acc[i];
+    for (let i = 0; i < O * R; i++) dw[i] = acc[i];
   };
 };
 
 /** conv2d_grad_input: dy `[N,O,Ho,Wo]`, w `[O,C/g,KH,KW]` -> dx `[N,C,H,W]`. */
-export const makeConv2dGradInputKernel = (path: ConvPath = "auto"): LibraryKernelImpl => {
+export const makeConv2dGradInputKernel = (
+  path: ConvPath = "auto",
+  opts: ThreadOptions = {},
+): LibraryKernelImpl => {
+  const { threads, threadFlops, backoff } = threading(opts);
   const dwin = newDirectWindow();
-  const gwin = new Im2col();
-  const strided = new StridedB();
-  let dcol: Float64Array = new Float64Array(0);
+  const scratch = new SharedScratch();
+  const p = new Int32Array(CONV_PARAMS.length);
   return ({ inputs, inShapes, out, outShape, attrs }) => {
     const dy = inputs[0] as FloatArray;
     const w = inputs[1] as FloatArray;
@@ -199,45 +250,39 @@ export const makeConv2dGradInputKernel = (path: ConvPath = "auto"): LibraryKerne
     const Og = O / G;
     const R = I * KH * KW;
     const S = Ho * Wo;
-    if (g.pointwise) {
-      // dx[n,g] (I x S) = W[g]^T (I x Og) * dy[n,g] (Og x S).
-      for (let n = 0; n < N; n++) {
-        for (let gi = 0; gi < G; gi++) {
-          strided.set(dy, (n * O + gi * Og) * S, S, 1);
-          gemm(I, S, Og, w, gi * Og * I, 1, I, strided, dx, (n * C + gi * I) * S, S, false);
-        }
-      }
-      strided.release();
-      return;
-    }
+    const pool = N > 1 ? poolFor(threads, 2 * N * O * R * S, threadFlops) : undefined;
     const pdOff = G * panelSize(R, Og);
     const direct =
+      !g.pointwise &&
       path !== "gemm" &&
-      (path === "direct" || R * Og <= DIRECT_MAX_FILTER) &&
+      (path === "direct" || (pool === undefined && R * Og <= DIRECT_MAX_FILTER)) &&
       directFits(
         dwin.configure(I, KH, KW, Ho, Wo, g.sh, g.sw, g.dh, g.dw),
         C,
         pdOff + panelSize(S, Og),
       );
-    const win = direct ? dwin : gwin.configure(I, KH, KW, Ho, Wo, g.sh, g.sw, g.dh, g.dw);
-    const per = direct ? packFilter(w, G, Og, R, true) : 0;
-    if (!direct) dcol = growF64(dcol, R * S);
-    for (let n = 0; n < N; n++) {
-      win.zero(C);
-      for (let gi = 0; gi < G; gi++) {
-        win.base = gi * I * win.hp * win.wp;
-        const dyOff = (n * O + gi * Og) * S;
-        if (direct) {
-          packWindowsSpread(pdOff, dy, dyOff, Og, S);
-          directGradInput(win, gi * per, pdOff, Og, R, S);
-        } else {
-          strided.set(dy, dyOff, S, 1);
-          gemm(R, S, Og, w, gi * Og * R, 1, R, strided, dcol, 0, S, false);
-          win.scatter(dcol, R, S);
-        }
-      }
-      win.crop(dx, n * C * H * W, C, H, W, g.pt, g.pl);
+    if (!direct) {
+      setParams(p, outShape, inShapes[1], Ho, Wo, g, 0);
+      return runOnOperands(
+        pool,
+        threads,
+        TASK.conv2dGradInput,
+        p,
+        [dy, w, dx],
+        N,
+        scratch,
+        backoff,
+      );
     }
-    strided.release();
+    const per = packFilter(w, G, Og, R, true);
+    for (let n = 0; n < N; n++) {
+      dwin.zero(C);
+      for (let gi = 0; gi < G; gi++) {
+        dwin.base = gi * I * dwin.hp * dwin.wp;
+        packWindowsSpread(pdOff, dy, (n * O + gi * Og) * S, Og, S);
+        directGradInput(dwin, gi * per, pdOff, Og, R, S);
+      }
+      dwin.crop(dx, n * C * H * W, C, H, W, g.pt, g.pl);
+    }
   };
 };

@@ -1,6 +1,5 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { Attrs } from "@loom/graph";
 import type { LibraryKernelImpl } from "./kernel";
 import type { ConvPath } from "./conv2d";
 import {
@@ -11,75 +10,25 @@ import {
   makeFastKernels,
 } from "./index";
 import { REFERENCE_KERNELS } from "./reference";
+import type { Case, Dtype, FloatArray } from "../testing/kernel-cases";
+import {
+  alloc,
+  convCases,
+  convGeomArb,
+  dim,
+  dtypeArb,
+  geom,
+  matmulCase,
+  outSize,
+  randomValues,
+  runInArena,
+  size,
+  small,
+} from "../testing/kernel-cases";
 
 // Every fast kernel against the naive reference kernel of the same op, on random shapes and
 // attributes, in float32 and float64, with inputs and output as views at non-zero offsets of
 // one shared arena (as the memory planner lays them out).
-
-type Dtype = "float32" | "float64";
-type FloatArray = Float32Array | Float64Array;
-
-const SENTINEL = 12345.5;
-const size = (shape: readonly number[]) => shape.reduce((p, d) => p * d, 1);
-
-/** Deterministic values in [-1, 1) (mulberry32); `levels` > 0 quantises them to force ties. */
-const randomValues = (n: number, seed: number, levels = 0): number[] => {
-  let s = seed >>> 0;
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    const u = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    out.push(levels > 0 ? Math.floor(u * levels) / levels : u * 2 - 1);
-  }
-  return out;
-};
-
-const alloc = (dtype: Dtype, n: number): FloatArray =>
-  dtype === "float32" ? new Float32Array(n) : new Float64Array(n);
-
-/** One op call: input values and shapes, the output shape, attributes. */
-interface Case {
-  readonly op: string;
-  readonly dtype: Dtype;
-  readonly inputs: readonly number[][];
-  readonly inShapes: readonly number[][];
-  readonly outShape: readonly number[];
-  readonly attrs: Attrs;
-  /** The inputs and attributes to give the reference kernel, when they differ (transposes). */
-  readonly refInputs?: readonly number[][];
-  readonly refInShapes?: readonly number[][];
-  readonly refAttrs?: Attrs;
-}
-
-/**
- * Runs `kernel` with its inputs and output as views into one arena, each after a gap of
- * `gap` sentinel elements; checks that nothing outside the output was written.
- */
-const runInArena = (kernel: LibraryKernelImpl, c: Case, gap: number): FloatArray => {
-  const outN = size(c.outShape);
-  const total = c.inputs.reduce((p, x) => p + x.length + gap, 0) + outN + 2 * gap;
-  const arena = alloc(c.dtype, total).fill(SENTINEL);
-  let at = gap;
-  const views = c.inputs.map((x) => {
-    const v = arena.subarray(at, at + x.length);
-    v.set(x);
-    at += x.length + gap;
-    return v;
-  });
-  const out = arena.subarray(at, at + outN);
-  out.fill(Number.NaN);
-  const before = Array.from(arena);
-  kernel({ inputs: views, inShapes: c.inShapes, out, outShape: c.outShape, attrs: c.attrs });
-  for (let i = 0; i < total; i++) {
-    if (i >= at && i < at + outN) continue;
-    if (!Object.is(arena[i], before[i]))
-      throw new Error(`${c.op} wrote outside its output at ${i}`);
-  }
-  return out;
-};
 
 /** The reference kernel's result, on freshly allocated arrays of the case's dtype. */
 const runReference = (c: Case): FloatArray => {
@@ -113,49 +62,6 @@ const check = (c: Case, kernel: LibraryKernelImpl = FAST_KERNELS[c.op]!, gap = 3
   expectClose(runInArena(kernel, c, gap), runReference(c), c.dtype, what);
 };
 
-/** Swaps the last two axes of a row-major tensor. */
-const swapLast = (x: readonly number[], shape: readonly number[]): number[] => {
-  const [r, c] = [shape[shape.length - 2]!, shape[shape.length - 1]!];
-  const out = new Array<number>(x.length);
-  for (let b = 0; b < x.length / (r * c); b++) {
-    for (let i = 0; i < r; i++)
-      for (let j = 0; j < c; j++) out[b * r * c + j * r + i] = x[b * r * c + i * c + j]!;
-  }
-  return out;
-};
-
-const matmulCase = (
-  batch: number[],
-  [m, k, n]: [number, number, number],
-  transA: boolean,
-  transB: boolean,
-  dtype: Dtype,
-  seed: number,
-): Case => {
-  const aShape = [...batch, ...(transA ? [k, m] : [m, k])];
-  const bShape = [...batch, ...(transB ? [n, k] : [k, n])];
-  const a = randomValues(size(aShape), seed);
-  const b = randomValues(size(bShape), seed + 1);
-  return {
-    op: "matmul",
-    dtype,
-    inputs: [a, b],
-    inShapes: [aShape, bShape],
-    outShape: [...batch, m, n],
-    attrs: { transA, transB },
-    // The reference multiplies explicitly transposed copies: an independent check of the strides.
-    refAttrs: {},
-    refInputs: [transA ? swapLast(a, aShape) : a, transB ? swapLast(b, bShape) : b],
-    refInShapes: [
-      [...batch, m, k],
-      [...batch, k, n],
-    ],
-  };
-};
-
-const dim = fc.oneof(fc.constantFrom(1, 3, 4, 5, 8, 17), fc.integer({ min: 1, max: 24 }));
-const dtypeArb = fc.constantFrom<Dtype>("float32", "float64");
-
 describe("fast matmul", () => {
   it("matches the reference for every transposition, batch and tile-edge size", () => {
     fc.assert(
@@ -181,97 +87,6 @@ describe("fast matmul", () => {
   it("treats k = 0 as an empty sum", () => {
     check(matmulCase([2], [3, 0, 5], false, true, "float32", 9));
   });
-});
-
-/** A convolution geometry; the three conv ops are checked on each. */
-interface ConvGeom {
-  readonly n: number;
-  readonly groups: number;
-  readonly cg: number;
-  readonly og: number;
-  readonly hw: [number, number];
-  readonly k: [number, number];
-  readonly stride: [number, number];
-  readonly dilation: [number, number];
-  readonly pad: [number, number, number, number];
-}
-
-const outSize = (size: number, k: number, s: number, lo: number, hi: number, d: number) =>
-  Math.floor((size + lo + hi - d * (k - 1) - 1) / s) + 1;
-
-/** conv2d, conv2d_grad_input and conv2d_grad_filter cases of one geometry. */
-const convCases = (g: ConvGeom, dtype: Dtype, seed: number): Case[] => {
-  const [H, W] = g.hw;
-  const [KH, KW] = g.k;
-  const C = g.groups * g.cg;
-  const O = g.groups * g.og;
-  const Ho = outSize(H, KH, g.stride[0], g.pad[0], g.pad[1], g.dilation[0]);
-  const Wo = outSize(W, KW, g.stride[1], g.pad[2], g.pad[3], g.dilation[1]);
-  const base = { stride: g.stride, pad: g.pad, dilation: g.dilation, groups: g.groups };
-  const xShape = [g.n, C, H, W];
-  const wShape = [O, g.cg, KH, KW];
-  const yShape = [g.n, O, Ho, Wo];
-  const x = randomValues(size(xShape), seed);
-  const w = randomValues(size(wShape), seed + 1);
-  const dy = randomValues(size(yShape), seed + 2);
-  return [
-    {
-      op: "conv2d",
-      dtype,
-      inputs: [x, w],
-      inShapes: [xShape, wShape],
-      outShape: yShape,
-      attrs: base,
-    },
-    {
-      op: "conv2d_grad_input",
-      dtype,
-      inputs: [dy, w],
-      inShapes: [yShape, wShape],
-      outShape: xShape,
-      attrs: { ...base, inputShape: [H, W] },
-    },
-    {
-      op: "conv2d_grad_filter",
-      dtype,
-      inputs: [x, dy],
-      inShapes: [xShape, yShape],
-      outShape: wShape,
-      attrs: { ...base, filterShape: [KH, KW] },
-    },
-  ];
-};
-
-const small = (max: number) => fc.integer({ min: 1, max });
-const convGeomArb: fc.Arbitrary<ConvGeom> = fc
-  .record({
-    n: small(3),
-    groups: small(3),
-    cg: fc.constantFrom(1, 2, 3, 5),
-    og: fc.constantFrom(1, 3, 4, 5, 6),
-    hw: fc.tuple(small(10), small(10)),
-    k: fc.tuple(small(4), small(4)),
-    stride: fc.tuple(small(3), small(3)),
-    dilation: fc.tuple(small(2), small(2)),
-    pad: fc.tuple(fc.nat(3), fc.nat(3), fc.nat(3), fc.nat(3)),
-  })
-  .filter(
-    (g) =>
-      outSize(g.hw[0], g.k[0], g.stride[0], g.pad[0], g.pad[1], g.dilation[0]) >= 1 &&
-      outSize(g.hw[1], g.k[1], g.stride[1], g.pad[2], g.pad[3], g.dilation[1]) >= 1,
-  );
-
-const geom = (over: Partial<ConvGeom>): ConvGeom => ({
-  n: 2,
-  groups: 1,
-  cg: 3,
-  og: 5,
-  hw: [7, 6],
-  k: [3, 3],
-  stride: [1, 1],
-  dilation: [1, 1],
-  pad: [0, 0, 0, 0],
-  ...over,
 });
 
 /** The three convolution kernels with each formulation forced, and by the shape rule. */

@@ -12,39 +12,6 @@
 /** The float arrays the kernels read and write. */
 export type FloatArray = Float32Array | Float64Array;
 
-/** Rows of A per micro-tile. */
-export const MR = 4;
-/** Columns of B per micro-tile. */
-export const NR = 4;
-/** Depth of one packed block: a 4xKC panel of A and one of B sit in L1 together. */
-const KC = 256;
-/** Rows of A per packed block (the MC x KC block of A stays in L2). */
-const MC = 128;
-/** Columns of B per packed block. */
-const NC = 1024;
-
-// The packing buffers are module constants of a size fixed by the blocking, not per-kernel
-// scratch: V8 then embeds their address and length in the micro-kernel's machine code instead
-// of reloading a typed array's map, length and data pointer on every iteration (it cannot
-// hoist those loads past the loop's interrupt check), about 25% of the throughput. Sharing
-// them is safe because kernels run synchronously and never re-enter. The direct convolution
-// kernels borrow both (conv-direct.ts) when no GEMM is running.
-
-/** Packed A panels: the GEMM uses the first MC*KC elements. */
-export const PACK_A = new Float64Array(1 << 16);
-/** Packed B panels. */
-export const PACK_B = new Float64Array(KC * NC);
-const PA = PACK_A;
-const PB = PACK_B;
-
-/** A grow-only float64 buffer of at least `n` elements: steady-state calls allocate nothing. */
-export const growF64 = (buf: Float64Array, n: number): Float64Array =>
-  buf.length >= n ? buf : new Float64Array(Math.max(n, Math.ceil(buf.length * 1.5)));
-
-/** A grow-only int32 buffer of at least `n` elements. */
-export const growI32 = (buf: Int32Array, n: number): Int32Array =>
-  buf.length >= n ? buf : new Int32Array(Math.max(n, Math.ceil(buf.length * 1.5)));
-
 /**
  * A source of B: fills `dst` with rows `[p0, p0+kc)` and columns `[j0, j0+nc)` of B as NR-wide
  * panels, `dst[(j - j0)*kc + (p - p0)*NR + j%NR] = B(p, j)` (for j0 a multiple of NR), with
@@ -54,261 +21,322 @@ export interface BPacker {
   pack(dst: Float64Array, p0: number, kc: number, j0: number, nc: number): void;
 }
 
-/** B as a strided matrix: element (p, j) at `data[off + p*rs + j*cs]`. */
-export class StridedB implements BPacker {
-  private data: FloatArray = new Float64Array(0);
-  private off = 0;
-  private rs = 0;
-  private cs = 0;
-
-  /** Points the packer at a matrix for the next GEMM calls. */
-  set(data: FloatArray, off: number, rs: number, cs: number): this {
-    this.data = data;
-    this.off = off;
-    this.rs = rs;
-    this.cs = cs;
-    return this;
-  }
-
-  /** Drops the reference to the caller's array (kernels keep none between calls). */
-  release(): void {
-    this.data = new Float64Array(0);
-  }
-
-  pack(dst: Float64Array, p0: number, kc: number, j0: number, nc: number): void {
-    const { data: b, rs, cs } = this;
-    const c2 = 2 * cs;
-    const c3 = 3 * cs;
-    let q = 0;
-    for (let jp = 0; jp < nc; jp += NR) {
-      const base = this.off + p0 * rs + (j0 + jp) * cs;
-      const cols = nc - jp;
-      if (cols >= NR) {
-        for (let p = 0, s = base; p < kc; p++, s += rs) {
-          dst[q] = b[s];
-          dst[q + 1] = b[s + cs];
-          dst[q + 2] = b[s + c2];
-          dst[q + 3] = b[s + c3];
-          q += NR;
-        }
-      } else {
-        for (let p = 0; p < kc; p++) {
-          for (let jj = 0; jj < NR; jj++) dst[q++] = jj < cols ? b[base + p * rs + jj * cs] : 0;
-        }
-      }
-    }
-  }
-}
-
 /**
- * Packs the `mc x kc` block of A at `off` (element (i, p) at `off + i*rs + p*cs`) into MR-tall
- * panels, `PA[i0*kc + p*MR + ii] = A(i0+ii, p)`, with the rows past `mc` zero.
+ * The GEMM core as one self-contained function: it refers to nothing outside its own body (only
+ * types), so that its source text (`gemmCore.toString()`) can be evaluated in a worker thread
+ * (threads.ts) and both threads run the same code. Call it once per thread.
  */
-const packA = (a: FloatArray, off: number, rs: number, cs: number, mc: number, kc: number) => {
-  const r2 = 2 * rs;
-  const r3 = 3 * rs;
-  let q = 0;
-  for (let i0 = 0; i0 < mc; i0 += MR) {
-    const base = off + i0 * rs;
-    const rows = mc - i0;
-    if (rows >= MR) {
-      for (let p = 0, s = base; p < kc; p++, s += cs) {
-        PA[q] = a[s];
-        PA[q + 1] = a[s + rs];
-        PA[q + 2] = a[s + r2];
-        PA[q + 3] = a[s + r3];
-        q += MR;
-      }
-    } else {
-      for (let p = 0; p < kc; p++) {
-        for (let ii = 0; ii < MR; ii++) PA[q++] = ii < rows ? a[base + ii * rs + p * cs] : 0;
-      }
+export const gemmCore = () => {
+  /** Rows of A per micro-tile. */
+  const MR = 4;
+  /** Columns of B per micro-tile. */
+  const NR = 4;
+  /** Depth of one packed block: a 4xKC panel of A and one of B sit in L1 together. */
+  const KC = 256;
+  /** Rows of A per packed block (the MC x KC block of A stays in L2). */
+  const MC = 128;
+  /** Columns of B per packed block. */
+  const NC = 1024;
+
+  // The packing buffers are constants of a size fixed by the blocking, not per-kernel scratch:
+  // V8 then embeds their address and length in the micro-kernel's machine code instead of
+  // reloading a typed array's map, length and data pointer on every iteration (it cannot hoist
+  // those loads past the loop's interrupt check), about 25% of the throughput. That holds for
+  // the constants of a closure created once per thread as for module constants (V8 specialises
+  // a function created once on its context), so `gemmCore` must run once per thread. Sharing
+  // them is safe because kernels run synchronously and never re-enter. The direct convolution
+  // kernels borrow both (conv-direct.ts) when no GEMM is running.
+
+  const PA = new Float64Array(1 << 16);
+  const PB = new Float64Array(KC * NC);
+
+  /** A grow-only float64 buffer of at least `n` elements: steady-state calls allocate nothing. */
+  const growF64 = (buf: Float64Array, n: number): Float64Array =>
+    buf.length >= n ? buf : new Float64Array(Math.max(n, Math.ceil(buf.length * 1.5)));
+
+  /** A grow-only int32 buffer of at least `n` elements. */
+  const growI32 = (buf: Int32Array, n: number): Int32Array =>
+    buf.length >= n ? buf : new Int32Array(Math.max(n, Math.ceil(buf.length * 1.5)));
+
+  /** B as a strided matrix: element (p, j) at `data[off + p*rs + j*cs]`. */
+  class StridedB implements BPacker {
+    private data: FloatArray = new Float64Array(0);
+    private off = 0;
+    private rs = 0;
+    private cs = 0;
+
+    /** Points the packer at a matrix for the next GEMM calls. */
+    set(data: FloatArray, off: number, rs: number, cs: number): this {
+      this.data = data;
+      this.off = off;
+      this.rs = rs;
+      this.cs = cs;
+      return this;
     }
-  }
-};
 
-/** The accumulators of the last micro-tile, for edge tiles. */
-const TILE = new Float64Array(MR * NR);
-
-/** Writes (or adds) the top-left `rows x cols` of TILE into C at `co` with row stride `ldc`. */
-const storeEdge = (
-  c: FloatArray,
-  co: number,
-  ldc: number,
-  rows: number,
-  cols: number,
-  accumulate: boolean,
-) => {
-  for (let i = 0; i < rows; i++) {
-    for (let j = 0; j < cols; j++) {
-      const o = co + i * ldc + j;
-      c[o] = accumulate ? c[o] + TILE[i * NR + j] : TILE[i * NR + j];
+    /** Drops the reference to the caller's array (kernels keep none between calls). */
+    release(): void {
+      this.data = new Float64Array(0);
     }
-  }
-};
 
-/**
- * The 4x4 micro-kernel: `C[0:rows, 0:cols] (+)= A-panel * B-panel` over `kc` steps, the
- * panels at `PA[ia..]` and `PB[ib..]`. Indices are wrapped with `| 0` so V8 drops the
- * overflow checks (the bounds checks still guard every load).
- */
-const micro = (
-  kc: number,
-  ia: number,
-  ib: number,
-  c: FloatArray,
-  co: number,
-  ldc: number,
-  rows: number,
-  cols: number,
-  accumulate: boolean,
-) => {
-  let c00 = 0;
-  let c01 = 0;
-  let c02 = 0;
-  let c03 = 0;
-  let c10 = 0;
-  let c11 = 0;
-  let c12 = 0;
-  let c13 = 0;
-  let c20 = 0;
-  let c21 = 0;
-  let c22 = 0;
-  let c23 = 0;
-  let c30 = 0;
-  let c31 = 0;
-  let c32 = 0;
-  let c33 = 0;
-  for (let p = 0; p < kc; p++) {
-    const a0 = PA[ia];
-    const a1 = PA[(ia + 1) | 0];
-    const a2 = PA[(ia + 2) | 0];
-    const a3 = PA[(ia + 3) | 0];
-    const b0 = PB[ib];
-    const b1 = PB[(ib + 1) | 0];
-    const b2 = PB[(ib + 2) | 0];
-    const b3 = PB[(ib + 3) | 0];
-    c00 += a0 * b0;
-    c01 += a0 * b1;
-    c02 += a0 * b2;
-    c03 += a0 * b3;
-    c10 += a1 * b0;
-    c11 += a1 * b1;
-    c12 += a1 * b2;
-    c13 += a1 * b3;
-    c20 += a2 * b0;
-    c21 += a2 * b1;
-    c22 += a2 * b2;
-    c23 += a2 * b3;
-    c30 += a3 * b0;
-    c31 += a3 * b1;
-    c32 += a3 * b2;
-    c33 += a3 * b3;
-    ia = (ia + 4) | 0;
-    ib = (ib + 4) | 0;
-  }
-  if (rows === MR && cols === NR) {
-    const o1 = co + ldc;
-    const o2 = o1 + ldc;
-    const o3 = o2 + ldc;
-    if (accumulate) {
-      c[co] += c00;
-      c[co + 1] += c01;
-      c[co + 2] += c02;
-      c[co + 3] += c03;
-      c[o1] += c10;
-      c[o1 + 1] += c11;
-      c[o1 + 2] += c12;
-      c[o1 + 3] += c13;
-      c[o2] += c20;
-      c[o2 + 1] += c21;
-      c[o2 + 2] += c22;
-      c[o2 + 3] += c23;
-      c[o3] += c30;
-      c[o3 + 1] += c31;
-      c[o3 + 2] += c32;
-      c[o3 + 3] += c33;
-    } else {
-      c[co] = c00;
-      c[co + 1] = c01;
-      c[co + 2] = c02;
-      c[co + 3] = c03;
-      c[o1] = c10;
-      c[o1 + 1] = c11;
-      c[o1 + 2] = c12;
-      c[o1 + 3] = c13;
-      c[o2] = c20;
-      c[o2 + 1] = c21;
-      c[o2 + 2] = c22;
-      c[o2 + 3] = c23;
-      c[o3] = c30;
-      c[o3 + 1] = c31;
-      c[o3 + 2] = c32;
-      c[o3 + 3] = c33;
-    }
-    return;
-  }
-  TILE[0] = c00;
-  TILE[1] = c01;
-  TILE[2] = c02;
-  TILE[3] = c03;
-  TILE[4] = c10;
-  TILE[5] = c11;
-  TILE[6] = c12;
-  TILE[7] = c13;
-  TILE[8] = c20;
-  TILE[9] = c21;
-  TILE[10] = c22;
-  TILE[11] = c23;
-  TILE[12] = c30;
-  TILE[13] = c31;
-  TILE[14] = c32;
-  TILE[15] = c33;
-  storeEdge(c, co, ldc, rows, cols, accumulate);
-};
-
-/**
- * `C (+)= A * B` with A `m x k` (element (i, p) at `a[aOff + i*aRs + p*aCs]`), B `k x n` from
- * `b`, and C row-major at `cOff` with row stride `ldc`. With `accumulate` false C is
- * overwritten (and k = 0 writes zeros).
- */
-export const gemm = (
-  m: number,
-  n: number,
-  k: number,
-  a: FloatArray,
-  aOff: number,
-  aRs: number,
-  aCs: number,
-  b: BPacker,
-  c: FloatArray,
-  cOff: number,
-  ldc: number,
-  accumulate: boolean,
-): void => {
-  if (m === 0 || n === 0) return;
-  if (k === 0) {
-    if (!accumulate) for (let i = 0; i < m; i++) c.fill(0, cOff + i * ldc, cOff + i * ldc + n);
-    return;
-  }
-  for (let pc = 0; pc < k; pc += KC) {
-    const kc = Math.min(KC, k - pc);
-    const acc = accumulate || pc > 0;
-    for (let jc = 0; jc < n; jc += NC) {
-      const nc = Math.min(NC, n - jc);
-      b.pack(PB, pc, kc, jc, nc);
-      for (let ic = 0; ic < m; ic += MC) {
-        const mc = Math.min(MC, m - ic);
-        packA(a, aOff + ic * aRs + pc * aCs, aRs, aCs, mc, kc);
-        const co = cOff + ic * ldc + jc;
-        for (let j0 = 0; j0 < nc; j0 += NR) {
-          const cols = Math.min(NR, nc - j0);
-          for (let i0 = 0; i0 < mc; i0 += MR) {
-            const rows = Math.min(MR, mc - i0);
-            micro(kc, i0 * kc, j0 * kc, c, co + i0 * ldc + j0, ldc, rows, cols, acc);
+    pack(dst: Float64Array, p0: number, kc: number, j0: number, nc: number): void {
+      const { data: b, rs, cs } = this;
+      const c2 = 2 * cs;
+      const c3 = 3 * cs;
+      let q = 0;
+      for (let jp = 0; jp < nc; jp += NR) {
+        const base = this.off + p0 * rs + (j0 + jp) * cs;
+        const cols = nc - jp;
+        if (cols >= NR) {
+          for (let p = 0, s = base; p < kc; p++, s += rs) {
+            dst[q] = b[s];
+            dst[q + 1] = b[s + cs];
+            dst[q + 2] = b[s + c2];
+            dst[q + 3] = b[s + c3];
+            q += NR;
+          }
+        } else {
+          for (let p = 0; p < kc; p++) {
+            for (let jj = 0; jj < NR; jj++) dst[q++] = jj < cols ? b[base + p * rs + jj * cs] : 0;
           }
         }
       }
     }
   }
+
+  /**
+   * Packs the `mc x kc` block of A at `off` (element (i, p) at `off + i*rs + p*cs`) into MR-tall
+   * panels, `PA[i0*kc + p*MR + ii] = A(i0+ii, p)`, with the rows past `mc` zero.
+   */
+  const packA = (a: FloatArray, off: number, rs: number, cs: number, mc: number, kc: number) => {
+    const r2 = 2 * rs;
+    const r3 = 3 * rs;
+    let q = 0;
+    for (let i0 = 0; i0 < mc; i0 += MR) {
+      const base = off + i0 * rs;
+      const rows = mc - i0;
+      if (rows >= MR) {
+        for (let p = 0, s = base; p < kc; p++, s += cs) {
+          PA[q] = a[s];
+          PA[q + 1] = a[s + rs];
+          PA[q + 2] = a[s + r2];
+          PA[q + 3] = a[s + r3];
+          q += MR;
+        }
+      } else {
+        for (let p = 0; p < kc; p++) {
+          for (let ii = 0; ii < MR; ii++) PA[q++] = ii < rows ? a[base + ii * rs + p * cs] : 0;
+        }
+      }
+    }
+  };
+
+  /** The accumulators of the last micro-tile, for edge tiles. */
+  const TILE = new Float64Array(MR * NR);
+
+  /** Writes (or adds) the top-left `rows x cols` of TILE into C at `co` with row stride `ldc`. */
+  const storeEdge = (
+    c: FloatArray,
+    co: number,
+    ldc: number,
+    rows: number,
+    cols: number,
+    accumulate: boolean,
+  ) => {
+    for (let i = 0; i < rows; i++) {
+      for (let j = 0; j < cols; j++) {
+        const o = co + i * ldc + j;
+        c[o] = accumulate ? c[o] + TILE[i * NR + j] : TILE[i * NR + j];
+      }
+    }
+  };
+
+  /**
+   * The 4x4 micro-kernel: `C[0:rows, 0:cols] (+)= A-panel * B-panel` over `kc` steps, the
+   * panels at `PA[ia..]` and `PB[ib..]`. Indices are wrapped with `| 0` so V8 drops the
+   * overflow checks (the bounds checks still guard every load).
+   */
+  const micro = (
+    kc: number,
+    ia: number,
+    ib: number,
+    c: FloatArray,
+    co: number,
+    ldc: number,
+    rows: number,
+    cols: number,
+    accumulate: boolean,
+  ) => {
+    let c00 = 0;
+    let c01 = 0;
+    let c02 = 0;
+    let c03 = 0;
+    let c10 = 0;
+    let c11 = 0;
+    let c12 = 0;
+    let c13 = 0;
+    let c20 = 0;
+    let c21 = 0;
+    let c22 = 0;
+    let c23 = 0;
+    let c30 = 0;
+    let c31 = 0;
+    let c32 = 0;
+    let c33 = 0;
+    for (let p = 0; p < kc; p++) {
+      const a0 = PA[ia];
+      const a1 = PA[(ia + 1) | 0];
+      const a2 = PA[(ia + 2) | 0];
+      const a3 = PA[(ia + 3) | 0];
+      const b0 = PB[ib];
+      const b1 = PB[(ib + 1) | 0];
+      const b2 = PB[(ib + 2) | 0];
+      const b3 = PB[(ib + 3) | 0];
+      c00 += a0 * b0;
+      c01 += a0 * b1;
+      c02 += a0 * b2;
+      c03 += a0 * b3;
+      c10 += a1 * b0;
+      c11 += a1 * b1;
+      c12 += a1 * b2;
+      c13 += a1 * b3;
+      c20 += a2 * b0;
+      c21 += a2 * b1;
+      c22 += a2 * b2;
+      c23 += a2 * b3;
+      c30 += a3 * b0;
+      c31 += a3 * b1;
+      c32 += a3 * b2;
+      c33 += a3 * b3;
+      ia = (ia + 4) | 0;
+      ib = (ib + 4) | 0;
+    }
+    if (rows === MR && cols === NR) {
+      const o1 = co + ldc;
+      const o2 = o1 + ldc;
+      const o3 = o2 + ldc;
+      if (accumulate) {
+        c[co] += c00;
+        c[co + 1] += c01;
+        c[co + 2] += c02;
+        c[co + 3] += c03;
+        c[o1] += c10;
+        c[o1 + 1] += c11;
+        c[o1 + 2] += c12;
+        c[o1 + 3] += c13;
+        c[o2] += c20;
+        c[o2 + 1] += c21;
+        c[o2 + 2] += c22;
+        c[o2 + 3] += c23;
+        c[o3] += c30;
+        c[o3 + 1] += c31;
+        c[o3 + 2] += c32;
+        c[o3 + 3] += c33;
+      } else {
+        c[co] = c00;
+        c[co + 1] = c01;
+        c[co + 2] = c02;
+        c[co + 3] = c03;
+        c[o1] = c10;
+        c[o1 + 1] = c11;
+        c[o1 + 2] = c12;
+        c[o1 + 3] = c13;
+        c[o2] = c20;
+        c[o2 + 1] = c21;
+        c[o2 + 2] = c22;
+        c[o2 + 3] = c23;
+        c[o3] = c30;
+        c[o3 + 1] = c31;
+        c[o3 + 2] = c32;
+        c[o3 + 3] = c33;
+      }
+      return;
+    }
+    TILE[0] = c00;
+    TILE[1] = c01;
+    TILE[2] = c02;
+    TILE[3] = c03;
+    TILE[4] = c10;
+    TILE[5] = c11;
+    TILE[6] = c12;
+    TILE[7] = c13;
+    TILE[8] = c20;
+    TILE[9] = c21;
+    TILE[10] = c22;
+    TILE[11] = c23;
+    TILE[12] = c30;
+    TILE[13] = c31;
+    TILE[14] = c32;
+    TILE[15] = c33;
+    storeEdge(c, co, ldc, rows, cols, accumulate);
+  };
+
+  /**
+   * `C (+)= A * B` with A `m x k` (element (i, p) at `a[aOff + i*aRs + p*aCs]`), B `k x n` from
+   * `b`, and C row-major at `cOff` with row stride `ldc`. With `accumulate` false C is
+   * overwritten (and k = 0 writes zeros).
+   */
+  const gemm = (
+    m: number,
+    n: number,
+    k: number,
+    a: FloatArray,
+    aOff: number,
+    aRs: number,
+    aCs: number,
+    b: BPacker,
+    c: FloatArray,
+    cOff: number,
+    ldc: number,
+    accumulate: boolean,
+  ): void => {
+    if (m === 0 || n === 0) return;
+    if (k === 0) {
+      if (!accumulate) for (let i = 0; i < m; i++) c.fill(0, cOff + i * ldc, cOff + i * ldc + n);
+      return;
+    }
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = Math.min(KC, k - pc);
+      const acc = accumulate || pc > 0;
+      for (let jc = 0; jc < n; jc += NC) {
+        const nc = Math.min(NC, n - jc);
+        b.pack(PB, pc, kc, jc, nc);
+        for (let ic = 0; ic < m; ic += MC) {
+          const mc = Math.min(MC, m - ic);
+          packA(a, aOff + ic * aRs + pc * aCs, aRs, aCs, mc, kc);
+          const co = cOff + ic * ldc + jc;
+          for (let j0 = 0; j0 < nc; j0 += NR) {
+            const cols = Math.min(NR, nc - j0);
+            for (let i0 = 0; i0 < mc; i0 += MR) {
+              const rows = Math.min(MR, mc - i0);
+              micro(kc, i0 * kc, j0 * kc, c, co + i0 * ldc + j0, ldc, rows, cols, acc);
+            }
+          }
+        }
+      }
+    }
+  };
+
+  return { PACK_A: PA, PACK_B: PB, StridedB, gemm, growF64, growI32 };
 };
+
+/** One thread's GEMM core, as `gemmCore` returns it. */
+export type GemmCore = ReturnType<typeof gemmCore>;
+
+/** This thread's GEMM core: every kernel on the main thread shares it (and its pack buffers). */
+export const CORE: GemmCore = gemmCore();
+
+/** Packed A panels: the GEMM uses the first MC*KC elements. */
+export const PACK_A: Float64Array = CORE.PACK_A;
+/** Packed B panels (KC*NC elements). */
+export const PACK_B: Float64Array = CORE.PACK_B;
+/** B as a strided matrix (see `gemmCore`). */
+export const StridedB = CORE.StridedB;
+/** An instance of `StridedB`. */
+export type StridedB = InstanceType<typeof StridedB>;
+/** `C (+)= A * B` (see `gemmCore`). */
+export const gemm: GemmCore["gemm"] = CORE.gemm;
+/** A grow-only float64 buffer of at least `n` elements: steady-state calls allocate nothing. */
+export const growF64: GemmCore["growF64"] = CORE.growF64;
+/** A grow-only int32 buffer of at least `n` elements. */
+export const growI32: GemmCore["growI32"] = CORE.growI32;

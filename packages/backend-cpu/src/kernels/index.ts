@@ -1,6 +1,7 @@
 import type { LibraryKernelImpl } from "./kernel";
 import { makeConv2dGradFilterKernel, makeConv2dGradInputKernel, makeConv2dKernel } from "./conv2d";
 import { makeMatmulKernel } from "./matmul";
+import type { ThreadOptions } from "./parallel";
 import {
   makeAvgPool2dGradKernel,
   makeAvgPool2dKernel,
@@ -9,6 +10,8 @@ import {
 } from "./pool";
 
 export { makeMatmulKernel } from "./matmul";
+export type { ThreadOptions } from "./parallel";
+export { defaultThreads, threadsAvailable } from "./threads";
 export { makeConv2dGradFilterKernel, makeConv2dGradInputKernel, makeConv2dKernel } from "./conv2d";
 export {
   makeAvgPool2dGradKernel,
@@ -21,17 +24,21 @@ export {
  * A fresh set of the fast library kernels, by op name. Each kernel caches its scratch buffers
  * (grow-only) in its closure, so an executable may own one set; sharing a set is also safe,
  * since kernels run synchronously and keep no reference to their arguments between calls.
+ * `threads` (default: one per core, see `defaultThreads`) is how many threads the matmul and
+ * convolution kernels may use, the calling one included; 1 keeps them on the calling thread.
  */
-export const makeFastKernels = (): Readonly<Record<string, LibraryKernelImpl>> => ({
-  matmul: makeMatmulKernel(),
-  conv2d: makeConv2dKernel(),
-  conv2d_grad_input: makeConv2dGradInputKernel(),
-  conv2d_grad_filter: makeConv2dGradFilterKernel(),
+export const makeFastKernels = (
+  opts: ThreadOptions = {},
+): Readonly<Record<string, LibraryKernelImpl>> => ({
+  matmul: makeMatmulKernel(opts),
+  conv2d: makeConv2dKernel("auto", opts),
+  conv2d_grad_input: makeConv2dGradInputKernel("auto", opts),
+  conv2d_grad_filter: makeConv2dGradFilterKernel("auto", opts),
   max_pool2d: makeMaxPool2dKernel(),
   max_pool2d_grad: makeMaxPool2dGradKernel(),
   avg_pool2d: makeAvgPool2dKernel(),
   avg_pool2d_grad: makeAvgPool2dGradKernel(),
 });
 
-/** The optimised library kernels of the CPU backend (same signatures as REFERENCE_KERNELS). */
+/** The optimised library kernels of the CPU backend (same signatures as REFERENCE_KERNELS), on `defaultThreads()` threads. */
 export const FAST_KERNELS: Readonly<Record<string, LibraryKernelImpl>> = makeFastKernels();

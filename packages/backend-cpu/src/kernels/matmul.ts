@@ -1,15 +1,29 @@
 import type { LibraryKernelImpl } from "./kernel";
 import type { FloatArray } from "./gemm";
-import { StridedB, gemm } from "./gemm";
+import type { ThreadOptions } from "./parallel";
+import { poolFor, runOnOperands, SharedScratch, THREAD_FLOPS } from "./parallel";
+import { TASK } from "./tasks";
+import { defaultThreads } from "./threads";
+
+/** Column blocks of C per thread: enough that a thread slowed down by the machine hands work on. */
+const CHUNKS_PER_THREAD = 4;
+/** Most flops of one chunk, so that the pool's no-progress timeout never fires on a sound job. */
+const MAX_CHUNK_FLOPS = 2 ** 31;
 
 /**
  * A fast batched matmul `[...batch, m, k] x [...batch, k, n] -> [...batch, m, n]` (equal batch
  * dims). Attributes `transA` / `transB` say an operand is stored transposed (A as
  * `[...batch, k, m]`, B as `[...batch, n, k]`): the fusion pass folds a transpose of the last
  * two axes into them, and the GEMM core then only swaps that operand's strides while packing.
+ * Large products are split into column blocks of C between threads (tasks.ts), with results
+ * identical to one thread's.
  */
-export const makeMatmulKernel = (): LibraryKernelImpl => {
-  const bSrc = new StridedB();
+export const makeMatmulKernel = (opts: ThreadOptions = {}): LibraryKernelImpl => {
+  const threads = opts.threads ?? defaultThreads();
+  const threadFlops = opts.threadFlops ?? THREAD_FLOPS;
+  const backoff = opts.backoff;
+  const scratch = new SharedScratch();
+  const p = new Int32Array(9);
   return ({ inputs, inShapes, out, outShape, attrs }) => {
     const a = inputs[0] as FloatArray;
     const b = inputs[1] as FloatArray;
@@ -22,15 +36,27 @@ export const makeMatmulKernel = (): LibraryKernelImpl => {
     const k = transA ? inShapes[0][r - 2] : inShapes[0][r - 1];
     let batch = 1;
     for (let i = 0; i < r - 2; i++) batch *= outShape[i];
-    // A(i, p) at i*aRs + p*aCs; B(p, j) at p*bRs + j*bCs.
-    const aRs = transA ? 1 : k;
-    const aCs = transA ? m : 1;
-    const bRs = transB ? 1 : n;
-    const bCs = transB ? k : 1;
-    for (let bi = 0; bi < batch; bi++) {
-      bSrc.set(b, bi * k * n, bRs, bCs);
-      gemm(m, n, k, a, bi * m * k, aRs, aCs, bSrc, c, bi * m * n, n, false);
+    const pool = poolFor(threads, 2 * batch * m * n * k, threadFlops);
+    // One thread: one unit per product, all columns (A is packed once per block of C rows).
+    let w = Math.max(n, 1);
+    if (pool !== undefined) {
+      const parts = Math.ceil((CHUNKS_PER_THREAD * Math.min(threads, pool.size + 1)) / batch);
+      const cap = Math.max(4, Math.floor(MAX_CHUNK_FLOPS / (2 * m * k) / 4) * 4);
+      w = Math.min(cap, Math.ceil(n / parts / 4) * 4);
     }
-    bSrc.release();
+    const cpb = Math.ceil(n / w);
+    const units = batch * cpb;
+    const upc = Math.max(1, Math.ceil(units / 4096));
+    p.set([m, n, k, transA ? 1 : 0, transB ? 1 : 0, w, cpb, units, upc]);
+    runOnOperands(
+      pool,
+      threads,
+      TASK.matmul,
+      p,
+      [a, b, c],
+      Math.ceil(units / upc),
+      scratch,
+      backoff,
+    );
   };
 };

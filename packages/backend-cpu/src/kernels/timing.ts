@@ -2,16 +2,25 @@
  * Quick timings of the fast library kernels (not a test, not the tfjs comparison):
  * `npx tsx packages/backend-cpu/src/kernels/timing.ts`. Prints GFLOP/s of matmul at 256^3 and
  * 1024^3 for the four transposition variants, and milliseconds of the LeNet-5 convolutions
- * and poolings, forward and backward, at batch 64 and 32. Each figure is the best of several
- * runs, in wall time and in process CPU time (the latter is steadier on a shared machine).
+ * and poolings, forward and backward, at batch 64 and 32, on one thread and on
+ * `defaultThreads()`. Each figure is the best of several runs, in wall time and (one thread)
+ * in process CPU time, which is steadier on a shared machine (with threads it sums them all).
  */
 import type { Attrs } from "@loom/graph";
 import type { LibraryKernelImpl } from "./kernel";
 import type { ConvPath } from "./conv2d";
 import { makeConv2dGradFilterKernel, makeConv2dGradInputKernel, makeConv2dKernel } from "./conv2d";
-import { FAST_KERNELS } from "./index";
+import { makeFastKernels } from "./index";
+import { kernelPool } from "./parallel";
+import { defaultThreads } from "./threads";
 
 type Timing = { wall: number; cpu: number };
+
+const THREADS = defaultThreads();
+const ONE = makeFastKernels({ threads: 1 });
+const MANY = makeFastKernels({ threads: THREADS });
+// Workers start in the background; wait for them so the first timings are not of one thread.
+kernelPool()?.ready();
 
 /** Best wall and CPU milliseconds of `fn` over `runs` runs after a few warm-up runs (JIT tiers). */
 const time = (fn: () => void, runs: number): Timing => {
@@ -43,7 +52,7 @@ const timeOp = (
   outShape: number[],
   attrs: Attrs,
   runs: number,
-  kernel: LibraryKernelImpl = FAST_KERNELS[op]!,
+  kernel: LibraryKernelImpl = ONE[op]!,
 ): Timing => {
   const inputs = inShapes.map((s) => filled(numel(s)));
   const out = new Float32Array(numel(outShape));
@@ -52,7 +61,7 @@ const timeOp = (
 
 const fmt = (x: number) => x.toFixed(2).padStart(7);
 
-console.log("matmul (float32), GFLOP/s  [wall | cpu]");
+console.log(`matmul (float32), GFLOP/s  [1 thread wall | cpu]  [${THREADS} threads wall]`);
 for (const n of [256, 1024]) {
   for (const [transA, transB] of [
     [false, false],
@@ -60,25 +69,22 @@ for (const n of [256, 1024]) {
     [false, true],
     [true, true],
   ] as const) {
-    const t = timeOp(
-      "matmul",
-      [
-        [n, n],
-        [n, n],
-      ],
+    const shapes = [
       [n, n],
-      { transA, transB },
-      n > 512 ? 3 : 20,
-    );
+      [n, n],
+    ];
+    const runs = n > 512 ? 3 : 20;
+    const t = timeOp("matmul", shapes, [n, n], { transA, transB }, runs);
+    const tn = timeOp("matmul", shapes, [n, n], { transA, transB }, runs, MANY["matmul"]);
     const gf = (ms: number) => (2 * n ** 3) / ms / 1e6;
     const name = `${n}^3 ${transA ? "A^T" : "A"}${transB ? "B^T" : "B"}`;
-    console.log(`  ${name.padEnd(14)} ${fmt(gf(t.wall))} | ${fmt(gf(t.cpu))}`);
+    console.log(`  ${name.padEnd(14)} ${fmt(gf(t.wall))} | ${fmt(gf(t.cpu))}  ${fmt(gf(tn.wall))}`);
   }
 }
 
 const conv = { stride: [1, 1], dilation: [1, 1], groups: 1 };
 for (const b of [64, 32]) {
-  console.log(`LeNet-5 layers at batch ${b}, ms  [wall | cpu]`);
+  console.log(`LeNet-5 layers at batch ${b}, ms  [1 thread wall | cpu]  [${THREADS} threads wall]`);
   const rows: [string, string, number[][], number[], Attrs][] = [
     [
       "conv1 fwd",
@@ -208,23 +214,32 @@ for (const b of [64, 32]) {
       { transB: true },
     ],
   ];
-  let total = { wall: 0, cpu: 0 };
+  let total = { wall: 0, cpu: 0, many: 0 };
   for (const [name, op, ins, out, attrs] of rows) {
     const t = timeOp(op, ins, out, attrs, 10);
-    if (name.startsWith("conv")) total = { wall: total.wall + t.wall, cpu: total.cpu + t.cpu };
-    console.log(`  ${name.padEnd(14)} ${fmt(t.wall)} | ${fmt(t.cpu)}`);
+    const tn = timeOp(op, ins, out, attrs, 10, MANY[op]);
+    if (name.startsWith("conv"))
+      total = { wall: total.wall + t.wall, cpu: total.cpu + t.cpu, many: total.many + tn.wall };
+    console.log(`  ${name.padEnd(14)} ${fmt(t.wall)} | ${fmt(t.cpu)}  ${fmt(tn.wall)}`);
   }
-  console.log(`  ${"all convs".padEnd(14)} ${fmt(total.wall)} | ${fmt(total.cpu)}`);
+  console.log(
+    `  ${"all convs".padEnd(14)} ${fmt(total.wall)} | ${fmt(total.cpu)}  ${fmt(total.many)}`,
+  );
 }
 
 // The direct kernels against the GEMM path, per convolution shape: the data behind the
-// dispatch rule in conv2d.ts.
-console.log("conv paths, CPU ms  [direct | gemm]");
-const paths: ConvPath[] = ["direct", "gemm"];
-const kernels = paths.map((p) => ({
-  conv2d: makeConv2dKernel(p),
-  conv2d_grad_filter: makeConv2dGradFilterKernel(p),
-  conv2d_grad_input: makeConv2dGradInputKernel(p),
+// dispatch rule in conv2d.ts. One thread in CPU time, and the GEMM path on all threads in
+// wall time (it splits from THREAD_FLOPS on; the filter gradient only from 64 taps on).
+console.log(`conv paths, ms  [direct | gemm, 1 thread, CPU]  [gemm, ${THREADS} threads, wall]`);
+const paths: [ConvPath, number][] = [
+  ["direct", 1],
+  ["gemm", 1],
+  ["gemm", THREADS],
+];
+const kernels = paths.map(([p, threads]) => ({
+  conv2d: makeConv2dKernel(p, { threads }),
+  conv2d_grad_filter: makeConv2dGradFilterKernel(p, { threads }),
+  conv2d_grad_input: makeConv2dGradInputKernel(p, { threads }),
 }));
 const shapes: [string, number, number, number, number, number, number][] = [
   // name, N, C, HW, O, K, pad
@@ -247,7 +262,12 @@ for (const [name, N, C, HW, O, K, pad] of shapes) {
     ["conv2d_grad_input", [y, w], x, { ...base, inputShape: [HW, HW] }],
   ];
   const cells = ops.map(([op, ins, out, attrs]) =>
-    kernels.map((k) => fmt(timeOp(op, ins, out, attrs, 5, k[op]).cpu)).join(" |"),
+    kernels
+      .map((k, i) => {
+        const t = timeOp(op, ins, out, attrs, 5, k[op]);
+        return fmt(paths[i]![1] > 1 ? t.wall : t.cpu);
+      })
+      .join(" |"),
   );
   console.log(`  ${name.padEnd(22)} fwd ${cells[0]}   dW ${cells[1]}   dx ${cells[2]}`);
 }
