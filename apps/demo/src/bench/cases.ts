@@ -1,6 +1,6 @@
 import { referenceBackend } from "@loom/backend-cpu";
-import type { ModelVars } from "@loom/models";
-import { initModel, lenet5 } from "@loom/models";
+import type { ModelVars } from "@loom/models/browser";
+import { initModel, lenet5 } from "@loom/models/browser";
 import { nn } from "@loom/ops";
 import type { TimingOptions } from "./stats";
 

@@ -2,7 +2,7 @@ import * as backendCpu from "@loom/backend-cpu";
 import type { Backend, HostTensor } from "@loom/graph";
 import type { CompileOptions, Tree } from "@loom/ops";
 import { compile, conv2d, hostTensor, key, matmul, optim, planGraph, trace } from "@loom/ops";
-import { specsOf, trainStep } from "@loom/models";
+import { specsOf, trainStep } from "@loom/models/browser";
 import type {
   BenchCase,
   CaseData,

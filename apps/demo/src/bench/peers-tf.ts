@@ -1,12 +1,10 @@
-import { createRequire } from "node:module";
-import path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import type { HostTensor } from "@loom/graph";
 import type { BenchCase, CaseData, ConvSpec, Impl, Runner, StepData, StepSpec } from "./cases";
 import { CLASSES, convOutSize, dataOf, IMAGE_SHAPE, SkipCase } from "./cases";
 
-/** The TensorFlow.js backends loom is compared with. */
-export type TfBackend = "cpu" | "wasm";
+/** The TensorFlow.js backends loom is compared with (webgl only in a browser). */
+export type TfBackend = "cpu" | "wasm" | "webgl";
 
 /** A NCHW (or any [N, C, H, W]-ordered) array in NHWC order, tfjs's native image layout. */
 export const nchwToNhwc = (data: Float32Array, [n, c, h, w]: readonly number[]): Float32Array => {
@@ -162,23 +160,10 @@ const hasKernel = (name: string, backend: TfBackend): boolean => {
   }
 };
 
-let wasmReady: Promise<void> | undefined;
-
-/**
- * Registers the WASM backend, reading its .wasm binaries from the package's dist folder on
- * disk (in Node, Emscripten's loader reads a local path with fs, so nothing is fetched).
- */
-const loadWasm = (): Promise<void> =>
-  (wasmReady ??= (async () => {
-    const wasm = await import("@tensorflow/tfjs-backend-wasm");
-    const require = createRequire(import.meta.url);
-    const dist = path.dirname(require.resolve("@tensorflow/tfjs-backend-wasm"));
-    wasm.setWasmPaths(dist + path.sep);
-  })());
-
 /** Makes `name` tfjs's current backend (loading WASM on first use). */
 export const useTfBackend = async (name: TfBackend): Promise<void> => {
-  if (name === "wasm") await loadWasm();
+  // Node only: the loader reads the .wasm files from disk (a module the browser page never loads).
+  if (name === "wasm") await (await import("./tf-wasm-node")).loadWasm();
   if (!(await tf.setBackend(name))) throw new Error(`bench: tfjs backend ${name} failed to start`);
   await tf.ready();
 };
