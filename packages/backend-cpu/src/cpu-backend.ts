@@ -1,7 +1,7 @@
 import type { Backend, Executable, Expr, HostTensor, Plan, TypedArray } from "@loom/graph";
-import { allocTyped, DTYPE_BYTES, LoomError, numel, threefry2x32 } from "@loom/graph";
+import { allocTyped, checkFeeds, DTYPE_BYTES, LoomError, numel, threefry2x32 } from "@loom/graph";
 import { renderKernel } from "./codegen";
-import { checkFeeds, fillConstant, forEachIndex } from "./interpreter";
+import { fillConstant, forEachIndex } from "./interpreter";
 import { compileExpr } from "./eval-expr";
 import { FAST_KERNELS, makeFastKernels } from "./kernels";
 import type { LibraryKernelImpl } from "./kernels/kernel";

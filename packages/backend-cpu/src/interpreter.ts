@@ -7,38 +7,11 @@ import type {
   Plan,
   TypedArray,
 } from "@loom/graph";
-import { allocTyped, castNumber, formatShape, LoomError, numel } from "@loom/graph";
+import { allocTyped, castNumber, checkFeeds, LoomError, numel } from "@loom/graph";
 import type { EvalEnv } from "./eval-expr";
 import { compileExpr } from "./eval-expr";
 import type { LibraryKernelImpl } from "./kernels/kernel";
 import { REFERENCE_KERNELS } from "./kernels/reference";
-
-/** Checks feeds against a plan's inputs: every input present, with its shape and dtype. */
-export const checkFeeds = (plan: Plan, feeds: Readonly<Record<string, HostTensor>>): void => {
-  for (const [name, id] of Object.entries(plan.inputs)) {
-    const b = plan.buffers[id]!;
-    const f = feeds[name];
-    if (f === undefined) {
-      throw new LoomError(
-        "missing_feed",
-        "run",
-        `no value fed for input "${name}" ${formatShape(b.shape)}; feeds: ${Object.keys(feeds).join(", ") || "none"}`,
-      );
-    }
-    if (
-      f.dtype !== b.dtype ||
-      f.shape.join() !== b.shape.join() ||
-      f.data.length !== numel(b.shape)
-    ) {
-      throw new LoomError(
-        "shape_mismatch",
-        "run",
-        `input "${name}" expects ${b.dtype}${formatShape(b.shape)}, was fed ${f.dtype}${formatShape(f.shape)} with ${f.data.length} values`,
-        [b.shape, f.shape],
-      );
-    }
-  }
-};
 
 /** Iterates a concrete shape's multi-index in row-major order, calling `body` with the flat offset. */
 export const forEachIndex = (

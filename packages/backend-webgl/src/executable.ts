@@ -1,7 +1,6 @@
 import type { BufferInfo, Executable, HostTensor, Kernel, Plan } from "@loom/graph";
-import { castNumber, formatShape, LoomError, numel } from "@loom/graph";
+import { castNumber, checkFeeds, formatShape, LoomError, numel } from "@loom/graph";
 import { checkGl, contextLost } from "./context";
-import { checkFeeds } from "./feeds";
 import { planShaders } from "./kernel-source";
 import type { ProgramCache } from "./programs";
 import type { ReadFormat, TextureFormat, TextureLayout } from "./texture";

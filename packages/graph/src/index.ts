@@ -15,6 +15,7 @@ export * from "./print/dot";
 export * from "./print/json";
 export * from "./plan";
 export * from "./backend";
+export * from "./feeds";
 export * from "./lower/unfused";
 export * from "./autodiff";
 export * from "./threefry";

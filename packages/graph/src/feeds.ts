@@ -1,9 +1,11 @@
-import type { HostTensor, Plan } from "@loom/graph";
-import { formatShape, LoomError, numel } from "@loom/graph";
+import type { HostTensor } from "./backend";
+import { LoomError } from "./error";
+import type { Plan } from "./plan";
+import { formatShape, numel } from "./shape";
 
 /**
- * Checks feeds against a plan's inputs: every input present, with its shape and dtype (the
- * same check, and messages, as the CPU backend's, so a bad feed fails alike on both).
+ * Checks feeds against a plan's inputs: every input present, with its shape and dtype. Every
+ * backend calls it before running, so a bad feed fails with the same message everywhere.
  */
 export const checkFeeds = (plan: Plan, feeds: Readonly<Record<string, HostTensor>>): void => {
   for (const [name, id] of Object.entries(plan.inputs)) {
