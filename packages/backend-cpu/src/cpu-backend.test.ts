@@ -94,4 +94,8 @@ describe("cpuBackend executables", () => {
       expect(one.c.data[i * n + j]).toBe(Math.fround(acc));
     }
   });
+
+  it.each([0, 1.5, -2])("refuses threads: %s with a LoomError", (threads) => {
+    expect(() => cpuBackend({ threads })).toThrow(/threads must be a positive integer.*got/);
+  });
 });

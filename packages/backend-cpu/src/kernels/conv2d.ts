@@ -3,9 +3,8 @@ import type { LibraryKernelImpl } from "./kernel";
 import type { FloatArray } from "./gemm";
 import { growF64 } from "./gemm";
 import type { ThreadOptions } from "./parallel";
-import { poolFor, runOnOperands, SharedScratch, THREAD_FLOPS } from "./parallel";
+import { poolFor, resolveThreading, runOnOperands, SharedScratch } from "./parallel";
 import { CONV_PARAMS, TASK } from "./tasks";
-import { defaultThreads } from "./threads";
 import {
   directFits,
   directForward,
@@ -63,12 +62,6 @@ const CHUNKS_PER_THREAD = 4;
 /** Narrowest column block of a filter gradient split between threads. */
 const MIN_SPLIT_COLUMNS = 32;
 
-const threading = (opts: ThreadOptions) => ({
-  threads: opts.threads ?? defaultThreads(),
-  threadFlops: opts.threadFlops ?? THREAD_FLOPS,
-  backoff: opts.backoff,
-});
-
 /** Fills `p` in the order of CONV_PARAMS from the input (or input-gradient) and filter shapes. */
 const setParams = (
   p: Int32Array,
@@ -120,7 +113,7 @@ export const makeConv2dKernel = (
   path: ConvPath = "auto",
   opts: ThreadOptions = {},
 ): LibraryKernelImpl => {
-  const { threads, threadFlops, backoff } = threading(opts);
+  const { threads, threadFlops, backoff } = resolveThreading(opts);
   const dwin = newDirectWindow();
   const scratch = new SharedScratch();
   const p = new Int32Array(CONV_PARAMS.length);
@@ -166,7 +159,7 @@ export const makeConv2dGradFilterKernel = (
   path: ConvPath = "auto",
   opts: ThreadOptions = {},
 ): LibraryKernelImpl => {
-  const { threads, threadFlops, backoff } = threading(opts);
+  const { threads, threadFlops, backoff } = resolveThreading(opts);
   const dwin = newDirectWindow();
   const scratch = new SharedScratch();
   const p = new Int32Array(CONV_PARAMS.length);
@@ -234,7 +227,7 @@ export const makeConv2dGradInputKernel = (
   path: ConvPath = "auto",
   opts: ThreadOptions = {},
 ): LibraryKernelImpl => {
-  const { threads, threadFlops, backoff } = threading(opts);
+  const { threads, threadFlops, backoff } = resolveThreading(opts);
   const dwin = newDirectWindow();
   const scratch = new SharedScratch();
   const p = new Int32Array(CONV_PARAMS.length);

@@ -1,9 +1,8 @@
 import type { LibraryKernelImpl } from "./kernel";
 import type { FloatArray } from "./gemm";
 import type { ThreadOptions } from "./parallel";
-import { poolFor, runOnOperands, SharedScratch, THREAD_FLOPS } from "./parallel";
+import { poolFor, resolveThreading, runOnOperands, SharedScratch } from "./parallel";
 import { TASK } from "./tasks";
-import { defaultThreads } from "./threads";
 
 /** Column blocks of C per thread: enough that a thread slowed down by the machine hands work on. */
 const CHUNKS_PER_THREAD = 4;
@@ -19,9 +18,7 @@ const MAX_CHUNK_FLOPS = 2 ** 31;
  * identical to one thread's.
  */
 export const makeMatmulKernel = (opts: ThreadOptions = {}): LibraryKernelImpl => {
-  const threads = opts.threads ?? defaultThreads();
-  const threadFlops = opts.threadFlops ?? THREAD_FLOPS;
-  const backoff = opts.backoff;
+  const { threads, threadFlops, backoff } = resolveThreading(opts);
   const scratch = new SharedScratch();
   const p = new Int32Array(9);
   return ({ inputs, inShapes, out, outShape, attrs }) => {

@@ -1,4 +1,5 @@
 import type { TypedArray } from "@loom/graph";
+import { LoomError } from "@loom/graph";
 import { TASKS, TASKS_SOURCE } from "./tasks";
 import type { JoinTimes, ThreadPool } from "./threads";
 import { createPool, defaultThreads } from "./threads";
@@ -25,6 +26,22 @@ export interface ThreadOptions {
   /** When to leave the workers out (default: the process-wide `Backoff`; tests pass their own). */
   readonly backoff?: BackoffPolicy;
 }
+
+/**
+ * The thread options with their defaults filled in; a thread count that is not a positive
+ * integer is a LoomError (the count includes the calling thread, so 1 means no workers).
+ */
+export const resolveThreading = (opts: ThreadOptions) => {
+  const threads = opts.threads ?? defaultThreads();
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new LoomError(
+      "invalid_argument",
+      "cpuBackend",
+      `threads must be a positive integer (1 keeps every kernel on the calling thread), got ${threads}`,
+    );
+  }
+  return { threads, threadFlops: opts.threadFlops ?? THREAD_FLOPS, backoff: opts.backoff };
+};
 
 /** A policy that keeps calls on one thread while splitting them does not pay. */
 export interface BackoffPolicy {
