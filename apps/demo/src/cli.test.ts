@@ -53,14 +53,15 @@ describe("loom inspect", () => {
     expect(j.model).toBe("lenet");
     expect(j.train).toBe(true);
     expect(j.stages.map((s) => s.name)).toEqual([
-      "traced",
-      "specialized",
+      "input",
+      "infer-shapes",
       "simplify",
-      "fused",
-      "planned",
+      "fuse",
+      "schedule",
+      "plan-memory",
     ]);
     const traced = j.stages[0]!.nodes;
-    const planned = j.stages[4]!.kernels;
+    const planned = j.stages[5]!.kernels;
     expect(planned * 3).toBeLessThanOrEqual(traced);
     const m = j.memory;
     expect(m["peakBytes"]).toBeLessThanOrEqual(1.25 * m["lowerBoundBytes"]!);

@@ -13,6 +13,7 @@ import {
   mapTree,
   optim,
   primitives,
+  referenceStages,
   trace,
 } from "@loom/ops";
 import { lenet5, mlp, specsOf, trainStep, varSpecs } from "@loom/models";
@@ -78,8 +79,8 @@ const oneStep = async (model: nn.Layer) => {
   const fn = trainStep({ model, optimizer });
   const plain = compile(backend, fn, specs as never);
   const simp = compile(backend, fn, specs as never, {
-    passes: [simplify(primitives)],
-    onStage: (st) => void (stages[st.name] = st.graph),
+    stages: [simplify(primitives), ...referenceStages()],
+    sink: { stage: (st) => void (st.kind === "graph" && (stages[st.name] = st.graph)) },
   });
   const a = (await plain.run(feeds)) as unknown as Tree<HostTensor>;
   const b = (await simp.run(feeds)) as unknown as Tree<HostTensor>;

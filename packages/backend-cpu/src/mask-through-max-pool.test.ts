@@ -14,6 +14,7 @@ import {
   maxPool2d,
   mul,
   primitives,
+  referenceStages,
   relu,
   sum,
   trace,
@@ -72,9 +73,11 @@ describe("a ReLU mask moved through max_pool2d_grad", () => {
         let after: Graph | undefined;
         const plain = compile(referenceBackend(), f, specs);
         const simplified = compile(referenceBackend(), f, specs, {
-          passes: [simplify(primitives)],
-          onStage: (st) => {
-            if (st.name === "simplify") after = st.graph;
+          stages: [simplify(primitives), ...referenceStages()],
+          sink: {
+            stage: (st) => {
+              if (st.kind === "graph" && st.name === "simplify") after = st.graph;
+            },
           },
         });
         const optimised = compile(cpuBackend(), f, specs);

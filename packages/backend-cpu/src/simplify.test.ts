@@ -20,6 +20,7 @@ import {
   neg,
   prim,
   primitives,
+  referenceStages,
   reshape,
   scalar,
   select,
@@ -158,9 +159,11 @@ describe("simplify through the reference backend", () => {
         const plain = compile(referenceBackend(), fn, specs);
         let after: Graph | undefined;
         const simp = compile(referenceBackend(), fn, specs, {
-          passes: [simplify(primitives)],
-          onStage: (st) => {
-            if (st.name === "simplify") after = st.graph;
+          stages: [simplify(primitives), ...referenceStages()],
+          sink: {
+            stage: (st) => {
+              if (st.kind === "graph" && st.name === "simplify") after = st.graph;
+            },
           },
         });
         const n = numel(shape);
@@ -187,9 +190,11 @@ describe("simplify through the reference backend", () => {
       ({ x }: { x: Tensor }) => ({ m: mean(x, 0) }),
       { x: { shape: ["N", 2] } },
       {
-        passes: [simplify(primitives)],
-        onStage: (st) => {
-          if (st.name === "simplify") after = st.graph;
+        stages: [simplify(primitives), ...referenceStages()],
+        sink: {
+          stage: (st) => {
+            if (st.kind === "graph" && st.name === "simplify") after = st.graph;
+          },
         },
       },
     );

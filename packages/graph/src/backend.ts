@@ -1,4 +1,5 @@
 import type { DType, TypedArray } from "./dtype";
+import type { ExecutableCache } from "./executable-cache";
 import type { Plan } from "./plan";
 
 /** A tensor value crossing the API edge: its data, shape and dtype. */
@@ -25,5 +26,11 @@ export interface Backend {
    */
   readonly inPlace?: boolean;
   readonly compile: (plan: Plan) => Executable;
+  /**
+   * The backend's executables, shared by `compile` between structurally equal graphs; its
+   * `dispose` empties it. Without one, each compiled function keeps its own.
+   */
+  readonly executables?: ExecutableCache;
+  /** Frees everything the backend holds: its cached executables, and its GPU or thread resources. */
   readonly dispose: () => void;
 }

@@ -1,34 +1,12 @@
-import * as E from "fp-ts/lib/Either.js";
-import type {
-  Backend,
-  DType,
-  Executable,
-  Graph,
-  HostTensor,
-  LoomError,
-  Pass,
-  Plan,
-  Shape,
-  StageRecord,
-} from "@loom/graph";
-import {
-  formatShape,
-  graphKey,
-  inferShapes,
-  LoomError as Err,
-  lowerUnfused,
-  makeGraph,
-  orThrow,
-  runPasses,
-} from "@loom/graph";
+import type { Backend, DType, Graph, HostTensor, PipelineOptions, Shape } from "@loom/graph";
+import { executableCache, formatShape, graphKey, LoomError as Err, makeGraph } from "@loom/graph";
 import type { Tensor } from "./core";
 import { input, isTensor } from "./core";
 import { isHostTensor } from "./host";
 import type { Tree } from "./pytree";
 import { flattenTree, unflattenTree } from "./pytree";
-import { stageDumper } from "./dump";
-import { graphPasses, optimizingLower } from "./pipeline";
-import { primitives } from "./table";
+import type { StageChoice } from "./pipeline";
+import { planGraph } from "./pipeline";
 
 /** The type of a graph input: a shape (dims may be symbols such as "N") and a dtype (float32 by default). */
 export interface TensorSpec {
@@ -106,22 +84,11 @@ export const trace = <S extends Tree<TensorSpec>, O extends Tree<Tensor>>(
   return { graph, inputStructure: specs, outputStructure: out };
 };
 
-/** How a graph with concrete shapes becomes a plan. */
-export interface CompileOptions {
-  /**
-   * Fuse kernels (and run the optimising passes). Default: on, except on the reference
-   * backend, which runs the unfused plan that every optimisation is tested against.
-   */
-  readonly optimize?: boolean;
-  /** Passes run after shape specialisation (simplify, fusion, ...). */
-  readonly passes?: readonly Pass[];
-  /** Lowers the final graph to a plan. */
-  readonly lower?: (g: Graph) => E.Either<LoomError, Plan>;
-  /** Sees every stage of every compile (the inspection hook). */
-  readonly onStage?: (stage: { name: string; graph: Graph }) => void;
-  /** Let kernels write over dying inputs (default: the backend's `inPlace`, else true). */
-  readonly inPlace?: boolean;
-}
+/**
+ * How `compile` turns a graph into executables: the pipeline's options (stages to skip,
+ * validation, the dump sink, a name for the dump files) and which list of stages runs.
+ */
+export interface CompileOptions extends PipelineOptions, StageChoice {}
 
 /**
  * Binds the symbolic dims of a graph's inputs to the shapes of actual feeds (`{ N: 64 }`),
@@ -165,44 +132,6 @@ export const bindSymbols = (
   return bindings;
 };
 
-/** Specialises, runs the passes and lowers a graph for one set of concrete input shapes. */
-export const planGraph = (
-  g: Graph,
-  bindings: Readonly<Record<string, number>>,
-  opts: CompileOptions = {},
-): Plan => {
-  const dump = stageDumper();
-  const onStage = (st: StageRecord) => {
-    dump?.graph(st.name, st.graph);
-    opts.onStage?.(st);
-  };
-  const passes = opts.passes ?? (opts.optimize === false ? [] : graphPasses());
-  const stages = orThrow(runPasses([inferShapes(primitives, bindings), ...passes], g, { onStage }));
-  const last = stages[stages.length - 1]!.graph;
-  const lower =
-    opts.lower ??
-    (opts.optimize === false
-      ? (x: Graph) => lowerUnfused(primitives, x)
-      : optimizingLower({
-          inPlace: opts.inPlace ?? true,
-          onPlan: (name, p, stats) => dump?.plan(name, p, stats),
-        }));
-  return orThrow(lower(last));
-};
-
-const SHARED_LIMIT = 32;
-const shared = new WeakMap<Backend, Map<string, Executable>>();
-
-/** The executables compiled on a backend, by graph structure and input shapes (oldest dropped first). */
-const sharedCache = (backend: Backend): Map<string, Executable> => {
-  let m = shared.get(backend);
-  if (m === undefined) {
-    m = new Map();
-    shared.set(backend, m);
-  }
-  return m;
-};
-
 /** A compiled function: run it with a tree of host tensors, get a tree of host tensors. */
 export interface Compiled<S = Tree<TensorSpec>, O = Tree<Tensor>> {
   readonly traced: Traced;
@@ -222,14 +151,15 @@ export const compile = <S extends Tree<TensorSpec>, O extends Tree<Tensor>>(
   opts: CompileOptions = {},
 ): Compiled<S, O> => {
   const traced = trace(fn as (i: unknown) => O, specs as Tree<TensorSpec>);
-  // Executables are shared between compiles of structurally equal graphs on one backend (an
-  // evaluation step compiled every epoch compiles once), unless custom passes make them differ.
+  // Executables live in the backend's cache, shared between compiles of structurally equal
+  // graphs (an evaluation step compiled twice compiles once), unless custom stages or a sink
+  // make this compile's pipeline run differ; those keep a cache of their own.
   const shareable =
-    opts.passes === undefined && opts.lower === undefined && opts.onStage === undefined;
-  const cache = shareable ? sharedCache(backend) : new Map<string, Executable>();
-  const structure = shareable
-    ? `${graphKey(traced.graph)}|${String(opts.optimize)}|${String(opts.inPlace)}|`
-    : "";
+    opts.stages === undefined && opts.sink === undefined && backend.executables !== undefined;
+  const cache = shareable ? backend.executables! : executableCache();
+  const structure = `${graphKey(traced.graph)}|${JSON.stringify({ ...opts, name: undefined })}|`;
+  const held = new Set<string>();
+  const holder = {};
   const run = async (feedTree: HostsOf<TensorsOf<S>>): Promise<HostsOf<O>> => {
     const feeds: Record<string, HostTensor> = Object.fromEntries(
       flattenTree(feedTree as Tree<HostTensor>, isHostTensor).map(({ path, leaf }) => [
@@ -239,23 +169,17 @@ export const compile = <S extends Tree<TensorSpec>, O extends Tree<Tensor>>(
     );
     const shapes = Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, v.shape]));
     const key = structure + JSON.stringify(Object.keys(traced.graph.inputs).map((k) => shapes[k]));
-    let exe = cache.get(key);
-    if (exe === undefined) {
+    const exe = cache.acquire(key, holder, () => {
       const optimize = opts.optimize ?? backend.name !== "reference";
-      exe = backend.compile(
+      return backend.compile(
         planGraph(traced.graph, bindSymbols(traced.graph, shapes), {
           inPlace: backend.inPlace ?? true,
           ...opts,
           optimize,
         }),
       );
-      cache.set(key, exe);
-      if (shareable && cache.size > SHARED_LIMIT) {
-        const oldest = cache.keys().next().value!;
-        cache.get(oldest)!.dispose();
-        cache.delete(oldest);
-      }
-    }
+    });
+    held.add(key);
     const out = await exe.run(feeds);
     const byPath = new Map(
       flattenTree(traced.outputStructure, isTensor).map(({ path }) => [
@@ -268,10 +192,10 @@ export const compile = <S extends Tree<TensorSpec>, O extends Tree<Tensor>>(
   return {
     traced,
     run,
+    // Frees every executable this function compiled that no other live compile holds.
     dispose: () => {
-      if (shareable) return;
-      for (const e of cache.values()) e.dispose();
-      cache.clear();
+      for (const k of held) cache.release(k, holder);
+      held.clear();
     },
   };
 };

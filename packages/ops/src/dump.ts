@@ -1,53 +1,39 @@
-import type { Graph, MemoryStats, Plan } from "@loom/graph";
+import type { StageRecord, StageSink } from "@loom/graph";
 import { printDot, printPlan, printText } from "@loom/graph";
 
-interface Fs {
-  readonly mkdirSync: (p: string, o: { recursive: boolean }) => void;
-  readonly writeFileSync: (p: string, data: string) => void;
-}
-
-/** The folder named by LOOM_DUMP_DIR, when running under Node with it set. */
-const dumpDir = (): string | undefined => {
-  const p = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
-  return p?.env?.["LOOM_DUMP_DIR"] || undefined;
-};
-
-const nodeFs = (): Fs | undefined =>
-  (
-    globalThis as { process?: { getBuiltinModule?: (m: string) => unknown } }
-  ).process?.getBuiltinModule?.("node:fs") as Fs | undefined;
-
-let compiles = 0;
+/** Where a dump sink writes: a file name (no folder) and its text. */
+export type WriteFile = (file: string, text: string) => void;
 
 /**
- * A dumper for one compile when LOOM_DUMP_DIR is set (Node only): every graph stage as text
- * and DOT, and the fused and planned plans as text, in files numbered by compile and stage.
+ * A sink that dumps every stage of every compile through `write`: each graph as text and DOT,
+ * each plan as text (with its memory statistics), in files `<run>-<stage number>-<stage>.<ext>`.
+ * `<run>` is the compile's `name` (a second compile of one name gets `-2`, ...); unnamed
+ * compiles are numbered by this sink. The library never reads the environment: the CLI maps
+ * `LOOM_DUMP_DIR` to a sink writing there.
  */
-export const stageDumper = ():
-  | {
-      graph: (name: string, g: Graph) => void;
-      plan: (name: string, p: Plan, stats?: MemoryStats) => void;
-    }
-  | undefined => {
-  const dir = dumpDir();
-  const fs = dir === undefined ? undefined : nodeFs();
-  if (dir === undefined || fs === undefined) return undefined;
-  fs.mkdirSync(dir, { recursive: true });
-  const id = String(++compiles).padStart(3, "0");
+export const dumpSink = (write: WriteFile): StageSink => {
+  const runs = new Map<string, number>();
+  let unnamed = 0;
+  let prefix = "";
   let stage = 0;
-  const file = (name: string, ext: string) =>
-    `${dir}/${id}-${String(stage).padStart(2, "0")}-${name}.${ext}`;
+  const start = (name: string | undefined) => {
+    const base = name ?? String(++unnamed).padStart(3, "0");
+    const n = (runs.get(base) ?? 0) + 1;
+    runs.set(base, n);
+    prefix = n === 1 ? base : `${base}-${n}`;
+    stage = 0;
+  };
+  const file = (r: StageRecord, ext: string) =>
+    `${prefix}-${String(stage).padStart(2, "0")}-${r.name}.${ext}`;
   return {
-    graph: (name, g) => {
-      fs.writeFileSync(file(name, "txt"), printText(g));
-      fs.writeFileSync(file(name, "dot"), printDot(g, name));
-      stage++;
-    },
-    plan: (name, p, stats) => {
-      fs.writeFileSync(
-        file(name, "txt"),
-        `${printPlan(p)}${stats ? `\n${JSON.stringify(stats)}` : ""}\n`,
-      );
+    stage: (r, name) => {
+      if (r.name === "input") start(name);
+      if (r.kind === "graph") {
+        write(file(r, "txt"), printText(r.graph));
+        write(file(r, "dot"), printDot(r.graph, r.name));
+      } else {
+        write(file(r, "txt"), `${printPlan(r.plan)}${r.stats ? `\n${JSON.stringify(r.stats)}` : ""}\n`);
+      }
       stage++;
     },
   };

@@ -6,6 +6,7 @@ export * from "./host";
 export * from "./compile";
 export * from "./autodiff";
 export * from "./pipeline";
+export * from "./dump";
 export * from "./api/elementwise";
 export * from "./api/movement";
 export * from "./api/reduce";

@@ -1,93 +1,130 @@
 import * as E from "fp-ts/lib/Either.js";
+import { pipe } from "fp-ts/lib/function.js";
 import type {
-  FusionOptions,
   Graph,
   LoomError,
   MemoryStats,
-  Pass,
+  PipelineOptions,
+  PipelineRun,
   Plan,
+  Stage,
   StageRecord,
 } from "@loom/graph";
 import {
+  finalPlan,
   inferShapes,
   lowerFused,
+  lowerStage,
   lowerUnfused,
   orThrow,
   planMemory,
-  runPasses,
+  planPass,
+  runPipeline,
   scheduleForMemory,
   simplify,
+  stageOf,
+  tryLoom,
+  validateGraph,
 } from "@loom/graph";
 import { primitives } from "./table";
 
-/** Switches of the optimising pipeline; every pass can be turned off by name. */
-export interface PipelineOptions extends FusionOptions {
-  /** Names of graph passes to skip (e.g. "simplify"). */
-  readonly disable?: readonly string[];
-  /** Plan memory (an arena with reuse and in-place updates; default true). */
-  readonly planMemory?: boolean;
-  /** Let kernels write into an input that dies there (default true; WebGL turns it off). */
-  readonly inPlace?: boolean;
-  /** Reorder kernels so buffers die sooner (`scheduleForMemory`; default true). */
-  readonly schedule?: boolean;
-  /** Sees every stage: graph passes and the fused and planned plans. */
-  readonly onStage?: (stage: StageRecord) => void;
-  readonly onPlan?: (name: "fused" | "planned", plan: Plan, stats?: MemoryStats) => void;
+/**
+ * The stages of the optimising pipeline, in order, as `compile`, `inspectPipeline`,
+ * `loom inspect` and the dump name them ("input" is the traced graph the run starts from).
+ */
+export const STAGE_NAMES = [
+  "input",
+  "infer-shapes",
+  "simplify",
+  "fuse",
+  "schedule",
+  "plan-memory",
+] as const;
+
+/** The optimising stages after shape specialisation: `[simplify, fuse, schedule, plan-memory]`. */
+export const optimizingStages = (opts: PipelineOptions = {}): Stage[] => [
+  simplify(primitives),
+  lowerStage("fuse", (g) => lowerFused(primitives, g, opts)),
+  planPass("schedule", (p) => E.right({ plan: scheduleForMemory(p) })),
+  planPass("plan-memory", (p) => tryLoom(() => planMemory(p, { inPlace: opts.inPlace ?? true }))),
+];
+
+/** The reference stages after shape specialisation: one kernel per node, nothing else. */
+export const referenceStages = (): Stage[] => [
+  lowerStage("lower", (g) => lowerUnfused(primitives, g)),
+];
+
+/** Which list to run: the optimising one (default), the reference one, or a list of one's own. */
+export interface StageChoice {
+  /** Fuse and plan memory (default true); false runs `referenceStages()`. */
+  readonly optimize?: boolean;
+  /** The stages after `infer-shapes`, replacing the default list. */
+  readonly stages?: readonly Stage[];
 }
 
-/** The graph passes run after shape specialisation, in order. */
-export const graphPasses = (): Pass[] => [simplify(primitives)];
+/** The one pipeline list for a graph and its symbol bindings: `infer-shapes`, then the chosen stages. */
+export const pipelineStages = (
+  bindings: Readonly<Record<string, number>>,
+  opts: PipelineOptions & StageChoice = {},
+): Stage[] => [
+  inferShapes(primitives, bindings),
+  ...(opts.stages ??
+    (opts.optimize === false ? referenceStages() : optimizingStages(opts))),
+];
 
-/** Lowers a specialised graph to an executable plan: fusion, then memory planning. */
-export const optimizingLower =
-  (opts: PipelineOptions = {}) =>
-  (g: Graph): E.Either<LoomError, Plan> =>
-    E.map((fused: Plan) => {
-      opts.onPlan?.("fused", fused);
-      if (opts.planMemory === false) return fused;
-      const ordered = opts.schedule === false ? fused : scheduleForMemory(fused);
-      const { plan, stats } = planMemory(ordered, { inPlace: opts.inPlace ?? true });
-      opts.onPlan?.("planned", plan, stats);
-      return plan;
-    })(lowerFused(primitives, g, opts));
+/** Runs the pipeline list on a graph with the op table's validator between stages (when `validate`). */
+export const runStages = (
+  g: Graph,
+  bindings: Readonly<Record<string, number>>,
+  opts: PipelineOptions & StageChoice = {},
+): E.Either<LoomError, PipelineRun> =>
+  runPipeline(pipelineStages(bindings, opts), g, opts, {
+    graph: (x) => validateGraph(primitives, x),
+  });
+
+/** Specialises, runs the pipeline and returns the plan a backend compiles. */
+export const planGraph = (
+  g: Graph,
+  bindings: Readonly<Record<string, number>>,
+  opts: PipelineOptions & StageChoice = {},
+): Plan => orThrow(pipe(runStages(g, bindings, opts), E.chain(finalPlan)));
 
 /** Everything the pipeline produced for one graph, for inspection. */
 export interface PipelineReport {
+  /** Every stage's record, `input` first. */
   readonly stages: readonly StageRecord[];
+  /** The last graph, the one that was lowered. */
+  readonly graph: Graph;
+  /** The plan straight out of `fuse`. */
   readonly fused: Plan;
+  /** The final plan (scheduled and memory-planned unless those stages were disabled). */
   readonly planned: Plan;
-  readonly memory: MemoryStats;
+  /** What `plan-memory` achieved (absent when it was disabled). */
+  readonly memory?: MemoryStats;
+  /** Kernels of the last graph lowered one per node, to compare with `fused`. */
   readonly unfusedKernels: number;
 }
 
 /**
- * Runs the whole pipeline on a graph for given symbol bindings and returns every stage:
- * the graphs after each pass, the fused plan and the memory-planned plan with its statistics.
+ * Runs the optimising pipeline on a graph for given symbol bindings and returns every stage:
+ * the graphs after each graph pass, the fused plan, the final plan and its memory statistics.
  */
 export const inspectPipeline = (
   g: Graph,
   bindings: Readonly<Record<string, number>>,
   opts: PipelineOptions = {},
 ): PipelineReport => {
-  const stages = orThrow(
-    runPasses([inferShapes(primitives, bindings), ...graphPasses()], g, {
-      disable: opts.disable,
-      onStage: opts.onStage,
-    }),
-  );
-  const last = stages[stages.length - 1]!.graph;
-  let fused: Plan | undefined;
-  let memory: MemoryStats | undefined;
-  const planned = orThrow(
-    optimizingLower({
-      ...opts,
-      onPlan: (name, p, stats) => {
-        if (name === "fused") fused = p;
-        else memory = stats;
-        opts.onPlan?.(name, p, stats);
-      },
-    })(last),
-  );
-  const unfusedKernels = orThrow(lowerUnfused(primitives, last)).kernels.length;
-  return { stages, fused: fused!, planned, memory: memory!, unfusedKernels };
+  const run = orThrow(runStages(g, bindings, opts));
+  const graphs = run.stages.flatMap((s) => (s.kind === "graph" ? [s.graph] : []));
+  const graph = graphs[graphs.length - 1]!;
+  const fuse = stageOf(run, "fuse");
+  const mem = stageOf(run, "plan-memory");
+  return {
+    stages: run.stages,
+    graph,
+    fused: (fuse as StageRecord & { kind: "plan" }).plan,
+    planned: orThrow(finalPlan(run)),
+    ...(mem?.kind === "plan" && mem.stats !== undefined ? { memory: mem.stats } : {}),
+    unfusedKernels: orThrow(lowerUnfused(primitives, graph)).kernels.length,
+  };
 };

@@ -23,8 +23,9 @@ import {
   varSpecs,
 } from "@loom/models";
 import type { PipelineReport, Tensor, TensorSpec, Tree } from "@loom/ops";
-import { inspectPipeline, isSpec, mapTree, trace } from "@loom/ops";
+import { inspectPipeline, isSpec, mapTree, STAGE_NAMES, trace } from "@loom/ops";
 import type { CliIo } from "../cli-io";
+import { pipelineFromEnv } from "../pipeline-env";
 
 /** The graph formats `loom inspect` prints. */
 export const INSPECT_FORMATS = ["text", "dot", "json"] as const;
@@ -32,8 +33,16 @@ export const INSPECT_FORMATS = ["text", "dot", "json"] as const;
 /** One of the formats `loom inspect` prints. */
 export type InspectFormat = (typeof INSPECT_FORMATS)[number];
 
-/** The pipeline stages `loom inspect --stage` shows. */
-export const STAGES = ["traced", "simplified", "fused", "planned"] as const;
+/** Earlier names of pipeline stages, still accepted by `--stage`. */
+export const STAGE_ALIASES = {
+  traced: "input",
+  simplified: "simplify",
+  fused: "fuse",
+  planned: "plan-memory",
+} as const satisfies Record<string, (typeof STAGE_NAMES)[number]>;
+
+/** The pipeline stages `loom inspect --stage` shows: the pipeline's own names, then the aliases. */
+export const STAGES = [...STAGE_NAMES, ...(Object.keys(STAGE_ALIASES) as (keyof typeof STAGE_ALIASES)[])];
 
 /** Renders a graph in one of the inspect formats. */
 export const renderGraph = (g: Graph, format: InspectFormat, title = "loom"): string => {
@@ -91,7 +100,7 @@ type InspectOptions = {
   format: InspectFormat;
   batch: Dim;
   train: boolean;
-  stage: (typeof STAGES)[number];
+  stage: string;
   kernel?: number;
   source: boolean;
   json: boolean;
@@ -100,28 +109,15 @@ type InspectOptions = {
 const nodeCount = (g: Graph) => topoOrder(g).length;
 
 /** The summary `--json` prints: node and kernel counts per stage and the memory plan's figures. */
-export const summarize = (model: string, train: boolean, traced: Graph, r: PipelineReport) => ({
+export const summarize = (model: string, train: boolean, r: PipelineReport) => ({
   model,
   train,
-  stages: [
-    { name: "traced", nodes: nodeCount(traced), kernels: r.unfusedKernels },
-    ...r.stages.slice(1).map((s) => ({
-      name: s.name === "infer-shapes" ? "specialized" : s.name,
-      nodes: nodeCount(s.graph),
-      kernels: r.unfusedKernels,
-    })),
-    {
-      name: "fused",
-      nodes: nodeCount(r.stages[r.stages.length - 1]!.graph),
-      kernels: r.fused.kernels.length,
-    },
-    {
-      name: "planned",
-      nodes: nodeCount(r.stages[r.stages.length - 1]!.graph),
-      kernels: r.planned.kernels.length,
-    },
-  ],
-  memory: {
+  stages: r.stages.map((s) =>
+    s.kind === "graph"
+      ? { name: s.name, nodes: nodeCount(s.graph), kernels: r.unfusedKernels }
+      : { name: s.name, nodes: nodeCount(r.graph), kernels: s.plan.kernels.length },
+  ),
+  memory: r.memory && {
     peakBytes: r.memory.peakBytes,
     noReuseBytes: r.memory.noReuseBytes,
     lowerBoundBytes: r.memory.lowerBoundBytes,
@@ -130,17 +126,22 @@ export const summarize = (model: string, train: boolean, traced: Graph, r: Pipel
   },
 });
 
+/** A stage name or alias as the pipeline names it. */
+const canonical = (stage: string): string =>
+  (STAGE_ALIASES as Record<string, string>)[stage] ?? stage;
+
 /** Runs `loom inspect`. */
 export const runInspect = (o: InspectOptions, io: CliIo): void => {
   const graph = o.train ? trainGraph(o.model, o.batch) : modelGraph(o.model, o.batch);
-  const graphStage = o.stage === "traced" || o.stage === "simplified";
-  if (o.stage === "traced" && !o.json && o.kernel === undefined) {
+  const stage = canonical(o.stage);
+  if (stage === "input" && !o.json && o.kernel === undefined) {
     io.out(`${renderGraph(graph, o.format, o.model)}\n`);
     return;
   }
   // Later stages need concrete shapes: a symbolic batch is bound to 64.
   const bindings = typeof o.batch === "string" ? { [o.batch]: 64 } : {};
-  const report = inspectPipeline(graph, bindings);
+  const report = inspectPipeline(graph, bindings, { ...pipelineFromEnv(process.env), name: o.model });
+  const record = report.stages.find((s) => s.name === stage);
   if (o.kernel !== undefined) {
     const k = report.planned.kernels[o.kernel];
     if (k === undefined)
@@ -159,15 +160,16 @@ export const runInspect = (o: InspectOptions, io: CliIo): void => {
       io.out(`k${o.kernel}: ${printExpr(k.expr)}\n`);
       if (o.source) io.out(`${renderKernel(k.expr, k.shape, k.inputs.length)}\n`);
     }
-  } else if (!o.json || graphStage) {
-    const last = report.stages[report.stages.length - 1]!.graph;
-    if (graphStage) io.out(`${renderGraph(last, o.format, o.model)}\n`);
-    else {
-      const plan = o.stage === "fused" ? report.fused : report.planned;
-      io.out(o.format === "json" ? `${JSON.stringify(plan, null, 2)}\n` : `${printPlan(plan)}\n`);
-    }
+  } else if (record !== undefined && (!o.json || record.kind === "graph")) {
+    if (record.kind === "graph") io.out(`${renderGraph(record.graph, o.format, o.model)}\n`);
+    else
+      io.out(
+        o.format === "json"
+          ? `${JSON.stringify(record.plan, null, 2)}\n`
+          : `${printPlan(record.plan)}\n`,
+      );
   }
-  if (o.json) io.out(`${JSON.stringify(summarize(o.model, o.train, graph, report))}\n`);
+  if (o.json) io.out(`${JSON.stringify(summarize(o.model, o.train, report))}\n`);
 };
 
 /** Adds `loom inspect`: a model's graph after each pass of the pipeline, its kernels and their generated code. */
@@ -192,7 +194,7 @@ export const registerInspect = (program: Command, io: CliIo): Command =>
       "the whole training step (forward, backward, Adam update) instead of inference",
       false,
     )
-    .addOption(new Option("--stage <stage>", "pipeline stage").choices(STAGES).default("traced"))
+    .addOption(new Option("--stage <stage>", "pipeline stage").choices(STAGES).default("input"))
     .option("--kernel <k>", "show kernel k of the planned plan", (v) => {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 0)

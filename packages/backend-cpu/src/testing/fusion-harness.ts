@@ -1,7 +1,6 @@
-import type { Backend, Graph, HostTensor } from "@loom/graph";
-import { lowerFused, planMemory } from "@loom/graph";
+import type { Backend, HostTensor } from "@loom/graph";
 import type { CompileOptions, Tensor, TensorSpec } from "@loom/ops";
-import { compile, primitives } from "@loom/ops";
+import { compile } from "@loom/ops";
 import { cpuBackend } from "../cpu-backend";
 import { referenceBackend } from "../interpreter";
 
@@ -18,11 +17,10 @@ export interface Variant {
  * with constants.
  */
 const fused = (memory: boolean, fold = true, epilogues = true): CompileOptions => ({
-  passes: [],
-  lower: (g: Graph) => {
-    const r = lowerFused(primitives, g, { foldTransposes: fold, epilogues });
-    return r._tag === "Left" || !memory ? r : { ...r, right: planMemory(r.right).plan };
-  },
+  optimize: true,
+  disable: ["simplify", "schedule", ...(memory ? [] : ["plan-memory"])],
+  foldTransposes: fold,
+  epilogues,
 });
 
 /**
@@ -96,7 +94,7 @@ export const compareAll = async (
 ): Promise<string | undefined> => {
   const run = (b: Backend, opts: CompileOptions) =>
     compile(b, fn as never, specs, opts).run(feeds as never) as Promise<Record<string, HostTensor>>;
-  const want = await run(referenceBackend(), { optimize: false, passes: [] });
+  const want = await run(referenceBackend(), { optimize: false });
   for (const v of VARIANTS) {
     const got = await run(v.backend, v.opts);
     for (const [name, w] of Object.entries(want)) {

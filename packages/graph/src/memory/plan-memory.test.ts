@@ -5,7 +5,8 @@ import type { DType } from "../dtype";
 import type { Expr } from "../expr";
 import { alu, iadd, imod, int, linearize } from "../expr";
 import type { BufferInfo, Kernel, Plan } from "../plan";
-import { checkNoOverlap, planMemory } from "./plan-memory";
+import { checkNoOverlap } from "./check-no-overlap";
+import { planMemory } from "./plan-memory";
 import {
   arbPlan,
   flatIndex,

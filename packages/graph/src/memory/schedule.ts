@@ -1,7 +1,7 @@
 import type { Plan } from "../plan";
 import { inPlaceEligible } from "./in-place";
 import { alignUp, kernelReads, liveRanges, outsideArena, rawBytes } from "./liveness";
-import { arenaBlocks, maxLiveBytes } from "./plan-memory";
+import { arenaBlocks, maxLiveBytes } from "./blocks";
 
 /** Options of `scheduleForMemory`. */
 export interface ScheduleOptions {
