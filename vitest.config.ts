@@ -29,6 +29,7 @@ export default defineConfig({
           exclude: ["**/*.browser.test.ts", "**/node_modules/**"],
           pool: "forks",
           testTimeout: 60_000,
+          setupFiles: ["./scripts/vitest-validate.setup.ts"],
         },
       },
       {

@@ -1,10 +1,20 @@
 import type { Backend, Executable, Expr, HostTensor, Plan, TypedArray } from "@loom/graph";
-import { allocTyped, checkFeeds, DTYPE_BYTES, LoomError, numel, threefry2x32 } from "@loom/graph";
+import {
+  allocTyped,
+  checkFeeds,
+  DTYPE_BYTES,
+  executableCache,
+  LoomError,
+  numel,
+  threefry2x32,
+} from "@loom/graph";
 import { renderKernel } from "./codegen";
 import { fillConstant, forEachIndex } from "./interpreter";
 import { compileExpr } from "./eval-expr";
-import { FAST_KERNELS, makeFastKernels } from "./kernels";
+import { makeFastKernels } from "./kernels";
 import type { LibraryKernelImpl } from "./kernels/kernel";
+import { kernelPool } from "./kernels/parallel";
+import { sourceCache } from "./source-cache";
 import { REFERENCE_KERNELS } from "./kernels/reference";
 
 type KernelFn = (b: readonly TypedArray[], tf: typeof threefry2x32) => void;
@@ -45,27 +55,30 @@ const closureKernel = (expr: Expr, shape: readonly number[]): KernelFn => {
   };
 };
 
+/** Generated kernel functions a backend keeps, by source (least recently used dropped first). */
+const KERNEL_SOURCES = 4096;
+
 /**
  * The optimising CPU backend: each fused kernel becomes a JS function (generated once and
  * cached by its source), matmul/convolution/pooling run hand-written kernels, and all
  * buffers live in one arena allocated when the plan is compiled, at the offsets the memory
- * planner chose. Running allocates nothing but the returned outputs.
+ * planner chose. Running allocates nothing but the returned outputs. The instance owns its
+ * state: the executable cache `compile` uses, the generated functions, the library kernels'
+ * scratch and the worker threads; `dispose()` frees them all (the workers are closed).
  */
 export const cpuBackend = (opts: CpuBackendOptions = {}): Backend => {
   const codegen = opts.codegen ?? canEval();
-  const cache = new Map<string, KernelFn>();
-  const fast =
-    opts.threads === undefined ? FAST_KERNELS : makeFastKernels({ threads: opts.threads });
-  const kernelFn = (expr: Expr, shape: readonly number[], inputs: number): KernelFn => {
-    if (!codegen) return closureKernel(expr, shape);
-    const src = renderKernel(expr, shape, inputs);
-    let f = cache.get(src);
-    if (f === undefined) {
-      f = new Function("b", "tf", src) as KernelFn;
-      cache.set(src, f);
-    }
-    return f;
-  };
+  const functions = sourceCache<KernelFn>(KERNEL_SOURCES);
+  const pool = kernelPool();
+  const fast = makeFastKernels({ threads: opts.threads, pool });
+  const executables = executableCache();
+  const kernelFn = (expr: Expr, shape: readonly number[], inputs: number): KernelFn =>
+    codegen
+      ? functions.get(
+          renderKernel(expr, shape, inputs),
+          (src) => new Function("b", "tf", src) as KernelFn,
+        )
+      : closureKernel(expr, shape);
   const library = (name: string): LibraryKernelImpl => {
     const impl = fast[name] ?? REFERENCE_KERNELS[name];
     if (impl === undefined)
@@ -141,7 +154,14 @@ export const cpuBackend = (opts: CpuBackendOptions = {}): Backend => {
     const inputs = Object.entries(plan.inputs);
     const arrayClass = plan.buffers.map((b) => allocTyped(b.dtype, 0).constructor);
     const outputs = Object.entries(plan.outputs);
+    let disposed = false;
     const run = (feeds: Readonly<Record<string, HostTensor>>): Record<string, HostTensor> => {
+      if (disposed)
+        throw new LoomError(
+          "invalid_argument",
+          "cpu",
+          "this executable was disposed; compile the plan again to run it",
+        );
       checkFeeds(plan, feeds);
       for (const [name, id] of inputs) {
         const data = feeds[name]!.data;
@@ -178,7 +198,26 @@ export const cpuBackend = (opts: CpuBackendOptions = {}): Backend => {
       }
       return out;
     };
-    return { run: async (feeds) => run(feeds), dispose: () => cache.clear() };
+    return {
+      run: async (feeds) => run(feeds),
+      // Drops the arena and the buffers so they can be collected even while the executable
+      // object is still referenced; running it again is a LoomError.
+      dispose: () => {
+        disposed = true;
+        views.length = 0;
+        current.length = 0;
+        steps.length = 0;
+      },
+    };
   };
-  return { name: codegen ? "cpu" : "cpu-closures", compile, dispose: () => cache.clear() };
+  return {
+    name: codegen ? "cpu" : "cpu-closures",
+    compile,
+    executables,
+    dispose: () => {
+      executables.clear();
+      functions.clear();
+      pool.close();
+    },
+  };
 };

@@ -7,7 +7,7 @@ import type {
   Plan,
   TypedArray,
 } from "@loom/graph";
-import { allocTyped, castNumber, checkFeeds, LoomError, numel } from "@loom/graph";
+import { allocTyped, castNumber, checkFeeds, executableCache, LoomError, numel } from "@loom/graph";
 import type { EvalEnv } from "./eval-expr";
 import { compileExpr } from "./eval-expr";
 import type { LibraryKernelImpl } from "./kernels/kernel";
@@ -101,11 +101,15 @@ export const interpretPlan = (
 };
 
 /** The reference backend: runs any plan kernel by kernel with the closure evaluator and naive library kernels. */
-export const referenceBackend = (): Backend => ({
-  name: "reference",
-  compile: (plan): Executable => {
-    const run = interpretPlan(plan);
-    return { run: async (feeds) => run(feeds), dispose: () => {} };
-  },
-  dispose: () => {},
-});
+export const referenceBackend = (): Backend => {
+  const executables = executableCache();
+  return {
+    name: "reference",
+    compile: (plan): Executable => {
+      const run = interpretPlan(plan);
+      return { run: async (feeds) => run(feeds), dispose: () => {} };
+    },
+    executables,
+    dispose: () => executables.clear(),
+  };
+};

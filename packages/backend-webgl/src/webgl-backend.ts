@@ -1,5 +1,5 @@
 import type { Backend, Executable, Plan } from "@loom/graph";
-import { LoomError } from "@loom/graph";
+import { executableCache, LoomError } from "@loom/graph";
 import type { WebGLTarget } from "./context";
 import { createContext } from "./context";
 import type { GpuState } from "./executable";
@@ -48,6 +48,7 @@ export const webglBackend = (opts: WebGLBackendOptions = {}): Backend => {
   const programs = new ProgramCache(gl);
   let disposed = false;
   const executables = new Set<Executable>();
+  const cache = executableCache();
   const gpu: GpuState = {
     gl,
     programs,
@@ -80,6 +81,7 @@ export const webglBackend = (opts: WebGLBackendOptions = {}): Backend => {
   };
   const dispose = () => {
     if (disposed) return;
+    cache.clear();
     for (const e of [...executables]) e.dispose();
     programs.dispose();
     gl.deleteVertexArray(gpu.vao);
@@ -88,5 +90,5 @@ export const webglBackend = (opts: WebGLBackendOptions = {}): Backend => {
     // browsers cap the number of live WebGL contexts.
     if (opts.canvas === undefined) gl.getExtension("WEBGL_lose_context")?.loseContext();
   };
-  return { name: "webgl", inPlace: false, compile, dispose };
+  return { name: "webgl", inPlace: false, compile, executables: cache, dispose };
 };

@@ -23,6 +23,8 @@ import { threadsAvailable } from "./threads";
 // same order (fast-kernels.test.ts checks the single-threaded kernels against the naive
 // reference).
 
+/** The workers of this file's threaded kernels, so the tests can count their chunks. */
+const pools = kernelPool();
 /** Never leaves the workers out, so that a busy machine cannot keep them from being tested. */
 const always: BackoffPolicy = { skipping: () => false, note: () => undefined };
 
@@ -49,17 +51,17 @@ const flops = (c: Case) => {
 const check = (g: ConvGeom, dtype: "float32" | "float64", seed: number, where: number) => {
   for (const c of convCases(g, dtype, seed)) {
     const threadFlops = Math.ceil(where * flops(c));
-    const threaded = MAKERS[c.op]!("gemm", { threads: 2, threadFlops, backoff: always });
+    const threaded = MAKERS[c.op]!("gemm", { threads: 2, threadFlops, backoff: always, pool: pools });
     const what = `${c.op} ${JSON.stringify(g)} ${dtype} threshold ${threadFlops}`;
     expectSameBits(runInArena(threaded, c, 2), runInArena(single(c.op), c, 2), what);
   }
 };
 
 describe.runIf(threadsAvailable())("threaded convolutions", () => {
-  beforeAll(() => kernelPool()?.ready());
+  beforeAll(() => pools.get()?.ready());
 
   it("equal the single-threaded GEMM path bit for bit on random geometries and thresholds", () => {
-    const pool = kernelPool()!;
+    const pool = pools.get()!;
     const before = pool.workerChunks;
     // More input channels than fast-kernels.test.ts draws, so that filter gradients split.
     const arb = fc.tuple(convGeomArb, fc.constantFrom(1, 8, 12)).map(([g, cg]) => ({
@@ -88,7 +90,7 @@ describe.runIf(threadsAvailable())("threaded convolutions", () => {
   });
 
   it("splits a filter gradient only when it has more than one column block", () => {
-    const pool = kernelPool()!;
+    const pool = pools.get()!;
     const [, , wide] = convCases(
       geom({ cg: 24, og: 4, hw: [6, 6], pad: [1, 1, 1, 1] }),
       "float32",
@@ -97,7 +99,7 @@ describe.runIf(threadsAvailable())("threaded convolutions", () => {
     const split = makeConv2dGradFilterKernel("gemm", {
       threads: 2,
       threadFlops: 0,
-      backoff: always,
+      backoff: always, pool: pools,
     });
     const before = pool.workerChunks;
     for (let i = 0; i < 50 && pool.workerChunks === before; i++) runInArena(split, wide!, 1);

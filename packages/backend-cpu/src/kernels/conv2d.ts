@@ -113,7 +113,7 @@ export const makeConv2dKernel = (
   path: ConvPath = "auto",
   opts: ThreadOptions = {},
 ): LibraryKernelImpl => {
-  const { threads, threadFlops, backoff } = resolveThreading(opts);
+  const { threads, threadFlops, backoff, pools } = resolveThreading(opts);
   const dwin = newDirectWindow();
   const scratch = new SharedScratch();
   const p = new Int32Array(CONV_PARAMS.length);
@@ -130,7 +130,7 @@ export const makeConv2dKernel = (
     const R = I * KH * KW;
     const S = Ho * Wo;
     // Split by image: a batch of one stays on this thread.
-    const pool = N > 1 ? poolFor(threads, 2 * N * O * R * S, threadFlops) : undefined;
+    const pool = N > 1 ? poolFor(pools, threads, 2 * N * O * R * S, threadFlops) : undefined;
     const direct =
       !g.pointwise &&
       useDirect(path, Og, pool !== undefined) &&
@@ -159,7 +159,7 @@ export const makeConv2dGradFilterKernel = (
   path: ConvPath = "auto",
   opts: ThreadOptions = {},
 ): LibraryKernelImpl => {
-  const { threads, threadFlops, backoff } = resolveThreading(opts);
+  const { threads, threadFlops, backoff, pools } = resolveThreading(opts);
   const dwin = newDirectWindow();
   const scratch = new SharedScratch();
   const p = new Int32Array(CONV_PARAMS.length);
@@ -183,7 +183,7 @@ export const makeConv2dGradFilterKernel = (
     // Split by blocks of columns of each group's gradient, every chunk summing all images in
     // order. A chunk repacks dy for its columns: narrower than MIN_SPLIT_COLUMNS, that costs
     // more than the second thread gains (LeNet's R = 25 or 150 at 5x5).
-    let pool = poolFor(threads, 2 * N * O * R * S, threadFlops);
+    let pool = poolFor(pools, threads, 2 * N * O * R * S, threadFlops);
     const parts = pool === undefined ? 1 : CHUNKS_PER_THREAD * Math.min(threads, pool.size + 1);
     let cw = Math.max(MIN_SPLIT_COLUMNS, Math.ceil(R / parts / 4) * 4);
     if (cw >= R) {
@@ -227,7 +227,7 @@ export const makeConv2dGradInputKernel = (
   path: ConvPath = "auto",
   opts: ThreadOptions = {},
 ): LibraryKernelImpl => {
-  const { threads, threadFlops, backoff } = resolveThreading(opts);
+  const { threads, threadFlops, backoff, pools } = resolveThreading(opts);
   const dwin = newDirectWindow();
   const scratch = new SharedScratch();
   const p = new Int32Array(CONV_PARAMS.length);
@@ -243,7 +243,7 @@ export const makeConv2dGradInputKernel = (
     const Og = O / G;
     const R = I * KH * KW;
     const S = Ho * Wo;
-    const pool = N > 1 ? poolFor(threads, 2 * N * O * R * S, threadFlops) : undefined;
+    const pool = N > 1 ? poolFor(pools, threads, 2 * N * O * R * S, threadFlops) : undefined;
     const pdOff = G * panelSize(R, Og);
     const direct =
       !g.pointwise &&

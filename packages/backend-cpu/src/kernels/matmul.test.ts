@@ -21,6 +21,8 @@ import { threadsAvailable } from "./threads";
 // shared scratch, or used in place), and the thread threshold is drawn around each case's
 // size, so both sides of it are exercised.
 
+/** The workers of this file's threaded kernels, so the tests can count their chunks. */
+const pools = kernelPool();
 /** Never leaves the workers out, so that a busy machine cannot keep them from being tested. */
 const always: BackoffPolicy = { skipping: () => false, note: () => undefined };
 
@@ -34,16 +36,16 @@ const flops = (c: Case) => {
 
 /** Checks a case threaded (threshold `threadFlops`, arena shared or not) against one thread. */
 const check = (c: Case, threadFlops: number, shared: boolean) => {
-  const threaded = makeMatmulKernel({ threads: 2, threadFlops, backoff: always });
+  const threaded = makeMatmulKernel({ threads: 2, threadFlops, backoff: always, pool: pools });
   const what = `${JSON.stringify(c.inShapes)} ${JSON.stringify(c.attrs)} ${c.dtype} threshold ${threadFlops} shared ${shared}`;
   expectSameBits(runInArena(threaded, c, 3, shared), runInArena(single, c, 3), what);
 };
 
 describe.runIf(threadsAvailable())("threaded matmul", () => {
-  beforeAll(() => kernelPool()?.ready());
+  beforeAll(() => pools.get()?.ready());
 
   it("equals the single-threaded kernel bit for bit on random shapes and thresholds", () => {
-    const pool = kernelPool()!;
+    const pool = pools.get()!;
     const before = pool.workerChunks;
     const side = fc.oneof(dim, fc.constantFrom(63, 64, 65, 90));
     fc.assert(
@@ -76,8 +78,8 @@ describe.runIf(threadsAvailable())("threaded matmul", () => {
   });
 
   it("uses threads from the default threshold on and not below it", () => {
-    const pool = kernelPool()!;
-    const threaded = makeMatmulKernel({ threads: 2, backoff: always });
+    const pool = pools.get()!;
+    const threaded = makeMatmulKernel({ threads: 2, backoff: always, pool: pools });
     // 2*16*16*k flops: just below THREAD_FLOPS, then just above it.
     const k = Math.ceil(THREAD_FLOPS / 512);
     const before = pool.workerChunks;

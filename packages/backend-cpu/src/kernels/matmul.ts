@@ -18,7 +18,7 @@ const MAX_CHUNK_FLOPS = 2 ** 31;
  * identical to one thread's.
  */
 export const makeMatmulKernel = (opts: ThreadOptions = {}): LibraryKernelImpl => {
-  const { threads, threadFlops, backoff } = resolveThreading(opts);
+  const { threads, threadFlops, backoff, pools } = resolveThreading(opts);
   const scratch = new SharedScratch();
   const p = new Int32Array(9);
   return ({ inputs, inShapes, out, outShape, attrs }) => {
@@ -33,7 +33,7 @@ export const makeMatmulKernel = (opts: ThreadOptions = {}): LibraryKernelImpl =>
     const k = transA ? inShapes[0][r - 2] : inShapes[0][r - 1];
     let batch = 1;
     for (let i = 0; i < r - 2; i++) batch *= outShape[i];
-    const pool = poolFor(threads, 2 * batch * m * n * k, threadFlops);
+    const pool = poolFor(pools, threads, 2 * batch * m * n * k, threadFlops);
     // One thread: one unit per product, all columns (A is packed once per block of C rows).
     let w = Math.max(n, 1);
     if (pool !== undefined) {

@@ -5,8 +5,9 @@ import type { JoinTimes, ThreadPool } from "./threads";
 import { createPool, defaultThreads } from "./threads";
 
 /**
- * The process-wide pool that runs the kernels' chunk tasks (tasks.ts), and the helpers the
- * kernels share to use it: when to split, and shared scratch for operands outside shared memory.
+ * The pool that runs the kernels' chunk tasks (tasks.ts), owned by a `cpuBackend` (or a kernel
+ * set), and the helpers the kernels share to use it: when to split, and shared scratch for
+ * operands outside shared memory.
  */
 
 /**
@@ -23,8 +24,10 @@ export interface ThreadOptions {
   readonly threads?: number;
   /** Flops from which a call uses threads (default `THREAD_FLOPS`; tests lower it). */
   readonly threadFlops?: number;
-  /** When to leave the workers out (default: the process-wide `Backoff`; tests pass their own). */
+  /** When to leave the workers out (default: the pool's `Backoff`; tests pass their own). */
   readonly backoff?: BackoffPolicy;
+  /** The workers to split calls between (default: a pool of the kernel's own, started on first use). */
+  readonly pool?: KernelPool;
 }
 
 /**
@@ -40,7 +43,13 @@ export const resolveThreading = (opts: ThreadOptions) => {
       `threads must be a positive integer (1 keeps every kernel on the calling thread), got ${threads}`,
     );
   }
-  return { threads, threadFlops: opts.threadFlops ?? THREAD_FLOPS, backoff: opts.backoff };
+  const pools = opts.pool ?? kernelPool();
+  return {
+    threads,
+    threadFlops: opts.threadFlops ?? THREAD_FLOPS,
+    backoff: opts.backoff ?? pools.backoff,
+    pools,
+  };
 };
 
 /** A policy that keeps calls on one thread while splitting them does not pay. */
@@ -51,27 +60,46 @@ export interface BackoffPolicy {
   note(times: JoinTimes): void;
 }
 
-let pool: ThreadPool | undefined;
+/** The kernels' workers as a value its owner (a `cpuBackend`) holds and closes. */
+export interface KernelPool {
+  /**
+   * The pool (`defaultThreads() - 1` workers, started on first call), or undefined where worker
+   * threads are unavailable or the machine has one core. A pool terminated after a failure is
+   * replaced by a fresh one.
+   */
+  get(): ThreadPool | undefined;
+  /** Stops the workers; a later `get` starts new ones. */
+  close(): void;
+  /** When to leave these workers out, shared by every kernel that uses them. */
+  readonly backoff: BackoffPolicy;
+}
 
-/**
- * The kernels' pool (`defaultThreads() - 1` workers, created on first use), or undefined where
- * worker threads are unavailable or the machine has one core. A pool terminated after a
- * failure is replaced by a fresh one.
- */
-export const kernelPool = (): ThreadPool | undefined => {
-  if (pool?.alive === true) return pool;
-  const size = defaultThreads() - 1;
-  if (size < 1) return undefined;
-  pool = createPool({ tasks: TASKS, source: TASKS_SOURCE, size });
-  return pool;
+/** A kernel pool, started lazily; its owner calls `close()` (the backend's `dispose`). */
+export const kernelPool = (): KernelPool => {
+  let pool: ThreadPool | undefined;
+  return {
+    get: () => {
+      if (pool?.alive === true) return pool;
+      const size = defaultThreads() - 1;
+      if (size < 1) return undefined;
+      pool = createPool({ tasks: TASKS, source: TASKS_SOURCE, size });
+      return pool;
+    },
+    close: () => {
+      pool?.terminate();
+      pool = undefined;
+    },
+    backoff: new Backoff(),
+  };
 };
 
 /** The pool to split a call of `flops` flops with, given the kernel's thread count and threshold. */
 export const poolFor = (
+  pools: KernelPool,
   threads: number,
   flops: number,
   threshold: number,
-): ThreadPool | undefined => (threads > 1 && flops >= threshold ? kernelPool() : undefined);
+): ThreadPool | undefined => (threads > 1 && flops >= threshold ? pools.get() : undefined);
 
 /**
  * When to leave the workers out. On a machine whose cores other processes hold, a worker
@@ -111,8 +139,6 @@ export class Backoff implements BackoffPolicy {
   }
 }
 
-const backoff = new Backoff();
-
 /**
  * Runs chunks `0..count-1` of task `kind` over the operands `[in0, in1, out]`: split between
  * this thread and `threads - 1` workers of `pool` when given (and not backing off), through
@@ -128,7 +154,7 @@ export const runOnOperands = (
   [in0, in1, out]: readonly [TypedArray, TypedArray, TypedArray],
   count: number,
   scratch: SharedScratch,
-  policy: BackoffPolicy = backoff,
+  policy: BackoffPolicy,
 ): void => {
   if (count === 0) return;
   if (pool === undefined || policy.skipping()) {

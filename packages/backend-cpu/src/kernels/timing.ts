@@ -20,7 +20,7 @@ const THREADS = defaultThreads();
 const ONE = makeFastKernels({ threads: 1 });
 const MANY = makeFastKernels({ threads: THREADS });
 // Workers start in the background; wait for them so the first timings are not of one thread.
-kernelPool()?.ready();
+kernelPool().get()?.ready();
 
 /** Best wall and CPU milliseconds of `fn` over `runs` runs after a few warm-up runs (JIT tiers). */
 const time = (fn: () => void, runs: number): Timing => {

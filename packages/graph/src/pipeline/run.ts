@@ -29,7 +29,9 @@ const apply = (s: Stage, cur: StageRecord): E.Either<LoomError, StageRecord> => 
   switch (s.kind) {
     case "lower":
       return cur.kind === "graph"
-        ? E.map((plan: Plan): StageRecord => ({ kind: "plan", name: s.name, plan }))(s.run(cur.graph))
+        ? E.map((plan: Plan): StageRecord => ({ kind: "plan", name: s.name, plan }))(
+            s.run(cur.graph),
+          )
         : wrong("graph");
     case "plan":
       return cur.kind === "plan"

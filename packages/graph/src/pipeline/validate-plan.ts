@@ -41,7 +41,8 @@ const checkKernels = (plan: Plan): E.Either<LoomError, Plan> => {
   const kernelProblem = (t: number): string | undefined => {
     const k = plan.kernels[t]!;
     const out = plan.buffers[k.out];
-    if (out === undefined) return `kernel ${t} writes buffer ${k.out}, which the plan does not have`;
+    if (out === undefined)
+      return `kernel ${t} writes buffer ${k.out}, which the plan does not have`;
     if (out.kind !== "temp") return `kernel ${t} writes ${out.kind} buffer ${k.out}`;
     if (writtenAt.get(k.out) !== t) return `buffer ${k.out} is written by two kernels`;
     const bad = kernelReads(k).find((b) => {

@@ -1,6 +1,6 @@
 import type { Backend, HostTensor } from "@loom/graph";
 import { LoomError } from "@loom/graph";
-import type { Tree } from "@loom/ops";
+import type { CompileOptions, Tree } from "@loom/ops";
 import { compile, flattenTree, hostTensor, isHostTensor, key as makeKey } from "@loom/ops";
 import type { Dataset } from "../data/dataset";
 import { batchOf } from "../data/dataset";
@@ -52,6 +52,8 @@ export interface FitOptions extends StepSetup {
   readonly onEpoch?: (report: EpochReport, state: TrainState) => void | Promise<void>;
   /** Stops after the step during which it is aborted (a Stop button); `fit` returns the state reached. */
   readonly signal?: AbortSignal;
+  /** Pipeline options of the compiled steps (validation, a dump sink); they are named "train-step" and "eval-step". */
+  readonly pipeline?: CompileOptions;
 }
 
 /** The outcome of `fit`. */
@@ -83,20 +85,33 @@ const firstNonFinite = (s: TrainState): string | undefined => {
   return undefined;
 };
 
-/** Evaluates a model on a dataset in inference mode, in batches. */
-export const evaluate = async (
+/** The evaluation step compiled for a model's variables and a dataset's example shape. */
+const compileEval = (
   backend: Backend,
   setup: Pick<StepSetup, "model" | "loss">,
   vars: ModelVars,
+  shape: readonly number[],
+  opts: CompileOptions = {},
+) =>
+  compile(
+    backend,
+    evalStep(setup),
+    {
+      params: specsOf(vars.params),
+      state: specsOf(vars.state),
+      x: { shape: ["N", ...shape] },
+      y: { shape: ["N"], dtype: "int32" },
+    },
+    { name: "eval-step", ...opts },
+  );
+
+/** Runs a compiled evaluation step over a dataset in batches. */
+const runEval = async (
+  f: ReturnType<typeof compileEval>,
+  vars: ModelVars,
   data: Dataset,
-  batchSize = 500,
+  batchSize: number,
 ): Promise<Metrics> => {
-  const f = compile(backend, evalStep(setup), {
-    params: specsOf(vars.params),
-    state: specsOf(vars.state),
-    x: { shape: ["N", ...data.shape] },
-    y: { shape: ["N"], dtype: "int32" },
-  });
   let loss = 0;
   let correct = 0;
   for (let b = 0; b < data.count; b += batchSize) {
@@ -106,8 +121,24 @@ export const evaluate = async (
     loss += (out as { lossSum: HostTensor }).lossSum.data[0]!;
     correct += (out as { correct: HostTensor }).correct.data[0]!;
   }
-  f.dispose();
   return { loss: loss / data.count, accuracy: correct / data.count };
+};
+
+/** Evaluates a model on a dataset in inference mode, in batches; frees its executables after. */
+export const evaluate = async (
+  backend: Backend,
+  setup: Pick<StepSetup, "model" | "loss">,
+  vars: ModelVars,
+  data: Dataset,
+  batchSize = 500,
+  opts: CompileOptions = {},
+): Promise<Metrics> => {
+  const f = compileEval(backend, setup, vars, data.shape, opts);
+  try {
+    return await runEval(f, vars, data, batchSize);
+  } finally {
+    f.dispose();
+  }
 };
 
 /**
@@ -136,7 +167,10 @@ export const fit = async (opts: FitOptions): Promise<FitResult> => {
     y: { shape: [batchSize], dtype: "int32" },
     key: { shape: [2], dtype: "int32" },
     step: { shape: [], dtype: "int32" },
-  });
+  }, { name: "train-step", ...opts.pipeline });
+  // One evaluation step for the whole run, freed with the training step at the end: compiling
+  // it per epoch would compile it again every epoch, since dispose frees what it compiled.
+  const evalFn = opts.val && compileEval(backend, opts, state, opts.val.shape, opts.pipeline);
   const dropoutKey = makeKey(seed);
   const batches = Math.floor(train.count / batchSize);
   const history: EpochReport[] = [];
@@ -204,7 +238,7 @@ export const fit = async (opts: FitOptions): Promise<FitResult> => {
       }
       if (aborted) break;
       state = { ...state, epoch: state.epoch + 1 };
-      const val = opts.val && (await evaluate(backend, opts, state, opts.val));
+      const val = opts.val && evalFn && (await runEval(evalFn, state, opts.val, 500));
       const report: EpochReport = {
         epoch: state.epoch,
         train: { loss: lossSum / batches, accuracy: correct / (batches * batchSize) },
@@ -225,6 +259,7 @@ export const fit = async (opts: FitOptions): Promise<FitResult> => {
     }
   } finally {
     step.dispose();
+    evalFn?.dispose();
   }
   const restored = stoppedEarly ? best.state : state;
   return {

@@ -1,5 +1,5 @@
 import type { Backend, HostTensor } from "@loom/graph";
-import type { Tree, nn } from "@loom/ops";
+import type { CompileOptions, Tree, nn } from "@loom/ops";
 import { compile, key } from "@loom/ops";
 
 /** A model's variables on the host. */
@@ -17,11 +17,18 @@ export const initModel = async (
   model: nn.Layer,
   seed: number,
   input: nn.InputSpec,
+  opts: CompileOptions = {},
 ): Promise<ModelVars> => {
-  const f = compile(backend, ({ key: k }) => model.init(k, input), {
-    key: { shape: [2], dtype: "int32" },
-  });
-  const out = (await f.run({ key: key(seed) })) as unknown as ModelVars;
-  f.dispose();
-  return out;
+  const f = compile(
+    backend,
+    ({ key: k }) => model.init(k, input),
+    { key: { shape: [2], dtype: "int32" } },
+    { name: "init", ...opts },
+  );
+  try {
+    return (await f.run({ key: key(seed) })) as unknown as ModelVars;
+  } finally {
+    // Initialisation runs once: its executable (WebGL textures included) is freed here.
+    f.dispose();
+  }
 };
