@@ -4,7 +4,7 @@ import type { FloatArray } from "./gemm";
 import { growF64 } from "./gemm";
 import type { ThreadOptions } from "./parallel";
 import { poolFor, resolveThreading, runOnOperands, SharedScratch } from "./parallel";
-import { CONV_PARAMS, TASK } from "./tasks";
+import { CONV_CODEC, CONV_PARAMS, TASK } from "./tasks";
 import {
   directFits,
   directForward,
@@ -62,7 +62,7 @@ const CHUNKS_PER_THREAD = 4;
 /** Narrowest column block of a filter gradient split between threads. */
 const MIN_SPLIT_COLUMNS = 32;
 
-/** Fills `p` in the order of CONV_PARAMS from the input (or input-gradient) and filter shapes. */
+/** Fills `p` (CONV_CODEC) from the input (or input-gradient) and filter shapes. */
 const setParams = (
   p: Int32Array,
   [N, C, H, W]: readonly number[],
@@ -72,9 +72,7 @@ const setParams = (
   g: Geometry,
   cw: number,
 ) => {
-  p.set([N, C, H, W, O, I, KH, KW, Ho, Wo, g.sh, g.sw, g.pt, g.pl, g.dh, g.dw, g.groups]);
-  p[17] = g.pointwise ? 1 : 0;
-  p[18] = cw;
+  CONV_CODEC.encode(p, { N, C, H, W, O, I, KH, KW, Ho, Wo, ...g, cw });
 };
 
 /** The geometry of a convolution, from attributes the op rules validated. */

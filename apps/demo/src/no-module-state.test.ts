@@ -1,0 +1,64 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { describe, expect, it } from "vitest";
+
+// No module-level mutable state in library code: caches, counters, pools and sinks belong to
+// the object whose dispose() empties them, or to an option. This checks it by grepping every
+// library source file (packages/*/src, tests and @loom/testing excluded) for a top-level `let`
+// and a top-level `const x = new Map|Set|WeakMap|Array(`. A constant lookup table typed
+// `ReadonlySet`/`ReadonlyMap`/`readonly T[]` is allowed: its type forbids writes.
+
+const root = join(import.meta.dirname, "../../..");
+
+const sources = (dir: string): string[] =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) return e.name === "node_modules" ? [] : sources(p);
+    return /\.ts$/.test(e.name) && !/\.test\.ts$/.test(e.name) ? [p] : [];
+  });
+
+const libraryFiles = (): string[] =>
+  readdirSync(join(root, "packages"))
+    .filter((p) => p !== "testing")
+    .flatMap((p) => {
+      try {
+        return sources(join(root, "packages", p, "src"));
+      } catch {
+        return [];
+      }
+    });
+
+const TOP_LET = /^(export )?let /;
+const TOP_NEW = /^(export )?const [\w$]+(?<type>: [^=]+)? = new (Map|Set|WeakMap|Array)\b/;
+
+/** The offending top-level lines of a source text, as `line: text`. */
+const moduleState = (text: string): string[] =>
+  text.split("\n").flatMap((line, i) => {
+    const m = TOP_NEW.exec(line);
+    const readonlyTable =
+      m?.groups?.["type"] !== undefined && /Readonly|readonly/.test(m.groups["type"]);
+    return TOP_LET.test(line) || (m !== null && !readonlyTable) ? [`${i + 1}: ${line}`] : [];
+  });
+
+describe("library source", () => {
+  it("has no module-level mutable state (top-level let, or a top-level new Map/Set/WeakMap/Array)", () => {
+    const files = libraryFiles();
+    expect(files.length).toBeGreaterThan(100);
+    const found = files.flatMap((f) =>
+      moduleState(readFileSync(f, "utf8")).map((l) => `${relative(root, f)}:${l}`),
+    );
+    expect(found).toEqual([]);
+  });
+
+  it("catches what it is meant to catch", () => {
+    expect(
+      moduleState("let n = 0;\nexport let m = 1;\nconst c = new Map<string, number>();"),
+    ).toHaveLength(3);
+    expect(
+      moduleState("const w: WeakMap<object, 1> = new WeakMap();\nexport const a = new Array(3);"),
+    ).toHaveLength(2);
+    expect(moduleState("const T: ReadonlySet<string> = new Set(['a']);\n  let local = 0;")).toEqual(
+      [],
+    );
+  });
+});
