@@ -1,16 +1,27 @@
 import { describe, expect, it } from "vitest";
 import type { Graph, HostTensor } from "@loom/graph";
-import { inferShapes, numel, orThrow, simplify, topoOrder, validateGraph } from "@loom/graph";
+import {
+  inferShapes,
+  numel,
+  orThrow,
+  planPass,
+  simplify,
+  topoOrder,
+  tryLoom,
+  validateGraph,
+} from "@loom/graph";
 import { referenceBackend } from "@loom/backend-cpu";
-import type { TensorSpec, Tree, nn } from "@loom/ops";
+import type { Tensor, TensorSpec, Tree, nn } from "@loom/ops";
 import {
   compile,
+  exp,
   flattenTree,
   hostTensor,
   isHostTensor,
   isSpec,
   key,
   mapTree,
+  neg,
   optim,
   primitives,
   referenceStages,
@@ -145,5 +156,23 @@ describe("simplify on training steps", () => {
     });
     expect(r.a.find((l) => l.path === "loss")!.leaf.data[0]).toBeGreaterThan(0);
     expect(r.simplified).toBeLessThan(r.traced);
+  });
+});
+
+describe("the pipeline in tests", () => {
+  it("validates every stage's output (the vitest setup turns `validate` on)", async () => {
+    // A plan pass that reverses the kernels: the second kernel now reads before it is written.
+    const reverse = planPass("reverse", (p) =>
+      tryLoom(() => ({ plan: { ...p, kernels: [...p.kernels].reverse() } })),
+    );
+    const f = compile(
+      referenceBackend(),
+      ({ x }: { x: Tensor }) => ({ y: exp(neg(x)) }),
+      { x: { shape: [2] } },
+      { stages: [...referenceStages(), reverse] },
+    );
+    await expect(f.run({ x: hostTensor([1, 2], [2]) } as never)).rejects.toThrow(
+      /validatePlan: kernel 0 reads buffer \d before kernel 1 writes it/,
+    );
   });
 });
