@@ -1,5 +1,5 @@
 import type { FloatArray } from "./gemm";
-import { PACK_A, PACK_B } from "./gemm";
+import { CORE, PACK_A, PACK_B } from "./gemm";
 import { Im2col } from "./im2col";
 
 /**
@@ -27,8 +27,12 @@ const PAN = PACK_A;
 const IMG = PACK_B;
 /** Tap and window offsets into IMG. */
 const TAB = new Int32Array(1 << 15);
-/** The accumulators of the last tile. */
-const TILE = new Float64Array(16);
+/** The accumulators of the last tile (the GEMM core's). */
+const TILE = CORE.TILE;
+/** The GEMM's micro-kernel: with TILE as C, TILE = PAN-panel x IMG-panel (the input gradient's). */
+const micro = CORE.micro;
+/** Writes (or adds) the top-left `rows x cols` of TILE into C at `co` with row stride `ldc`. */
+const storeTile = CORE.storeEdge;
 
 /** A window over the direct kernels' image buffer and offset table. */
 export const newDirectWindow = (): Im2col => new Im2col(IMG, TAB);
@@ -40,22 +44,15 @@ export const panelSize = (rows: number, k: number): number => Math.ceil(rows / 4
 export const directFits = (win: Im2col, channels: number, panels: number): boolean =>
   panels <= PAN.length && win.fits(channels);
 
-/** Writes (or adds) the top-left `rows x cols` of TILE into C at `co` with row stride `ldc`. */
-const storeTile = (
-  c: FloatArray,
-  co: number,
-  ldc: number,
-  rows: number,
-  cols: number,
-  accumulate: boolean,
-) => {
-  for (let i = 0; i < rows; i++) {
-    for (let j = 0; j < cols; j++) {
-      const o = co + i * ldc + j;
-      c[o] = accumulate ? c[o] + TILE[i * 4 + j] : TILE[i * 4 + j];
-    }
-  }
-};
+/**
+ * Where the input gradient packs dy: in IMG just past the `channels` padded planes of `win`,
+ * so that the GEMM's tile (PAN x IMG) multiplies it with the filter's transpose in PAN.
+ */
+export const dyOffset = (win: Im2col, channels: number): number => channels * win.hp * win.wp;
+
+/** Whether the input gradient's dy panels (`dyPanels` elements at `dyOffset`) fit in IMG too. */
+export const dyFits = (win: Im2col, channels: number, dyPanels: number): boolean =>
+  dyOffset(win, channels) + dyPanels <= IMG.length;
 
 /**
  * Packs the `rows x k` matrix at `src[off..]` (element (i, p) at `off + i*rs + p*cs`) into PAN
@@ -78,70 +75,6 @@ export const packPanels = (
       for (let ii = 0; ii < 4; ii++) PAN[q++] = ii < n ? src[at + ii * rs] : 0;
     }
   }
-};
-
-/** TILE = PAN-panel at `ia` x PAN-panel at `ib` over `k` steps (input gradient). */
-const tilePacked = (k: number, ia: number, ib: number) => {
-  let c00 = 0;
-  let c01 = 0;
-  let c02 = 0;
-  let c03 = 0;
-  let c10 = 0;
-  let c11 = 0;
-  let c12 = 0;
-  let c13 = 0;
-  let c20 = 0;
-  let c21 = 0;
-  let c22 = 0;
-  let c23 = 0;
-  let c30 = 0;
-  let c31 = 0;
-  let c32 = 0;
-  let c33 = 0;
-  for (let p = 0; p < k; p++) {
-    const a0 = PAN[ia];
-    const a1 = PAN[(ia + 1) | 0];
-    const a2 = PAN[(ia + 2) | 0];
-    const a3 = PAN[(ia + 3) | 0];
-    const b0 = PAN[ib];
-    const b1 = PAN[(ib + 1) | 0];
-    const b2 = PAN[(ib + 2) | 0];
-    const b3 = PAN[(ib + 3) | 0];
-    c00 += a0 * b0;
-    c01 += a0 * b1;
-    c02 += a0 * b2;
-    c03 += a0 * b3;
-    c10 += a1 * b0;
-    c11 += a1 * b1;
-    c12 += a1 * b2;
-    c13 += a1 * b3;
-    c20 += a2 * b0;
-    c21 += a2 * b1;
-    c22 += a2 * b2;
-    c23 += a2 * b3;
-    c30 += a3 * b0;
-    c31 += a3 * b1;
-    c32 += a3 * b2;
-    c33 += a3 * b3;
-    ia = (ia + 4) | 0;
-    ib = (ib + 4) | 0;
-  }
-  TILE[0] = c00;
-  TILE[1] = c01;
-  TILE[2] = c02;
-  TILE[3] = c03;
-  TILE[4] = c10;
-  TILE[5] = c11;
-  TILE[6] = c12;
-  TILE[7] = c13;
-  TILE[8] = c20;
-  TILE[9] = c21;
-  TILE[10] = c22;
-  TILE[11] = c23;
-  TILE[12] = c30;
-  TILE[13] = c31;
-  TILE[14] = c32;
-  TILE[15] = c33;
 };
 
 /**
@@ -277,8 +210,8 @@ export const directGradFilter = (
 };
 
 /**
- * Packs the `Og x S` dy at `src[off..]` for `directGradInput`: panel b holds the windows
- * `b + j*Q` (j < 4, `Q = ceil(S/4)`), `PAN[dOff + (b*Og + o)*4 + j] = dy(o, b + j*Q)`, zero
+ * Packs the `Og x S` dy at `src[off..]` for `directGradInput` into IMG (at `dyOffset`): panel b
+ * holds the windows `b + j*Q` (j < 4, `Q = ceil(S/4)`), `IMG[dOff + (b*Og + o)*4 + j] = dy(o, b + j*Q)`, zero
  * past S. Windows that far apart share no input pixel, so a tile's 16 scatter-adds never hit
  * the same address (adjacent windows would, serialising the adds on store-to-load forwarding).
  */
@@ -294,7 +227,7 @@ export const packWindowsSpread = (
   for (let b = 0; b < Q; b++) {
     for (let o = 0; o < Og; o++) {
       const row = off + o * S + b;
-      for (let j = 0; j < 4; j++) PAN[q++] = b + j * Q < S ? src[row + j * Q] : 0;
+      for (let j = 0; j < 4; j++) IMG[q++] = b + j * Q < S ? src[row + j * Q] : 0;
     }
   }
 };
@@ -302,7 +235,7 @@ export const packWindowsSpread = (
 /**
  * Input gradient, one image and group: adds `(W^T dy)(r, s)` into tap r of window s of the
  * (zeroed) padded image, with the `R x Og` filter transpose packed at `PAN[pwtOff..]` and dy
- * at `PAN[pdOff..]` by `packWindowsSpread`.
+ * at `IMG[pdOff..]` by `packWindowsSpread`.
  */
 export const directGradInput = (
   win: Im2col,
@@ -317,7 +250,7 @@ export const directGradInput = (
   for (let b = 0; b < Q; b++) {
     for (let r0 = 0; r0 < R; r0 += 4) {
       const rows = Math.min(4, R - r0);
-      tilePacked(Og, pwtOff + r0 * Og, pdOff + b * Og * 4);
+      micro(Og, pwtOff + r0 * Og, pdOff + b * Og * 4, TILE, 0, 4, 4, 4, false);
       for (let j = 0, s = b; j < 4 && s < S; j++, s += Q) {
         const so = base + TAB[sBase + s];
         for (let i = 0; i < rows; i++) IMG[so + TAB[r0 + i]] += TILE[i * 4 + j];

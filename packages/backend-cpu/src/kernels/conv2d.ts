@@ -7,6 +7,8 @@ import { poolFor, resolveThreading, runOnOperands, SharedScratch } from "./paral
 import { CONV_CODEC, CONV_PARAMS, TASK } from "./tasks";
 import {
   directFits,
+  dyFits,
+  dyOffset,
   directForward,
   directGradFilter,
   directGradInput,
@@ -242,7 +244,6 @@ export const makeConv2dGradInputKernel = (
     const R = I * KH * KW;
     const S = Ho * Wo;
     const pool = N > 1 ? poolFor(pools, threads, 2 * N * O * R * S, threadFlops) : undefined;
-    const pdOff = G * panelSize(R, Og);
     const direct =
       !g.pointwise &&
       path !== "gemm" &&
@@ -250,8 +251,9 @@ export const makeConv2dGradInputKernel = (
       directFits(
         dwin.configure(I, KH, KW, Ho, Wo, g.sh, g.sw, g.dh, g.dw),
         C,
-        pdOff + panelSize(S, Og),
-      );
+        G * panelSize(R, Og),
+      ) &&
+      dyFits(dwin, C, panelSize(S, Og));
     if (!direct) {
       setParams(p, outShape, inShapes[1], Ho, Wo, g, 0);
       return runOnOperands(
@@ -266,6 +268,7 @@ export const makeConv2dGradInputKernel = (
       );
     }
     const per = packFilter(w, G, Og, R, true);
+    const pdOff = dyOffset(dwin, C);
     for (let n = 0; n < N; n++) {
       dwin.zero(C);
       for (let gi = 0; gi < G; gi++) {
