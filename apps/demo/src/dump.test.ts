@@ -24,7 +24,9 @@ describe("LOOM_DUMP_DIR", () => {
     await compile(cpuBackend(), fn, specs, opts).run(feeds as never);
     const files = readdirSync(dir).sort();
     const dense = files.filter((n) => n.startsWith("dense-"));
-    expect(dense.filter((n) => n.endsWith(".txt")).map((n) => n.replace(/^dense-\d+-/, ""))).toEqual([
+    expect(
+      dense.filter((n) => n.endsWith(".txt")).map((n) => n.replace(/^dense-\d+-/, "")),
+    ).toEqual([
       "input.txt",
       "infer-shapes.txt",
       "simplify.txt",
@@ -34,7 +36,13 @@ describe("LOOM_DUMP_DIR", () => {
     ]);
     expect(dense.filter((n) => n.endsWith(".dot"))).toHaveLength(3);
     expect(files.filter((n) => n.startsWith("001-"))).toHaveLength(9);
-    const planned = readFileSync(join(dir, dense.find((n) => n.endsWith("plan-memory.txt"))!), "utf8");
+    const planned = readFileSync(
+      join(
+        dir,
+        dense.find((n) => n.endsWith("plan-memory.txt"))!,
+      ),
+      "utf8",
+    );
     expect(planned).toMatch(/matmul\(b\d, b\d\) then max\(acc, 0\)/);
     expect(planned).toMatch(/arena \d+ B/);
   });

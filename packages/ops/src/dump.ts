@@ -32,7 +32,10 @@ export const dumpSink = (write: WriteFile): StageSink => {
         write(file(r, "txt"), printText(r.graph));
         write(file(r, "dot"), printDot(r.graph, r.name));
       } else {
-        write(file(r, "txt"), `${printPlan(r.plan)}${r.stats ? `\n${JSON.stringify(r.stats)}` : ""}\n`);
+        write(
+          file(r, "txt"),
+          `${printPlan(r.plan)}${r.stats ? `\n${JSON.stringify(r.stats)}` : ""}\n`,
+        );
       }
       stage++;
     },

@@ -68,8 +68,7 @@ export const pipelineStages = (
   opts: PipelineOptions & StageChoice = {},
 ): Stage[] => [
   inferShapes(primitives, bindings),
-  ...(opts.stages ??
-    (opts.optimize === false ? referenceStages() : optimizingStages(opts))),
+  ...(opts.stages ?? (opts.optimize === false ? referenceStages() : optimizingStages(opts))),
 ];
 
 /** Runs the pipeline list on a graph with the op table's validator between stages (when `validate`). */

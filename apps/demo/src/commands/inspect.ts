@@ -42,7 +42,10 @@ export const STAGE_ALIASES = {
 } as const satisfies Record<string, (typeof STAGE_NAMES)[number]>;
 
 /** The pipeline stages `loom inspect --stage` shows: the pipeline's own names, then the aliases. */
-export const STAGES = [...STAGE_NAMES, ...(Object.keys(STAGE_ALIASES) as (keyof typeof STAGE_ALIASES)[])];
+export const STAGES = [
+  ...STAGE_NAMES,
+  ...(Object.keys(STAGE_ALIASES) as (keyof typeof STAGE_ALIASES)[]),
+];
 
 /** Renders a graph in one of the inspect formats. */
 export const renderGraph = (g: Graph, format: InspectFormat, title = "loom"): string => {
@@ -140,7 +143,10 @@ export const runInspect = (o: InspectOptions, io: CliIo): void => {
   }
   // Later stages need concrete shapes: a symbolic batch is bound to 64.
   const bindings = typeof o.batch === "string" ? { [o.batch]: 64 } : {};
-  const report = inspectPipeline(graph, bindings, { ...pipelineFromEnv(process.env), name: o.model });
+  const report = inspectPipeline(graph, bindings, {
+    ...pipelineFromEnv(process.env),
+    name: o.model,
+  });
   const record = report.stages.find((s) => s.name === stage);
   if (o.kernel !== undefined) {
     const k = report.planned.kernels[o.kernel];

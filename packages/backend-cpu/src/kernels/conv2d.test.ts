@@ -51,7 +51,12 @@ const flops = (c: Case) => {
 const check = (g: ConvGeom, dtype: "float32" | "float64", seed: number, where: number) => {
   for (const c of convCases(g, dtype, seed)) {
     const threadFlops = Math.ceil(where * flops(c));
-    const threaded = MAKERS[c.op]!("gemm", { threads: 2, threadFlops, backoff: always, pool: pools });
+    const threaded = MAKERS[c.op]!("gemm", {
+      threads: 2,
+      threadFlops,
+      backoff: always,
+      pool: pools,
+    });
     const what = `${c.op} ${JSON.stringify(g)} ${dtype} threshold ${threadFlops}`;
     expectSameBits(runInArena(threaded, c, 2), runInArena(single(c.op), c, 2), what);
   }
@@ -99,7 +104,8 @@ describe.runIf(threadsAvailable())("threaded convolutions", () => {
     const split = makeConv2dGradFilterKernel("gemm", {
       threads: 2,
       threadFlops: 0,
-      backoff: always, pool: pools,
+      backoff: always,
+      pool: pools,
     });
     const before = pool.workerChunks;
     for (let i = 0; i < 50 && pool.workerChunks === before; i++) runInArena(split, wide!, 1);

@@ -159,15 +159,20 @@ export const fit = async (opts: FitOptions): Promise<FitResult> => {
   let state: TrainState = isTrainState(opts.start)
     ? opts.start
     : { ...opts.start, opt: opts.optimizer.init(opts.start.params), epoch: 0, step: 0 };
-  const step = compile(backend, trainStep(opts), {
-    params: specsOf(state.params),
-    state: specsOf(state.state),
-    opt: specsOf(state.opt),
-    x: { shape: [batchSize, ...train.shape] },
-    y: { shape: [batchSize], dtype: "int32" },
-    key: { shape: [2], dtype: "int32" },
-    step: { shape: [], dtype: "int32" },
-  }, { name: "train-step", ...opts.pipeline });
+  const step = compile(
+    backend,
+    trainStep(opts),
+    {
+      params: specsOf(state.params),
+      state: specsOf(state.state),
+      opt: specsOf(state.opt),
+      x: { shape: [batchSize, ...train.shape] },
+      y: { shape: [batchSize], dtype: "int32" },
+      key: { shape: [2], dtype: "int32" },
+      step: { shape: [], dtype: "int32" },
+    },
+    { name: "train-step", ...opts.pipeline },
+  );
   // One evaluation step for the whole run, freed with the training step at the end: compiling
   // it per epoch would compile it again every epoch, since dispose frees what it compiled.
   const evalFn = opts.val && compileEval(backend, opts, state, opts.val.shape, opts.pipeline);
