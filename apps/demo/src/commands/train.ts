@@ -28,6 +28,7 @@ import { loadCheckpoint, saveCheckpoint } from "@loom/models/node";
 import { add, optim } from "@loom/ops";
 import { DEFAULT_BACKEND, pickBackend } from "../backends";
 import type { CliIo } from "../cli-io";
+import { pipelineFromEnv } from "../pipeline-env";
 import { epochBar } from "../progress";
 
 const positiveInt = (name: string) => (v: string) => {
@@ -149,13 +150,15 @@ export const runTrain = async (o: TrainOptions, io: CliIo) => {
       : (p: Parameters<typeof optim.l2Penalty>[0]) =>
           regs.map((r) => r(p)).reduce((a, b) => add(a, b));
 
+  // LOOM_DEBUG and LOOM_DUMP_DIR: validation and the dump of every compile of this run.
+  const pipeline = pipelineFromEnv(process.env);
   let start: TrainState | Awaited<ReturnType<typeof initModel>>;
   if (o.resume) {
     if (!o.checkpoint)
       throw new LoomError("invalid_argument", "train", "--resume needs --checkpoint FILE");
     start = await resumeFrom(o.checkpoint, config, o.seed, layer, input);
   } else {
-    start = await initModel(backend, layer, o.seed, { shape: ["N", ...input] });
+    start = await initModel(backend, layer, o.seed, { shape: ["N", ...input] }, pipeline);
   }
 
   const t0 = performance.now();
@@ -171,6 +174,7 @@ export const runTrain = async (o: TrainOptions, io: CliIo) => {
     batchSize: o.batch,
     seed: o.seed,
     start,
+    pipeline,
     earlyStopping: o.patience === undefined ? undefined : { patience: o.patience },
     augment: o.augment === undefined ? undefined : parseAugment(o.augment),
     order: o.labelShuffle ? labelShuffling(train.labels, o.seed) : undefined,
@@ -196,7 +200,7 @@ export const runTrain = async (o: TrainOptions, io: CliIo) => {
     );
     if (o.checkpoint) await save(o.checkpoint, result.state, config, o.seed);
   }
-  const test = await evaluate(backend, { model: layer }, result.state, mnist.test);
+  const test = await evaluate(backend, { model: layer }, result.state, mnist.test, 500, pipeline);
   io.out(
     `test: loss ${test.loss.toFixed(4)} accuracy ${test.accuracy.toFixed(4)} on ${mnist.test.count} digits\n`,
   );
