@@ -1,18 +1,21 @@
 /**
  * Quick timings of the fast library kernels (not a test, not the tfjs comparison):
- * `npx tsx packages/backend-cpu/src/kernels/timing.ts`. Prints GFLOP/s of matmul at 256^3 and
+ * `pnpm exec tsx apps/demo/src/bench/kernel-timing.ts`. Prints GFLOP/s of matmul at 256^3 and
  * 1024^3 for the four transposition variants, and milliseconds of the LeNet-5 convolutions
  * and poolings, forward and backward, at batch 64 and 32, on one thread and on
  * `defaultThreads()`. Each figure is the best of several runs, in wall time and (one thread)
  * in process CPU time, which is steadier on a shared machine (with threads it sums them all).
  */
 import type { Attrs } from "@loom/graph";
-import type { LibraryKernelImpl } from "./kernel";
-import type { ConvPath } from "./conv2d";
-import { makeConv2dGradFilterKernel, makeConv2dGradInputKernel, makeConv2dKernel } from "./conv2d";
-import { makeFastKernels } from "./index";
-import { kernelPool } from "./parallel";
-import { defaultThreads } from "./threads";
+import type { ConvPath, LibraryKernelImpl } from "@loom/backend-cpu";
+import {
+  defaultThreads,
+  kernelPool,
+  makeConv2dGradFilterKernel,
+  makeConv2dGradInputKernel,
+  makeConv2dKernel,
+  makeFastKernels,
+} from "@loom/backend-cpu";
 
 type Timing = { wall: number; cpu: number };
 
