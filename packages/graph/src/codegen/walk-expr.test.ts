@@ -38,7 +38,7 @@ describe("walkExpr", () => {
     const got = walkExpr(alu("add", [e, alu("mul", [e, cnst(2, "float32")])]), TOY);
     expect(got.stmts).toEqual(["float32 t0 := round(exp(in0[X0]))"]);
     expect(got.value).toBe("add(t0, mul(t0, 2f))");
-    expect(got.locals).toEqual(["t0"]);
+    expect(got.locals).toEqual([{ name: "t0", dtype: "float32" }]);
   });
 
   it("renders a reduction as nested loops, first variable outermost, before its use", () => {
@@ -77,7 +77,12 @@ describe("walkExpr", () => {
       "loop V0 < 4 { float32 t1 := in0[V0] float32 t2 := mul(t1, t1) a0 := max(a0, add(t2, t2)) }",
     ]);
     expect(got.value).toBe("a0");
-    expect(got.locals).toEqual(["a0", "t1", "t2"]);
+    expect(got.locals).toEqual([
+      { name: "a0", dtype: "float32" },
+      { name: "t1", dtype: "float32" },
+      { name: "t2", dtype: "float32" },
+      { name: "V0", dtype: "int32" },
+    ]);
   });
 
   it("uses a dialect's known value instead of a loop", () => {

@@ -34,7 +34,7 @@ export interface ReduceDialect {
  * walker owns the rest (sharing, scoping, order). Names it hands to the dialect are
  * `t<n>` (temporaries), `a<n>` (accumulators) and `fresh(prefix)<n>` (scratch), from one
  * counter per expression. A dialect that must declare every local up front (WebAssembly) takes
- * them from `RenderedExpr.locals`.
+ * them, with their dtypes, from `RenderedExpr.locals`.
  */
 export interface Dialect {
   /** How each ALU op renders: the backend's one `Record<AluOp, render>` table. */
@@ -55,12 +55,22 @@ export interface Dialect {
   readonly reduce: ReduceDialect;
 }
 
+/** A variable the rendered statements declare, for dialects that declare locals up front. */
+export interface Local {
+  readonly name: string;
+  readonly dtype: DType;
+}
+
 /** An expression rendered by a dialect: statements to run first (temporaries, reduction loops), then the value. */
 export interface RenderedExpr {
   readonly stmts: readonly string[];
   readonly value: string;
-  /** Every name the walk generated (temporaries, accumulators, scratch), in order; a known reduction's goes unused. */
-  readonly locals: readonly string[];
+  /**
+   * Every variable the statements use, with its dtype, in order of creation: temporaries,
+   * accumulators, scratch and reduction loop variables (int32); a known reduction's
+   * accumulator goes unused.
+   */
+  readonly locals: readonly Local[];
 }
 
 const keyOf = (e: Expr): string => JSON.stringify(e);
@@ -91,10 +101,11 @@ const occurrences = (expr: Expr): ReadonlyMap<string, number> => {
  */
 export const walkExpr = (expr: Expr, dialect: Dialect): RenderedExpr => {
   const counts = occurrences(expr);
-  const locals: string[] = [];
-  const fresh = (prefix: string): string => {
-    const name = `${prefix}${locals.length}`;
-    locals.push(name);
+  const locals: Local[] = [];
+  let counter = 0;
+  const fresh = (prefix: string, dtype: DType): string => {
+    const name = `${prefix}${counter++}`;
+    locals.push({ name, dtype });
     return name;
   };
   const emit = (e: Expr, stmts: string[], names: Map<string, string>): string => {
@@ -119,7 +130,7 @@ export const walkExpr = (expr: Expr, dialect: Dialect): RenderedExpr => {
         ? dialect.load(e.input, emit(e.at, stmts, names))
         : aluCode(e, stmts, names);
     if ((counts.get(k) ?? 0) <= 1) return code;
-    const t = fresh("t");
+    const t = fresh("t", e.dtype);
     stmts.push(dialect.temp(t, code, e.dtype));
     names.set(k, t);
     return t;
@@ -135,13 +146,17 @@ export const walkExpr = (expr: Expr, dialect: Dialect): RenderedExpr => {
   };
   const reduction = (e: ReduceExpr, stmts: string[], names: Map<string, string>): string => {
     const { reduce } = dialect;
-    const acc = fresh("a");
+    const acc = fresh("a", e.dtype);
     const init = reduce.init(acc, e);
     const known = reduce.known?.(e);
     if (known !== undefined) return known;
     const inner: string[] = [];
     const body = emit(e.body, inner, new Map(names));
-    const update = reduce.update(acc, body, e, fresh);
+    const update = reduce.update(acc, body, e, (prefix) => fresh(prefix, e.dtype));
+    for (const { id } of e.vars) {
+      const name = dialect.variable(id);
+      if (!locals.some((l) => l.name === name)) locals.push({ name, dtype: "int32" });
+    }
     const loop = e.vars.reduceRight(
       (inside, { id, extent }) => reduce.loop(dialect.variable(id), extent, inside),
       [...inner, update].join(" "),
