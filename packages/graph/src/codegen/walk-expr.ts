@@ -66,9 +66,9 @@ export interface RenderedExpr {
   readonly stmts: readonly string[];
   readonly value: string;
   /**
-   * Every variable the statements use, with its dtype, in order of creation: temporaries,
+   * Every variable the statements declare, with its dtype, in order of creation: temporaries,
    * accumulators, scratch and reduction loop variables (int32); a known reduction's
-   * accumulator goes unused.
+   * accumulator goes unused. Output indices are the kernel skeleton's to declare.
    */
   readonly locals: readonly Local[];
 }
