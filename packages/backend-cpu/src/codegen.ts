@@ -1,7 +1,5 @@
-import type { AluOp, DType, Expr } from "@loom/graph";
-import { LoomError } from "@loom/graph";
-
-type Render = (a: readonly string[], dtype: DType, from: DType) => string;
+import type { AluOp, Dialect, DType, Expr, RenderAlu } from "@loom/graph";
+import { LoomError, walkExpr } from "@loom/graph";
 
 const int = (d: DType) => d === "int32";
 
@@ -9,7 +7,7 @@ const int = (d: DType) => d === "int32";
  * How each ALU op renders to JavaScript: one table, as tinygrad's renderers. Values are JS
  * numbers; integer results wrap to 32 bits and bools are 0/1, exactly as `ALU_JS` computes.
  */
-export const RENDER_JS: Readonly<Record<AluOp, Render>> = {
+export const RENDER_JS: Readonly<Record<AluOp, RenderAlu>> = {
   neg: ([a], d) => (int(d) ? `(-${a} | 0)` : `(-${a})`),
   abs: ([a], d) => (int(d) ? `(Math.abs(${a}) | 0)` : `Math.abs(${a})`),
   sign: ([a]) => `Math.sign(${a})`,
@@ -53,11 +51,6 @@ export const RENDER_JS: Readonly<Record<AluOp, Render>> = {
   threefry: ([k0, k1, c0, c1]) => `tf(${k0}, ${k1}, ${c0}, ${c1})`,
 };
 
-/**
- * A number as JS source. Negative values are parenthesised (`-x` of the literal `-2` must not
- * render as `--2`), and anything but a number is refused: constants come from user data, and
- * generated code must never contain a user-supplied string.
- */
 /** Ops whose float32 result is not already a float32 value when computed in double. */
 const ROUNDED: ReadonlySet<AluOp> = new Set<AluOp>([
   "exp",
@@ -75,6 +68,11 @@ const ROUNDED: ReadonlySet<AluOp> = new Set<AluOp>([
   "mod",
 ]);
 
+/**
+ * A number as JS source. Negative values are parenthesised (`-x` of the literal `-2` must not
+ * render as `--2`), and anything but a number is refused: constants come from user data, and
+ * generated code must never contain a user-supplied string.
+ */
 const literal = (v: number): string => {
   if (typeof v !== "number")
     throw new LoomError("invalid_attr", "codegen", `constant ${JSON.stringify(v)} is not a number`);
@@ -93,74 +91,39 @@ const integer = (v: number): string => {
 };
 
 /**
+ * The JS dialect of the expression walker: `xa` output axes, `vid` loop variables, `ik[at]`
+ * loads, `const` temporaries, and float32 results of inexact ops rounded with `Math.fround`,
+ * as the unfused reference (one store per op) and a GPU do, so fused and unfused plans agree
+ * bit for bit.
+ */
+const JS_DIALECT: Dialect = {
+  alu: RENDER_JS,
+  after: (code, op, dtype) =>
+    dtype === "float32" && ROUNDED.has(op) ? `Math.fround(${code})` : code,
+  constant: (value, dtype) =>
+    literal(dtype === "float32" && typeof value === "number" ? Math.fround(value) : value),
+  index: (axis) => `x${integer(axis)}`,
+  variable: (id) => `v${integer(id)}`,
+  load: (input, at) => `i${integer(input)}[${at}]`,
+  temp: (name, code) => `const ${name} = ${code};`,
+  reduce: {
+    init: (acc, e) => `let ${acc} = ${e.op === "sum" ? "0" : "-Infinity"};`,
+    update: (acc, value, e) =>
+      e.op === "sum"
+        ? `${acc} += ${value};`
+        : `{ const r = ${value}; if (r > ${acc} || r !== r) ${acc} = r; }`,
+    loop: (v, extent, body) => `for (let ${v} = 0; ${v} < ${integer(extent)}; ${v}++) { ${body} }`,
+  },
+};
+
+/**
  * Renders a kernel `out[i] = expr(i)` over `shape` as the body of a JS function of
  * `(b, tf)`: `b[0]` is the output, `b[k + 1]` input k, `tf` the Threefry helper. One loop per
- * output axis, a running output offset, reductions as inner loops, and repeated
- * subexpressions computed once. The source holds only numbers and generated names.
+ * output axis around the walked expression (`walkExpr`), with a running output offset. The
+ * source holds only numbers and generated names.
  */
 export const renderKernel = (expr: Expr, shape: readonly number[], inputs: number): string => {
-  const counts = new Map<string, number>();
-  const count = (e: Expr) => {
-    const k = JSON.stringify(e);
-    counts.set(k, (counts.get(k) ?? 0) + 1);
-    if ((counts.get(k) ?? 0) > 1) return;
-    if (e.kind === "load") count(e.at);
-    else if (e.kind === "alu") e.args.forEach(count);
-    else if (e.kind === "reduce") count(e.body);
-  };
-  count(expr);
-  let temps = 0;
-  const emit = (e: Expr, stmts: string[], names: Map<string, string>): string => {
-    switch (e.kind) {
-      case "const":
-        return literal(
-          e.dtype === "float32" && typeof e.value === "number" ? Math.fround(e.value) : e.value,
-        );
-      case "index":
-        return `x${integer(e.axis)}`;
-      case "var":
-        return `v${integer(e.id)}`;
-    }
-    const key = JSON.stringify(e);
-    const known = names.get(key);
-    if (known !== undefined) return known;
-    let code: string;
-    if (e.kind === "load") code = `i${integer(e.input)}[${emit(e.at, stmts, names)}]`;
-    else if (e.kind === "alu") {
-      const args = e.args.map((a) => emit(a, stmts, names));
-      code = RENDER_JS[e.op](args, e.dtype, e.args[0]?.dtype ?? e.dtype);
-      // float32 arithmetic rounds after every op, as the unfused reference (one store per op)
-      // and a GPU do: fused and unfused plans then agree bit for bit.
-      if (e.dtype === "float32" && ROUNDED.has(e.op)) code = `Math.fround(${code})`;
-    } else {
-      const acc = `a${temps++}`;
-      const inner: string[] = [];
-      const innerNames = new Map(names);
-      const body = emit(e.body, inner, innerNames);
-      const update =
-        e.op === "sum"
-          ? `${acc} += ${body};`
-          : `{ const r = ${body}; if (r > ${acc} || r !== r) ${acc} = r; }`;
-      let loop = [...inner, update].join(" ");
-      for (let j = e.vars.length - 1; j >= 0; j--) {
-        const { id, extent } = e.vars[j]!;
-        const [v, n] = [integer(id), integer(extent)];
-        loop = `for (let v${v} = 0; v${v} < ${n}; v${v}++) { ${loop} }`;
-      }
-      stmts.push(`let ${acc} = ${e.op === "sum" ? "0" : "-Infinity"};`, loop);
-      names.set(key, acc);
-      return acc;
-    }
-    if ((counts.get(key) ?? 0) > 1) {
-      const t = `t${temps++}`;
-      stmts.push(`const ${t} = ${code};`);
-      names.set(key, t);
-      return t;
-    }
-    return code;
-  };
-  const stmts: string[] = [];
-  const value = emit(expr, stmts, new Map());
+  const { stmts, value } = walkExpr(expr, JS_DIALECT);
   const header = [
     "const o = b[0];",
     ...Array.from({ length: inputs }, (_, k) => `const i${k} = b[${k + 1}];`),

@@ -7,3 +7,7 @@ export * from "./codegen";
 export * from "./cpu-backend";
 export { defaultThreads, FAST_KERNELS, makeFastKernels, threadsAvailable } from "./kernels";
 export type { ThreadOptions } from "./kernels";
+// For the kernel timings of apps/demo/src/bench/kernel-timing.ts: each convolution path alone, and the pool's start.
+export { makeConv2dGradFilterKernel, makeConv2dGradInputKernel, makeConv2dKernel } from "./kernels";
+export type { ConvPath } from "./kernels/conv2d";
+export { kernelPool } from "./kernels/parallel";

@@ -1,8 +1,5 @@
-import type { AluOp, DType } from "@loom/graph";
+import type { AluOp, DType, RenderAlu } from "@loom/graph";
 import { LoomError } from "@loom/graph";
-
-/** Renders one ALU op from its rendered arguments, the result dtype and the first argument's dtype. */
-type Render = (a: readonly string[], dtype: DType, from: DType) => string;
 
 const isInt = (d: DType) => d === "int32";
 const isBool = (d: DType) => d === "bool";
@@ -39,7 +36,7 @@ const cast = (a: string, to: DType, from: DType): string => {
  * as `| 0`), bool `bool`. Where GLSL leaves a case undefined (log of a negative, integer
  * division of negatives, shifts by 32 or more, NaN in max) an `l_*` helper pins it down.
  */
-export const RENDER_GLSL: Readonly<Record<AluOp, Render>> = {
+export const RENDER_GLSL: Readonly<Record<AluOp, RenderAlu>> = {
   neg: ([a]) => `(-${a})`,
   abs: ([a], d) => (isInt(d) ? `l_iabs(${a})` : `abs(${a})`),
   sign: ([a], d) => (isInt(d) ? `sign(${a})` : `l_sign(${a})`),

@@ -1,5 +1,4 @@
 import * as E from "fp-ts/lib/Either.js";
-import Graphology from "graphology";
 import { DTYPE_SHORT } from "./dtype";
 import type { LoomError } from "./error";
 import { fail } from "./error";
@@ -61,23 +60,6 @@ export const topoOrder = (g: Graph): Node[] => {
 /** Numbers the nodes of a graph in topological order (`%0`, `%1`, ...). */
 export const numberNodes = (order: readonly Node[]): Map<Node, number> =>
   new Map(order.map((n, i) => [n, i]));
-
-/**
- * The graph as a graphology DirectedGraph (keys are topological numbers, edges point from an
- * input to its user), for analyses such as users, reachability and partitioning.
- */
-export const toGraphology = (
-  g: Graph,
-): { graph: Graphology; order: Node[]; ids: Map<Node, number> } => {
-  const order = topoOrder(g);
-  const ids = numberNodes(order);
-  const graph = new Graphology({ type: "directed", multi: true, allowSelfLoops: false });
-  for (const [n, i] of ids) graph.addNode(String(i), { op: n.op });
-  for (const [n, i] of ids) {
-    n.inputs.forEach((inp, k) => graph.addEdge(String(ids.get(inp)!), String(i), { slot: k }));
-  }
-  return { graph, order, ids };
-};
 
 /** For each node, the nodes that read it (in topological order, once per use). */
 export const usersOf = (g: Graph): Map<Node, Node[]> => {

@@ -34,3 +34,4 @@ export * from "./passes/identities";
 export * from "./passes/cse";
 export * from "./passes/simplify";
 export * from "./print/plan";
+export * from "./codegen/walk-expr";

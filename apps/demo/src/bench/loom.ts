@@ -40,15 +40,18 @@ export const loomBackends = (mod: object = backendCpu): LoomBackendEntry[] => {
   return entries;
 };
 
+/** Compiles a case for a backend: the runner the timing loop calls. */
+type Prepare<Spec> = (
+  backend: Backend,
+  opts: CompileOptions | undefined,
+  spec: Spec,
+  data: CaseData,
+) => Promise<Runner>;
+
 const f32 = (data: Float32Array, shape: readonly number[]): HostTensor =>
   hostTensor(data, [...shape]);
 
-const matmulRunner = async (
-  backend: Backend,
-  opts: CompileOptions | undefined,
-  n: number,
-  data: CaseData,
-): Promise<Runner> => {
+const matmulRunner: Prepare<number> = async (backend, opts, n, data) => {
   const { a, b } = dataOf(data, "matmul");
   const f = compile(
     backend,
@@ -63,12 +66,7 @@ const matmulRunner = async (
   return { run: async () => void (await f.run(feeds)), dispose: f.dispose };
 };
 
-const convRunner = async (
-  backend: Backend,
-  opts: CompileOptions | undefined,
-  s: ConvSpec,
-  data: CaseData,
-): Promise<Runner> => {
+const convRunner: Prepare<ConvSpec> = async (backend, opts, s, data) => {
   const { x, w } = dataOf(data, "conv2d");
   const xs = [s.batch, s.inChannels, s.size, s.size];
   const ws = [s.filters, s.inChannels, s.kernel, s.kernel];
@@ -110,12 +108,7 @@ const stepProgram = (spec: StepSpec | CompileSpec, d: StepData) => {
  * A compiled training step fed its own outputs, as in `fit`: every run is one SGD step from
  * where the last one left the parameters. Returns the step's loss.
  */
-export const stepRunner = async (
-  backend: Backend,
-  opts: CompileOptions | undefined,
-  spec: StepSpec,
-  data: CaseData,
-): Promise<Runner> => {
+export const stepRunner: Prepare<StepSpec> = async (backend, opts, spec, data) => {
   const d = dataOf(data, "step");
   const { fn, specs, start } = stepProgram(spec, d);
   const f = compile(backend, fn, specs, opts);
@@ -139,12 +132,7 @@ export const stepRunner = async (
 };
 
 /** One fresh compile per run: trace, the passes, lowering and the backend's own compile. */
-const compileRunner = async (
-  backend: Backend,
-  opts: CompileOptions | undefined,
-  spec: CompileSpec,
-  data: CaseData,
-): Promise<Runner> => {
+const compileRunner: Prepare<CompileSpec> = async (backend, opts, spec, data) => {
   const d = dataOf(data, "step");
   return {
     run: async () => {

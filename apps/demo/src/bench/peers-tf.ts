@@ -6,26 +6,30 @@ import { CLASSES, convOutSize, dataOf, IMAGE_SHAPE, SkipCase } from "./cases";
 /** The TensorFlow.js backends loom is compared with (webgl only in a browser). */
 export type TfBackend = "cpu" | "wasm" | "webgl";
 
-/** A NCHW (or any [N, C, H, W]-ordered) array in NHWC order, tfjs's native image layout. */
-export const nchwToNhwc = (data: Float32Array, [n, c, h, w]: readonly number[]): Float32Array => {
+/** A 4-d array with the element at `[a, b, c, d]` of `shape` moved to the flat offset `to(a, b, c, d)`. */
+const permute4 = (
+  data: Float32Array,
+  [d0, d1, d2, d3]: readonly number[],
+  to: (a: number, b: number, c: number, d: number) => number,
+): Float32Array => {
   const out = new Float32Array(data.length);
-  for (let i = 0; i < n!; i++)
-    for (let ch = 0; ch < c!; ch++)
-      for (let y = 0; y < h!; y++)
-        for (let x = 0; x < w!; x++)
-          out[((i * h! + y) * w! + x) * c! + ch] = data[((i * c! + ch) * h! + y) * w! + x]!;
+  let k = 0;
+  for (let a = 0; a < d0!; a++)
+    for (let b = 0; b < d1!; b++)
+      for (let c = 0; c < d2!; c++) for (let d = 0; d < d3!; d++) out[to(a, b, c, d)] = data[k++]!;
   return out;
 };
 
+/** A NCHW (or any [N, C, H, W]-ordered) array in NHWC order, tfjs's native image layout. */
+export const nchwToNhwc = (data: Float32Array, shape: readonly number[]): Float32Array => {
+  const [, c, h, w] = shape as [number, number, number, number];
+  return permute4(data, shape, (i, ch, y, x) => ((i * h + y) * w + x) * c + ch);
+};
+
 /** An OIHW conv weight (loom's, PyTorch's) in HWIO order (tfjs's filter layout). */
-export const oihwToHwio = (data: Float32Array, [o, i, h, w]: readonly number[]): Float32Array => {
-  const out = new Float32Array(data.length);
-  for (let a = 0; a < o!; a++)
-    for (let b = 0; b < i!; b++)
-      for (let y = 0; y < h!; y++)
-        for (let x = 0; x < w!; x++)
-          out[((y * w! + x) * i! + b) * o! + a] = data[((a * i! + b) * h! + y) * w! + x]!;
-  return out;
+export const oihwToHwio = (data: Float32Array, shape: readonly number[]): Float32Array => {
+  const [o, i, , w] = shape as [number, number, number, number];
+  return permute4(data, shape, (a, b, y, x) => ((y * w + x) * i + b) * o + a);
 };
 
 const leaf = (tree: unknown, ...names: string[]): HostTensor =>

@@ -1,12 +1,12 @@
 import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
-import { InvalidArgumentError } from "commander";
 import type { HostTensor } from "@loom/graph";
 import { LoomError } from "@loom/graph";
 import { activationNames, batchOf, forwardWithActivations, loadMnist } from "@loom/models";
 import { DEFAULT_BACKEND, pickBackend } from "../backends";
 import type { CliIo } from "../cli-io";
 import { gridPng } from "../png-grid";
+import { nonNegativeInt } from "./parse-options";
 import { loadForInference } from "./train";
 
 type FeaturesOptions = {
@@ -91,17 +91,7 @@ export const registerFeatures = (program: Command, io: CliIo): Command =>
       "draw the feature maps of a layer for one test digit, and the learned first-layer filters, as PNG grids",
     )
     .requiredOption("-c, --checkpoint <file>", "a checkpoint written by loom train")
-    .option(
-      "--image <i>",
-      "index of the test digit",
-      (v) => {
-        const n = Number(v);
-        if (!Number.isInteger(n) || n < 0)
-          throw new InvalidArgumentError("must be a non-negative integer.");
-        return n;
-      },
-      0,
-    )
+    .option("--image <i>", "index of the test digit", nonNegativeInt(), 0)
     .option("--layer <name>", "the activation to draw (e.g. conv1, act1, pool2)", "conv1")
     .option("--out <file>", "the PNG to write", "features.png")
     .option(

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
-import { InvalidArgumentError, Option } from "commander";
+import { Option } from "commander";
 import { LoomError } from "@loom/graph";
 import { nn } from "@loom/ops";
 import type { FitResult, InitName, ModelVars, RunConfig, TrainState } from "@loom/models";
@@ -30,25 +30,13 @@ import { DEFAULT_BACKEND, pickBackend } from "../backends";
 import type { CliIo } from "../cli-io";
 import { pipelineFromEnv } from "../pipeline-env";
 import { epochBar } from "../progress";
-
-const positiveInt = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1)
-    throw new InvalidArgumentError(`${name} must be a positive integer.`);
-  return n;
-};
-const positiveNumber = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!(n > 0) || !Number.isFinite(n))
-    throw new InvalidArgumentError(`${name} must be a positive number.`);
-  return n;
-};
-const nonNegativeNumber = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!(n >= 0) || !Number.isFinite(n))
-    throw new InvalidArgumentError(`${name} must be a non-negative number.`);
-  return n;
-};
+import {
+  nonNegativeInt,
+  nonNegativeNumber,
+  nonNegativeSafeInt,
+  positiveInt,
+  positiveNumber,
+} from "./parse-options";
 
 /** The models that take MNIST's 1x28x28 digits (the ImageNet ones need 3x224x224). */
 export const MNIST_MODELS = MODEL_NAMES.filter((m) => getModel(m).input.join("x") === "1x28x28");
@@ -324,12 +312,7 @@ export const registerTrain = (program: Command, io: CliIo): Command =>
     .option(
       "--seed <n>",
       "random seed (initialisation, shuffling, dropout)",
-      (v) => {
-        const n = Number(v);
-        if (!Number.isSafeInteger(n) || n < 0)
-          throw new InvalidArgumentError("--seed must be a non-negative integer.");
-        return n;
-      },
+      nonNegativeSafeInt("--seed"),
       0,
     )
     .option("--checkpoint <file>", "save a safetensors checkpoint after every epoch (atomically)")
@@ -338,12 +321,7 @@ export const registerTrain = (program: Command, io: CliIo): Command =>
     .option(
       "--val-split <n>",
       "hold out the last N training digits for validation",
-      (v) => {
-        const n = Number(v);
-        if (!Number.isInteger(n) || n < 0)
-          throw new InvalidArgumentError("--val-split must be a non-negative integer.");
-        return n;
-      },
+      nonNegativeInt("--val-split"),
       0,
     )
     .option(

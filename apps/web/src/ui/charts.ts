@@ -35,55 +35,86 @@ const perFrame = (draw: () => void) => {
   };
 };
 
-/** The loss chart: every step's loss, and a smoothed curve (a debiased moving average, as TensorBoard's). */
-export const lossChart = (el: HTMLElement) => {
-  let steps: number[] = [];
-  let loss: number[] = [];
-  let smooth: number[] = [];
-  let ema = 0;
-  let totalSteps = 1;
-  const beta = 0.9;
+/** What differs between the charts: the axes, the y range, the series after x. */
+interface ChartSpec {
+  readonly axes: readonly [uPlot.Axis, uPlot.Axis];
+  readonly yRange: uPlot.Scale.Range;
+  readonly series: readonly uPlot.Series[];
+}
+
+/**
+ * A chart whose points arrive one x at a time, x running from 0 to the run's length: the
+ * columns (x first, then one per series), cleared by `reset` and redrawn once per frame.
+ */
+const liveChart = (el: HTMLElement, spec: ChartSpec) => {
+  const empty = () => Array.from({ length: spec.series.length + 1 }, () => [] as (number | null)[]);
+  let columns = empty();
+  let total = 1;
   const plot = mount(
     el,
     {
       legend: { live: false },
       cursor: { drag: { x: false, y: false } },
-      scales: {
-        x: { time: false, range: () => [0, totalSteps] },
-        y: { range: (_u, _min, max) => [0, Math.max(0.5, Math.ceil((max ?? 1) * 4) / 4)] },
-      },
-      axes: [
-        { ...AXIS, label: "step", labelSize: 18 },
-        { ...AXIS, label: "cross-entropy", labelSize: 18, size: 44 },
-      ],
-      series: [
-        {},
-        { label: "loss", stroke: "rgba(47, 111, 237, 0.35)", width: 1, points: { show: false } },
-        { label: "smoothed", stroke: "#2f6fed", width: 2, points: { show: false } },
-      ],
+      scales: { x: { time: false, range: () => [0, total] }, y: { range: spec.yRange } },
+      axes: [...spec.axes],
+      series: [{}, ...spec.series],
     },
-    [[], [], []],
+    columns as uPlot.AlignedData,
   );
   const draw = perFrame(() => {
-    plot.setData([steps, loss, smooth]);
-    el.dataset["points"] = String(steps.length);
+    plot.setData([...columns] as uPlot.AlignedData);
+    el.dataset["points"] = String(columns[0]!.length);
+  });
+  return {
+    /** Clears the chart for a run whose x ends at `length`. */
+    reset: (length: number) => {
+      columns = empty();
+      total = Math.max(1, length);
+      draw();
+    },
+    /** Adds the point at x of every series. */
+    push: (x: number, ys: readonly (number | null)[]) => {
+      columns[0]!.push(x);
+      ys.forEach((y, i) => columns[i + 1]!.push(y));
+      draw();
+    },
+    /** Sets series `i`'s value at the last x drawn, if there is one. */
+    setLast: (i: number, y: number) => {
+      const column = columns[i + 1]!;
+      if (column.length === 0) return;
+      column[column.length - 1] = y;
+      draw();
+    },
+  };
+};
+
+/** The loss chart: every step's loss, and a smoothed curve (a debiased moving average, as TensorBoard's). */
+export const lossChart = (el: HTMLElement) => {
+  const beta = 0.9;
+  let ema = 0;
+  let points = 0;
+  const chart = liveChart(el, {
+    yRange: (_u, _min, max) => [0, Math.max(0.5, Math.ceil((max ?? 1) * 4) / 4)],
+    axes: [
+      { ...AXIS, label: "step", labelSize: 18 },
+      { ...AXIS, label: "cross-entropy", labelSize: 18, size: 44 },
+    ],
+    series: [
+      { label: "loss", stroke: "rgba(47, 111, 237, 0.35)", width: 1, points: { show: false } },
+      { label: "smoothed", stroke: "#2f6fed", width: 2, points: { show: false } },
+    ],
   });
   return {
     /** Clears the chart for a run of `total` steps. */
     reset: (total: number) => {
-      steps = [];
-      loss = [];
-      smooth = [];
       ema = 0;
-      totalSteps = Math.max(1, total);
-      draw();
+      points = 0;
+      chart.reset(total);
     },
     add: (step: number, value: number) => {
       ema = beta * ema + (1 - beta) * value;
-      steps.push(step);
-      loss.push(value);
-      smooth.push(ema / (1 - beta ** steps.length));
-      draw();
+      points++;
+      chart.push(step, [value, ema / (1 - beta ** points)]);
     },
   };
 };
@@ -93,73 +124,36 @@ export const lossChart = (el: HTMLElement) => {
  * validation accuracy per epoch, and the final test accuracy as a green point at the last epoch.
  */
 export const accuracyChart = (el: HTMLElement) => {
-  let epochs: number[] = [];
-  let train: number[] = [];
-  let val: number[] = [];
-  let test: (number | null)[] = [];
-  let totalEpochs = 1;
-  const plot = mount(
-    el,
-    {
-      legend: { live: false },
-      cursor: { drag: { x: false, y: false } },
-      scales: {
-        x: { time: false, range: () => [0, totalEpochs] },
-        y: {
-          range: (_u, min) => [Math.min(0.8, Math.floor(((min ?? 0.8) - 0.02) * 20) / 20), 1],
-        },
+  const chart = liveChart(el, {
+    yRange: (_u, min) => [Math.min(0.8, Math.floor(((min ?? 0.8) - 0.02) * 20) / 20), 1],
+    axes: [
+      { ...AXIS, label: "epoch", labelSize: 18, incrs: [1, 2, 5, 10, 20, 50, 100] },
+      {
+        ...AXIS,
+        label: "accuracy",
+        labelSize: 18,
+        size: 50,
+        values: (_u, ticks) => ticks.map((t) => `${Math.round(t * 100)}%`),
       },
-      axes: [
-        { ...AXIS, label: "epoch", labelSize: 18, incrs: [1, 2, 5, 10, 20, 50, 100] },
-        {
-          ...AXIS,
-          label: "accuracy",
-          labelSize: 18,
-          size: 50,
-          values: (_u, ticks) => ticks.map((t) => `${Math.round(t * 100)}%`),
-        },
-      ],
-      series: [
-        {},
-        { label: "train", stroke: "#2f6fed", width: 2, points: { show: true, size: 8 } },
-        { label: "validation", stroke: "#e8772e", width: 2, points: { show: true, size: 8 } },
-        {
-          label: "test",
-          stroke: "#12805c",
-          fill: "#12805c",
-          paths: () => null,
-          points: { show: true, size: 11, fill: "#12805c" },
-        },
-      ],
-    },
-    [[], [], [], []],
-  );
-  const draw = perFrame(() => {
-    plot.setData([epochs, train, val, test]);
-    el.dataset["points"] = String(epochs.length);
+    ],
+    series: [
+      { label: "train", stroke: "#2f6fed", width: 2, points: { show: true, size: 8 } },
+      { label: "validation", stroke: "#e8772e", width: 2, points: { show: true, size: 8 } },
+      {
+        label: "test",
+        stroke: "#12805c",
+        fill: "#12805c",
+        paths: () => null,
+        points: { show: true, size: 11, fill: "#12805c" },
+      },
+    ],
   });
   return {
     /** Clears the chart for a run of `total` epochs. */
-    reset: (total: number) => {
-      epochs = [];
-      train = [];
-      val = [];
-      test = [];
-      totalEpochs = Math.max(1, total);
-      draw();
-    },
-    add: (epoch: number, trainAccuracy: number, valAccuracy: number | undefined) => {
-      epochs.push(epoch);
-      train.push(trainAccuracy);
-      val.push(valAccuracy ?? NaN);
-      test.push(null);
-      draw();
-    },
+    reset: (total: number) => chart.reset(total),
+    add: (epoch: number, trainAccuracy: number, valAccuracy: number | undefined) =>
+      chart.push(epoch, [trainAccuracy, valAccuracy ?? NaN, null]),
     /** Marks the test accuracy at the last epoch drawn. */
-    setTest: (accuracy: number) => {
-      if (test.length === 0) return;
-      test[test.length - 1] = accuracy;
-      draw();
-    },
+    setTest: (accuracy: number) => chart.setLast(2, accuracy),
   };
 };

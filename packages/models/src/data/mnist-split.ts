@@ -22,8 +22,11 @@ export interface MnistDigitData {
 const SIDE = 28;
 const PIXELS = SIDE * SIDE;
 
-/** mulberry32: a small, well-mixed 32-bit PRNG; all we need for a reproducible permutation. */
-const mulberry32 = (seed: number): (() => number) => {
+/**
+ * mulberry32: a small, well-mixed 32-bit PRNG, uniform in [0, 1); all we need for a
+ * reproducible permutation. Exported so that tests' seeded generators can be this one.
+ */
+export const mulberry32 = (seed: number): (() => number) => {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -18,25 +18,36 @@ export const DEFAULT_LR: Readonly<Record<OptimizerName, number>> = {
 };
 
 /**
+ * One `name:ARG:...` term of a spec (part of `spec`, which errors quote with `usage`): its name
+ * and its arguments, refused unless non-negative numbers, and `arity(n)`, which refuses a term
+ * with another number of arguments.
+ */
+const specTerm = (op: string, spec: string, usage: string, term: string) => {
+  const [name, ...args] = term.split(":");
+  const nums = args.map(Number);
+  const bad = (why: string) =>
+    new LoomError("invalid_argument", op, `${JSON.stringify(spec)}: ${why}; use ${usage}`);
+  if (nums.some((n) => !Number.isFinite(n) || n < 0))
+    throw bad("arguments must be non-negative numbers");
+  const arity = (n: number) => {
+    if (nums.length !== n) throw bad(`${name} takes ${n} argument${n === 1 ? "" : "s"}`);
+  };
+  return { name, nums, bad, arity };
+};
+
+/**
  * A learning-rate schedule from a spec: `constant`, `exp:K` (eta0 e^(-K t)), `inverse:K`
  * (eta0 / (1 + K t)), `step:GAMMA:EVERY` (times GAMMA every EVERY steps), `cosine` (to 0 over
  * the run), optionally followed by `+warmup:W` (linear warm-up over W steps). t counts steps.
  */
 export const parseSchedule = (spec: string, lr: number, totalSteps: number): optim.Schedule => {
   const [main = "", ...mods] = spec.split("+");
-  const [name, ...args] = main.split(":");
-  const nums = args.map(Number);
-  const bad = (why: string) =>
-    new LoomError(
-      "invalid_argument",
-      "schedule",
-      `${JSON.stringify(spec)}: ${why}; use constant, exp:K, inverse:K, step:GAMMA:EVERY or cosine, optionally +warmup:W`,
-    );
-  if (nums.some((n) => !Number.isFinite(n) || n < 0))
-    throw bad("arguments must be non-negative numbers");
-  const arity = (n: number) => {
-    if (nums.length !== n) throw bad(`${name} takes ${n} argument${n === 1 ? "" : "s"}`);
-  };
+  const { name, nums, bad, arity } = specTerm(
+    "schedule",
+    spec,
+    "constant, exp:K, inverse:K, step:GAMMA:EVERY or cosine, optionally +warmup:W",
+    main,
+  );
   let s: optim.Schedule;
   switch (name) {
     case "constant":
@@ -131,43 +142,31 @@ export const parseAugment = (spec: string): augment.Augmentation => {
     .map((s) => s.trim())
     .filter((s) => s !== "")
     .map((s): augment.Augmentation => {
-      const [name, ...args] = s.split(":");
-      const nums = args.map(Number);
-      const bad = (why: string) =>
-        new LoomError(
-          "invalid_argument",
-          "augment",
-          `${JSON.stringify(s)}: ${why}; use ${AUGMENT_SPECS}`,
-        );
-      if (nums.some((n) => !Number.isFinite(n) || n < 0))
-        throw bad("arguments must be non-negative numbers");
-      const need = (n: number) => {
-        if (nums.length !== n) throw bad(`${name} takes ${n} argument${n === 1 ? "" : "s"}`);
-      };
+      const { name, nums, bad, arity } = specTerm("augment", s, AUGMENT_SPECS, s);
       switch (name) {
         case "shift":
-          need(1);
+          arity(1);
           return augment.randomShift({ max: nums[0]! });
         case "crop":
-          need(1);
+          arity(1);
           return augment.randomCrop({ padding: nums[0]! });
         case "flip":
-          need(0);
+          arity(0);
           return augment.flipHorizontal();
         case "vflip":
-          need(0);
+          arity(0);
           return augment.flipVertical();
         case "rotate":
-          need(1);
+          arity(1);
           return augment.randomRotation({ degrees: nums[0]! });
         case "scale":
-          need(2);
+          arity(2);
           return augment.randomScale({ min: nums[0]!, max: nums[1]! });
         case "noise":
-          need(1);
+          arity(1);
           return augment.gaussianNoise({ std: nums[0]!, clip: [0, 1] });
         case "jitter":
-          need(3);
+          arity(3);
           return augment.colorJitter({
             brightness: nums[0]!,
             contrast: nums[1]!,

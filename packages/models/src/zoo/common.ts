@@ -6,6 +6,27 @@ import type { nn } from "@loom/ops";
 export const scaled = (channels: number, width: number): number =>
   Math.max(1, Math.round(channels * width));
 
+/**
+ * The configuration of `depth` in `configs`, or an error naming the depths there are
+ * (`expected`) and `hint` after them. Own keys only: `depth` comes from the user.
+ */
+export const depthConfig = <D extends PropertyKey, C>(
+  model: string,
+  configs: Readonly<Record<D, C>>,
+  depth: D,
+  expected: string,
+  hint = "",
+): C => {
+  const config = Object.hasOwn(configs, depth) ? configs[depth] : undefined;
+  if (config === undefined)
+    throw new LoomError(
+      "invalid_argument",
+      model,
+      `depth must be ${expected}, got ${String(depth)}${hint}`,
+    );
+  return config;
+};
+
 /** Checks the options the zoo's models share: positive integer class and hidden counts, a positive width. */
 export const checkCommon = (
   model: string,

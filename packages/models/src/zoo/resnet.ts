@@ -1,6 +1,6 @@
 import { formatShape, LoomError } from "@loom/graph";
 import { nn, pad, slice } from "@loom/ops";
-import { checkCommon, guardInput, scaled } from "./common";
+import { checkCommon, depthConfig, guardInput, scaled } from "./common";
 
 /** Blocks per stage of He et al.'s ImageNet ResNets, and whether they use bottleneck blocks. */
 export const RESNET_CONFIGS = {
@@ -80,14 +80,13 @@ const bottleneckBlock = (
  * 21,797,672, ResNet-50 25,557,032. Any input from 32x32 up works.
  */
 export const resnet = (depth: ResNetDepth, opts: ResNetOptions = {}): nn.Layer => {
-  const config = Object.hasOwn(RESNET_CONFIGS, depth) ? RESNET_CONFIGS[depth] : undefined;
-  if (config === undefined) {
-    throw new LoomError(
-      "invalid_argument",
-      "resnet",
-      `depth must be 18, 34, 50, 101 or 152, got ${String(depth)} (CIFAR ResNets: cifarResnet)`,
-    );
-  }
+  const config = depthConfig(
+    "resnet",
+    RESNET_CONFIGS,
+    depth,
+    "18, 34, 50, 101 or 152",
+    " (CIFAR ResNets: cifarResnet)",
+  );
   checkCommon(`resnet${depth}`, opts);
   const init = { kernelInit: heFanOut };
   const expansion = config.bottleneck ? 4 : 1;

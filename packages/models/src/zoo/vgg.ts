@@ -1,7 +1,6 @@
-import { LoomError } from "@loom/graph";
 import { nn } from "@loom/ops";
 import { adaptiveAvgPool2d } from "./adaptive-pool";
-import { checkCommon, scaled, withMinSize } from "./common";
+import { checkCommon, depthConfig, scaled, withMinSize } from "./common";
 
 /** The conv widths per stage of Simonyan & Zisserman's configurations A (11), B (13), D (16), E (19). */
 export const VGG_CONFIGS = {
@@ -53,14 +52,7 @@ export interface VggOptions {
  * Children are named `features.conv3_2`, `features.pool3`... and `classifier.fc1`... .
  */
 export const vgg = (depth: VggDepth, opts: VggOptions = {}): nn.Layer => {
-  const config = Object.hasOwn(VGG_CONFIGS, depth) ? VGG_CONFIGS[depth] : undefined;
-  if (config === undefined) {
-    throw new LoomError(
-      "invalid_argument",
-      "vgg",
-      `depth must be 11, 13, 16 or 19, got ${String(depth)}`,
-    );
-  }
+  const config = depthConfig("vgg", VGG_CONFIGS, depth, "11, 13, 16 or 19");
   checkCommon(`vgg${depth}`, opts);
   const hidden = opts.hidden ?? 4096;
   const rate = opts.dropout ?? 0.5;

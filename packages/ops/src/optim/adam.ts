@@ -1,20 +1,12 @@
 import type { DType } from "@loom/graph";
 import type { Tensor } from "../core";
 import { add, cast, div, mul, neg, pow, sqrt, square, sub } from "../api/elementwise";
-import { isHostTensor } from "../host";
-import { mapTree } from "../pytree";
 import type { LearningRate } from "./schedules";
-import { checkLearningRate, learningRateAt, nextStep } from "./schedules";
+import { checkLearningRate } from "./schedules";
 import { withL2 } from "./sgd";
+import { slotOptimizer } from "./slot-optimizer";
 import type { GradientTransformation } from "./transform";
-import {
-  checkHyper,
-  initialStep,
-  stateFields,
-  stateScalar,
-  zerosLikeHost,
-  zipLeaves,
-} from "./transform";
+import { checkHyper } from "./transform";
 
 /** Options of {@link adam} and {@link adamw}, with torch's defaults. */
 export type AdamOptions = {
@@ -41,46 +33,30 @@ const makeAdam = (
   checkHyper(op, "beta2", beta2, (v) => v >= 0 && v < 1, "in [0, 1)");
   checkHyper(op, "eps", eps, (v) => v >= 0, "a number >= 0");
   checkHyper(op, "weightDecay", weightDecay, (v) => v >= 0, "a number >= 0");
-  return {
-    init: (params) => ({
-      step: initialStep(),
-      m: mapTree(params, isHostTensor, zerosLikeHost),
-      v: mapTree(params, isHostTensor, zerosLikeHost),
-    }),
-    update: (grads, state, params) => {
-      const step = stateScalar(op, state, "step");
-      const { m, v } = stateFields(op, state, ["m", "v"]);
-      const rate = learningRateAt(op, lr, step);
-      // The bias corrections 1 - beta^t, t counting from 1, once per dtype of params.
-      const corrections = new Map<DType, { c1: Tensor; c2: Tensor }>();
-      const correction = (dtype: DType) => {
-        let c = corrections.get(dtype);
-        if (c === undefined) {
-          const t = add(cast(step, dtype), 1);
-          c = { c1: sub(1, pow(beta1, t)), c2: sub(1, pow(beta2, t)) };
-          corrections.set(dtype, c);
-        }
-        return c;
-      };
-      const out = zipLeaves(
-        op,
-        { grads, params, "state.m": m, "state.v": v },
-        ["u", "m", "v"],
-        (x) => {
-          const g = decoupled ? x.grads : withL2(x.grads, x.params, weightDecay);
-          const { c1, c2 } = correction(g.dtype);
-          const lrT = rate(g.dtype);
-          const m1 = add(mul(x["state.m"], beta1), mul(g, 1 - beta1));
-          const v1 = add(mul(x["state.v"], beta2), mul(square(g), 1 - beta2));
-          const adamStep = div(div(m1, c1), add(sqrt(div(v1, c2)), eps));
-          let u = mul(adamStep, neg(lrT));
-          if (decoupled && weightDecay !== 0) u = sub(u, mul(x.params, mul(lrT, weightDecay)));
-          return { u, m: m1, v: v1 };
-        },
-      );
-      return { updates: out.u, state: { step: nextStep(step), m: out.m, v: out.v } };
-    },
-  };
+  return slotOptimizer(op, lr, ["m", "v"], (step, rate) => {
+    // The bias corrections 1 - beta^t, t counting from 1, once per dtype of params.
+    const corrections = new Map<DType, { c1: Tensor; c2: Tensor }>();
+    const correction = (dtype: DType) => {
+      let c = corrections.get(dtype);
+      if (c === undefined) {
+        const t = add(cast(step, dtype), 1);
+        c = { c1: sub(1, pow(beta1, t)), c2: sub(1, pow(beta2, t)) };
+        corrections.set(dtype, c);
+      }
+      return c;
+    };
+    return (x) => {
+      const g = decoupled ? x.grads : withL2(x.grads, x.params, weightDecay);
+      const { c1, c2 } = correction(g.dtype);
+      const lrT = rate(g.dtype);
+      const m1 = add(mul(x["state.m"], beta1), mul(g, 1 - beta1));
+      const v1 = add(mul(x["state.v"], beta2), mul(square(g), 1 - beta2));
+      const adamStep = div(div(m1, c1), add(sqrt(div(v1, c2)), eps));
+      let u = mul(adamStep, neg(lrT));
+      if (decoupled && weightDecay !== 0) u = sub(u, mul(x.params, mul(lrT, weightDecay)));
+      return { u, m: m1, v: v1 };
+    };
+  });
 };
 
 /**

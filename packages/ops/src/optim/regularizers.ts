@@ -29,29 +29,25 @@ const sumOver = (params: Tree<Tensor>, filter: LeafFilter, f: (w: Tensor) => Ten
   return chosen.map((w) => cast(sum(f(w)), dtype)).reduce((a, b) => add(a, b), scalar(0, dtype));
 };
 
+/** A penalty `factor(lambda) * sum(f(w))` over the leaves a filter chooses (weights by default). */
+export type Penalty = (params: Tree<Tensor>, lambda: number, filter?: LeafFilter) => Tensor;
+
+const penalty =
+  (op: string, f: (w: Tensor) => Tensor, factor: (lambda: number) => number): Penalty =>
+  (params, lambda, filter = weightsOnly) => {
+    checkHyper(op, "lambda", lambda, (v) => v >= 0, "a number >= 0");
+    return mul(sumOver(params, filter, f), factor(lambda));
+  };
+
 /**
  * The L2 penalty `lambda / 2 * sum(w^2)` over the leaves `filter` chooses (weights by
  * default), a loss term added before taking the gradient: its gradient is `lambda * w`,
  * torch's `weight_decay` for plain SGD.
  */
-export const l2Penalty = (
-  params: Tree<Tensor>,
-  lambda: number,
-  filter: LeafFilter = weightsOnly,
-): Tensor => {
-  checkHyper("l2Penalty", "lambda", lambda, (v) => v >= 0, "a number >= 0");
-  return mul(sumOver(params, filter, square), lambda / 2);
-};
+export const l2Penalty: Penalty = penalty("l2Penalty", square, (lambda) => lambda / 2);
 
 /**
  * The L1 penalty `lambda * sum(|w|)` over the leaves `filter` chooses (weights by default),
  * a loss term whose gradient `lambda * sign(w)` pushes weights to exactly 0.
  */
-export const l1Penalty = (
-  params: Tree<Tensor>,
-  lambda: number,
-  filter: LeafFilter = weightsOnly,
-): Tensor => {
-  checkHyper("l1Penalty", "lambda", lambda, (v) => v >= 0, "a number >= 0");
-  return mul(sumOver(params, filter, abs), lambda);
-};
+export const l1Penalty: Penalty = penalty("l1Penalty", abs, (lambda) => lambda);

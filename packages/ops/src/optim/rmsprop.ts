@@ -1,20 +1,11 @@
 import type { Tensor } from "../core";
 import { add, div, mul, neg, sqrt, square, sub } from "../api/elementwise";
-import { isHostTensor } from "../host";
-import type { Tree } from "../pytree";
-import { mapTree } from "../pytree";
 import type { LearningRate } from "./schedules";
-import { checkLearningRate, learningRateAt, nextStep } from "./schedules";
+import { checkLearningRate } from "./schedules";
 import { withL2 } from "./sgd";
+import { slotOptimizer } from "./slot-optimizer";
 import type { GradientTransformation } from "./transform";
-import {
-  checkHyper,
-  initialStep,
-  stateFields,
-  stateScalar,
-  zerosLikeHost,
-  zipLeaves,
-} from "./transform";
+import { checkHyper } from "./transform";
 
 /** Options of {@link rmsprop}, with torch.optim.RMSprop's defaults. */
 export type RmspropOptions = {
@@ -50,35 +41,18 @@ export const rmsprop = (lr: LearningRate, opts: RmspropOptions = {}): GradientTr
   checkHyper("rmsprop", "momentum", momentum, (v) => v >= 0, "a number >= 0");
   checkHyper("rmsprop", "weightDecay", weightDecay, (v) => v >= 0, "a number >= 0");
   const slots = ["v", ...(centered ? ["gAvg"] : []), ...(momentum !== 0 ? ["b"] : [])];
-  return {
-    init: (params) => ({
-      step: initialStep(),
-      ...Object.fromEntries(slots.map((s) => [s, mapTree(params, isHostTensor, zerosLikeHost)])),
-    }),
-    update: (grads, state, params) => {
-      const step = stateScalar("rmsprop", state, "step");
-      const prev = stateFields("rmsprop", state, slots);
-      const rate = learningRateAt("rmsprop", lr, step);
-      const trees: Record<string, Tree<Tensor>> = { grads, params };
-      for (const s of slots) trees[`state.${s}`] = prev[s];
-      const out = zipLeaves("rmsprop", trees, ["u", ...slots], (x) => {
-        const g = withL2(x.grads, x.params, weightDecay);
-        const v = add(mul(x["state.v"], alpha), mul(square(g), 1 - alpha));
-        const next: Record<string, Tensor> = { v };
-        let vt = v;
-        if (centered) {
-          next.gAvg = add(mul(x["state.gAvg"], alpha), mul(g, 1 - alpha));
-          vt = sub(v, square(next.gAvg));
-        }
-        const scaled = div(g, add(sqrt(vt), eps));
-        let d = scaled;
-        if (momentum !== 0) d = next.b = add(mul(x["state.b"], momentum), scaled);
-        return { u: mul(d, neg(rate(g.dtype))), ...next };
-      });
-      return {
-        updates: out.u,
-        state: { step: nextStep(step), ...Object.fromEntries(slots.map((s) => [s, out[s]])) },
-      };
-    },
-  };
+  return slotOptimizer("rmsprop", lr, slots, (_step, rate) => (x) => {
+    const g = withL2(x.grads, x.params, weightDecay);
+    const v = add(mul(x["state.v"], alpha), mul(square(g), 1 - alpha));
+    const next: Record<string, Tensor> = { v };
+    let vt = v;
+    if (centered) {
+      next.gAvg = add(mul(x["state.gAvg"], alpha), mul(g, 1 - alpha));
+      vt = sub(v, square(next.gAvg));
+    }
+    const scaled = div(g, add(sqrt(vt), eps));
+    let d = scaled;
+    if (momentum !== 0) d = next.b = add(mul(x["state.b"], momentum), scaled);
+    return { u: mul(d, neg(rate(g.dtype))), ...next };
+  });
 };

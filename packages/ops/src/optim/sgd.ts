@@ -1,20 +1,11 @@
 import { LoomError } from "@loom/graph";
 import type { Tensor } from "../core";
 import { add, mul, neg } from "../api/elementwise";
-import { isHostTensor } from "../host";
-import type { Tree } from "../pytree";
-import { mapTree } from "../pytree";
 import type { LearningRate } from "./schedules";
-import { checkLearningRate, learningRateAt, nextStep } from "./schedules";
+import { checkLearningRate } from "./schedules";
+import { slotOptimizer } from "./slot-optimizer";
 import type { GradientTransformation } from "./transform";
-import {
-  checkHyper,
-  initialStep,
-  stateFields,
-  stateScalar,
-  zerosLikeHost,
-  zipLeaves,
-} from "./transform";
+import { checkHyper } from "./transform";
 
 /** Options of {@link sgd}, with torch.optim.SGD's defaults. */
 export type SgdOptions = {
@@ -56,30 +47,13 @@ export const sgd = (lr: LearningRate, opts: SgdOptions = {}): GradientTransforma
     );
   }
   const slots = momentum !== 0 ? ["b"] : [];
-  return {
-    init: (params) => ({
-      step: initialStep(),
-      ...Object.fromEntries(slots.map((s) => [s, mapTree(params, isHostTensor, zerosLikeHost)])),
-    }),
-    update: (grads, state, params) => {
-      const step = stateScalar("sgd", state, "step");
-      const prev = stateFields("sgd", state, slots);
-      const rate = learningRateAt("sgd", lr, step);
-      const trees: Record<string, Tree<Tensor>> = { grads, params };
-      for (const s of slots) trees[`state.${s}`] = prev[s];
-      const out = zipLeaves("sgd", trees, ["u", ...slots], (x) => {
-        let d = withL2(x.grads, x.params, weightDecay);
-        const next: Record<string, Tensor> = {};
-        if (momentum !== 0) {
-          next.b = add(mul(x["state.b"], momentum), d);
-          d = nesterov ? add(d, mul(next.b, momentum)) : next.b;
-        }
-        return { u: mul(d, neg(rate(d.dtype))), ...next };
-      });
-      return {
-        updates: out.u,
-        state: { step: nextStep(step), ...Object.fromEntries(slots.map((s) => [s, out[s]])) },
-      };
-    },
-  };
+  return slotOptimizer("sgd", lr, slots, (_step, rate) => (x) => {
+    let d = withL2(x.grads, x.params, weightDecay);
+    const next: Record<string, Tensor> = {};
+    if (momentum !== 0) {
+      next.b = add(mul(x["state.b"], momentum), d);
+      d = nesterov ? add(d, mul(next.b, momentum)) : next.b;
+    }
+    return { u: mul(d, neg(rate(d.dtype))), ...next };
+  });
 };

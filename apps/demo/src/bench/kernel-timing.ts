@@ -1,18 +1,21 @@
 /**
  * Quick timings of the fast library kernels (not a test, not the tfjs comparison):
- * `npx tsx packages/backend-cpu/src/kernels/timing.ts`. Prints GFLOP/s of matmul at 256^3 and
+ * `pnpm exec tsx apps/demo/src/bench/kernel-timing.ts`. Prints GFLOP/s of matmul at 256^3 and
  * 1024^3 for the four transposition variants, and milliseconds of the LeNet-5 convolutions
  * and poolings, forward and backward, at batch 64 and 32, on one thread and on
  * `defaultThreads()`. Each figure is the best of several runs, in wall time and (one thread)
  * in process CPU time, which is steadier on a shared machine (with threads it sums them all).
  */
 import type { Attrs } from "@loom/graph";
-import type { LibraryKernelImpl } from "./kernel";
-import type { ConvPath } from "./conv2d";
-import { makeConv2dGradFilterKernel, makeConv2dGradInputKernel, makeConv2dKernel } from "./conv2d";
-import { makeFastKernels } from "./index";
-import { kernelPool } from "./parallel";
-import { defaultThreads } from "./threads";
+import type { ConvPath, LibraryKernelImpl } from "@loom/backend-cpu";
+import {
+  defaultThreads,
+  kernelPool,
+  makeConv2dGradFilterKernel,
+  makeConv2dGradInputKernel,
+  makeConv2dKernel,
+  makeFastKernels,
+} from "@loom/backend-cpu";
 
 type Timing = { wall: number; cpu: number };
 
@@ -82,70 +85,39 @@ for (const n of [256, 1024]) {
   }
 }
 
-const conv = { stride: [1, 1], dilation: [1, 1], groups: 1 };
+type ConvOp = "conv2d" | "conv2d_grad_filter" | "conv2d_grad_input";
+
+/** The three convolutions of a layer (forward, filter gradient, input gradient): op, input shapes, output shape, attrs. */
+const convOps = (
+  x: number[],
+  w: number[],
+  y: number[],
+  pad: number,
+): [ConvOp, number[][], number[], Attrs][] => {
+  const base = { stride: [1, 1], dilation: [1, 1], groups: 1, pad: [pad, pad, pad, pad] };
+  return [
+    ["conv2d", [x, w], y, base],
+    ["conv2d_grad_filter", [x, y], w, { ...base, filterShape: w.slice(2) }],
+    ["conv2d_grad_input", [y, w], x, { ...base, inputShape: x.slice(2) }],
+  ];
+};
+/** A row of the LeNet-5 table: its name, the op, input shapes, output shape and attrs. */
+type Row = [name: string, op: string, ins: number[][], out: number[], attrs: Attrs];
+/** {@link convOps} as rows of the LeNet-5 table, named `<layer> fwd`, `dW`, `dx`. */
+const convRows = (layer: string, x: number[], w: number[], y: number[], pad: number): Row[] =>
+  convOps(x, w, y, pad).map(([op, ins, out, attrs], i) => [
+    `${layer} ${["fwd", "dW", "dx"][i]}`,
+    op,
+    ins,
+    out,
+    attrs,
+  ]);
+
 for (const b of [64, 32]) {
   console.log(`LeNet-5 layers at batch ${b}, ms  [1 thread wall | cpu]  [${THREADS} threads wall]`);
-  const rows: [string, string, number[][], number[], Attrs][] = [
-    [
-      "conv1 fwd",
-      "conv2d",
-      [
-        [b, 1, 28, 28],
-        [6, 1, 5, 5],
-      ],
-      [b, 6, 28, 28],
-      { ...conv, pad: [2, 2, 2, 2] },
-    ],
-    [
-      "conv1 dW",
-      "conv2d_grad_filter",
-      [
-        [b, 1, 28, 28],
-        [b, 6, 28, 28],
-      ],
-      [6, 1, 5, 5],
-      { ...conv, pad: [2, 2, 2, 2], filterShape: [5, 5] },
-    ],
-    [
-      "conv1 dx",
-      "conv2d_grad_input",
-      [
-        [b, 6, 28, 28],
-        [6, 1, 5, 5],
-      ],
-      [b, 1, 28, 28],
-      { ...conv, pad: [2, 2, 2, 2], inputShape: [28, 28] },
-    ],
-    [
-      "conv2 fwd",
-      "conv2d",
-      [
-        [b, 6, 14, 14],
-        [16, 6, 5, 5],
-      ],
-      [b, 16, 10, 10],
-      { ...conv, pad: [0, 0, 0, 0] },
-    ],
-    [
-      "conv2 dW",
-      "conv2d_grad_filter",
-      [
-        [b, 6, 14, 14],
-        [b, 16, 10, 10],
-      ],
-      [16, 6, 5, 5],
-      { ...conv, pad: [0, 0, 0, 0], filterShape: [5, 5] },
-    ],
-    [
-      "conv2 dx",
-      "conv2d_grad_input",
-      [
-        [b, 16, 10, 10],
-        [16, 6, 5, 5],
-      ],
-      [b, 6, 14, 14],
-      { ...conv, pad: [0, 0, 0, 0], inputShape: [14, 14] },
-    ],
+  const rows: Row[] = [
+    ...convRows("conv1", [b, 1, 28, 28], [6, 1, 5, 5], [b, 6, 28, 28], 2),
+    ...convRows("conv2", [b, 6, 14, 14], [16, 6, 5, 5], [b, 16, 10, 10], 0),
     [
       "pool1 max fwd",
       "max_pool2d",
@@ -252,15 +224,7 @@ const shapes: [string, number, number, number, number, number, number][] = [
 ];
 for (const [name, N, C, HW, O, K, pad] of shapes) {
   const Ho = HW + 2 * pad - K + 1;
-  const base = { stride: [1, 1], dilation: [1, 1], groups: 1, pad: [pad, pad, pad, pad] };
-  const x = [N, C, HW, HW];
-  const w = [O, C, K, K];
-  const y = [N, O, Ho, Ho];
-  const ops: [keyof (typeof kernels)[0], number[][], number[], Attrs][] = [
-    ["conv2d", [x, w], y, base],
-    ["conv2d_grad_filter", [x, y], w, { ...base, filterShape: [K, K] }],
-    ["conv2d_grad_input", [y, w], x, { ...base, inputShape: [HW, HW] }],
-  ];
+  const ops = convOps([N, C, HW, HW], [O, C, K, K], [N, O, Ho, Ho], pad);
   const cells = ops.map(([op, ins, out, attrs]) =>
     kernels
       .map((k, i) => {
