@@ -73,4 +73,22 @@ describe("readCheckpoint", () => {
       /nan.safetensors: params.out.b\[3\] is not a finite number/,
     );
   });
+
+  it("refuses a garbled epoch or seed instead of reading it as 0", async () => {
+    const vars = await fresh("mlp");
+    for (const [key, value] of [
+      ["epoch", "garbage"],
+      ["seed", "-1"],
+    ]) {
+      const bytes = encodeCheckpoint({
+        params: vars.params,
+        state: vars.state,
+        step: 1,
+        meta: { ...runMeta(config("mlp"), 2, 9), [key!]: value! },
+      });
+      expect(() => readCheckpoint(bytes, "g.safetensors")).toThrow(
+        `g.safetensors: metadata ${key} is ${JSON.stringify(value)}, not a whole number`,
+      );
+    }
+  });
 });
