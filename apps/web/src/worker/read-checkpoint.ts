@@ -25,7 +25,8 @@ export interface ReadCheckpoint {
  * loader every caller shares) finite values and whole-number epoch and seed. Throws a LoomError naming the file and the problem; returns nothing partial.
  */
 export const readCheckpoint = (bytes: Uint8Array, fileName: string): ReadCheckpoint => {
-  const header = decodeCheckpoint(bytes, undefined, { source: fileName });
+  // No `source`: the app puts the file name in front of every message itself.
+  const header = decodeCheckpoint(bytes);
   const config = configOf(header.meta, fileName);
   const { epoch, seed } = runProgressOf(header.meta, fileName);
   const { layer, input } = getModel(config.model, {
@@ -37,11 +38,7 @@ export const readCheckpoint = (bytes: Uint8Array, fileName: string): ReadCheckpo
       `${fileName} holds a ${config.model}, which takes ${input.join("x")} images, not 28x28 digits`,
     );
   const specs = varSpecs(layer, { shape: [1, ...DIGIT] });
-  const ck = decodeCheckpoint(
-    bytes,
-    { params: specs.params, state: specs.state },
-    { source: fileName },
-  );
+  const ck = decodeCheckpoint(bytes, { params: specs.params, state: specs.state });
   return {
     config,
     layer,
