@@ -69,8 +69,30 @@ describe("readCheckpoint", () => {
       { params, state: vars.state, step: 1, meta: runMeta(config("mlp"), 1, 0) },
       { allowNonFinite: true },
     );
+    // The loader every caller shares refuses it; the app names the file in front of the message.
     expect(() => readCheckpoint(bytes, "nan.safetensors")).toThrow(
-      /nan.safetensors: params.out.b\[3\] is not a finite number/,
+      /^checkpoint: params\.out\.b\[3\] is not a finite number \(NaN\)/,
     );
+    expect(() => readCheckpoint(bytes, "nan.safetensors")).toThrow(
+      expect.objectContaining({ code: "non_finite" }),
+    );
+  });
+
+  it("refuses a garbled epoch or seed instead of reading it as 0", async () => {
+    const vars = await fresh("mlp");
+    for (const [key, value] of [
+      ["epoch", "garbage"],
+      ["seed", "-1"],
+    ]) {
+      const bytes = encodeCheckpoint({
+        params: vars.params,
+        state: vars.state,
+        step: 1,
+        meta: { ...runMeta(config("mlp"), 2, 9), [key!]: value! },
+      });
+      expect(() => readCheckpoint(bytes, "g.safetensors")).toThrow(
+        `g.safetensors: metadata ${key} is ${JSON.stringify(value)}, not a whole number`,
+      );
+    }
   });
 });

@@ -1,8 +1,12 @@
-import type { HostTensor } from "@loom/graph";
 import type { RunConfig, TrainState } from "@loom/models/browser";
-import { configOf, decodeCheckpoint, getModel, RUN_META, varSpecs } from "@loom/models/browser";
-import type { nn, Tree } from "@loom/ops";
-import { flattenTree, isHostTensor } from "@loom/ops";
+import {
+  configOf,
+  decodeCheckpoint,
+  getModel,
+  runProgressOf,
+  varSpecs,
+} from "@loom/models/browser";
+import type { nn } from "@loom/ops";
 import { DIGIT } from "./digits";
 import { badRequest } from "./requests";
 
@@ -14,29 +18,17 @@ export interface ReadCheckpoint {
   readonly seed: number;
 }
 
-/** The first NaN or Inf among a tree's float tensors, as `path[i]`. */
-const firstNonFinite = (tree: Tree<HostTensor>, prefix: string): string | undefined => {
-  for (const { path, leaf } of flattenTree(tree, isHostTensor, prefix)) {
-    const i = leaf.data.findIndex((v) => !Number.isFinite(v));
-    if (i >= 0) return `${path}[${i}]`;
-  }
-  return undefined;
-};
-
-const wholeNumber = (text: string | undefined): number => {
-  const n = Number(text ?? 0);
-  return Number.isSafeInteger(n) && n >= 0 ? n : 0;
-};
-
 /**
  * Reads a checkpoint written by the web app or `loom train`, checking everything a model needs:
  * the format and CRC, the model configuration in the metadata (a model of the registry that
- * takes 28x28 digits), every tensor's name, shape and dtype against that model, and finite
- * values. Throws a LoomError naming the file and the problem; returns nothing partial.
+ * takes 28x28 digits), every tensor's name, shape and dtype against that model, and (in the
+ * loader every caller shares) finite values and whole-number epoch and seed. Throws a LoomError naming the file and the problem; returns nothing partial.
  */
 export const readCheckpoint = (bytes: Uint8Array, fileName: string): ReadCheckpoint => {
+  // No `source`: the app puts the file name in front of every message itself.
   const header = decodeCheckpoint(bytes);
   const config = configOf(header.meta, fileName);
+  const { epoch, seed } = runProgressOf(header.meta, fileName);
   const { layer, input } = getModel(config.model, {
     dropout: config.dropout,
     batchNorm: config.batchNorm,
@@ -47,8 +39,6 @@ export const readCheckpoint = (bytes: Uint8Array, fileName: string): ReadCheckpo
     );
   const specs = varSpecs(layer, { shape: [1, ...DIGIT] });
   const ck = decodeCheckpoint(bytes, { params: specs.params, state: specs.state });
-  const bad = firstNonFinite(ck.params, "params") ?? firstNonFinite(ck.state, "state");
-  if (bad !== undefined) throw badRequest(`${fileName}: ${bad} is not a finite number`);
   return {
     config,
     layer,
@@ -56,9 +46,9 @@ export const readCheckpoint = (bytes: Uint8Array, fileName: string): ReadCheckpo
       params: ck.params,
       state: ck.state,
       opt: ck.optState,
-      epoch: wholeNumber(ck.meta[RUN_META.epoch]),
+      epoch,
       step: ck.step,
     },
-    seed: wholeNumber(ck.meta[RUN_META.seed]),
+    seed,
   };
 };

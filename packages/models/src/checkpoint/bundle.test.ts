@@ -187,7 +187,14 @@ describe("encodeCheckpoint / decodeCheckpoint", () => {
         encodeCheckpoint({ params: { w: hostTensor([-Infinity], [1], "float64") }, step: 0 }),
       ).code,
     ).toBe("non_finite");
-    const back = decodeCheckpoint(encodeCheckpoint(nan, { allowNonFinite: true }));
+    const written = encodeCheckpoint(nan, { allowNonFinite: true });
+    const refused = catchLoom(() => decodeCheckpoint(written));
+    expect(refused.code).toBe("non_finite");
+    expect(refused.message).toContain("params.w[1] is not a finite number (NaN)");
+    expect(
+      catchLoom(() => decodeCheckpoint(written, undefined, { source: "a.st" })).message,
+    ).toMatch(/^checkpoint: a\.st: params\.w\[1\]/);
+    const back = decodeCheckpoint(written, undefined, { allowNonFinite: true });
     expect(Number.isNaN((back.params as { w: HostTensor }).w.data[1])).toBe(true);
   });
 

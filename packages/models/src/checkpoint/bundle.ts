@@ -49,6 +49,14 @@ export interface EncodeCheckpointOptions {
   readonly allowNonFinite?: boolean;
 }
 
+/** Options for reading a checkpoint. */
+export interface DecodeCheckpointOptions {
+  /** Accept tensors holding NaN or Inf (refused by default: no caller can use a diverged model). */
+  readonly allowNonFinite?: boolean;
+  /** The file name to put in front of every error message. */
+  readonly source?: string;
+}
+
 /** The metadata keys loom owns, and the format tag that marks a loom checkpoint. */
 export const CHECKPOINT_KEYS = {
   format: "loom.format",
@@ -156,6 +164,16 @@ export const encodeCheckpoint = (
   });
 };
 
+/** The first NaN or Inf among the float tensors, by name, as `name[i] is not a finite number (NaN)`. */
+const firstNonFinite = (tensors: Readonly<Record<string, HostTensor>>): string | undefined => {
+  for (const [name, t] of Object.entries(tensors)) {
+    if (t.dtype !== "float32" && t.dtype !== "float64") continue;
+    const i = t.data.findIndex((v) => !Number.isFinite(v));
+    if (i >= 0) return `${name}[${i}] is not a finite number (${t.data[i]})`;
+  }
+  return undefined;
+};
+
 /** Checks a parsed skeleton is nulls in plain arrays and objects, at most MAX_DEPTH deep. */
 const checkSkeleton = (x: unknown, where: string, depth = 0): void => {
   if (depth > MAX_DEPTH)
@@ -223,11 +241,32 @@ const report = (what: string, diffs: readonly string[]): LoomError => {
 /**
  * Parses and validates checkpoint bytes. With `expected`, the trees it gives must match the file
  * exactly (names, shapes, dtypes) and come back in its structure; without, the file's own
- * recorded structure is used. Any problem is a `checkpoint_invalid` LoomError naming the tensor.
+ * recorded structure is used. Any problem is a `checkpoint_invalid` LoomError naming the tensor,
+ * and NaN or Inf in a float tensor a `non_finite` one unless `allowNonFinite`: this is the one
+ * loader every caller (CLI, web app, library) goes through.
  */
 export const decodeCheckpoint = (
   bytes: Uint8Array,
   expected?: ExpectedCheckpoint,
+  options: DecodeCheckpointOptions = {},
+): LoadedCheckpoint => {
+  const { source } = options;
+  if (source === undefined) return decodeChecked(bytes, expected, options);
+  try {
+    return decodeChecked(bytes, expected, options);
+  } catch (e) {
+    if (!(e instanceof LoomError)) throw e;
+    const message = e.message.startsWith(`${e.op}: `)
+      ? e.message.slice(e.op.length + 2)
+      : e.message;
+    throw new LoomError(e.code, e.op, `${source}: ${message}`, e.shapes);
+  }
+};
+
+const decodeChecked = (
+  bytes: Uint8Array,
+  expected: ExpectedCheckpoint | undefined,
+  options: DecodeCheckpointOptions,
 ): LoadedCheckpoint => {
   const { tensors, metadata } = decodeSafetensors(bytes);
   const format = metadata[CHECKPOINT_KEYS.format];
@@ -249,6 +288,14 @@ export const decodeCheckpoint = (
     throw invalid(`${CHECKPOINT_KEYS.step} is ${JSON.stringify(stepText)}, not an integer >= 0`);
   }
   const skeleton = parseSkeleton(metadata[CHECKPOINT_KEYS.structure]);
+  const nonFinite = options.allowNonFinite ? undefined : firstNonFinite(tensors);
+  if (nonFinite !== undefined) {
+    throw new LoomError(
+      "non_finite",
+      "checkpoint",
+      `${nonFinite}; the run that wrote it diverged (load with allowNonFinite to inspect it)`,
+    );
+  }
 
   const structures = {} as Record<TreeName, Tree<unknown>>;
   const checked = new Map<string, { dtype: DType; shape: Shape }>();

@@ -1,102 +1,81 @@
 /**
- * Checkpoint files in Node: an atomic write (temp file in the same directory, fsync, rename over
- * the target) so that a crash or a failed save never leaves a half-written or missing checkpoint,
- * and a validating read.
+ * Checkpoint files in Node: a locked, atomic write (see `lock.ts` and `atomic-write.ts`) so that
+ * a crash, a failed save or a second run never leaves a half-written, missing or silently
+ * replaced checkpoint, and a validating read.
  */
-import { randomBytes } from "node:crypto";
-import { open, readFile, rename, rm } from "node:fs/promises";
-import { basename, dirname, join, resolve } from "node:path";
+import { readFile } from "node:fs/promises";
 import { LoomError } from "@loom/graph";
+import { writeFileAtomic } from "./atomic-write";
 import type {
   CheckpointBundle,
+  DecodeCheckpointOptions,
   EncodeCheckpointOptions,
   ExpectedCheckpoint,
   LoadedCheckpoint,
 } from "./bundle";
 import { decodeCheckpoint, encodeCheckpoint } from "./bundle";
+import type { CheckpointLock } from "./lock";
+import { lockCheckpoint } from "./lock";
+import { checkPath, ioError, resolveTarget } from "./target";
 
-const ioError = (what: string, path: string, e: unknown): LoomError =>
-  new LoomError(
-    "io",
-    "checkpoint",
-    `cannot ${what} ${path}: ${e instanceof Error ? e.message : String(e)}`,
-  );
+export { writeFileAtomic } from "./atomic-write";
+export { checkWritable } from "./check-writable";
+export type { CheckpointLock } from "./lock";
+export { lockCheckpoint } from "./lock";
 
-/** Flushes a directory entry (the rename) to disk; not possible on every platform, so best effort. */
-const syncDirectory = async (dir: string): Promise<void> => {
-  try {
-    const handle = await open(dir, "r");
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // Windows cannot open directories; the rename itself is still atomic there.
-  }
-};
-
-/** Writes bytes to `path` atomically: either the old file stays byte-identical or the new one is complete. */
-export const writeFileAtomic = async (path: string, bytes: Uint8Array): Promise<void> => {
-  const target = resolve(path);
-  const dir = dirname(target);
-  const temp = join(
-    dir,
-    `${basename(target)}.tmp-${process.pid}-${randomBytes(6).toString("hex")}`,
-  );
-  try {
-    const handle = await open(temp, "wx");
-    try {
-      await handle.writeFile(bytes);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, target);
-  } catch (e) {
-    await rm(temp, { force: true }).catch(() => undefined);
-    throw ioError("write", path, e);
-  }
-  await syncDirectory(dir);
-};
+/** Options for saving a checkpoint. */
+export interface SaveCheckpointOptions extends EncodeCheckpointOptions {
+  /**
+   * A lock the caller holds on this file for a whole run (see `lockCheckpoint`); without it, the
+   * save takes the lock for the length of the write.
+   */
+  readonly lock?: CheckpointLock;
+}
 
 /**
- * Saves a checkpoint bundle (see `encodeCheckpoint`) to `path` atomically. A bundle that cannot be
- * serialised (bad leaf, non-finite values, bad step) throws before the file system is touched.
+ * Saves a checkpoint bundle (see `encodeCheckpoint`) to `path` atomically, under the file's lock.
+ * A bundle that cannot be serialised (bad leaf, non-finite values, bad step) throws before the
+ * file system is touched; a symbolic link is written through to its target.
  */
 export const saveCheckpoint = async (
   path: string,
   bundle: CheckpointBundle,
-  options: EncodeCheckpointOptions = {},
+  options: SaveCheckpointOptions = {},
 ): Promise<void> => {
+  checkPath(path);
   const bytes = encodeCheckpoint(bundle, options);
-  await writeFileAtomic(path, bytes);
+  const target = await resolveTarget(path);
+  const lock = options.lock ?? (await lockCheckpoint(path));
+  try {
+    if (lock.target !== target) {
+      throw new LoomError(
+        "invalid_argument",
+        "checkpoint",
+        `the lock given guards ${lock.target}, not ${path}`,
+      );
+    }
+    await writeFileAtomic(path, bytes);
+  } finally {
+    if (options.lock === undefined) await lock.release();
+  }
 };
 
 /**
  * Loads and validates a checkpoint; with `expected`, names, shapes and dtypes must match exactly
- * (see `decodeCheckpoint`). A missing or unreadable file is an `io` LoomError.
+ * (see `decodeCheckpoint`). A missing or unreadable file is an `io` LoomError; every other error
+ * names the path too.
  */
 export const loadCheckpoint = async (
   path: string,
   expected?: ExpectedCheckpoint,
+  options: Omit<DecodeCheckpointOptions, "source"> = {},
 ): Promise<LoadedCheckpoint> => {
+  checkPath(path);
   let bytes: Uint8Array;
   try {
     bytes = await readFile(path);
   } catch (e) {
     throw ioError("read", path, e);
   }
-  try {
-    return decodeCheckpoint(bytes, expected);
-  } catch (e) {
-    if (e instanceof LoomError && e.code === "checkpoint_invalid") {
-      throw new LoomError(
-        "checkpoint_invalid",
-        "checkpoint",
-        `${path}: ${e.message.replace(/^checkpoint: /, "")}`,
-      );
-    }
-    throw e;
-  }
+  return decodeCheckpoint(bytes, expected, { ...options, source: path });
 };

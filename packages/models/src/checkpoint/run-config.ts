@@ -28,8 +28,45 @@ export const runMeta = (
   [RUN_META.seed]: String(seed),
 });
 
-/** Reads the model configuration stored in a checkpoint's metadata; `source` names the file in the error. */
+/** How far a run got and how it was seeded, as stored in its checkpoint. */
+export interface RunProgress {
+  readonly epoch: number;
+  readonly seed: number;
+}
+
+const WHOLE_NUMBER = /^(0|[1-9][0-9]*)$/;
+
+/**
+ * Reads the epochs completed and the seed from a checkpoint's metadata (0 when absent, as in files
+ * from before they were recorded). A value that is not a whole number is refused: read as 0 or
+ * NaN, a garbled epoch would make a resumed run train the wrong number of epochs.
+ */
+export const runProgressOf = (
+  meta: Readonly<Record<string, string>>,
+  source: string,
+): RunProgress => {
+  const read = (key: string): number => {
+    const text = Object.hasOwn(meta, key) ? meta[key]! : "0";
+    const n = Number(text);
+    if (!WHOLE_NUMBER.test(text) || !Number.isSafeInteger(n)) {
+      throw new LoomError(
+        "checkpoint_invalid",
+        "checkpoint",
+        `${source}: metadata ${key} is ${JSON.stringify(text.slice(0, 40))}, not a whole number`,
+      );
+    }
+    return n;
+  };
+  return { epoch: read(RUN_META.epoch), seed: read(RUN_META.seed) };
+};
+
+/**
+ * Reads the model configuration stored in a checkpoint's metadata; `source` names the file in the
+ * error. It checks the run's epoch and seed too (see `runProgressOf`), so that every reader of a
+ * run's checkpoint refuses garbled metadata.
+ */
 export const configOf = (meta: Readonly<Record<string, string>>, source: string): RunConfig => {
+  runProgressOf(meta, source);
   try {
     const c = JSON.parse(meta[RUN_META.config] ?? "") as Partial<RunConfig> | null;
     if (

@@ -7,6 +7,8 @@
 import type { DType, HostTensor, TypedArray } from "@loom/graph";
 import { allocTyped, DTYPE_BYTES, LoomError } from "@loom/graph";
 import { isHostTensor } from "@loom/ops";
+import { scanHeader, trailingSpaces } from "./header-scan";
+import { showJson } from "./show-json";
 
 /** A safetensors dtype tag loom reads and writes. */
 export type SafetensorsDType = "F32" | "F64" | "I32" | "BOOL";
@@ -200,30 +202,6 @@ export const encodeSafetensors = (
   return out;
 };
 
-/** The keys of the top-level object of a valid JSON text, duplicates included (JSON.parse drops them). */
-const topLevelKeys = (text: string): string[] => {
-  const keys: string[] = [];
-  let depth = 0;
-  let expectKey = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (c === '"') {
-      const start = i;
-      for (i++; text[i] !== '"'; i++) if (text[i] === "\\") i++;
-      if (depth === 1 && expectKey) keys.push(JSON.parse(text.slice(start, i + 1)) as string);
-      expectKey = false;
-    } else if (c === "{" || c === "[") {
-      depth++;
-      expectKey = c === "{" && depth === 1;
-    } else if (c === "}" || c === "]") {
-      depth--;
-    } else if (c === "," && depth === 1) {
-      expectKey = true;
-    }
-  }
-  return keys;
-};
-
 const isPlainRecord = (x: unknown): x is Record<string, unknown> =>
   typeof x === "object" && x !== null && !Array.isArray(x);
 
@@ -235,18 +213,44 @@ interface Entry {
   readonly end: number;
 }
 
-const parseHeader = (
-  bytes: Uint8Array,
-): { entries: Entry[]; metadata: Record<string, string>; dataStart: number } => {
-  if (bytes.length < 8)
-    throw invalid(`file is ${bytes.length} bytes, too short for the 8-byte header length`);
+/** A header deeper than this is refused before parsing; a valid one nests 3 deep (entry, object, shape). */
+export const MAX_HEADER_DEPTH = 64;
+
+const OPEN_BRACE = 0x7b;
+
+/**
+ * Refuses files that are not safetensors at all (text, images, random bytes) with that plain
+ * message, rather than with whatever their first 8 bytes mean as a header length.
+ */
+const notSafetensors = (why: string): LoomError => invalid(`not a safetensors file: ${why}`);
+
+/** Reads the u64 header length and checks that the header it announces is there. */
+const headerLength = (bytes: Uint8Array): number => {
+  if (bytes.length === 0) throw notSafetensors("it is empty");
+  if (bytes.length < 8) {
+    throw notSafetensors(`it is ${bytes.length} bytes, too short for the 8-byte header length`);
+  }
+  // Every safetensors header is a JSON object: a file whose header would not start with '{' is
+  // something else, and its "header length" is only its first 8 bytes.
+  if (bytes.length === 8 || bytes[8] !== OPEN_BRACE) {
+    throw notSafetensors("it does not start with an 8-byte header length and a JSON header");
+  }
   const view = new DataView(bytes.buffer, bytes.byteOffset, 8);
   const n = view.getUint32(0, true) + view.getUint32(4, true) * 2 ** 32;
   if (n > MAX_HEADER_BYTES)
     throw invalid(`header length ${n} is over the ${MAX_HEADER_BYTES}-byte limit`);
   if (8 + n > bytes.length) {
-    throw invalid(`header length ${n} runs past the end of the file (${bytes.length} bytes)`);
+    throw invalid(
+      `header length ${n} runs past the end of the file (${bytes.length} bytes): the file is truncated`,
+    );
   }
+  return n;
+};
+
+const parseHeader = (
+  bytes: Uint8Array,
+): { entries: Entry[]; metadata: Record<string, string>; dataStart: number } => {
+  const n = headerLength(bytes);
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(
@@ -255,9 +259,12 @@ const parseHeader = (
   } catch {
     throw invalid("header is not valid UTF-8");
   }
-  if (!text.startsWith("{")) throw invalid("header does not start with '{'");
-  if (!text.replace(/ +$/, "").endsWith("}")) {
+  if (text[text.length - 1 - trailingSpaces(text)] !== "}") {
     throw invalid("header does not end with '}' followed only by space padding");
+  }
+  const scan = scanHeader(text, MAX_HEADER_DEPTH);
+  if (scan.depth > MAX_HEADER_DEPTH) {
+    throw invalid(`header nests deeper than ${MAX_HEADER_DEPTH} levels (a valid one needs 3)`);
   }
   let header: unknown;
   try {
@@ -266,9 +273,9 @@ const parseHeader = (
     throw invalid(`header is not valid JSON (${e instanceof Error ? e.message : String(e)})`);
   }
   if (!isPlainRecord(header)) throw invalid("header is not a JSON object");
-  const keys = topLevelKeys(text);
   const seen = new Set<string>();
-  for (const k of keys) {
+  for (const [start, end] of scan.keys) {
+    const k = JSON.parse(text.slice(start, end)) as string;
     if (seen.has(k)) throw invalid(`header names ${showName(k)} twice`);
     seen.add(k);
   }
@@ -290,13 +297,13 @@ const parseHeader = (
     if (!isPlainRecord(info)) throw invalid(`${where}: entry is not an object`);
     const { dtype, shape, data_offsets: offsets } = info;
     if (typeof dtype !== "string" || !Object.hasOwn(FROM_TAG, dtype)) {
-      throw invalid(`${where}: dtype ${JSON.stringify(dtype)} is not one of F32, F64, I32, BOOL`);
+      throw invalid(`${where}: dtype ${showJson(dtype)} is not one of F32, F64, I32, BOOL`);
     }
     if (!isDimList(shape))
-      throw invalid(`${where}: shape ${JSON.stringify(shape)} is not a list of integers >= 0`);
+      throw invalid(`${where}: shape ${showJson(shape)} is not a list of integers >= 0`);
     if (!isDimList(offsets) || offsets.length !== 2 || offsets[0]! > offsets[1]!) {
       throw invalid(
-        `${where}: data_offsets ${JSON.stringify(offsets)} is not [begin, end] with 0 <= begin <= end`,
+        `${where}: data_offsets ${showJson(offsets)} is not [begin, end] with 0 <= begin <= end`,
       );
     }
     entries.push({
