@@ -12,7 +12,7 @@ import {
   split,
   uniform,
 } from "@loom/ops";
-import { compareWithCpu, rng, runOn } from "./testing/compare";
+import { compareWithCpu, rng, runOn } from "@loom/testing";
 import { webglBackend } from "./webgl-backend";
 
 // Counter-based random numbers must give the same bits on every backend: Threefry in GLSL

@@ -37,8 +37,8 @@ import {
   sub,
   tanh,
 } from "@loom/ops";
-import type { Tolerance } from "./testing/compare";
-import { compareWithCpu } from "./testing/compare";
+import type { Tolerance } from "@loom/testing";
+import { compareWithCpu } from "@loom/testing";
 import { webglBackend } from "./webgl-backend";
 
 // Every ALU op of RENDER_GLSL against the CPU's ALU_JS semantics, on the values where GLSL
