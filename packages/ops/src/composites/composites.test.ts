@@ -18,6 +18,7 @@ import {
   softmaxCrossEntropy,
 } from "../index";
 import { referenceBackend } from "@loom/backend-cpu";
+import { rng } from "@loom/testing";
 
 // ---------- helpers ----------
 
@@ -36,18 +37,6 @@ const run1 = async (
   );
   const out = (await f.run(feeds)) as { y: HostTensor };
   return out.y;
-};
-
-/** A small deterministic PRNG (mulberry32), so a fast-check seed fixes the values. */
-const rng = (seed: number) => {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 };
 
 const randn = (n: number, seed: number, scale = 3): number[] => {

@@ -3,6 +3,7 @@ import type { DType, HostTensor, Shape } from "@loom/graph";
 import type { Tensor, TensorSpec, Tree } from "../index";
 import { compile, flattenTree, hostTensor, isHostTensor, key, nn } from "../index";
 import { cpuBackend } from "@loom/backend-cpu";
+import { rng } from "@loom/testing";
 
 // Execution tests of packages/ops/src/nn (ops' own tests may not run graphs).
 
@@ -25,17 +26,6 @@ const run = async <O extends Tree<Tensor>>(
   return (await f.run(feeds as never)) as Record<string, Tree<HostTensor>>;
 };
 
-/** A small deterministic PRNG (mulberry32) for test inputs. */
-const rng = (seed: number) => {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-};
 const randomValues = (n: number, seed: number, scale = 2): number[] => {
   const r = rng(seed);
   return Array.from({ length: n }, () => (r() * 2 - 1) * scale);

@@ -4,6 +4,7 @@ import type { Attrs, HostTensor } from "@loom/graph";
 import type { Tensor, TensorSpec, Tree } from "../index";
 import { avgPool2d, compile, conv2d, hostTensor, matmul, maxPool2d, prim } from "../index";
 import { referenceBackend } from "@loom/backend-cpu";
+import { randomValues } from "@loom/testing";
 
 // Library kernels (matmul, convolution, pooling and their gradients) run through
 // compile() + referenceBackend(), checked against TensorFlow.js on the CPU. tfjs is NHWC/HWIO,
@@ -19,20 +20,14 @@ interface Arg {
   readonly shape: readonly number[];
 }
 
-/** Deterministic values in [-1, 1) (mulberry32), rounded to float32. */
-const rand = (shape: readonly number[], seed: number): Arg => {
-  let s = seed >>> 0;
-  const n = shape.reduce((p, d) => p * d, 1);
-  const data = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    data[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  }
-  return { data, shape };
-};
+/** Deterministic values in [-1, 1), rounded to float32. */
+const rand = (shape: readonly number[], seed: number): Arg => ({
+  data: randomValues(
+    shape.reduce((p, d) => p * d, 1),
+    seed,
+  ),
+  shape,
+});
 
 /** Compiles `build` over the args' shapes (or `specs`) for the reference backend and runs it once. */
 const run = async (
