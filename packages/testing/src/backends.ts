@@ -93,3 +93,6 @@ export const describeBackends = (
     });
   }
 };
+
+/** The backends that compute float64, for suites that check float64 values (the CPU ones). */
+export const FLOAT64_BACKENDS = ALL_BACKENDS.filter((n) => BACKENDS[n].float64);

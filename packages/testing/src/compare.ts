@@ -90,21 +90,47 @@ export const firstMismatch = (
   return undefined;
 };
 
-/**
- * Runs `fn` on `backend` (compile's default pipeline) and on the unoptimised reference
- * interpreter with the same feeds; returns the first output that differs beyond `tol`.
- */
-export const compareWithReference = async (
+/** Runs `fn` on `oracle` (with `opts`) and on `backend` (compile's default); the first difference beyond `tol`. */
+const compareWith = async (
+  oracle: Backend,
+  opts: CompileOptions,
   backend: Backend,
   fn: (inputs: never) => Tree<Tensor>,
   specs: Tree<TensorSpec>,
   feeds: Feeds,
   tol: Tolerance | ((name: string, want: HostTensor) => Tolerance),
 ): Promise<string | undefined> => {
-  const want = await runOn(referenceBackend(), fn, specs, feeds, { optimize: false, passes: [] });
-  const got = await runOn(backend, fn, specs, feeds);
-  return firstMismatch(got, want, tol);
+  try {
+    const want = await runOn(oracle, fn, specs, feeds, opts);
+    return firstMismatch(await runOn(backend, fn, specs, feeds), want, tol);
+  } finally {
+    oracle.dispose();
+  }
 };
+
+/**
+ * Runs `fn` on `backend` (compile's default pipeline) and on the unoptimised reference
+ * interpreter with the same feeds; returns the first output that differs beyond `tol`.
+ */
+export const compareWithReference = (
+  ...args: [
+    Backend,
+    (inputs: never) => Tree<Tensor>,
+    Tree<TensorSpec>,
+    Feeds,
+    Parameters<typeof firstMismatch>[2],
+  ]
+): Promise<string | undefined> =>
+  compareWith(referenceBackend(), { optimize: false, passes: [] }, ...args);
+
+/**
+ * Runs `fn` on `backend` and on the CPU backend (compile's default pipeline on both) with the
+ * same feeds; returns the first output that differs beyond `tol`. The library-kernel tests
+ * compare with the CPU's library kernels, which the reference interpreter lacks.
+ */
+export const compareWithCpu = (
+  ...args: Parameters<typeof compareWithReference>
+): Promise<string | undefined> => compareWith(cpuBackend(), {}, ...args);
 
 /** A float32 host tensor of random values in [-lim, lim). */
 export const randomFloat32 = (shape: readonly number[], seed: number, lim = 1): HostTensor => ({
@@ -116,24 +142,3 @@ export const randomFloat32 = (shape: readonly number[], seed: number, lim = 1): 
   shape,
   dtype: "float32",
 });
-
-/**
- * Runs `fn` on `backend` and on the CPU backend (compile's default pipeline on both) with the
- * same feeds; returns the first output that differs beyond `tol`. The library-kernel tests
- * compare with the CPU's library kernels, which the reference interpreter lacks.
- */
-export const compareWithCpu = async (
-  backend: Backend,
-  fn: (inputs: never) => Tree<Tensor>,
-  specs: Tree<TensorSpec>,
-  feeds: Feeds,
-  tol: Tolerance | ((name: string, want: HostTensor) => Tolerance),
-): Promise<string | undefined> => {
-  const cpu = cpuBackend();
-  try {
-    const want = await runOn(cpu, fn, specs, feeds);
-    return firstMismatch(await runOn(backend, fn, specs, feeds), want, tol);
-  } finally {
-    cpu.dispose();
-  }
-};
