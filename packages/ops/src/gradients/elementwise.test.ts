@@ -34,14 +34,7 @@ import {
   tanh,
 } from "../index";
 import { referenceBackend } from "@loom/backend-cpu";
-import {
-  assertVjp,
-  broadcastPartner,
-  randomTensor,
-  rng,
-  seedArb,
-  shapeArb,
-} from "@loom/testing";
+import { assertVjp, broadcastPartner, randomTensor, rng, seedArb, shapeArb } from "@loom/testing";
 
 // Gradient checks of the elementwise primitives through the public API of @loom/ops, in float64:
 // `<t, vjp(c)>` against a central difference of `<c, f(x)>` on random shapes and values.

@@ -19,14 +19,7 @@ import {
   sum,
   transpose,
 } from "../index";
-import {
-  assertVjp,
-  distinctTensor,
-  randomTensor,
-  rng,
-  seedArb,
-  shapeArb,
-} from "@loom/testing";
+import { assertVjp, distinctTensor, randomTensor, rng, seedArb, shapeArb } from "@loom/testing";
 
 // Gradient checks of the movement primitives and the reductions, in float64 on random shapes
 // and attributes. Movement ops are linear, so each is composed with `sin` to make the check
