@@ -35,7 +35,13 @@ export default defineConfig({
       {
         test: {
           name: "browser",
-          include: ["packages/**/src/**/*.browser.test.ts", "apps/**/src/**/*.browser.test.ts"],
+          // Browser-only tests, and the shared suites (`*.suite.test.ts`: describeBackends runs
+          // their WebGL case here and their CPU cases in the node project).
+          include: [
+            "packages/**/src/**/*.browser.test.ts",
+            "apps/**/src/**/*.browser.test.ts",
+            "packages/**/src/**/*.suite.test.ts",
+          ],
           testTimeout: 60_000,
           browser: {
             enabled: true,

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { DType, HostTensor } from "@loom/graph";
 import { numel } from "@loom/graph";
 import { cpuBackend } from "@loom/backend-cpu";
+import { rng as uniform } from "@loom/testing";
 import type { ModelVars } from "@loom/models";
 import {
   adaptiveAvgPool2d,
@@ -35,12 +36,10 @@ import {
 
 const backend = cpuBackend();
 
-/** A small deterministic PRNG (mulberry32) in [-1, 1), for inputs and host-made params. */
-const rng = (seed: number) => () => {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
+/** @loom/testing's seeded generator, scaled to [-1, 1), for inputs and host-made params. */
+const rng = (seed: number) => {
+  const r = uniform(seed);
+  return () => r() * 2 - 1;
 };
 
 const randomTensor = (shape: readonly number[], r: () => number, dtype: DType = "float32") =>

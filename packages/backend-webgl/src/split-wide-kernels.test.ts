@@ -4,8 +4,8 @@ import { LoomError } from "@loom/graph";
 import type { Tensor, TensorSpec } from "@loom/ops";
 import { add, concat, matmul, mul, planGraph, relu, sqrt, sum, trace } from "@loom/ops";
 import { splitWideKernels } from "./split-wide-kernels";
-import { mismatch, randomTensor } from "./testing/compare";
-import { interpretPlan } from "./testing/oracles";
+import { mismatch, randomFloat32 } from "@loom/testing";
+import { interpretPlan } from "@loom/backend-cpu";
 import { kernelReads } from "./texture-pool";
 
 // Kernels reading more buffers than a shader may sample are split into kernels that each
@@ -22,7 +22,7 @@ const planOf = (
 
 const feedsOf = (specs: Record<string, TensorSpec>): Record<string, HostTensor> =>
   Object.fromEntries(
-    Object.entries(specs).map(([k, s], i) => [k, randomTensor(s.shape as number[], i + 1)]),
+    Object.entries(specs).map(([k, s], i) => [k, randomFloat32(s.shape as number[], i + 1)]),
   );
 
 const many = (shape: number[]) =>

@@ -19,7 +19,7 @@ import {
   transpose,
 } from "@loom/ops";
 import { ProgramCache } from "./programs";
-import { compareWithCpu, randomTensor, runOn } from "./testing/compare";
+import { compareWithCpu, randomFloat32, runOn } from "@loom/testing";
 import { webglBackend } from "./webgl-backend";
 
 // The backend's own behaviour: texture layouts and readback paths, texture reuse, the program
@@ -52,8 +52,8 @@ const mixedSpecs: Record<string, TensorSpec> = {
   i: { shape: [11, 13], dtype: "int32" },
 };
 const mixedFeeds = {
-  a: randomTensor([37, 23], 1),
-  b: randomTensor([37, 23], 2),
+  a: randomFloat32([37, 23], 1),
+  b: randomFloat32([37, 23], 2),
   i: hostTensor(
     Array.from({ length: 143 }, (_, k) => k * 37 - 2000),
     [11, 13],
@@ -139,7 +139,7 @@ describe("the backend", () => {
       Array.from({ length: n }, (_, k) => [`x${k}`, { shape: [3, 2] }]),
     );
     const feeds = Object.fromEntries(
-      Object.keys(specs).map((k, i) => [k, randomTensor([3, 2], i)]),
+      Object.keys(specs).map((k, i) => [k, randomFloat32([3, 2], i)]),
     );
     const fn = (t: Record<string, Tensor>) => ({
       cat: concat(Object.values(t), 1),
@@ -220,7 +220,7 @@ describe("refusals are LoomErrors", () => {
       "missing_feed",
       /no value fed for input "i"/,
     );
-    const bad: HostTensor = randomTensor([23, 37], 1);
+    const bad: HostTensor = randomFloat32([23, 37], 1);
     await expectLoomError(
       exe.run({ ...mixedFeeds, a: bad }),
       "shape_mismatch",

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { expect } from "vitest";
 import type { Attrs } from "@loom/graph";
+import { rng } from "@loom/testing";
 import type { LibraryKernelImpl } from "../kernels/kernel";
 
 // Cases of the fast library kernels' tests (kernels/*.test.ts): random operands, matmul and
@@ -19,14 +20,10 @@ export const size = (shape: readonly number[]): number => shape.reduce((p, d) =>
 
 /** Deterministic values in [-1, 1) (mulberry32); `levels` > 0 quantises them to force ties. */
 export const randomValues = (n: number, seed: number, levels = 0): number[] => {
-  let s = seed >>> 0;
+  const r = rng(seed);
   const out: number[] = [];
   for (let i = 0; i < n; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    const u = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    const u = r();
     out.push(levels > 0 ? Math.floor(u * levels) / levels : u * 2 - 1);
   }
   return out;

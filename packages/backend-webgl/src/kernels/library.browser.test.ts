@@ -18,8 +18,8 @@ import {
   transpose,
   valueAndGrad,
 } from "@loom/ops";
-import type { Feeds, Tolerance } from "../testing/compare";
-import { compareWithCpu, randomTensor } from "../testing/compare";
+import type { Feeds, Tolerance } from "@loom/testing";
+import { compareWithCpu, randomFloat32 } from "@loom/testing";
 import { webglBackend } from "../webgl-backend";
 
 // Every library kernel (matmul, convolution and its two gradients, max/avg pooling and their
@@ -46,7 +46,7 @@ const libraryKernels = (fn: Fn, specs: Record<string, TensorSpec>): LibraryKerne
 
 const randomFeeds = (specs: Record<string, TensorSpec>, seed: number): Feeds =>
   Object.fromEntries(
-    Object.entries(specs).map(([k, s], i) => [k, randomTensor(s.shape as number[], seed + i)]),
+    Object.entries(specs).map(([k, s], i) => [k, randomFloat32(s.shape as number[], seed + i)]),
   );
 
 const check = async (
@@ -173,7 +173,7 @@ describe.each(CONVS)("conv2d %s", (_, xs, ws, opts) => {
 
 /** x values on a coarse grid, so pooling windows hold ties. */
 const tied = (shape: number[], seed: number): HostTensor => {
-  const t = randomTensor(shape, seed);
+  const t = randomFloat32(shape, seed);
   const data = Float32Array.from(t.data, (v) => Math.floor(v * 2) / 2);
   return { ...t, data };
 };
@@ -196,7 +196,7 @@ describe.each(POOLS)("pooling %s", (_, xs, opts) => {
     });
     const specs = { x: spec(...xs), r: spec(...out((x) => maxPool2d(x, opts))) };
     expect(libraryKernels(fn, specs).map((k) => k.name)).toContain("max_pool2d_grad");
-    const feeds = { x: tied(xs, 3), r: randomTensor(specs.r.shape as number[], 4) };
+    const feeds = { x: tied(xs, 3), r: randomFloat32(specs.r.shape as number[], 4) };
     expect(await check(fn, specs, feeds, { rtol: 1e-6 })).toBeUndefined();
   });
 

@@ -1,0 +1,56 @@
+import type { Backend, HostTensor } from "@loom/graph";
+import type { nn, optim, TensorSpec, Tree } from "@loom/ops";
+import { compile, hostTensor, key } from "@loom/ops";
+import type { ModelVars } from "@loom/models";
+import { specsOf, trainStep } from "@loom/models";
+
+/** What a compiled training step returns. */
+export interface StepOut {
+  readonly params: Tree<HostTensor>;
+  readonly state: Tree<HostTensor>;
+  readonly opt: Tree<HostTensor>;
+  readonly loss: HostTensor;
+  readonly correct: HostTensor;
+}
+
+/** A model's training step (softmax cross-entropy, `optimizer`) compiled for a backend. */
+export const compileStep = (
+  backend: Backend,
+  model: nn.Layer,
+  optimizer: optim.GradientTransformation,
+  specs: Tree<TensorSpec>,
+) => {
+  const f = compile(backend, trainStep({ model, optimizer }) as never, specs);
+  return { run: (feeds: never) => f.run(feeds) as unknown as Promise<StepOut> };
+};
+
+/**
+ * Runs `steps` training steps on one batch from `vars` and returns the loss of each and the
+ * mean time of a step after the first (which compiles).
+ */
+export const measure = async (
+  backend: Backend,
+  model: nn.Layer,
+  optimizer: optim.GradientTransformation,
+  vars: ModelVars,
+  data: { x: HostTensor; y: HostTensor },
+  steps: number,
+): Promise<{ losses: number[]; ms: number }> => {
+  let state = { params: vars.params, state: vars.state, opt: optimizer.init(vars.params) };
+  const feeds = (i: number) => ({
+    ...state,
+    ...data,
+    key: key(9),
+    step: hostTensor([i], [], "int32"),
+  });
+  const step = compileStep(backend, model, optimizer, specsOf(feeds(0) as never));
+  const losses: number[] = [];
+  let t0 = 0;
+  for (let i = 0; i < steps; i++) {
+    if (i === 1) t0 = performance.now();
+    const out = await step.run(feeds(i) as never);
+    losses.push(out.loss.data[0]!);
+    state = { params: out.params, state: out.state, opt: out.opt };
+  }
+  return { losses, ms: (performance.now() - t0) / Math.max(1, steps - 1) };
+};
