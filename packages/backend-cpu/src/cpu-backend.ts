@@ -1,11 +1,10 @@
 import type { Backend, Executable, Expr, HostTensor, Plan, TypedArray } from "@loom/graph";
-import { allocTyped, checkFeeds, DTYPE_BYTES, LoomError, numel, threefry2x32 } from "@loom/graph";
+import { allocTyped, checkFeeds, DTYPE_BYTES, numel, threefry2x32 } from "@loom/graph";
 import { renderKernel } from "./codegen";
 import { fillConstant, forEachIndex } from "./interpreter";
 import { compileExpr } from "./eval-expr";
 import { FAST_KERNELS, makeFastKernels } from "./kernels";
-import type { LibraryKernelImpl } from "./kernels/kernel";
-import { REFERENCE_KERNELS } from "./kernels/reference";
+import { kernelFor } from "./kernels/kernel";
 
 type KernelFn = (b: readonly TypedArray[], tf: typeof threefry2x32) => void;
 
@@ -66,12 +65,6 @@ export const cpuBackend = (opts: CpuBackendOptions = {}): Backend => {
     }
     return f;
   };
-  const library = (name: string): LibraryKernelImpl => {
-    const impl = fast[name] ?? REFERENCE_KERNELS[name];
-    if (impl === undefined)
-      throw new LoomError("unsupported", name, "no CPU kernel for this library op");
-    return impl;
-  };
   const compile = (plan: Plan): Executable => {
     const arena = plan.arenaBytes !== undefined ? new ArrayBuffer(plan.arenaBytes) : undefined;
     const inputIds = new Set(Object.values(plan.inputs));
@@ -121,13 +114,13 @@ export const cpuBackend = (opts: CpuBackendOptions = {}): Backend => {
         const b = args([k.out, ...k.inputs]);
         return () => f(b, threefry2x32);
       }
-      const impl = library(k.name);
+      const impl = kernelFor(fast, k.call.kind);
       const call = {
         inputs: args(k.inputs),
         inShapes: k.inputShapes ?? k.inputs.map((i) => plan.buffers[i]!.shape),
         out: views[k.out]!,
         outShape: k.shape,
-        attrs: k.attrs,
+        call: k.call,
       };
       if (patched(k.out)) patches.push((cur) => (call.out = cur[k.out]!));
       if (k.epilogue === undefined) return () => impl(call);

@@ -9,6 +9,7 @@ import type { Node } from "../node";
 import type { OpDef, OpTable } from "../op-def";
 import type { BufferInfo, Kernel, Plan } from "../plan";
 import { formatShape, isConcrete } from "../shape";
+import { constantData, isConstantNode, isInputNode } from "../sources";
 
 /** The output multi-index of a kernel of the given rank. */
 export const outputIndex = (rank: number): Expr[] =>
@@ -105,40 +106,31 @@ export const lowerUnfused = (table: OpTable, g: Graph): E.Either<LoomError, Plan
     const id = buffers.length;
     bufOf.set(n, id);
     const shape = n.shape;
-    if (n.op === "input") {
+    if (isInputNode(n)) {
       buffers.push({ id, shape, dtype: n.dtype, kind: "input" });
       continue;
     }
-    if (n.op === "constant") {
-      buffers.push({
-        id,
-        shape,
-        dtype: n.dtype,
-        kind: "constant",
-        data: n.attrs["data"] as number[],
-      });
+    if (isConstantNode(n)) {
+      buffers.push({ id, shape, dtype: n.dtype, kind: "constant", data: constantData(n) });
       continue;
     }
     buffers.push({ id, shape, dtype: n.dtype, kind: "temp" });
     const inputs = n.inputs.map((i) => bufOf.get(i)!);
     const nodes = [ids.get(n)!];
     const expr = nodeExpr(def, n);
-    kernels.push(
-      expr === undefined
-        ? {
-            kind: "library",
-            name: n.op,
-            out: id,
-            inputs,
-            attrs: n.attrs,
-            shape,
-            ...(def.fusion === "library" && def.overwrites !== undefined
-              ? { overwrites: def.overwrites }
-              : {}),
-            nodes,
-          }
-        : { kind: "expr", out: id, inputs, shape, expr, nodes },
-    );
+    if (def.fusion === "library") {
+      kernels.push({
+        kind: "library",
+        call: def.libraryCall(n.attrs),
+        out: id,
+        inputs,
+        shape,
+        ...(def.overwrites !== undefined ? { overwrites: def.overwrites } : {}),
+        nodes,
+      });
+    } else if (expr !== undefined)
+      kernels.push({ kind: "expr", out: id, inputs, shape, expr, nodes });
+    else return fail("unsupported", n.op, "a source op cannot be lowered to a kernel");
   }
   const pick = (rec: Readonly<Record<string, Node>>) =>
     Object.fromEntries(Object.entries(rec).map(([k, n]) => [k, bufOf.get(n)!]));

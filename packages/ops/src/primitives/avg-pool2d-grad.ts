@@ -27,6 +27,7 @@ export type AvgPool2dGradAttrs = AvgPool2dAttrs & { inputShape: Pair };
 export const avgPool2dGrad: LibraryDef<AvgPool2dGradAttrs> = {
   name: "avg_pool2d_grad",
   fusion: "library",
+  libraryCall: (a) => ({ kind: "avg_pool2d_grad", ...avgPoolAttrs(a), inputShape: a.inputShape }),
   infer: (inputs, rawAttrs) => {
     const op = "avg_pool2d_grad";
     const shapes = inputs.map((t) => t.shape);

@@ -27,6 +27,7 @@ export const avgPoolAttrs = (a: AvgPool2dAttrs): AvgPool2dAttrs => ({
 export const avgPool2d: LibraryDef<AvgPool2dAttrs> = {
   name: "avg_pool2d",
   fusion: "library",
+  libraryCall: (a) => ({ kind: "avg_pool2d", ...avgPoolAttrs(a) }),
   infer: (inputs, rawAttrs) => {
     const op = "avg_pool2d";
     const shapes = inputs.map((t) => t.shape);

@@ -11,6 +11,20 @@ export type BroadcastAttrs = { shape: Dim[] };
 export const broadcast: MovementDef<BroadcastAttrs> = {
   name: "broadcast",
   fusion: "movement",
+  // A broadcast to the input's own shape, and a chain of broadcasts as one.
+  simplify: ({
+    node: {
+      inputs: [a],
+    },
+    attrs,
+    keep,
+    remake,
+  }) => {
+    if (a === undefined) return undefined;
+    if (a.op !== "broadcast") return keep(a);
+    const x = a.inputs[0]!;
+    return keep(x) ?? remake(x, attrs);
+  },
   infer: ([x], { shape }) => {
     if (x === undefined) return fail("invalid_argument", "broadcast", "takes one input");
     const s = checkShapeAttr("broadcast", shape);

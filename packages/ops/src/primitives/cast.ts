@@ -14,6 +14,14 @@ export type CastAttrs = { dtype: DType };
 export const cast: ElementwiseDef<CastAttrs> = {
   name: "cast",
   fusion: "elementwise",
+  // A cast to the dtype it already has.
+  simplify: ({
+    node: {
+      inputs: [a],
+    },
+    attrs,
+    keep,
+  }) => (a?.dtype === attrs.dtype ? keep(a) : undefined),
   infer: (inputs, attrs) => {
     const dtype: unknown = attrs?.dtype;
     if (inputs.length !== 1) {

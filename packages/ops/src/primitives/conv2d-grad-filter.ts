@@ -26,6 +26,7 @@ export type Conv2dGradFilterAttrs = Conv2dAttrs & { filterShape: Pair };
 export const conv2dGradFilter: LibraryDef<Conv2dGradFilterAttrs> = {
   name: "conv2d_grad_filter",
   fusion: "library",
+  libraryCall: (a) => ({ kind: "conv2d_grad_filter", ...convAttrs(a), filterShape: a.filterShape }),
   infer: (inputs, rawAttrs) => {
     const op = "conv2d_grad_filter";
     const shapes = inputs.map((t) => t.shape);

@@ -30,6 +30,7 @@ export type Conv2dGradInputAttrs = Conv2dAttrs & { inputShape: Pair };
 export const conv2dGradInput: LibraryDef<Conv2dGradInputAttrs> = {
   name: "conv2d_grad_input",
   fusion: "library",
+  libraryCall: (a) => ({ kind: "conv2d_grad_input", ...convAttrs(a), inputShape: a.inputShape }),
   infer: (inputs, rawAttrs) => {
     const op = "conv2d_grad_input";
     const shapes = inputs.map((t) => t.shape);

@@ -33,6 +33,7 @@ export const convAttrs = (a: Conv2dAttrs): Conv2dAttrs => ({
 export const conv2d: LibraryDef<Conv2dAttrs> = {
   name: "conv2d",
   fusion: "library",
+  libraryCall: (a) => ({ kind: "conv2d", ...convAttrs(a) }),
   infer: (inputs, rawAttrs) => {
     const op = "conv2d";
     const shapes = inputs.map((t) => t.shape);

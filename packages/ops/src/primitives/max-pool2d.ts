@@ -26,6 +26,7 @@ export const maxPoolAttrs = (a: MaxPool2dAttrs): MaxPool2dAttrs => ({
 export const maxPool2d: LibraryDef<MaxPool2dAttrs> = {
   name: "max_pool2d",
   fusion: "library",
+  libraryCall: (a) => ({ kind: "max_pool2d", ...maxPoolAttrs(a) }),
   infer: (inputs, rawAttrs) => {
     const op = "max_pool2d";
     const shapes = inputs.map((t) => t.shape);

@@ -11,6 +11,22 @@ export type ReshapeAttrs = { shape: Dim[] };
 export const reshape: MovementDef<ReshapeAttrs> = {
   name: "reshape",
   fusion: "movement",
+  // Row-major order is kept, so a library kernel reads the input's buffer with this shape.
+  sameBytes: true,
+  // A reshape to the input's own shape, and a chain of reshapes as one.
+  simplify: ({
+    node: {
+      inputs: [a],
+    },
+    attrs,
+    keep,
+    remake,
+  }) => {
+    if (a === undefined) return undefined;
+    if (a.op !== "reshape") return keep(a);
+    const x = a.inputs[0]!;
+    return keep(x) ?? remake(x, attrs);
+  },
   infer: ([x], { shape }) => {
     if (x === undefined) return fail("invalid_argument", "reshape", "takes one input");
     const s = checkShapeAttr("reshape", shape);

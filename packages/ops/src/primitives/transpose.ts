@@ -20,10 +20,38 @@ export const inversePermutation = (perm: readonly number[]): number[] => {
   return inv;
 };
 
+const isIdentityPerm = (perm: readonly number[]): boolean => perm.every((p, i) => p === i);
+
 /** `transpose(x)`: axes permuted; a view (the gather reads through permuted indices). */
 export const transpose: MovementDef<TransposeAttrs> = {
   name: "transpose",
   fusion: "movement",
+  // The identity permutation, and two transposes as one: out[i] = a[perm[i]] = x[inner[perm[i]]].
+  // A transpose is not shape-determined ([2,1,2] permuted [2,1,0] keeps its shape but moves
+  // data), so it only vanishes for the identity permutation.
+  simplify: ({
+    node: {
+      inputs: [a],
+    },
+    attrs: { perm },
+    keep,
+    remake,
+  }) => {
+    if (a === undefined) return undefined;
+    if (isIdentityPerm(perm)) return keep(a);
+    if (a.op !== "transpose") return undefined;
+    const inner = (a.attrs as TransposeAttrs).perm;
+    const composed = perm.map((p) => inner[p]!);
+    const x = a.inputs[0]!;
+    return isIdentityPerm(composed) ? keep(x) : remake(x, { perm: composed });
+  },
+  swapsLastTwo: ({ perm }) => {
+    const r = perm.length;
+    return (
+      r >= 2 &&
+      perm.every((p, i) => (i < r - 2 ? p === i : i === r - 2 ? p === r - 1 : p === r - 2))
+    );
+  },
   infer: (inputs, attrs) => {
     const { perm } = (attrs ?? {}) as Partial<TransposeAttrs>;
     const [x] = inputs;
