@@ -13,12 +13,23 @@ export type InferRule<A extends Attrs> = (
   attrs: A,
 ) => Either<LoomError, TensorType>;
 
-/** What a VJP rule sees: the primal inputs and output, the op's attributes and the output cotangent. */
+/**
+ * Builds a node through the op table's rules, throwing the rule's LoomError (autodiff, which
+ * calls the VJP rules, reports it). It reaches a rule through its context so that an op's
+ * file need not import the table, which imports every op's file.
+ */
+export type BuildNode = (op: string, inputs: readonly Node[], attrs?: Attrs) => Node;
+
+/**
+ * What a VJP rule sees: the primal inputs and output, the op's attributes, the output
+ * cotangent, and `prim` to build the cotangents' nodes.
+ */
 export interface VjpContext<A extends Attrs> {
   readonly inputs: readonly Node[];
   readonly out: Node;
   readonly attrs: A;
   readonly ct: Node;
+  readonly prim: BuildNode;
 }
 
 /**
@@ -106,10 +117,18 @@ export interface MovementDef<A extends Attrs> extends OpDefBase<A> {
   swapsLastTwo?(attrs: A): boolean;
 }
 
-/** A reduction over `attrs.axes` (with `attrs.keepdims`) of one input. */
+/** Which axes a reduction reduces (negative counts from the end) and whether it keeps them as size 1. */
+export interface Reduction {
+  readonly axes: readonly number[];
+  readonly keepdims: boolean;
+}
+
+/** A reduction of one input over some of its axes. */
 export interface ReduceDef<A extends Attrs> extends OpDefBase<A> {
   readonly fusion: "reduce";
   readonly reduceOp: "sum" | "max";
+  /** The reduced axes, from the op's validated attributes. */
+  reduction(attrs: A): Reduction;
 }
 
 /** An op with a hand-written kernel per backend (matmul, convolution, pooling). */

@@ -5,9 +5,8 @@ import { fail } from "../error";
 import type { Expr } from "../expr";
 import { linearize } from "../expr";
 import { outputIndex, reduceIndex } from "../lower/unfused";
-import type { Node } from "../node";
+import type { Attrs, Node } from "../node";
 import type { ElementwiseDef, MovementDef, ReduceDef } from "../op-def";
-import type { Attrs } from "../node";
 import type { ExprKernel } from "../plan";
 import { constantData, isSplatConstant } from "../sources";
 import { simplifyIndex } from "./index-simplify";
@@ -90,7 +89,7 @@ const buildExpr = (ctx: LoweringContext, root: Node, defs: ReadonlyMap<Node, Inl
         });
       case "reduce": {
         const x = ins[0]!;
-        const { vars, inIdx } = reduceIndex(n, x.shape, idx, () => nextVar++);
+        const { vars, inIdx } = reduceIndex(d.reduction(n.attrs), x.shape, idx, () => nextVar++);
         return {
           kind: "reduce",
           op: d.reduceOp,

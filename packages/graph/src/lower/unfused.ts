@@ -6,7 +6,7 @@ import { linearize } from "../expr";
 import type { Graph } from "../graph";
 import { numberNodes, topoOrder } from "../graph";
 import type { Node } from "../node";
-import type { OpDef, OpTable } from "../op-def";
+import type { OpDef, OpTable, Reduction } from "../op-def";
 import type { BufferInfo, Kernel, Plan } from "../plan";
 import { formatShape, isConcrete } from "../shape";
 import { constantData, isConstantNode, isInputNode } from "../sources";
@@ -28,13 +28,13 @@ export const loadAt = (k: number, idx: readonly Expr[], node: Node): Expr => ({
  * output index for the others (skipping kept size-1 axes).
  */
 export const reduceIndex = (
-  n: Node,
+  reduction: Reduction,
   inShape: readonly number[],
   idx: readonly Expr[],
   newVar: () => number,
 ): { vars: { id: number; extent: number }[]; inIdx: Expr[] } => {
-  const axes = (n.attrs["axes"] as number[]).map((a) => (a < 0 ? a + inShape.length : a));
-  const keep = n.attrs["keepdims"] === true;
+  const axes = reduction.axes.map((a) => (a < 0 ? a + inShape.length : a));
+  const keep = reduction.keepdims;
   const vars: { id: number; extent: number }[] = [];
   let o = 0;
   const inIdx = inShape.map((extent, axis): Expr => {
@@ -74,7 +74,7 @@ export const nodeExpr = (def: OpDef, n: Node): Expr | undefined => {
     case "reduce": {
       const x = inputs[0]!;
       let next = 0;
-      const { vars, inIdx } = reduceIndex(n, x.shape, idx, () => next++);
+      const { vars, inIdx } = reduceIndex(def.reduction(n.attrs), x.shape, idx, () => next++);
       return { kind: "reduce", op: def.reduceOp, vars, body: loadAt(0, inIdx, x), dtype: n.dtype };
     }
     default:

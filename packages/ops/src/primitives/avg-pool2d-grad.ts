@@ -1,6 +1,5 @@
 import * as E from "fp-ts/lib/Either.js";
 import type { LibraryDef } from "@loom/graph";
-import { prim } from "../core";
 import type { AvgPool2dAttrs } from "./avg-pool2d";
 import { avgPoolAttrs } from "./avg-pool2d";
 import type { Pair } from "./window-attrs";
@@ -46,5 +45,5 @@ export const avgPool2dGrad: LibraryDef<AvgPool2dGradAttrs> = {
     if (E.isLeft(same)) return same;
     return E.right({ shape: [dy.shape[0]!, dy.shape[1]!, ...hw.right], dtype: dy.dtype });
   },
-  vjp: ({ ct, attrs }) => [prim("avg_pool2d", [ct], avgPoolAttrs(attrs))],
+  vjp: ({ prim, ct, attrs }) => [prim("avg_pool2d", [ct], avgPoolAttrs(attrs))],
 };

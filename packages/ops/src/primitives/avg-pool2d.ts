@@ -1,6 +1,5 @@
 import * as E from "fp-ts/lib/Either.js";
 import type { LibraryDef } from "@loom/graph";
-import { prim } from "../core";
 import type { Pad4, Pair } from "./window-attrs";
 import { attrsObject, boolAttr, checkImageInputs, poolShape } from "./window-attrs";
 
@@ -42,7 +41,7 @@ export const avgPool2d: LibraryDef<AvgPool2dAttrs> = {
     if (E.isLeft(p)) return p;
     return E.right({ shape: [x.shape[0]!, x.shape[1]!, ...p.right.out], dtype: x.dtype });
   },
-  vjp: ({ ct, inputs, attrs }) => {
+  vjp: ({ prim, ct, inputs, attrs }) => {
     const x = inputs[0]!;
     const inputShape = [x.shape[2]!, x.shape[3]!];
     return [prim("avg_pool2d_grad", [ct], { ...avgPoolAttrs(attrs), inputShape })];

@@ -1,7 +1,6 @@
 import * as E from "fp-ts/lib/Either.js";
 import type { Dim, MovementDef } from "@loom/graph";
 import { fail, formatShape, int } from "@loom/graph";
-import { prim } from "../core";
 import { checkShapeAttr } from "./input";
 
 /** The target shape; the input is right-aligned to it and its dims of size 1 stretch (NumPy's rule). */
@@ -49,7 +48,7 @@ export const broadcast: MovementDef<BroadcastAttrs> = {
       x.shape.map((d, i) => (d === 1 && out.shape[lead + i] !== 1 ? int(0) : idx[lead + i]!)),
     );
   },
-  vjp: ({ ct, inputs }) => {
+  vjp: ({ prim, ct, inputs }) => {
     const x = inputs[0]!;
     const lead = ct.shape.length - x.shape.length;
     const axes = ct.shape

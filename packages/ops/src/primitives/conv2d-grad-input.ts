@@ -1,7 +1,6 @@
 import * as E from "fp-ts/lib/Either.js";
 import type { LibraryDef } from "@loom/graph";
 import { fail, formatShape } from "@loom/graph";
-import { prim } from "../core";
 import type { Conv2dAttrs } from "./conv2d";
 import { convAttrs } from "./conv2d";
 import type { Pair } from "./window-attrs";
@@ -65,7 +64,7 @@ export const conv2dGradInput: LibraryDef<Conv2dGradInputAttrs> = {
     if (E.isLeft(sp)) return sp;
     return E.right({ shape: [dy.shape[0]!, i * groups, ...hw.right], dtype: dy.dtype });
   },
-  vjp: ({ ct, inputs, attrs }) => {
+  vjp: ({ prim, ct, inputs, attrs }) => {
     const [dy, w] = [inputs[0]!, inputs[1]!];
     const base = convAttrs(attrs);
     return [

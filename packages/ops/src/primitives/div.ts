@@ -1,6 +1,5 @@
 import type { ElementwiseDef } from "@loom/graph";
 import { isSplatOf } from "@loom/graph";
-import { prim } from "../core";
 import type { NoAttrs } from "./rules";
 import { binaryDef, floatVjp } from "./rules";
 
@@ -13,7 +12,7 @@ export const div: ElementwiseDef<NoAttrs> = {
     "div",
     "div",
     "numeric",
-    floatVjp(({ ct, out, inputs: [, b] }) => [
+    floatVjp(({ prim, ct, out, inputs: [, b] }) => [
       prim("div", [ct, b!]),
       prim("neg", [prim("div", [prim("mul", [ct, out]), b!])]),
     ]),

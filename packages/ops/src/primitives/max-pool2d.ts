@@ -1,6 +1,5 @@
 import * as E from "fp-ts/lib/Either.js";
 import type { LibraryDef } from "@loom/graph";
-import { prim } from "../core";
 import type { Pad4, Pair } from "./window-attrs";
 import { attrsObject, checkImageInputs, poolShape } from "./window-attrs";
 
@@ -39,5 +38,7 @@ export const maxPool2d: LibraryDef<MaxPool2dAttrs> = {
     if (E.isLeft(p)) return p;
     return E.right({ shape: [x.shape[0]!, x.shape[1]!, ...p.right.out], dtype: x.dtype });
   },
-  vjp: ({ ct, inputs, attrs }) => [prim("max_pool2d_grad", [inputs[0]!, ct], maxPoolAttrs(attrs))],
+  vjp: ({ prim, ct, inputs, attrs }) => [
+    prim("max_pool2d_grad", [inputs[0]!, ct], maxPoolAttrs(attrs)),
+  ],
 };

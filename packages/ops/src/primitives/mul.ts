@@ -1,6 +1,5 @@
 import type { ElementwiseDef } from "@loom/graph";
 import { isSplatOf } from "@loom/graph";
-import { prim } from "../core";
 import type { NoAttrs } from "./rules";
 import { binaryDef, floatVjp } from "./rules";
 
@@ -10,7 +9,7 @@ export const mul: ElementwiseDef<NoAttrs> = {
     "mul",
     "mul",
     "numeric",
-    floatVjp(({ ct, inputs: [a, b] }) => [prim("mul", [ct, b!]), prim("mul", [a!, ct])]),
+    floatVjp(({ prim, ct, inputs: [a, b] }) => [prim("mul", [ct, b!]), prim("mul", [a!, ct])]),
   ),
   // x*1 and 1*x; x*0 is absent on purpose (wrong for NaN and infinities).
   simplify: ({

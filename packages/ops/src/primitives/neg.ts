@@ -1,5 +1,4 @@
 import type { ElementwiseDef } from "@loom/graph";
-import { prim } from "../core";
 import type { NoAttrs } from "./rules";
 import { floatVjp, unaryDef } from "./rules";
 
@@ -9,7 +8,7 @@ export const neg: ElementwiseDef<NoAttrs> = {
     "neg",
     "neg",
     "numeric",
-    floatVjp(({ ct }) => [prim("neg", [ct])]),
+    floatVjp(({ prim, ct }) => [prim("neg", [ct])]),
   ),
   // neg(neg(x)) = x, exactly (also for int32's -2^31).
   simplify: ({

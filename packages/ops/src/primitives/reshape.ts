@@ -1,7 +1,6 @@
 import * as E from "fp-ts/lib/Either.js";
 import type { Dim, MovementDef } from "@loom/graph";
 import { delinearize, fail, formatShape, linearize, sizeEq, symbolicSize } from "@loom/graph";
-import { prim } from "../core";
 import { checkShapeAttr } from "./input";
 
 /** The target shape, fully specified (the public `reshape` resolves -1). */
@@ -43,5 +42,5 @@ export const reshape: MovementDef<ReshapeAttrs> = {
   },
   gather: ({ idx, out, inputs, read }) =>
     read(0, delinearize(linearize(idx, out.shape), inputs[0]!.shape)),
-  vjp: ({ ct, inputs }) => [prim("reshape", [ct], { shape: [...inputs[0]!.shape] })],
+  vjp: ({ prim, ct, inputs }) => [prim("reshape", [ct], { shape: [...inputs[0]!.shape] })],
 };

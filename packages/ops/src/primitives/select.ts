@@ -2,7 +2,6 @@ import * as E from "fp-ts/lib/Either.js";
 import { pipe } from "fp-ts/lib/function.js";
 import type { Attrs, ElementwiseDef, Node, RewriteContext } from "@loom/graph";
 import { alu, fail, formatType, isFloat, sameType, shapeEq, splatValue } from "@loom/graph";
-import { prim } from "../core";
 import type { NoAttrs } from "./rules";
 import { zerosLike } from "./rules";
 
@@ -93,9 +92,9 @@ export const select: ElementwiseDef<NoAttrs> = {
     return E.right({ shape: a.shape, dtype: a.dtype });
   },
   scalar: ([c, a, b]) => alu("where", [c!, a!, b!], a!.dtype),
-  vjp: ({ ct, inputs: [c, a] }) => {
+  vjp: ({ prim, ct, inputs: [c, a] }) => {
     if (!isFloat(a!.dtype)) return [undefined, undefined, undefined];
-    const zero = zerosLike(ct);
+    const zero = zerosLike(prim, ct);
     return [undefined, prim("select", [c!, ct, zero]), prim("select", [c!, zero, ct])];
   },
 };

@@ -1,6 +1,5 @@
 import type { ElementwiseDef } from "@loom/graph";
 import { isSplatOf } from "@loom/graph";
-import { prim } from "../core";
 import type { NoAttrs } from "./rules";
 import { binaryDef, floatVjp } from "./rules";
 
@@ -10,7 +9,7 @@ export const sub: ElementwiseDef<NoAttrs> = {
     "sub",
     "sub",
     "numeric",
-    floatVjp(({ ct }) => [ct, prim("neg", [ct])]),
+    floatVjp(({ prim, ct }) => [ct, prim("neg", [ct])]),
   ),
   // x - 0 = x. `isSplatOf` compares with ===, so a -0 splat matches too, although
   // -0 - -0 is +0: kept as the identity pass always had it (results stay as before).

@@ -1,7 +1,6 @@
 import * as E from "fp-ts/lib/Either.js";
 import type { Expr, MovementDef } from "@loom/graph";
 import { fail, formatShape } from "@loom/graph";
-import { prim } from "../core";
 
 /** `perm[i]` is the input axis that becomes output axis `i` (a permutation of `0..rank-1`). */
 export type TransposeAttrs = { perm: number[] };
@@ -73,5 +72,5 @@ export const transpose: MovementDef<TransposeAttrs> = {
     attrs.perm.forEach((p, i) => (at[p] = idx[i]!));
     return read(0, at);
   },
-  vjp: ({ ct, attrs }) => [prim("transpose", [ct], { perm: inversePermutation(attrs.perm) })],
+  vjp: ({ prim, ct, attrs }) => [prim("transpose", [ct], { perm: inversePermutation(attrs.perm) })],
 };
