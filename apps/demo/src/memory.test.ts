@@ -101,7 +101,7 @@ describe("the optimising pipeline on the LeNet-5 training step (batch 64, as `lo
 
   it("writes both pooling gradients over the forward activations they read", () => {
     const pools = planned.kernels.filter(
-      (k) => k.kind === "library" && k.name === "max_pool2d_grad",
+      (k) => k.kind === "library" && k.call.kind === "max_pool2d_grad",
     );
     expect(pools).toHaveLength(2);
     for (const k of pools) {

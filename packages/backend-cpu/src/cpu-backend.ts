@@ -12,10 +12,9 @@ import { renderKernel } from "./codegen";
 import { fillConstant, forEachIndex } from "./interpreter";
 import { compileExpr } from "./eval-expr";
 import { makeFastKernels } from "./kernels";
-import type { LibraryKernelImpl } from "./kernels/kernel";
+import { kernelFor } from "./kernels/kernel";
 import { kernelPool } from "./kernels/parallel";
 import { sourceCache } from "./source-cache";
-import { REFERENCE_KERNELS } from "./kernels/reference";
 
 type KernelFn = (b: readonly TypedArray[], tf: typeof threefry2x32) => void;
 
@@ -79,12 +78,6 @@ export const cpuBackend = (opts: CpuBackendOptions = {}): Backend => {
           (src) => new Function("b", "tf", src) as KernelFn,
         )
       : closureKernel(expr, shape);
-  const library = (name: string): LibraryKernelImpl => {
-    const impl = fast[name] ?? REFERENCE_KERNELS[name];
-    if (impl === undefined)
-      throw new LoomError("unsupported", name, "no CPU kernel for this library op");
-    return impl;
-  };
   const compile = (plan: Plan): Executable => {
     const arena = plan.arenaBytes !== undefined ? new ArrayBuffer(plan.arenaBytes) : undefined;
     const inputIds = new Set(Object.values(plan.inputs));
@@ -134,13 +127,13 @@ export const cpuBackend = (opts: CpuBackendOptions = {}): Backend => {
         const b = args([k.out, ...k.inputs]);
         return () => f(b, threefry2x32);
       }
-      const impl = library(k.name);
+      const impl = kernelFor(fast, k.call.kind);
       const call = {
         inputs: args(k.inputs),
         inShapes: k.inputShapes ?? k.inputs.map((i) => plan.buffers[i]!.shape),
         out: views[k.out]!,
         outShape: k.shape,
-        attrs: k.attrs,
+        call: k.call,
       };
       if (patched(k.out)) patches.push((cur) => (call.out = cur[k.out]!));
       if (k.epilogue === undefined) return () => impl(call);

@@ -5,7 +5,7 @@ export * from "./kernels/kernel";
 export { REFERENCE_KERNELS } from "./kernels/reference";
 export * from "./codegen";
 export * from "./cpu-backend";
-export { defaultThreads, FAST_KERNELS, makeFastKernels, threadsAvailable } from "./kernels";
+export { defaultThreads, makeFastKernels, threadsAvailable } from "./kernels";
 export type { ThreadOptions } from "./kernels";
 // For the kernel timings of apps/demo/src/bench/kernel-timing.ts: each convolution path alone, and the pool's start.
 export { makeConv2dGradFilterKernel, makeConv2dGradInputKernel, makeConv2dKernel } from "./kernels";

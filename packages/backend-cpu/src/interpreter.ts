@@ -10,7 +10,8 @@ import type {
 import { allocTyped, castNumber, checkFeeds, executableCache, LoomError, numel } from "@loom/graph";
 import type { EvalEnv } from "./eval-expr";
 import { compileExpr } from "./eval-expr";
-import type { LibraryKernelImpl } from "./kernels/kernel";
+import type { LibraryKernels } from "./kernels/kernel";
+import { kernelFor } from "./kernels/kernel";
 import { REFERENCE_KERNELS } from "./kernels/reference";
 
 /** Iterates a concrete shape's multi-index in row-major order, calling `body` with the flat offset. */
@@ -40,11 +41,7 @@ export const fillConstant = (b: BufferInfo, dst: TypedArray): void => {
 type Step = (bufs: TypedArray[], env: EvalEnv) => void;
 
 /** Prepares one kernel: its expression compiled to closures once, run on every call. */
-const prepareKernel = (
-  plan: Plan,
-  k: Plan["kernels"][number],
-  kernels: Readonly<Record<string, LibraryKernelImpl>>,
-): Step => {
+const prepareKernel = (plan: Plan, k: Plan["kernels"][number], kernels: LibraryKernels): Step => {
   const dtype = plan.buffers[k.out]!.dtype;
   if (k.shape.length > 8) throw new LoomError("unsupported", "interpret", "tensors of rank > 8");
   const elementwise = (expr: Expr, inputs: readonly number[], withOut: boolean): Step => {
@@ -56,9 +53,7 @@ const prepareKernel = (
     };
   };
   if (k.kind === "expr") return elementwise(k.expr, k.inputs, false);
-  const impl = kernels[k.name];
-  if (impl === undefined)
-    throw new LoomError("unsupported", k.name, "no CPU kernel for this library op");
+  const impl = kernelFor(kernels, k.call.kind);
   const inShapes = k.inputShapes ?? k.inputs.map((i) => plan.buffers[i]!.shape);
   const epilogue = k.epilogue && elementwise(k.epilogue.expr, k.epilogue.inputs, true);
   return (bufs, env) => {
@@ -67,7 +62,7 @@ const prepareKernel = (
       inShapes,
       out: bufs[k.out]!,
       outShape: k.shape,
-      attrs: k.attrs,
+      call: k.call,
     });
     epilogue?.(bufs, env);
   };
@@ -79,7 +74,7 @@ const prepareKernel = (
  */
 export const interpretPlan = (
   plan: Plan,
-  kernels: Readonly<Record<string, LibraryKernelImpl>> = REFERENCE_KERNELS,
+  kernels: LibraryKernels = REFERENCE_KERNELS,
 ): ((feeds: Readonly<Record<string, HostTensor>>) => Record<string, HostTensor>) => {
   const steps = plan.kernels.map((k) => prepareKernel(plan, k, kernels));
   return (feeds) => {

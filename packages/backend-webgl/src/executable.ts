@@ -40,8 +40,8 @@ interface Draw {
 }
 
 const labelOf = (k: Kernel, i: number) => ({
-  op: k.kind === "library" ? k.name : "kernel",
-  what: `kernel ${i} (${k.kind === "library" ? k.name : "fused expression"}, graph nodes ${k.nodes.join(",")})`,
+  op: k.kind === "library" ? k.call.kind : "kernel",
+  what: `kernel ${i} (${k.kind === "library" ? k.call.kind : "fused expression"}, graph nodes ${k.nodes.join(",")})`,
 });
 
 /** Refuses plans the GPU cannot run, before anything is allocated. */

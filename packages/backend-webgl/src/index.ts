@@ -6,5 +6,5 @@ export type { RenderedExpr, RenderLoad } from "./glsl-expr";
 export { GLSL_KERNELS } from "./kernels";
 export { glslOfPlan } from "./kernel-source";
 export { splitWideKernels } from "./split-wide-kernels";
-export type { GlslLibraryKernel, GlslLibraryCall } from "./kernels/kernel";
+export type { GlslLibraryArgs, GlslLibraryKernel, GlslLibraryKernels } from "./kernels/kernel";
 export type { WebGLTarget } from "./context";

@@ -1,9 +1,8 @@
 import type { DType, Expr, LibraryKernel, Plan } from "@loom/graph";
 import { numel } from "@loom/graph";
-import { LoomError } from "@loom/graph";
 import { renderExpr } from "./glsl-expr";
 import { helpersFor } from "./glsl-helpers";
-import { GLSL_KERNELS } from "./kernels";
+import { glslKernelFor } from "./kernels";
 import { glslInt, glslType } from "./render-glsl";
 import { kernelReads } from "./texture-pool";
 import type { TextureLayout } from "./texture";
@@ -106,14 +105,7 @@ export const libraryKernelSource = (
   inputs: readonly ShaderBuffer[],
   out: ShaderBuffer,
 ): string => {
-  const impl = GLSL_KERNELS[k.name];
-  if (impl === undefined)
-    throw new LoomError(
-      "unsupported",
-      k.name,
-      `the WebGL backend has no kernel for library op ${k.name}; use the CPU backend`,
-    );
-  const functions = impl({ inShapes, outShape: k.shape, attrs: k.attrs });
+  const functions = glslKernelFor(k.call.kind)({ inShapes, outShape: k.shape, call: k.call });
   const own = k.inputs.length;
   const epi =
     k.epilogue === undefined

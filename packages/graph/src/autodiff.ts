@@ -1,8 +1,8 @@
 import * as E from "fp-ts/lib/Either.js";
-import { LoomError, tryLoom } from "./error";
-import { formatType, topoOrder, makeGraph } from "./graph";
+import { LoomError, orThrow, tryLoom } from "./error";
+import { applyOp, formatType, topoOrder, makeGraph } from "./graph";
 import type { Node } from "./node";
-import type { OpTable } from "./op-def";
+import type { BuildNode, OpTable } from "./op-def";
 
 /** The two ops reverse mode needs beyond the VJP rules: accumulation and zeros. Supplied by the op catalogue. */
 export interface AdOps {
@@ -27,6 +27,8 @@ export const backprop = (
   wrt: readonly Node[],
 ): E.Either<LoomError, Node[]> =>
   tryLoom(() => {
+    // VJP rules build their nodes through the table; a rule's LoomError is caught by tryLoom.
+    const prim: BuildNode = (op, ins, attrs = {}) => orThrow(applyOp(table, op, ins, attrs));
     const order = topoOrder(
       makeGraph({}, Object.fromEntries(outputs.map((o, i) => [String(i), o]))),
     );
@@ -57,7 +59,7 @@ export const backprop = (
       if (wrtSet.has(n) && !n.inputs.some((x) => live.has(x))) continue;
       const def = table[n.op];
       if (def === undefined) throw new LoomError("unknown_op", n.op, "op is not in the op table");
-      const inCts = def.vjp({ inputs: n.inputs, out: n, attrs: n.attrs, ct });
+      const inCts = def.vjp({ inputs: n.inputs, out: n, attrs: n.attrs, ct, prim });
       n.inputs.forEach((inp, k) => {
         const c = inCts[k];
         if (c !== undefined && live.has(inp)) accumulate(inp, c);

@@ -1,6 +1,6 @@
 import type { DType } from "./dtype";
 import type { Expr } from "./expr";
-import type { Attrs } from "./node";
+import type { LibraryCall } from "./library-call";
 
 /** A buffer of a plan: a graph input, an output, a constant, or a temporary. */
 export interface BufferInfo {
@@ -35,10 +35,10 @@ export interface ExprKernel {
  */
 export interface LibraryKernel {
   readonly kind: "library";
-  readonly name: string;
+  /** What to run, typed per library op (`call.kind` is the op's name). */
+  readonly call: LibraryCall;
   readonly out: number;
   readonly inputs: readonly number[];
-  readonly attrs: Attrs;
   readonly shape: readonly number[];
   /** The logical shapes of the inputs when they differ from their buffers' (a reshape read in place). */
   readonly inputShapes?: readonly (readonly number[])[];

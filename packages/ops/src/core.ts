@@ -1,4 +1,4 @@
-import type { Attrs, DType, Node, Shape, TypedArray } from "@loom/graph";
+import type { Attrs, BuildNode, DType, Node, Shape, TypedArray } from "@loom/graph";
 import { applyOp, LoomError, orThrow } from "@loom/graph";
 import type { PrimitiveName } from "./table";
 import { primitives } from "./table";
@@ -14,6 +14,10 @@ export type TensorLike = Tensor | number;
  * the public API edge: rules return Either, the user-facing functions throw.
  */
 export const prim = (op: PrimitiveName, inputs: readonly Tensor[], attrs: Attrs = {}): Tensor =>
+  orThrow(applyOp(primitives, op, inputs, attrs));
+
+/** `prim` over any op name, as VJP rules receive it (`VjpContext.prim`); for calling a rule directly. */
+export const buildNode: BuildNode = (op, inputs, attrs = {}) =>
   orThrow(applyOp(primitives, op, inputs, attrs));
 
 /** A graph input (placeholder) named `name`; dims may be symbols such as `"N"`. */

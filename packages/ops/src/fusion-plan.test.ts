@@ -98,7 +98,7 @@ describe("fusion kernel counts", () => {
     expect(p.kernels).toHaveLength(1);
     const k = p.kernels[0]! as LibraryKernel;
     expect(k.kind).toBe("library");
-    expect(k.name).toBe("matmul");
+    expect(k.call.kind).toBe("matmul");
     expect(k.inputs).toEqual([p.inputs["a"], p.inputs["w"]]);
     expect(k.out).toBe(p.outputs["y"]);
     expect(k.epilogue?.inputs).toEqual([p.inputs["b"]]);
@@ -119,14 +119,17 @@ describe("fusion kernel counts", () => {
     const p = fuse(graphOf([a, g], { y: matmul(transpose(a), g) }));
     expect(p.kernels).toHaveLength(1);
     const k = p.kernels[0] as LibraryKernel;
-    expect(k.attrs["transA"]).toBe(true);
-    expect(k.attrs["transB"]).toBeUndefined();
+    expect(k.call).toEqual({ kind: "matmul", transA: true, transB: false });
     expect(k.inputs).toEqual([p.inputs["a"], p.inputs["g"]]);
 
     const [c, w] = [input("c", [2, 6, 4]), input("w", [2, 3, 4])];
     const q = fuse(graphOf([c, w], { y: matmul(c, transpose(w, [0, 2, 1])) }));
     expect(q.kernels).toHaveLength(1);
-    expect((q.kernels[0] as LibraryKernel).attrs["transB"]).toBe(true);
+    expect((q.kernels[0] as LibraryKernel).call).toEqual({
+      kind: "matmul",
+      transA: false,
+      transB: true,
+    });
 
     const off = fuse(graphOf([a, g], { y: matmul(transpose(a), g) }), { foldTransposes: false });
     expect(off.kernels.map((x) => x.kind)).toEqual(["expr", "library"]);
@@ -136,7 +139,11 @@ describe("fusion kernel counts", () => {
     const [a, b] = [input("a", [3, 2, 4]), input("b", [2, 4, 5])];
     const p = fuse(graphOf([a, b], { y: matmul(transpose(a, [1, 0, 2]), b) }));
     expect(p.kernels.map((x) => x.kind)).toEqual(["expr", "library"]);
-    expect((p.kernels[1] as LibraryKernel).attrs["transA"]).toBeUndefined();
+    expect((p.kernels[1] as LibraryKernel).call).toEqual({
+      kind: "matmul",
+      transA: false,
+      transB: false,
+    });
   });
 
   it("pad(x) * 2 is one kernel reading x", () => {
@@ -179,7 +186,7 @@ describe("fusion kernel counts", () => {
     ];
     const act = relu(add(conv2d(x, k), reshape(b, [1, 4, 1, 1])));
     const p = fuse(graphOf([x, k, b, w], { y: matmul(flatten(act), w) }));
-    expect(libraryKernels(p).map((l) => [l.name, l.epilogue !== undefined])).toEqual([
+    expect(libraryKernels(p).map((l) => [l.call.kind, l.epilogue !== undefined])).toEqual([
       ["conv2d", true],
       ["matmul", false],
     ]);

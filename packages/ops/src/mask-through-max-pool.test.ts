@@ -100,7 +100,7 @@ describe("a ReLU mask moved through max_pool2d_grad", () => {
         };
         const { planned } = inspectPipeline(trace(energyFn, specs).graph, {});
         const pool = planned.kernels.find(
-          (q) => q.kind === "library" && q.name === "max_pool2d_grad",
+          (q) => q.kind === "library" && q.call.kind === "max_pool2d_grad",
         )!;
         expect(planned.buffers[pool.out]!.slot).toBe(planned.buffers[pool.inputs[0]!]!.slot);
         const e = async (b: ReturnType<typeof cpuBackend>) =>

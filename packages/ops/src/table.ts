@@ -1,4 +1,4 @@
-import type { OpDef } from "@loom/graph";
+import type { OpTableOf } from "@loom/graph";
 import type { NoAttrs } from "./primitives/rules";
 import { abs } from "./primitives/abs";
 import { add } from "./primitives/add";
@@ -120,7 +120,7 @@ export type PrimitiveName = keyof PrimitiveAttrs;
  * The complete op table. Typed as a mapped type over the primitive names, so a primitive
  * without a rule is a type error.
  */
-export const primitives: { readonly [P in PrimitiveName]: OpDef<PrimitiveAttrs[P]> } = {
+export const primitives: OpTableOf<PrimitiveAttrs> = {
   input,
   constant,
   neg,

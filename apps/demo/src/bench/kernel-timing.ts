@@ -6,10 +6,11 @@
  * `defaultThreads()`. Each figure is the best of several runs, in wall time and (one thread)
  * in process CPU time, which is steadier on a shared machine (with threads it sums them all).
  */
-import type { Attrs } from "@loom/graph";
+import type { Attrs, LibraryCall, LibraryKind } from "@loom/graph";
 import type { ConvPath, LibraryKernelImpl } from "@loom/backend-cpu";
 import {
   defaultThreads,
+  kernelFor,
   kernelPool,
   makeConv2dGradFilterKernel,
   makeConv2dGradInputKernel,
@@ -20,10 +21,12 @@ import {
 type Timing = { wall: number; cpu: number };
 
 const THREADS = defaultThreads();
-const ONE = makeFastKernels({ threads: 1 });
-const MANY = makeFastKernels({ threads: THREADS });
+/** The workers of every threaded kernel below, closed at the end. */
+const POOL = kernelPool();
+const ONE = makeFastKernels({ threads: 1, pool: POOL });
+const MANY = makeFastKernels({ threads: THREADS, pool: POOL });
 // Workers start in the background; wait for them so the first timings are not of one thread.
-kernelPool().get()?.ready();
+POOL.get()?.ready();
 
 /** Best wall and CPU milliseconds of `fn` over `runs` runs after a few warm-up runs (JIT tiers). */
 const time = (fn: () => void, runs: number): Timing => {
@@ -50,16 +53,18 @@ const numel = (s: readonly number[]) => s.reduce((p, d) => p * d, 1);
 
 /** Times one library op on float32 data of the given shapes. */
 const timeOp = (
-  op: string,
+  op: LibraryKind,
   inShapes: number[][],
   outShape: number[],
   attrs: Attrs,
   runs: number,
-  kernel: LibraryKernelImpl = ONE[op]!,
+  kernel: LibraryKernelImpl = kernelFor(ONE, op),
 ): Timing => {
   const inputs = inShapes.map((s) => filled(numel(s)));
   const out = new Float32Array(numel(outShape));
-  return time(() => kernel({ inputs, inShapes, out, outShape, attrs }), runs);
+  // The rows below are written as attribute bags; this script trusts them as the op's call.
+  const call = { kind: op, transA: false, transB: false, ...attrs } as unknown as LibraryCall;
+  return time(() => kernel({ inputs, inShapes, out, outShape, call }), runs);
 };
 
 const fmt = (x: number) => x.toFixed(2).padStart(7);
@@ -78,7 +83,14 @@ for (const n of [256, 1024]) {
     ];
     const runs = n > 512 ? 3 : 20;
     const t = timeOp("matmul", shapes, [n, n], { transA, transB }, runs);
-    const tn = timeOp("matmul", shapes, [n, n], { transA, transB }, runs, MANY["matmul"]);
+    const tn = timeOp(
+      "matmul",
+      shapes,
+      [n, n],
+      { transA, transB },
+      runs,
+      MANY.matmul as LibraryKernelImpl,
+    );
     const gf = (ms: number) => (2 * n ** 3) / ms / 1e6;
     const name = `${n}^3 ${transA ? "A^T" : "A"}${transB ? "B^T" : "B"}`;
     console.log(`  ${name.padEnd(14)} ${fmt(gf(t.wall))} | ${fmt(gf(t.cpu))}  ${fmt(gf(tn.wall))}`);
@@ -102,7 +114,7 @@ const convOps = (
   ];
 };
 /** A row of the LeNet-5 table: its name, the op, input shapes, output shape and attrs. */
-type Row = [name: string, op: string, ins: number[][], out: number[], attrs: Attrs];
+type Row = [name: string, op: LibraryKind, ins: number[][], out: number[], attrs: Attrs];
 /** {@link convOps} as rows of the LeNet-5 table, named `<layer> fwd`, `dW`, `dx`. */
 const convRows = (layer: string, x: number[], w: number[], y: number[], pad: number): Row[] =>
   convOps(x, w, y, pad).map(([op, ins, out, attrs], i) => [
@@ -189,7 +201,7 @@ for (const b of [64, 32]) {
   let total = { wall: 0, cpu: 0, many: 0 };
   for (const [name, op, ins, out, attrs] of rows) {
     const t = timeOp(op, ins, out, attrs, 10);
-    const tn = timeOp(op, ins, out, attrs, 10, MANY[op]);
+    const tn = timeOp(op, ins, out, attrs, 10, kernelFor(MANY, op));
     if (name.startsWith("conv"))
       total = { wall: total.wall + t.wall, cpu: total.cpu + t.cpu, many: total.many + tn.wall };
     console.log(`  ${name.padEnd(14)} ${fmt(t.wall)} | ${fmt(t.cpu)}  ${fmt(tn.wall)}`);
@@ -209,9 +221,9 @@ const paths: [ConvPath, number][] = [
   ["gemm", THREADS],
 ];
 const kernels = paths.map(([p, threads]) => ({
-  conv2d: makeConv2dKernel(p, { threads }),
-  conv2d_grad_filter: makeConv2dGradFilterKernel(p, { threads }),
-  conv2d_grad_input: makeConv2dGradInputKernel(p, { threads }),
+  conv2d: makeConv2dKernel(p, { threads, pool: POOL }),
+  conv2d_grad_filter: makeConv2dGradFilterKernel(p, { threads, pool: POOL }),
+  conv2d_grad_input: makeConv2dGradInputKernel(p, { threads, pool: POOL }),
 }));
 const shapes: [string, number, number, number, number, number, number][] = [
   // name, N, C, HW, O, K, pad
@@ -228,10 +240,11 @@ for (const [name, N, C, HW, O, K, pad] of shapes) {
   const cells = ops.map(([op, ins, out, attrs]) =>
     kernels
       .map((k, i) => {
-        const t = timeOp(op, ins, out, attrs, 5, k[op]);
+        const t = timeOp(op, ins, out, attrs, 5, k[op] as LibraryKernelImpl);
         return fmt(paths[i]![1] > 1 ? t.wall : t.cpu);
       })
       .join(" |"),
   );
   console.log(`  ${name.padEnd(22)} fwd ${cells[0]}   dW ${cells[1]}   dx ${cells[2]}`);
 }
+POOL.close();

@@ -158,7 +158,7 @@ export const runInspect = (o: InspectOptions, io: CliIo): void => {
       );
     if (k.kind === "library") {
       io.out(
-        `k${o.kernel} is the library kernel ${k.name}${k.epilogue ? ` with epilogue ${printExpr(k.epilogue.expr)}` : ""}\n`,
+        `k${o.kernel} is the library kernel ${k.call.kind}${k.epilogue ? ` with epilogue ${printExpr(k.epilogue.expr)}` : ""}\n`,
       );
       if (o.source && k.epilogue)
         io.out(`${renderKernel(k.epilogue.expr, k.shape, k.epilogue.inputs.length + 1)}\n`);

@@ -1,5 +1,6 @@
+import type { LibraryCall, LibraryKind } from "@loom/graph";
 import fc from "fast-check";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Case, ConvGeom } from "../testing/kernel-cases";
 import {
   convCases,
@@ -10,8 +11,9 @@ import {
   runInArena,
   size,
 } from "../testing/kernel-cases";
-import type { LibraryKernelImpl } from "./kernel";
-import type { ConvPath } from "./conv2d";
+import type { LibraryKernels } from "./kernel";
+import { kernelFor } from "./kernel";
+import { makeFastKernels } from "./index";
 import { makeConv2dGradFilterKernel, makeConv2dGradInputKernel, makeConv2dKernel } from "./conv2d";
 import type { BackoffPolicy, ThreadOptions } from "./parallel";
 import { kernelPool } from "./parallel";
@@ -28,20 +30,21 @@ const pools = kernelPool();
 /** Never leaves the workers out, so that a busy machine cannot keep them from being tested. */
 const always: BackoffPolicy = { skipping: () => false, note: () => undefined };
 
-type Make = (path: ConvPath, opts: ThreadOptions) => LibraryKernelImpl;
-const MAKERS: Record<string, Make> = {
-  conv2d: makeConv2dKernel,
-  conv2d_grad_input: makeConv2dGradInputKernel,
-  conv2d_grad_filter: makeConv2dGradFilterKernel,
-};
-const single = (op: string) => MAKERS[op]!("gemm", { threads: 1 });
+/** A kernel set whose convolutions take the GEMM path on `opts`' threads. */
+const gemmKernels = (opts: ThreadOptions): LibraryKernels => ({
+  ...makeFastKernels(opts),
+  conv2d: makeConv2dKernel("gemm", opts),
+  conv2d_grad_input: makeConv2dGradInputKernel("gemm", opts),
+  conv2d_grad_filter: makeConv2dGradFilterKernel("gemm", opts),
+});
+const single = gemmKernels({ threads: 1, pool: pools });
 
 /** A convolution case's flops: 2 per element of y (or dy) and tap of a filter's output channel. */
 const flops = (c: Case) => {
   const [y, w] =
-    c.op === "conv2d"
+    c.call.kind === "conv2d"
       ? [c.outShape, c.inShapes[1]!]
-      : c.op === "conv2d_grad_input"
+      : c.call.kind === "conv2d_grad_input"
         ? [c.inShapes[0]!, c.inShapes[1]!]
         : [c.inShapes[1]!, c.outShape];
   return 2 * size(y) * w[1]! * w[2]! * w[3]!;
@@ -51,19 +54,20 @@ const flops = (c: Case) => {
 const check = (g: ConvGeom, dtype: "float32" | "float64", seed: number, where: number) => {
   for (const c of convCases(g, dtype, seed)) {
     const threadFlops = Math.ceil(where * flops(c));
-    const threaded = MAKERS[c.op]!("gemm", {
-      threads: 2,
-      threadFlops,
-      backoff: always,
-      pool: pools,
-    });
-    const what = `${c.op} ${JSON.stringify(g)} ${dtype} threshold ${threadFlops}`;
-    expectSameBits(runInArena(threaded, c, 2), runInArena(single(c.op), c, 2), what);
+    const threaded = gemmKernels({ threads: 2, threadFlops, backoff: always, pool: pools });
+    const what = `${c.call.kind} ${JSON.stringify(g)} ${dtype} threshold ${threadFlops}`;
+    const kind = c.call.kind;
+    expectSameBits(
+      runInArena<LibraryCall>(kernelFor<LibraryKind>(threaded, kind), c, 2),
+      runInArena<LibraryCall>(kernelFor<LibraryKind>(single, kind), c, 2),
+      what,
+    );
   }
 };
 
 describe.runIf(threadsAvailable())("threaded convolutions", () => {
   beforeAll(() => pools.get()?.ready());
+  afterAll(() => pools.close());
 
   it("equal the single-threaded GEMM path bit for bit on random geometries and thresholds", () => {
     const pool = pools.get()!;

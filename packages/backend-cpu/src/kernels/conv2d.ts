@@ -1,4 +1,9 @@
-import type { Attrs } from "@loom/graph";
+import type {
+  Conv2dCall,
+  Conv2dGradFilterCall,
+  Conv2dGradInputCall,
+  ConvParams,
+} from "@loom/graph";
 import type { LibraryKernelImpl } from "./kernel";
 import type { FloatArray } from "./gemm";
 import { growF64 } from "./gemm";
@@ -90,12 +95,12 @@ interface Geometry {
   readonly pointwise: boolean;
 }
 
-const geometry = (attrs: Attrs, kh: number, kw: number): Geometry => {
-  const [sh, sw] = attrs["stride"] as number[];
-  const [pt, pb, pl, pr] = attrs["pad"] as number[];
-  const [dh, dw] = attrs["dilation"] as number[];
+const geometry = (call: ConvParams, kh: number, kw: number): Geometry => {
+  const [sh, sw] = call.stride;
+  const [pt, pb, pl, pr] = call.pad;
+  const [dh, dw] = call.dilation;
   const pointwise = kh === 1 && kw === 1 && sh === 1 && sw === 1 && pt + pb + pl + pr === 0;
-  return { sh, sw, pt, pl, dh, dw, groups: attrs["groups"] as number, pointwise };
+  return { sh, sw, pt, pl, dh, dw, groups: call.groups, pointwise };
 };
 
 /** Packs each group's `Og x R` filter (`transpose`: its `R x Og` transpose) into the direct kernels' panels; returns the per-group stride. */
@@ -112,19 +117,19 @@ const packFilter = (w: FloatArray, G: number, Og: number, R: number, transpose: 
 export const makeConv2dKernel = (
   path: ConvPath = "auto",
   opts: ThreadOptions = {},
-): LibraryKernelImpl => {
+): LibraryKernelImpl<Conv2dCall> => {
   const { threads, threadFlops, backoff, pools } = resolveThreading(opts);
   const dwin = newDirectWindow();
   const scratch = new SharedScratch();
   const p = new Int32Array(CONV_PARAMS.length);
-  return ({ inputs, inShapes, out, outShape, attrs }) => {
+  return ({ inputs, inShapes, out, outShape, call }) => {
     const x = inputs[0] as FloatArray;
     const w = inputs[1] as FloatArray;
     const y = out as FloatArray;
     const [N, C, H, W] = inShapes[0];
     const [O, I, KH, KW] = inShapes[1];
     const [, , Ho, Wo] = outShape;
-    const g = geometry(attrs, KH, KW);
+    const g = geometry(call, KH, KW);
     const G = g.groups;
     const Og = O / G;
     const R = I * KH * KW;
@@ -158,20 +163,20 @@ export const makeConv2dKernel = (
 export const makeConv2dGradFilterKernel = (
   path: ConvPath = "auto",
   opts: ThreadOptions = {},
-): LibraryKernelImpl => {
+): LibraryKernelImpl<Conv2dGradFilterCall> => {
   const { threads, threadFlops, backoff, pools } = resolveThreading(opts);
   const dwin = newDirectWindow();
   const scratch = new SharedScratch();
   const p = new Int32Array(CONV_PARAMS.length);
   let acc: Float64Array = new Float64Array(0);
-  return ({ inputs, inShapes, out, outShape, attrs }) => {
+  return ({ inputs, inShapes, out, outShape, call }) => {
     const x = inputs[0] as FloatArray;
     const dy = inputs[1] as FloatArray;
     const dw = out as FloatArray;
     const [N, C, H, W] = inShapes[0];
     const [, O, Ho, Wo] = inShapes[1];
     const [, I, KH, KW] = outShape;
-    const g = geometry(attrs, KH, KW);
+    const g = geometry(call, KH, KW);
     const G = g.groups;
     const Og = O / G;
     const R = I * KH * KW;
@@ -226,19 +231,19 @@ export const makeConv2dGradFilterKernel = (
 export const makeConv2dGradInputKernel = (
   path: ConvPath = "auto",
   opts: ThreadOptions = {},
-): LibraryKernelImpl => {
+): LibraryKernelImpl<Conv2dGradInputCall> => {
   const { threads, threadFlops, backoff, pools } = resolveThreading(opts);
   const dwin = newDirectWindow();
   const scratch = new SharedScratch();
   const p = new Int32Array(CONV_PARAMS.length);
-  return ({ inputs, inShapes, out, outShape, attrs }) => {
+  return ({ inputs, inShapes, out, outShape, call }) => {
     const dy = inputs[0] as FloatArray;
     const w = inputs[1] as FloatArray;
     const dx = out as FloatArray;
     const [, O, Ho, Wo] = inShapes[0];
     const [, I, KH, KW] = inShapes[1];
     const [N, C, H, W] = outShape;
-    const g = geometry(attrs, KH, KW);
+    const g = geometry(call, KH, KW);
     const G = g.groups;
     const Og = O / G;
     const R = I * KH * KW;

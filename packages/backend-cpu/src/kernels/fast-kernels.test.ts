@@ -1,14 +1,16 @@
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
-import type { LibraryKernelImpl } from "./kernel";
+import type { LibraryCall, LibraryKind } from "@loom/graph";
+import { afterAll, describe, expect, it } from "vitest";
+import type { LibraryKernelImpl, LibraryKernels } from "./kernel";
+import { kernelFor } from "./kernel";
 import type { ConvPath } from "./conv2d";
 import {
-  FAST_KERNELS,
   makeConv2dGradFilterKernel,
   makeConv2dGradInputKernel,
   makeConv2dKernel,
   makeFastKernels,
 } from "./index";
+import { kernelPool } from "./parallel";
 import { REFERENCE_KERNELS } from "./reference";
 import type { Case, Dtype, FloatArray } from "../testing/kernel-cases";
 import {
@@ -30,16 +32,25 @@ import {
 // attributes, in float32 and float64, with inputs and output as views at non-zero offsets of
 // one shared arena (as the memory planner lays them out).
 
+/** The workers of this file's kernels, which it owns and closes (kernels default to one thread per core). */
+const workers = kernelPool();
+afterAll(() => workers.close());
+/** The fast kernels as a default `cpuBackend` holds them. */
+const FAST = makeFastKernels({ pool: workers });
+
 /** The reference kernel's result, on freshly allocated arrays of the case's dtype. */
 const runReference = (c: Case): FloatArray => {
   const ins = (c.refInputs ?? c.inputs).map((x) => alloc(c.dtype, x.length).map((_, i) => x[i]));
   const out = alloc(c.dtype, size(c.outShape));
-  REFERENCE_KERNELS[c.op]!({
+  kernelFor(
+    REFERENCE_KERNELS,
+    c.call.kind,
+  )({
     inputs: ins,
     inShapes: c.refInShapes ?? c.inShapes,
     out,
     outShape: c.outShape,
-    attrs: c.refAttrs ?? c.attrs,
+    call: c.refCall ?? c.call,
   });
   return out;
 };
@@ -57,8 +68,12 @@ const expectClose = (actual: FloatArray, expected: FloatArray, dtype: Dtype, wha
 };
 
 /** Checks one case: fast vs reference, in an arena with the given gap. */
-const check = (c: Case, kernel: LibraryKernelImpl = FAST_KERNELS[c.op]!, gap = 3) => {
-  const what = `${c.op} ${c.dtype} ${JSON.stringify(c.inShapes)} ${JSON.stringify(c.attrs)}`;
+const check = <C extends LibraryCall>(
+  c: Case<C>,
+  kernel: LibraryKernelImpl<C> = kernelFor(FAST, c.call.kind),
+  gap = 3,
+) => {
+  const what = `${c.call.kind} ${c.dtype} ${JSON.stringify(c.inShapes)} ${JSON.stringify(c.call)}`;
   expectClose(runInArena(kernel, c, gap), runReference(c), c.dtype, what);
 };
 
@@ -90,12 +105,13 @@ describe("fast matmul", () => {
 });
 
 /** The three convolution kernels with each formulation forced, and by the shape rule. */
-const convKernels = (path: ConvPath): Record<string, LibraryKernelImpl> => ({
-  conv2d: makeConv2dKernel(path),
-  conv2d_grad_input: makeConv2dGradInputKernel(path),
-  conv2d_grad_filter: makeConv2dGradFilterKernel(path),
+const convKernels = (path: ConvPath): LibraryKernels => ({
+  ...FAST,
+  conv2d: makeConv2dKernel(path, { pool: workers }),
+  conv2d_grad_input: makeConv2dGradInputKernel(path, { pool: workers }),
+  conv2d_grad_filter: makeConv2dGradFilterKernel(path, { pool: workers }),
 });
-const CONV_PATHS: Record<ConvPath, Record<string, LibraryKernelImpl>> = {
+const CONV_PATHS: Record<ConvPath, LibraryKernels> = {
   auto: convKernels("auto"),
   direct: convKernels("direct"),
   gemm: convKernels("gemm"),
@@ -106,7 +122,8 @@ describe("fast convolutions", () => {
   it("match the reference on random geometries (groups, dilation, strides, asymmetric pads)", () => {
     fc.assert(
       fc.property(convGeomArb, dtypeArb, pathArb, fc.nat(1000), (g, dtype, path, seed) => {
-        for (const c of convCases(g, dtype, seed)) check(c, CONV_PATHS[path][c.op]);
+        for (const c of convCases(g, dtype, seed))
+          check<LibraryCall>(c, kernelFor<LibraryKind>(CONV_PATHS[path], c.call.kind));
       }),
       { numRuns: 150 },
     );
@@ -129,7 +146,8 @@ describe("fast convolutions", () => {
     for (const g of shapes) {
       for (const dtype of ["float32", "float64"] as const) {
         for (const path of ["auto", "direct", "gemm"] as const) {
-          for (const c of convCases(g, dtype, 11)) check(c, CONV_PATHS[path][c.op]);
+          for (const c of convCases(g, dtype, 11))
+            check<LibraryCall>(c, kernelFor<LibraryKind>(CONV_PATHS[path], c.call.kind));
         }
       }
     }
@@ -166,23 +184,33 @@ const poolCases = (
   const win = { kernel: g.k, stride: g.stride, pad: g.pad };
   const avg = { ...win, countIncludePad: g.countIncludePad };
   return [
-    { op: "max_pool2d", dtype, inputs: [x], inShapes: [xShape], outShape: yShape, attrs: win },
     {
-      op: "max_pool2d_grad",
+      dtype,
+      inputs: [x],
+      inShapes: [xShape],
+      outShape: yShape,
+      call: { kind: "max_pool2d", ...win },
+    },
+    {
       dtype,
       inputs: [x, dy],
       inShapes: [xShape, yShape],
       outShape: xShape,
-      attrs: win,
+      call: { kind: "max_pool2d_grad", ...win },
     },
-    { op: "avg_pool2d", dtype, inputs: [x], inShapes: [xShape], outShape: yShape, attrs: avg },
     {
-      op: "avg_pool2d_grad",
+      dtype,
+      inputs: [x],
+      inShapes: [xShape],
+      outShape: yShape,
+      call: { kind: "avg_pool2d", ...avg },
+    },
+    {
       dtype,
       inputs: [dy],
       inShapes: [yShape],
       outShape: xShape,
-      attrs: { ...avg, inputShape: [H, W] },
+      call: { kind: "avg_pool2d_grad", ...avg, inputShape: [H, W] },
     },
   ];
 };
@@ -256,7 +284,7 @@ describe("fast pooling", () => {
 
 describe("fast kernels across calls", () => {
   it("stay correct when one kernel set runs large, small, then large shapes", () => {
-    const kernels = makeFastKernels();
+    const kernels = makeFastKernels({ pool: workers });
     const convs = [geom({ hw: [12, 11], k: [5, 3] }), geom({ n: 1, hw: [2, 2], k: [1, 2] })];
     const pools = [
       poolGeom({}),
@@ -265,16 +293,18 @@ describe("fast kernels across calls", () => {
     for (const i of [0, 1, 0]) {
       check(
         matmulCase([2], i === 0 ? [40, 300, 33] : [2, 3, 1], true, true, "float64", i),
-        kernels["matmul"],
+        kernels.matmul,
         5,
       );
-      for (const c of convCases(convs[i]!, "float32", i)) check(c, kernels[c.op], 5);
-      for (const c of poolCases(pools[i]!, "float64", i)) check(c, kernels[c.op], 5);
+      for (const c of convCases(convs[i]!, "float32", i))
+        check<LibraryCall>(c, kernelFor<LibraryKind>(kernels, c.call.kind), 5);
+      for (const c of poolCases(pools[i]!, "float64", i))
+        check<LibraryCall>(c, kernelFor<LibraryKind>(kernels, c.call.kind), 5);
     }
   });
 
   it("allocate no new buffers once warm", () => {
-    const kernels = makeFastKernels();
+    const kernels = makeFastKernels({ pool: workers });
     const cases = [
       ...convCases(
         geom({ n: 4, cg: 6, og: 16, hw: [14, 14], k: [5, 5], pad: [1, 2, 0, 1] }),
@@ -290,9 +320,9 @@ describe("fast kernels across calls", () => {
     const calls = cases.map((c) => {
       const inputs = c.inputs.map((x) => Float32Array.from(x));
       const out = new Float32Array(size(c.outShape));
-      const kernel = kernels[c.op]!;
+      const kernel = kernelFor(kernels, c.call.kind);
       return () =>
-        kernel({ inputs, inShapes: c.inShapes, out, outShape: c.outShape, attrs: c.attrs });
+        kernel({ inputs, inShapes: c.inShapes, out, outShape: c.outShape, call: c.call });
     });
     for (const call of calls) call();
     const before = process.memoryUsage().arrayBuffers;

@@ -1,4 +1,4 @@
-import type { LibraryKernelImpl } from "./kernel";
+import type { LibraryKernels } from "./kernel";
 import { makeConv2dGradFilterKernel, makeConv2dGradInputKernel, makeConv2dKernel } from "./conv2d";
 import { makeMatmulKernel } from "./matmul";
 import type { ThreadOptions } from "./parallel";
@@ -21,15 +21,13 @@ export {
 } from "./pool";
 
 /**
- * A fresh set of the fast library kernels, by op name. Each kernel caches its scratch buffers
+ * A fresh set of the fast library kernels, by call kind. Each kernel caches its scratch buffers
  * (grow-only) in its closure, so an executable may own one set; sharing a set is also safe,
  * since kernels run synchronously and keep no reference to their arguments between calls.
  * `threads` (default: one per core, see `defaultThreads`) is how many threads the matmul and
  * convolution kernels may use, the calling one included; 1 keeps them on the calling thread.
  */
-export const makeFastKernels = (
-  opts: ThreadOptions = {},
-): Readonly<Record<string, LibraryKernelImpl>> => ({
+export const makeFastKernels = (opts: ThreadOptions = {}): LibraryKernels => ({
   matmul: makeMatmulKernel(opts),
   conv2d: makeConv2dKernel("auto", opts),
   conv2d_grad_input: makeConv2dGradInputKernel("auto", opts),
@@ -40,5 +38,3 @@ export const makeFastKernels = (
   avg_pool2d_grad: makeAvgPool2dGradKernel(),
 });
 
-/** The optimised library kernels of the CPU backend (same signatures as REFERENCE_KERNELS), on `defaultThreads()` threads. */
-export const FAST_KERNELS: Readonly<Record<string, LibraryKernelImpl>> = makeFastKernels();

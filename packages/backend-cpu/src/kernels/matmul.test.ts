@@ -1,5 +1,6 @@
 import fc from "fast-check";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { MatmulCall } from "@loom/graph";
 import type { Case } from "../testing/kernel-cases";
 import {
   dim,
@@ -26,23 +27,24 @@ const pools = kernelPool();
 /** Never leaves the workers out, so that a busy machine cannot keep them from being tested. */
 const always: BackoffPolicy = { skipping: () => false, note: () => undefined };
 
-const single = makeMatmulKernel({ threads: 1 });
+const single = makeMatmulKernel({ threads: 1, pool: pools });
 
 /** The case's flops: 2 per output element and step of the inner dimension. */
-const flops = (c: Case) => {
+const flops = (c: Case<MatmulCall>) => {
   const a = c.inShapes[0]!;
-  return 2 * size(c.outShape) * a[a.length - (c.attrs["transA"] === true ? 2 : 1)]!;
+  return 2 * size(c.outShape) * a[a.length - (c.call.transA ? 2 : 1)]!;
 };
 
 /** Checks a case threaded (threshold `threadFlops`, arena shared or not) against one thread. */
-const check = (c: Case, threadFlops: number, shared: boolean) => {
+const check = (c: Case<MatmulCall>, threadFlops: number, shared: boolean) => {
   const threaded = makeMatmulKernel({ threads: 2, threadFlops, backoff: always, pool: pools });
-  const what = `${JSON.stringify(c.inShapes)} ${JSON.stringify(c.attrs)} ${c.dtype} threshold ${threadFlops} shared ${shared}`;
+  const what = `${JSON.stringify(c.inShapes)} ${JSON.stringify(c.call)} ${c.dtype} threshold ${threadFlops} shared ${shared}`;
   expectSameBits(runInArena(threaded, c, 3, shared), runInArena(single, c, 3), what);
 };
 
 describe.runIf(threadsAvailable())("threaded matmul", () => {
   beforeAll(() => pools.get()?.ready());
+  afterAll(() => pools.close());
 
   it("equals the single-threaded kernel bit for bit on random shapes and thresholds", () => {
     const pool = pools.get()!;

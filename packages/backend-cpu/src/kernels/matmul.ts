@@ -1,3 +1,4 @@
+import type { MatmulCall } from "@loom/graph";
 import type { LibraryKernelImpl } from "./kernel";
 import type { FloatArray } from "./gemm";
 import type { ThreadOptions } from "./parallel";
@@ -17,16 +18,15 @@ const MAX_CHUNK_FLOPS = 2 ** 31;
  * Large products are split into column blocks of C between threads (tasks.ts), with results
  * identical to one thread's.
  */
-export const makeMatmulKernel = (opts: ThreadOptions = {}): LibraryKernelImpl => {
+export const makeMatmulKernel = (opts: ThreadOptions = {}): LibraryKernelImpl<MatmulCall> => {
   const { threads, threadFlops, backoff, pools } = resolveThreading(opts);
   const scratch = new SharedScratch();
   const p = new Int32Array(MATMUL_CODEC.size);
-  return ({ inputs, inShapes, out, outShape, attrs }) => {
+  return ({ inputs, inShapes, out, outShape, call }) => {
     const a = inputs[0] as FloatArray;
     const b = inputs[1] as FloatArray;
     const c = out as FloatArray;
-    const transA = attrs["transA"] === true;
-    const transB = attrs["transB"] === true;
+    const { transA, transB } = call;
     const r = outShape.length;
     const m = outShape[r - 2];
     const n = outShape[r - 1];

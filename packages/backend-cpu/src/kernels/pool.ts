@@ -1,4 +1,10 @@
-import type { Attrs } from "@loom/graph";
+import type {
+  AvgPool2dCall,
+  AvgPool2dGradCall,
+  MaxPool2dCall,
+  MaxPool2dGradCall,
+  PoolParams,
+} from "@loom/graph";
 import type { LibraryKernelImpl } from "./kernel";
 import type { FloatArray } from "./gemm";
 import { growF64, growI32 } from "./gemm";
@@ -22,10 +28,10 @@ interface PoolGeometry {
   readonly pl: number;
 }
 
-const geometry = (attrs: Attrs): PoolGeometry => {
-  const [kh, kw] = attrs["kernel"] as number[];
-  const [sh, sw] = attrs["stride"] as number[];
-  const [pt, , pl] = attrs["pad"] as number[];
+const geometry = (call: PoolParams): PoolGeometry => {
+  const [kh, kw] = call.kernel;
+  const [sh, sw] = call.stride;
+  const [pt, , pl] = call.pad;
   return { kh, kw, sh, sw, pt, pl };
 };
 
@@ -187,14 +193,14 @@ const maxFinite = (
 };
 
 /** max_pool2d: x `[N,C,H,W]` -> `[N,C,Ho,Wo]`. */
-export const makeMaxPool2dKernel = (): LibraryKernelImpl => {
+export const makeMaxPool2dKernel = (): LibraryKernelImpl<MaxPool2dCall> => {
   const s = newScratch();
-  return ({ inputs, inShapes, out, outShape, attrs }) => {
+  return ({ inputs, inShapes, out, outShape, call }) => {
     const x = inputs[0] as FloatArray;
     const y = out as FloatArray;
     const [N, C, H, W] = inShapes[0];
     const [, , Ho, Wo] = outShape;
-    prepare(s, geometry(attrs), H, W, Ho, Wo);
+    prepare(s, geometry(call), H, W, Ho, Wo);
     const { rows, cols } = s;
     const HW = H * W;
     let q = 0;
@@ -216,16 +222,16 @@ export const makeMaxPool2dKernel = (): LibraryKernelImpl => {
 };
 
 /** max_pool2d_grad: (x, dy) -> dx shaped like x, each window's dy routed to its first maximum. */
-export const makeMaxPool2dGradKernel = (): LibraryKernelImpl => {
+export const makeMaxPool2dGradKernel = (): LibraryKernelImpl<MaxPool2dGradCall> => {
   const s = newScratch();
   let picks: Int32Array = new Int32Array(0);
-  return ({ inputs, inShapes, out, attrs }) => {
+  return ({ inputs, inShapes, out, call }) => {
     const x = inputs[0] as FloatArray;
     const dy = inputs[1] as FloatArray;
     const dx = out as FloatArray;
     const [N, C, H, W] = inShapes[0];
     const [, , Ho, Wo] = inShapes[1];
-    const g = geometry(attrs);
+    const g = geometry(call);
     prepare(s, g, H, W, Ho, Wo);
     picks = growI32(picks, Ho * Wo);
     const { rows, cols, acc } = s;
@@ -263,15 +269,15 @@ export const makeMaxPool2dGradKernel = (): LibraryKernelImpl => {
 };
 
 /** avg_pool2d: x `[N,C,H,W]` -> `[N,C,Ho,Wo]`; the divisor counts padding iff countIncludePad. */
-export const makeAvgPool2dKernel = (): LibraryKernelImpl => {
+export const makeAvgPool2dKernel = (): LibraryKernelImpl<AvgPool2dCall> => {
   const s = newScratch();
-  return ({ inputs, inShapes, out, outShape, attrs }) => {
+  return ({ inputs, inShapes, out, outShape, call }) => {
     const x = inputs[0] as FloatArray;
     const y = out as FloatArray;
     const [N, C, H, W] = inShapes[0];
     const [, , Ho, Wo] = outShape;
-    const g = geometry(attrs);
-    const full = attrs["countIncludePad"] === true ? g.kh * g.kw : 0;
+    const g = geometry(call);
+    const full = call.countIncludePad ? g.kh * g.kw : 0;
     prepare(s, g, H, W, Ho, Wo);
     const { rows, cols, line } = s;
     let q = 0;
@@ -297,15 +303,15 @@ export const makeAvgPool2dKernel = (): LibraryKernelImpl => {
  * divisor: per output row, the shares are spread along a row buffer, which is then added to
  * each input row the windows cover.
  */
-export const makeAvgPool2dGradKernel = (): LibraryKernelImpl => {
+export const makeAvgPool2dGradKernel = (): LibraryKernelImpl<AvgPool2dGradCall> => {
   const s = newScratch();
-  return ({ inputs, inShapes, out, outShape, attrs }) => {
+  return ({ inputs, inShapes, out, outShape, call }) => {
     const dy = inputs[0] as FloatArray;
     const dx = out as FloatArray;
     const [N, C, Ho, Wo] = inShapes[0];
     const [, , H, W] = outShape;
-    const g = geometry(attrs);
-    const full = attrs["countIncludePad"] === true ? g.kh * g.kw : 0;
+    const g = geometry(call);
+    const full = call.countIncludePad ? g.kh * g.kw : 0;
     prepare(s, g, H, W, Ho, Wo);
     const { rows, cols, line } = s;
     const HW = H * W;

@@ -1,6 +1,12 @@
 import fc from "fast-check";
 import { expect } from "vitest";
-import type { Attrs } from "@loom/graph";
+import type {
+  Conv2dCall,
+  Conv2dGradFilterCall,
+  Conv2dGradInputCall,
+  LibraryCall,
+  MatmulCall,
+} from "@loom/graph";
 import { rng } from "@loom/testing";
 import type { LibraryKernelImpl } from "../kernels/kernel";
 
@@ -35,18 +41,17 @@ export const alloc = (dtype: Dtype, n: number, shared = false): FloatArray =>
     ? new Float32Array(shared ? new SharedArrayBuffer(4 * n) : new ArrayBuffer(4 * n))
     : new Float64Array(shared ? new SharedArrayBuffer(8 * n) : new ArrayBuffer(8 * n));
 
-/** One op call: input values and shapes, the output shape, attributes. */
-export interface Case {
-  readonly op: string;
+/** One op call: input values and shapes, the output shape, the typed call. */
+export interface Case<C extends LibraryCall = LibraryCall> {
   readonly dtype: Dtype;
   readonly inputs: readonly number[][];
   readonly inShapes: readonly number[][];
   readonly outShape: readonly number[];
-  readonly attrs: Attrs;
-  /** The inputs and attributes to give the reference kernel, when they differ (transposes). */
+  readonly call: C;
+  /** The inputs and call to give the reference kernel, when they differ (transposes). */
   readonly refInputs?: readonly number[][];
   readonly refInShapes?: readonly number[][];
-  readonly refAttrs?: Attrs;
+  readonly refCall?: C;
 }
 
 /**
@@ -54,9 +59,9 @@ export interface Case {
  * `shared`), each after a gap of `gap` sentinel elements; checks that nothing outside the
  * output was written.
  */
-export const runInArena = (
-  kernel: LibraryKernelImpl,
-  c: Case,
+export const runInArena = <C extends LibraryCall>(
+  kernel: LibraryKernelImpl<C>,
+  c: Case<C>,
   gap: number,
   shared = false,
 ): FloatArray => {
@@ -73,11 +78,11 @@ export const runInArena = (
   const out = arena.subarray(at, at + outN);
   out.fill(Number.NaN);
   const before = Array.from(arena);
-  kernel({ inputs: views, inShapes: c.inShapes, out, outShape: c.outShape, attrs: c.attrs });
+  kernel({ inputs: views, inShapes: c.inShapes, out, outShape: c.outShape, call: c.call });
   for (let i = 0; i < total; i++) {
     if (i >= at && i < at + outN) continue;
     if (!Object.is(arena[i], before[i]))
-      throw new Error(`${c.op} wrote outside its output at ${i}`);
+      throw new Error(`${c.call.kind} wrote outside its output at ${i}`);
   }
   return out;
 };
@@ -101,20 +106,19 @@ export const matmulCase = (
   transB: boolean,
   dtype: Dtype,
   seed: number,
-): Case => {
+): Case<MatmulCall> => {
   const aShape = [...batch, ...(transA ? [k, m] : [m, k])];
   const bShape = [...batch, ...(transB ? [n, k] : [k, n])];
   const a = randomValues(size(aShape), seed);
   const b = randomValues(size(bShape), seed + 1);
   return {
-    op: "matmul",
     dtype,
     inputs: [a, b],
     inShapes: [aShape, bShape],
     outShape: [...batch, m, n],
-    attrs: { transA, transB },
+    call: { kind: "matmul", transA, transB },
     // The reference multiplies explicitly transposed copies: an independent check of the strides.
-    refAttrs: {},
+    refCall: { kind: "matmul", transA: false, transB: false },
     refInputs: [transA ? swapLast(a, aShape) : a, transB ? swapLast(b, bShape) : b],
     refInShapes: [
       [...batch, m, k],
@@ -146,7 +150,11 @@ export const outSize = (size: number, k: number, s: number, lo: number, hi: numb
   Math.floor((size + lo + hi - d * (k - 1) - 1) / s) + 1;
 
 /** conv2d, conv2d_grad_input and conv2d_grad_filter cases of one geometry. */
-export const convCases = (g: ConvGeom, dtype: Dtype, seed: number): Case[] => {
+export const convCases = (
+  g: ConvGeom,
+  dtype: Dtype,
+  seed: number,
+): [Case<Conv2dCall>, Case<Conv2dGradInputCall>, Case<Conv2dGradFilterCall>] => {
   const [H, W] = g.hw;
   const [KH, KW] = g.k;
   const C = g.groups * g.cg;
@@ -162,28 +170,25 @@ export const convCases = (g: ConvGeom, dtype: Dtype, seed: number): Case[] => {
   const dy = randomValues(size(yShape), seed + 2);
   return [
     {
-      op: "conv2d",
       dtype,
       inputs: [x, w],
       inShapes: [xShape, wShape],
       outShape: yShape,
-      attrs: base,
+      call: { kind: "conv2d", ...base },
     },
     {
-      op: "conv2d_grad_input",
       dtype,
       inputs: [dy, w],
       inShapes: [yShape, wShape],
       outShape: xShape,
-      attrs: { ...base, inputShape: [H, W] },
+      call: { kind: "conv2d_grad_input", ...base, inputShape: [H, W] },
     },
     {
-      op: "conv2d_grad_filter",
       dtype,
       inputs: [x, dy],
       inShapes: [xShape, yShape],
       outShape: wShape,
-      attrs: { ...base, filterShape: [KH, KW] },
+      call: { kind: "conv2d_grad_filter", ...base, filterShape: [KH, KW] },
     },
   ];
 };

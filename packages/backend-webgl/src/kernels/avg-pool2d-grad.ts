@@ -1,3 +1,4 @@
+import type { AvgPool2dGradCall } from "@loom/graph";
 import type { GlslLibraryKernel } from "./kernel";
 import { divisorGlsl } from "./avg-pool2d";
 import { dims, forEachWindowOf, poolGeometry, unflatten } from "./window";
@@ -7,12 +8,16 @@ import { dims, forEachWindowOf, poolGeometry, unflatten } from "./window";
  * over the windows containing it (in row-major order), the window's dy divided by the
  * window's forward divisor.
  */
-export const avgPool2dGradGlsl: GlslLibraryKernel = ({ inShapes, outShape, attrs }) => {
+export const avgPool2dGradGlsl: GlslLibraryKernel<AvgPool2dGradCall> = ({
+  inShapes,
+  outShape,
+  call,
+}) => {
   const [, , Ho, Wo] = dims(inShapes[0]!);
   const [N, C, h, w] = outShape as [number, number, number, number];
   const [, , H, W] = dims(outShape);
-  const g = poolGeometry(attrs);
-  return `${divisorGlsl(g, H!, W!, attrs["countIncludePad"] === true)}
+  const g = poolGeometry(call);
+  return `${divisorGlsl(g, H!, W!, call.countIncludePad)}
 float lib(int pos) {
   ${unflatten(["p", "h", "w"], [N * C, h, w])}
   float acc = 0.0;

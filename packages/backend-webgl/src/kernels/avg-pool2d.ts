@@ -1,3 +1,4 @@
+import type { AvgPool2dCall } from "@loom/graph";
 import type { GlslLibraryKernel } from "./kernel";
 import type { PoolGeometry } from "./window";
 import { dims, poolGeometry, unflatten } from "./window";
@@ -16,10 +17,10 @@ export const divisorGlsl = (g: PoolGeometry, H: string, W: string, includePad: b
 }`;
 
 /** avg_pool2d: x `[N,C,H,W]` -> `[N,C,Ho,Wo]`, the mean of each window (padding counts as zero). */
-export const avgPool2dGlsl: GlslLibraryKernel = ({ inShapes, outShape, attrs }) => {
+export const avgPool2dGlsl: GlslLibraryKernel<AvgPool2dCall> = ({ inShapes, outShape, call }) => {
   const [, , H, W] = dims(inShapes[0]!);
-  const g = poolGeometry(attrs);
-  return `${divisorGlsl(g, H!, W!, attrs["countIncludePad"] === true)}
+  const g = poolGeometry(call);
+  return `${divisorGlsl(g, H!, W!, call.countIncludePad)}
 float lib(int pos) {
   ${unflatten(["p", "ho", "wo"], [outShape[0]! * outShape[1]!, outShape[2]!, outShape[3]!])}
   int base = p * ${H} * ${W};

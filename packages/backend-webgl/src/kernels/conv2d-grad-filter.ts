@@ -1,3 +1,4 @@
+import type { Conv2dGradFilterCall } from "@loom/graph";
 import { glslInt } from "../render-glsl";
 import type { GlslLibraryKernel } from "./kernel";
 import { dims, unflatten, windowGeometry } from "./window";
@@ -7,12 +8,16 @@ import { dims, unflatten, windowGeometry } from "./window";
  * sums input times output gradient over the batch and every output position, in the
  * reference's order.
  */
-export const conv2dGradFilterGlsl: GlslLibraryKernel = ({ inShapes, outShape, attrs }) => {
+export const conv2dGradFilterGlsl: GlslLibraryKernel<Conv2dGradFilterCall> = ({
+  inShapes,
+  outShape,
+  call,
+}) => {
   const [N, C, H, W] = dims(inShapes[0]!);
   const [, O, Ho, Wo] = dims(inShapes[1]!);
   const [, I] = dims(outShape);
-  const perGroupOut = glslInt(outShape[0]! / (attrs["groups"] as number));
-  const g = windowGeometry(attrs);
+  const perGroupOut = glslInt(outShape[0]! / call.groups);
+  const g = windowGeometry(call);
   return `float lib(int pos) {
   ${unflatten(["o", "ci", "kh", "kw"], outShape)}
   int c0 = (o / ${perGroupOut}) * ${I};

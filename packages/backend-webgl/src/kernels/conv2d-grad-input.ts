@@ -1,3 +1,4 @@
+import type { Conv2dGradInputCall } from "@loom/graph";
 import { glslInt } from "../render-glsl";
 import type { GlslLibraryKernel } from "./kernel";
 import { dims, unflatten, windowGeometry } from "./window";
@@ -7,11 +8,15 @@ import { dims, unflatten, windowGeometry } from "./window";
  * dx element sums, over its group's output channels and the taps, the output positions whose
  * tap reads it (`ho = (h + padTop - kh*dilation) / stride` when that divides exactly).
  */
-export const conv2dGradInputGlsl: GlslLibraryKernel = ({ inShapes, outShape, attrs }) => {
+export const conv2dGradInputGlsl: GlslLibraryKernel<Conv2dGradInputCall> = ({
+  inShapes,
+  outShape,
+  call,
+}) => {
   const [, O, Ho, Wo] = dims(inShapes[0]!);
   const [, I, KH, KW] = dims(inShapes[1]!);
-  const perGroupOut = glslInt(inShapes[0]![1]! / (attrs["groups"] as number));
-  const g = windowGeometry(attrs);
+  const perGroupOut = glslInt(inShapes[0]![1]! / call.groups);
+  const g = windowGeometry(call);
   return `float lib(int pos) {
   ${unflatten(["n", "c", "h", "w"], outShape)}
   int grp = c / ${I};

@@ -1,3 +1,4 @@
+import type { Conv2dCall } from "@loom/graph";
 import { glslInt } from "../render-glsl";
 import type { GlslLibraryKernel } from "./kernel";
 import { dims, unflatten, windowGeometry } from "./window";
@@ -7,11 +8,11 @@ import { dims, unflatten, windowGeometry } from "./window";
  * sums its group's input channels and taps in the reference's order; taps that fall in the
  * padding are skipped (zero padding).
  */
-export const conv2dGlsl: GlslLibraryKernel = ({ inShapes, outShape, attrs }) => {
+export const conv2dGlsl: GlslLibraryKernel<Conv2dCall> = ({ inShapes, outShape, call }) => {
   const [, C, H, W] = dims(inShapes[0]!);
   const [, I, KH, KW] = dims(inShapes[1]!);
-  const perGroupOut = glslInt(outShape[1]! / (attrs["groups"] as number));
-  const g = windowGeometry(attrs);
+  const perGroupOut = glslInt(outShape[1]! / call.groups);
+  const g = windowGeometry(call);
   return `float lib(int pos) {
   ${unflatten(["n", "o", "ho", "wo"], outShape)}
   int c0 = (o / ${perGroupOut}) * ${I};

@@ -3,13 +3,14 @@ import { avgPool2dGradGlsl } from "./avg-pool2d-grad";
 import { conv2dGlsl } from "./conv2d";
 import { conv2dGradFilterGlsl } from "./conv2d-grad-filter";
 import { conv2dGradInputGlsl } from "./conv2d-grad-input";
-import type { GlslLibraryKernel } from "./kernel";
+import type { LibraryCalls, LibraryKind } from "@loom/graph";
+import type { GlslLibraryKernel, GlslLibraryKernels } from "./kernel";
 import { matmulGlsl } from "./matmul";
 import { maxPool2dGlsl } from "./max-pool2d";
 import { maxPool2dGradGlsl } from "./max-pool2d-grad";
 
-/** The WebGL library kernels, by op name. */
-export const GLSL_KERNELS: Readonly<Record<string, GlslLibraryKernel>> = {
+/** The WebGL library kernels, by call kind. */
+export const GLSL_KERNELS: GlslLibraryKernels = {
   matmul: matmulGlsl,
   conv2d: conv2dGlsl,
   conv2d_grad_input: conv2dGradInputGlsl,
@@ -19,3 +20,7 @@ export const GLSL_KERNELS: Readonly<Record<string, GlslLibraryKernel>> = {
   avg_pool2d: avgPool2dGlsl,
   avg_pool2d_grad: avgPool2dGradGlsl,
 };
+
+/** The shader functions of a library call; indexed through the kind's type so the call's type follows it. */
+export const glslKernelFor = <K extends LibraryKind>(kind: K): GlslLibraryKernel<LibraryCalls[K]> =>
+  GLSL_KERNELS[kind];

@@ -67,7 +67,7 @@ describe("matmul", () => {
   ] as const)("%s", async (_, sa, sb) => {
     const fn: Fn = ({ a, b }) => ({ y: matmul(a!, b!) });
     const specs = { a: spec(...sa), b: spec(...sb) };
-    expect(libraryKernels(fn, specs).map((k) => k.name)).toEqual(["matmul"]);
+    expect(libraryKernels(fn, specs).map((k) => k.call.kind)).toEqual(["matmul"]);
     expect(await check(fn, specs)).toBeUndefined();
   });
 
@@ -81,7 +81,7 @@ describe("matmul", () => {
     });
     const specs = { a: spec(2, ...(ta ? [7, 3] : [3, 7])), b: spec(2, ...(tb ? [5, 7] : [7, 5])) };
     const [k] = libraryKernels(fn, specs);
-    expect([k!.attrs["transA"] === true, k!.attrs["transB"] === true]).toEqual([ta, tb]);
+    expect(k!.call).toEqual({ kind: "matmul", transA: ta, transB: tb });
     expect(await check(fn, specs)).toBeUndefined();
   });
 
@@ -112,8 +112,8 @@ describe("matmul", () => {
       }).grad as unknown as Record<string, Tensor>;
     const specs = { a: spec(6, 9), b: spec(9, 4), r: spec(6, 4) };
     const ks = libraryKernels(fn, specs);
-    expect(ks.some((k) => k.attrs["transA"] === true)).toBe(true);
-    expect(ks.some((k) => k.attrs["transB"] === true)).toBe(true);
+    expect(ks.some((k) => k.call.kind === "matmul" && k.call.transA)).toBe(true);
+    expect(ks.some((k) => k.call.kind === "matmul" && k.call.transB)).toBe(true);
     expect(await check(fn, specs)).toBeUndefined();
   });
 });
@@ -146,7 +146,7 @@ describe.each(CONVS)("conv2d %s", (_, xs, ws, opts) => {
     });
     const specs = { x: spec(...xs), w: spec(...ws), b: spec(ws[0]!) };
     const ks = libraryKernels(fused, specs);
-    expect(ks.map((k) => [k.name, k.epilogue !== undefined])).toEqual([["conv2d", true]]);
+    expect(ks.map((k) => [k.call.kind, k.epilogue !== undefined])).toEqual([["conv2d", true]]);
     expect(await check(plain, specs)).toBeUndefined();
     expect(await check(fused, specs)).toBeUndefined();
   });
@@ -164,7 +164,7 @@ describe.each(CONVS)("conv2d %s", (_, xs, ws, opts) => {
     const specs = { x: spec(...xs), w: spec(...ws), r: spec(...out) };
     expect(
       libraryKernels(fn, specs)
-        .map((k) => k.name)
+        .map((k) => k.call.kind)
         .sort(),
     ).toEqual(["conv2d_grad_filter", "conv2d_grad_input"]);
     expect(await check(fn, specs)).toBeUndefined();
@@ -195,7 +195,7 @@ describe.each(POOLS)("pooling %s", (_, xs, opts) => {
       dx: valueAndGrad((v: Tensor) => sum(mul(maxPool2d(v, opts), r!)))(x!).grad,
     });
     const specs = { x: spec(...xs), r: spec(...out((x) => maxPool2d(x, opts))) };
-    expect(libraryKernels(fn, specs).map((k) => k.name)).toContain("max_pool2d_grad");
+    expect(libraryKernels(fn, specs).map((k) => k.call.kind)).toContain("max_pool2d_grad");
     const feeds = { x: tied(xs, 3), r: randomFloat32(specs.r.shape as number[], 4) };
     expect(await check(fn, specs, feeds, { rtol: 1e-6 })).toBeUndefined();
   });
@@ -214,7 +214,7 @@ describe.each(POOLS)("pooling %s", (_, xs, opts) => {
       dx: valueAndGrad((v: Tensor) => sum(mul(avgPool2d(v, o), r!)))(x!).grad,
     });
     const specs = { x: spec(...xs), r: spec(...out((x) => avgPool2d(x, o))) };
-    expect(libraryKernels(fn, specs).map((k) => k.name)).toContain("avg_pool2d_grad");
+    expect(libraryKernels(fn, specs).map((k) => k.call.kind)).toContain("avg_pool2d_grad");
     expect(await check(fn, specs, undefined, { rtol: 1e-6 })).toBeUndefined();
   });
 });

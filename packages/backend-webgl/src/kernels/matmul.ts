@@ -1,3 +1,4 @@
+import type { MatmulCall } from "@loom/graph";
 import { glslInt } from "../render-glsl";
 import type { GlslLibraryKernel } from "./kernel";
 
@@ -7,9 +8,8 @@ import type { GlslLibraryKernel } from "./kernel";
  * `transB` mean the operand is stored with its last two axes swapped (as `inShapes` give
  * it), so a transposed operand is read in place through its strides.
  */
-export const matmulGlsl: GlslLibraryKernel = ({ inShapes, outShape, attrs }) => {
-  const transA = attrs["transA"] === true;
-  const transB = attrs["transB"] === true;
+export const matmulGlsl: GlslLibraryKernel<MatmulCall> = ({ inShapes, outShape, call }) => {
+  const { transA, transB } = call;
   const r = outShape.length;
   const m = outShape[r - 2]!;
   const n = outShape[r - 1]!;

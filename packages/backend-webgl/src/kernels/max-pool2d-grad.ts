@@ -1,3 +1,4 @@
+import type { MaxPool2dGradCall } from "@loom/graph";
 import type { GlslLibraryKernel } from "./kernel";
 import { argmaxWindowGlsl } from "./max-pool2d";
 import { dims, forEachWindowOf, poolGeometry, unflatten } from "./window";
@@ -7,10 +8,14 @@ import { dims, forEachWindowOf, poolGeometry, unflatten } from "./window";
  * the windows (in row-major order) whose first arg-max it is, so ties send the gradient to
  * the first maximal element only.
  */
-export const maxPool2dGradGlsl: GlslLibraryKernel = ({ inShapes, outShape, attrs }) => {
+export const maxPool2dGradGlsl: GlslLibraryKernel<MaxPool2dGradCall> = ({
+  inShapes,
+  outShape,
+  call,
+}) => {
   const [, , H, W] = dims(inShapes[0]!);
   const [, , Ho, Wo] = dims(inShapes[1]!);
-  const g = poolGeometry(attrs);
+  const g = poolGeometry(call);
   const [N, C, h, w] = outShape as [number, number, number, number];
   return `${argmaxWindowGlsl(g, H!, W!)}
 float lib(int pos) {

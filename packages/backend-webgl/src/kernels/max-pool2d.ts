@@ -1,3 +1,4 @@
+import type { MaxPool2dCall } from "@loom/graph";
 import type { GlslLibraryKernel } from "./kernel";
 import type { PoolGeometry } from "./window";
 import { dims, poolGeometry, unflatten } from "./window";
@@ -28,9 +29,9 @@ export const argmaxWindowGlsl = (g: PoolGeometry, H: string, W: string): string 
 }`;
 
 /** max_pool2d: x `[N,C,H,W]` -> `[N,C,Ho,Wo]`, the value at each window's arg-max. */
-export const maxPool2dGlsl: GlslLibraryKernel = ({ inShapes, outShape, attrs }) => {
+export const maxPool2dGlsl: GlslLibraryKernel<MaxPool2dCall> = ({ inShapes, outShape, call }) => {
   const [, , H, W] = dims(inShapes[0]!);
-  const g = poolGeometry(attrs);
+  const g = poolGeometry(call);
   return `${argmaxWindowGlsl(g, H!, W!)}
 float lib(int pos) {
   ${unflatten(["p", "ho", "wo"], [outShape[0]! * outShape[1]!, outShape[2]!, outShape[3]!])}

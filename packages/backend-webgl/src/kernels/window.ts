@@ -1,4 +1,4 @@
-import type { Attrs } from "@loom/graph";
+import type { ConvParams, Pair, PoolParams } from "@loom/graph";
 import { glslInt } from "../render-glsl";
 
 /**
@@ -15,10 +15,10 @@ export interface WindowGeometry {
 }
 
 /** Reads stride, padding (top and left; the far sides only shape the output) and dilation. */
-export const windowGeometry = (attrs: Attrs): WindowGeometry => {
-  const [sh, sw] = attrs["stride"] as number[];
-  const [pt, , pl] = attrs["pad"] as number[];
-  const [dh, dw] = (attrs["dilation"] as number[] | undefined) ?? [1, 1];
+export const windowGeometry = (call: ConvParams): WindowGeometry => {
+  const [sh, sw] = call.stride;
+  const [pt, , pl] = call.pad;
+  const [dh, dw]: Pair = call.dilation;
   return {
     sh: glslInt(sh!),
     sw: glslInt(sw!),
@@ -57,10 +57,10 @@ export interface PoolGeometry {
 }
 
 /** Reads a pooling op's window from its validated attributes. */
-export const poolGeometry = (attrs: Attrs): PoolGeometry => {
-  const [KH, KW] = attrs["kernel"] as number[];
-  const [sh, sw] = attrs["stride"] as number[];
-  const [pt, , pl] = attrs["pad"] as number[];
+export const poolGeometry = (call: PoolParams): PoolGeometry => {
+  const [KH, KW] = call.kernel;
+  const [sh, sw] = call.stride;
+  const [pt, , pl] = call.pad;
   return {
     KH: glslInt(KH!),
     KW: glslInt(KW!),

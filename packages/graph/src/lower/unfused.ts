@@ -6,9 +6,10 @@ import { linearize } from "../expr";
 import type { Graph } from "../graph";
 import { numberNodes, topoOrder } from "../graph";
 import type { Node } from "../node";
-import type { OpDef, OpTable } from "../op-def";
+import type { OpDef, OpTable, Reduction } from "../op-def";
 import type { BufferInfo, Kernel, Plan } from "../plan";
 import { formatShape, isConcrete } from "../shape";
+import { constantData, isConstantNode, isInputNode } from "../sources";
 
 /** The output multi-index of a kernel of the given rank. */
 export const outputIndex = (rank: number): Expr[] =>
@@ -27,13 +28,13 @@ export const loadAt = (k: number, idx: readonly Expr[], node: Node): Expr => ({
  * output index for the others (skipping kept size-1 axes).
  */
 export const reduceIndex = (
-  n: Node,
+  reduction: Reduction,
   inShape: readonly number[],
   idx: readonly Expr[],
   newVar: () => number,
 ): { vars: { id: number; extent: number }[]; inIdx: Expr[] } => {
-  const axes = (n.attrs["axes"] as number[]).map((a) => (a < 0 ? a + inShape.length : a));
-  const keep = n.attrs["keepdims"] === true;
+  const axes = reduction.axes.map((a) => (a < 0 ? a + inShape.length : a));
+  const keep = reduction.keepdims;
   const vars: { id: number; extent: number }[] = [];
   let o = 0;
   const inIdx = inShape.map((extent, axis): Expr => {
@@ -73,7 +74,7 @@ export const nodeExpr = (def: OpDef, n: Node): Expr | undefined => {
     case "reduce": {
       const x = inputs[0]!;
       let next = 0;
-      const { vars, inIdx } = reduceIndex(n, x.shape, idx, () => next++);
+      const { vars, inIdx } = reduceIndex(def.reduction(n.attrs), x.shape, idx, () => next++);
       return { kind: "reduce", op: def.reduceOp, vars, body: loadAt(0, inIdx, x), dtype: n.dtype };
     }
     default:
@@ -105,40 +106,31 @@ export const lowerUnfused = (table: OpTable, g: Graph): E.Either<LoomError, Plan
     const id = buffers.length;
     bufOf.set(n, id);
     const shape = n.shape;
-    if (n.op === "input") {
+    if (isInputNode(n)) {
       buffers.push({ id, shape, dtype: n.dtype, kind: "input" });
       continue;
     }
-    if (n.op === "constant") {
-      buffers.push({
-        id,
-        shape,
-        dtype: n.dtype,
-        kind: "constant",
-        data: n.attrs["data"] as number[],
-      });
+    if (isConstantNode(n)) {
+      buffers.push({ id, shape, dtype: n.dtype, kind: "constant", data: constantData(n) });
       continue;
     }
     buffers.push({ id, shape, dtype: n.dtype, kind: "temp" });
     const inputs = n.inputs.map((i) => bufOf.get(i)!);
     const nodes = [ids.get(n)!];
     const expr = nodeExpr(def, n);
-    kernels.push(
-      expr === undefined
-        ? {
-            kind: "library",
-            name: n.op,
-            out: id,
-            inputs,
-            attrs: n.attrs,
-            shape,
-            ...(def.fusion === "library" && def.overwrites !== undefined
-              ? { overwrites: def.overwrites }
-              : {}),
-            nodes,
-          }
-        : { kind: "expr", out: id, inputs, shape, expr, nodes },
-    );
+    if (def.fusion === "library") {
+      kernels.push({
+        kind: "library",
+        call: def.libraryCall(n.attrs),
+        out: id,
+        inputs,
+        shape,
+        ...(def.overwrites !== undefined ? { overwrites: def.overwrites } : {}),
+        nodes,
+      });
+    } else if (expr !== undefined)
+      kernels.push({ kind: "expr", out: id, inputs, shape, expr, nodes });
+    else return fail("unsupported", n.op, "a source op cannot be lowered to a kernel");
   }
   const pick = (rec: Readonly<Record<string, Node>>) =>
     Object.fromEntries(Object.entries(rec).map(([k, n]) => [k, bufOf.get(n)!]));

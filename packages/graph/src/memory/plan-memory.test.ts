@@ -89,10 +89,9 @@ const libraryChain = (n: number): Plan => ({
   buffers: Array.from({ length: n + 1 }, (_, i) => buffer(i, [10, 10], i === 0 ? "input" : "temp")),
   kernels: Array.from({ length: n }, (_, i): Kernel => ({
     kind: "library",
-    name: "conv2d",
+    call: { kind: "conv2d", stride: [1, 1], pad: [0, 0, 0, 0], dilation: [1, 1], groups: 1 },
     out: i + 1,
     inputs: [i],
-    attrs: {},
     shape: [10, 10],
     nodes: [],
   })),
@@ -230,10 +229,9 @@ describe("in-place updates", () => {
     const [kx, , kw, kz] = plan.kernels as [Kernel, Kernel, Kernel, Kernel];
     const lib: Kernel = {
       kind: "library",
-      name: "max_pool2d_grad",
+      call: { kind: "max_pool2d_grad", kernel: [2, 2], stride: [2, 2], pad: [0, 0, 0, 0] },
       out: 1,
       inputs: [0],
-      attrs: {},
       shape: [4, 8],
       nodes: [],
       ...extra,

@@ -244,10 +244,9 @@ export const arbPlan: fc.Arbitrary<Plan> = fc
         const epi = k.epilogue ? reads.slice(1) : undefined;
         return {
           kind: "library",
-          name: "matmul",
+          call: { kind: "matmul", transA: false, transB: false },
           out,
           inputs: [src],
-          attrs: {},
           shape,
           nodes: [],
           ...(epi ? { epilogue: { expr: load(0, int(0)), inputs: epi } } : {}),

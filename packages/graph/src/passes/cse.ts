@@ -4,6 +4,7 @@ import { rebuild, sameInputs } from "../graph";
 import type { AttrValue, Node } from "../node";
 import { freezeNode } from "../node";
 import type { Pass } from "./pass";
+import { isInputNode } from "../sources";
 
 /**
  * A canonical text of an attribute value: object keys sorted, and numbers written so that
@@ -30,7 +31,7 @@ export const cse = (): Pass => ({
     const byKey = new Map<string, Node>();
     return rebuild(g, (n, inputs) => {
       const cur = sameInputs(inputs, n.inputs) ? n : freezeNode(n.op, inputs, n.attrs, n);
-      if (n.op === "input") {
+      if (isInputNode(n)) {
         ids.set(cur, ids.size);
         return E.right(cur);
       }

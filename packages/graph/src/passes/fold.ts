@@ -8,6 +8,7 @@ import type { Node } from "../node";
 import type { OpTable } from "../op-def";
 import { isConcrete, numel } from "../shape";
 import type { Pass } from "./pass";
+import { constantData, isConstantNode } from "../sources";
 
 /** Results up to this many elements are folded element by element; splats fold at any size. */
 export const FOLD_MAX_ELEMENTS = 4096;
@@ -62,8 +63,8 @@ export const evalExpr = (e: Expr, env: FoldEnv, vars: number[] = []): number => 
 
 /** The value of every element of a node, when it is a constant whose elements are all equal (a splat). */
 export const splatValue = (n: Node): number | undefined => {
-  if (n.op === "constant") {
-    const data = n.attrs["data"] as readonly number[];
+  if (isConstantNode(n)) {
+    const data = constantData(n);
     const v = data[0];
     if (v === undefined || data.some((x) => !Object.is(x, v))) return undefined;
     return castNumber(v, "float64", n.dtype);
@@ -77,12 +78,12 @@ export const splatValue = (n: Node): number | undefined => {
 
 /** Element `at` of a constant node as the interpreter would store it (a one-value constant is a splat). */
 const constantAt = (n: Node, at: number): number => {
-  const data = n.attrs["data"] as readonly number[];
+  const data = constantData(n);
   const v = data.length === 1 ? data[0] : data[at];
   return castNumber(v ?? 0, "float64", n.dtype);
 };
 
-const isSplat = (n: Node): boolean => (n.attrs["data"] as readonly number[]).length === 1;
+const isSplat = (n: Node): boolean => constantData(n).length === 1;
 
 /**
  * True when an expression may differ between output elements: it reads the output index,
@@ -149,7 +150,7 @@ const unflatten = (flat: number, shape: readonly number[], out: number[]): numbe
 export const foldValues = (table: OpTable, n: Node): number[] | undefined => {
   const def = table[n.op];
   if (def === undefined || n.inputs.length === 0) return undefined;
-  if (!n.inputs.every((i) => i.op === "constant")) return undefined;
+  if (!n.inputs.every(isConstantNode)) return undefined;
   if (!isConcrete(n.shape) || !n.inputs.every((i) => isConcrete(i.shape))) return undefined;
   const expr = nodeExpr(def, n);
   if (expr === undefined) return undefined;

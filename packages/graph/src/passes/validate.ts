@@ -4,6 +4,7 @@ import type { Graph } from "../graph";
 import { formatType, topoOrder } from "../graph";
 import type { OpTable } from "../op-def";
 import type { Pass } from "./pass";
+import { isInputNode } from "../sources";
 
 /**
  * Checks a graph's invariants: every op is known, every node's stored type is what its rule
@@ -12,7 +13,7 @@ import type { Pass } from "./pass";
 export const validateGraph = (table: OpTable, g: Graph): E.Either<LoomError, Graph> => {
   const declared = new Map(Object.entries(g.inputs).map(([k, n]) => [n, k]));
   for (const [name, n] of Object.entries(g.inputs)) {
-    if (n.op !== "input" || n.attrs["name"] !== name) {
+    if (!isInputNode(n) || n.attrs["name"] !== name) {
       return E.left(
         new LoomError(
           "invalid_graph",
@@ -32,7 +33,7 @@ export const validateGraph = (table: OpTable, g: Graph): E.Either<LoomError, Gra
     if (def === undefined) {
       return E.left(new LoomError("unknown_op", n.op, "op is not in the op table"));
     }
-    if (n.op === "input" && !declared.has(n)) {
+    if (isInputNode(n) && !declared.has(n)) {
       return E.left(
         new LoomError(
           "invalid_graph",

@@ -1,5 +1,6 @@
 import { DTYPE_BYTES, DTYPE_SHORT } from "../dtype";
 import type { Expr } from "../expr";
+import { libraryCallParams } from "../library-call";
 import type { BufferInfo, Kernel, Plan } from "../plan";
 import { formatShape } from "../shape";
 import { formatAttrs } from "./text";
@@ -58,7 +59,7 @@ export const printKernel = (plan: Plan, k: Kernel, i: number): string => {
     const epi = k.epilogue
       ? ` then ${printExpr(k.epilogue.expr).replace(/in0\[[^\]]*\]/g, "acc")}${k.epilogue.inputs.length ? ` with ${k.epilogue.inputs.map((b) => `b${b}`).join(", ")}` : ""}`
       : "";
-    return `  k${i}: b${k.out} = ${k.name}(${ins})${formatAttrs(k.attrs)}${epi} : ${type(out)}${nodes}`;
+    return `  k${i}: b${k.out} = ${k.call.kind}(${ins})${formatAttrs(libraryCallParams(k.call))}${epi} : ${type(out)}${nodes}`;
   }
   return `  k${i}: b${k.out} = [${ins}] ${printExpr(k.expr)} : ${type(out)}${nodes}`;
 };

@@ -1,4 +1,3 @@
-import { prim } from "../core";
 import { floatVjp, unaryDef } from "./rules";
 
 /** `abs(x)`: `|x|`. d/dx = sign(x), so the gradient at 0 is 0 (as in PyTorch and JAX). */
@@ -6,5 +5,5 @@ export const abs = unaryDef(
   "abs",
   "abs",
   "numeric",
-  floatVjp(({ ct, inputs }) => [prim("mul", [ct, prim("sign", inputs)])]),
+  floatVjp(({ prim, ct, inputs }) => [prim("mul", [ct, prim("sign", inputs)])]),
 );

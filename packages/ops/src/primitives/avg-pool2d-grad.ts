@@ -1,6 +1,5 @@
 import * as E from "fp-ts/lib/Either.js";
 import type { LibraryDef } from "@loom/graph";
-import { prim } from "../core";
 import type { AvgPool2dAttrs } from "./avg-pool2d";
 import { avgPoolAttrs } from "./avg-pool2d";
 import type { Pair } from "./window-attrs";
@@ -27,6 +26,7 @@ export type AvgPool2dGradAttrs = AvgPool2dAttrs & { inputShape: Pair };
 export const avgPool2dGrad: LibraryDef<AvgPool2dGradAttrs> = {
   name: "avg_pool2d_grad",
   fusion: "library",
+  libraryCall: (a) => ({ kind: "avg_pool2d_grad", ...avgPoolAttrs(a), inputShape: a.inputShape }),
   infer: (inputs, rawAttrs) => {
     const op = "avg_pool2d_grad";
     const shapes = inputs.map((t) => t.shape);
@@ -45,5 +45,5 @@ export const avgPool2dGrad: LibraryDef<AvgPool2dGradAttrs> = {
     if (E.isLeft(same)) return same;
     return E.right({ shape: [dy.shape[0]!, dy.shape[1]!, ...hw.right], dtype: dy.dtype });
   },
-  vjp: ({ ct, attrs }) => [prim("avg_pool2d", [ct], avgPoolAttrs(attrs))],
+  vjp: ({ prim, ct, attrs }) => [prim("avg_pool2d", [ct], avgPoolAttrs(attrs))],
 };

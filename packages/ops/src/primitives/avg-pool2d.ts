@@ -1,6 +1,5 @@
 import * as E from "fp-ts/lib/Either.js";
 import type { LibraryDef } from "@loom/graph";
-import { prim } from "../core";
 import type { Pad4, Pair } from "./window-attrs";
 import { attrsObject, boolAttr, checkImageInputs, poolShape } from "./window-attrs";
 
@@ -27,6 +26,7 @@ export const avgPoolAttrs = (a: AvgPool2dAttrs): AvgPool2dAttrs => ({
 export const avgPool2d: LibraryDef<AvgPool2dAttrs> = {
   name: "avg_pool2d",
   fusion: "library",
+  libraryCall: (a) => ({ kind: "avg_pool2d", ...avgPoolAttrs(a) }),
   infer: (inputs, rawAttrs) => {
     const op = "avg_pool2d";
     const shapes = inputs.map((t) => t.shape);
@@ -41,7 +41,7 @@ export const avgPool2d: LibraryDef<AvgPool2dAttrs> = {
     if (E.isLeft(p)) return p;
     return E.right({ shape: [x.shape[0]!, x.shape[1]!, ...p.right.out], dtype: x.dtype });
   },
-  vjp: ({ ct, inputs, attrs }) => {
+  vjp: ({ prim, ct, inputs, attrs }) => {
     const x = inputs[0]!;
     const inputShape = [x.shape[2]!, x.shape[3]!];
     return [prim("avg_pool2d_grad", [ct], { ...avgPoolAttrs(attrs), inputShape })];

@@ -1,7 +1,6 @@
 import * as E from "fp-ts/lib/Either.js";
 import type { Dim, MovementDef } from "@loom/graph";
 import { fail, formatShape, int } from "@loom/graph";
-import { prim } from "../core";
 import { checkShapeAttr } from "./input";
 
 /** The target shape; the input is right-aligned to it and its dims of size 1 stretch (NumPy's rule). */
@@ -11,6 +10,20 @@ export type BroadcastAttrs = { shape: Dim[] };
 export const broadcast: MovementDef<BroadcastAttrs> = {
   name: "broadcast",
   fusion: "movement",
+  // A broadcast to the input's own shape, and a chain of broadcasts as one.
+  simplify: ({
+    node: {
+      inputs: [a],
+    },
+    attrs,
+    keep,
+    remake,
+  }) => {
+    if (a === undefined) return undefined;
+    if (a.op !== "broadcast") return keep(a);
+    const x = a.inputs[0]!;
+    return keep(x) ?? remake(x, attrs);
+  },
   infer: ([x], { shape }) => {
     if (x === undefined) return fail("invalid_argument", "broadcast", "takes one input");
     const s = checkShapeAttr("broadcast", shape);
@@ -35,7 +48,7 @@ export const broadcast: MovementDef<BroadcastAttrs> = {
       x.shape.map((d, i) => (d === 1 && out.shape[lead + i] !== 1 ? int(0) : idx[lead + i]!)),
     );
   },
-  vjp: ({ ct, inputs }) => {
+  vjp: ({ prim, ct, inputs }) => {
     const x = inputs[0]!;
     const lead = ct.shape.length - x.shape.length;
     const axes = ct.shape

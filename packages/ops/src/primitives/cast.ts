@@ -1,7 +1,6 @@
 import * as E from "fp-ts/lib/Either.js";
 import type { DType, ElementwiseDef } from "@loom/graph";
 import { alu, DTYPES, fail, isFloat } from "@loom/graph";
-import { prim } from "../core";
 
 /** The target dtype. */
 export type CastAttrs = { dtype: DType };
@@ -14,6 +13,14 @@ export type CastAttrs = { dtype: DType };
 export const cast: ElementwiseDef<CastAttrs> = {
   name: "cast",
   fusion: "elementwise",
+  // A cast to the dtype it already has.
+  simplify: ({
+    node: {
+      inputs: [a],
+    },
+    attrs,
+    keep,
+  }) => (a?.dtype === attrs.dtype ? keep(a) : undefined),
   infer: (inputs, attrs) => {
     const dtype: unknown = attrs?.dtype;
     if (inputs.length !== 1) {
@@ -34,7 +41,7 @@ export const cast: ElementwiseDef<CastAttrs> = {
     return E.right({ shape: inputs[0]!.shape, dtype: dtype as DType });
   },
   scalar: ([x], { attrs }) => alu("cast", [x!], attrs.dtype),
-  vjp: ({ ct, inputs: [x], out }) => {
+  vjp: ({ prim, ct, inputs: [x], out }) => {
     if (!isFloat(x!.dtype) || !isFloat(out.dtype)) return [undefined];
     return [x!.dtype === ct.dtype ? ct : prim("cast", [ct], { dtype: x!.dtype })];
   },

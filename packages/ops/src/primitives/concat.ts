@@ -1,7 +1,6 @@
 import * as E from "fp-ts/lib/Either.js";
 import type { Dim, Expr, MovementDef } from "@loom/graph";
 import { alu, fail, formatType, int, showShapes } from "@loom/graph";
-import { prim } from "../core";
 import { clampIndex } from "./pad";
 
 /** The axis to join along (non-negative: the public `concat` normalises it). */
@@ -94,7 +93,7 @@ export const concat: MovementDef<ConcatAttrs> = {
     }
     return e;
   },
-  vjp: ({ ct, inputs, attrs }) => {
+  vjp: ({ prim, ct, inputs, attrs }) => {
     if (inputs.length === 1) return [ct];
     let offset = 0;
     return inputs.map((t) => {

@@ -1,7 +1,6 @@
 import * as E from "fp-ts/lib/Either.js";
 import type { LibraryDef } from "@loom/graph";
 import { fail, formatShape } from "@loom/graph";
-import { prim } from "../core";
 import type { Conv2dAttrs } from "./conv2d";
 import { convAttrs } from "./conv2d";
 import type { Pair } from "./window-attrs";
@@ -26,6 +25,7 @@ export type Conv2dGradFilterAttrs = Conv2dAttrs & { filterShape: Pair };
 export const conv2dGradFilter: LibraryDef<Conv2dGradFilterAttrs> = {
   name: "conv2d_grad_filter",
   fusion: "library",
+  libraryCall: (a) => ({ kind: "conv2d_grad_filter", ...convAttrs(a), filterShape: a.filterShape }),
   infer: (inputs, rawAttrs) => {
     const op = "conv2d_grad_filter";
     const shapes = inputs.map((t) => t.shape);
@@ -67,7 +67,7 @@ export const conv2dGradFilter: LibraryDef<Conv2dGradFilterAttrs> = {
     if (E.isLeft(sp)) return sp;
     return E.right({ shape: [o, c / groups, ...k.right], dtype: x.dtype });
   },
-  vjp: ({ ct, inputs, attrs }) => {
+  vjp: ({ prim, ct, inputs, attrs }) => {
     const [x, dy] = [inputs[0]!, inputs[1]!];
     const base = convAttrs(attrs);
     return [

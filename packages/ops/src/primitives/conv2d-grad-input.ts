@@ -1,7 +1,6 @@
 import * as E from "fp-ts/lib/Either.js";
 import type { LibraryDef } from "@loom/graph";
 import { fail, formatShape } from "@loom/graph";
-import { prim } from "../core";
 import type { Conv2dAttrs } from "./conv2d";
 import { convAttrs } from "./conv2d";
 import type { Pair } from "./window-attrs";
@@ -30,6 +29,7 @@ export type Conv2dGradInputAttrs = Conv2dAttrs & { inputShape: Pair };
 export const conv2dGradInput: LibraryDef<Conv2dGradInputAttrs> = {
   name: "conv2d_grad_input",
   fusion: "library",
+  libraryCall: (a) => ({ kind: "conv2d_grad_input", ...convAttrs(a), inputShape: a.inputShape }),
   infer: (inputs, rawAttrs) => {
     const op = "conv2d_grad_input";
     const shapes = inputs.map((t) => t.shape);
@@ -64,7 +64,7 @@ export const conv2dGradInput: LibraryDef<Conv2dGradInputAttrs> = {
     if (E.isLeft(sp)) return sp;
     return E.right({ shape: [dy.shape[0]!, i * groups, ...hw.right], dtype: dy.dtype });
   },
-  vjp: ({ ct, inputs, attrs }) => {
+  vjp: ({ prim, ct, inputs, attrs }) => {
     const [dy, w] = [inputs[0]!, inputs[1]!];
     const base = convAttrs(attrs);
     return [

@@ -1,6 +1,5 @@
 import * as E from "fp-ts/lib/Either.js";
 import type { LibraryDef } from "@loom/graph";
-import { prim } from "../core";
 import type { Pad4, Pair } from "./window-attrs";
 import {
   attrsObject,
@@ -33,6 +32,7 @@ export const convAttrs = (a: Conv2dAttrs): Conv2dAttrs => ({
 export const conv2d: LibraryDef<Conv2dAttrs> = {
   name: "conv2d",
   fusion: "library",
+  libraryCall: (a) => ({ kind: "conv2d", ...convAttrs(a) }),
   infer: (inputs, rawAttrs) => {
     const op = "conv2d";
     const shapes = inputs.map((t) => t.shape);
@@ -56,7 +56,7 @@ export const conv2d: LibraryDef<Conv2dAttrs> = {
     if (E.isLeft(out)) return out;
     return E.right({ shape: [x.shape[0]!, o, ...out.right], dtype: x.dtype });
   },
-  vjp: ({ ct, inputs, attrs }) => {
+  vjp: ({ prim, ct, inputs, attrs }) => {
     const [x, w] = [inputs[0]!, inputs[1]!];
     const base = convAttrs(attrs);
     return [

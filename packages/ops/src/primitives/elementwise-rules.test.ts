@@ -14,7 +14,7 @@ import type {
   TensorType,
 } from "@loom/graph";
 import { int, LoomError } from "@loom/graph";
-import { input, prim } from "../core";
+import { buildNode, input, prim } from "../core";
 import type { PrimitiveName } from "../table";
 import { add, bitwiseAnd, cast, iota, log, lt, mul, select, shiftLeft } from "../api/elementwise";
 
@@ -273,7 +273,7 @@ describe("VJP rules build well-typed cotangents", () => {
       const xs: Node[] = Array.from({ length: arity }, (_, i) => input(`x${i}`, [2, "N"], dtype));
       const out = prim(op, xs);
       const ct = input("ct", out.shape, out.dtype);
-      const cts = primitives[op].vjp({ inputs: xs, out, ct, attrs: {} as never });
+      const cts = primitives[op].vjp({ prim: buildNode, inputs: xs, out, ct, attrs: {} as never });
       expect(cts).toHaveLength(arity);
       for (const g of cts) {
         expect(g).toBeDefined();
@@ -291,7 +291,9 @@ describe("VJP rules build well-typed cotangents", () => {
       const xs = Array.from({ length: arity }, (_, i) => input(`x${i}`, [3], "int32"));
       const out = prim(op, xs);
       expect(
-        primitives[op].vjp({ inputs: xs, out, ct: out, attrs: {} as never }).filter(Boolean),
+        primitives[op]
+          .vjp({ prim: buildNode, inputs: xs, out, ct: out, attrs: {} as never })
+          .filter(Boolean),
       ).toEqual([]);
     }
   });
@@ -301,12 +303,19 @@ describe("VJP rules build well-typed cotangents", () => {
     const a = input("a", [3]);
     const b = input("b", [3]);
     const s = prim("select", [c, a, b]);
-    const [gc, ga, gb] = primitives.select.vjp({ inputs: [c, a, b], out: s, ct: s, attrs: {} });
+    const [gc, ga, gb] = primitives.select.vjp({
+      prim: buildNode,
+      inputs: [c, a, b],
+      out: s,
+      ct: s,
+      attrs: {},
+    });
     expect(gc).toBeUndefined();
     expect([ga?.shape, ga?.dtype, gb?.shape, gb?.dtype]).toEqual([[3], "float32", [3], "float32"]);
 
     const up = prim("cast", [a], { dtype: "float64" });
     const [ga64] = primitives.cast.vjp({
+      prim: buildNode,
       inputs: [a],
       out: up,
       ct: up,
@@ -315,11 +324,18 @@ describe("VJP rules build well-typed cotangents", () => {
     expect(ga64?.dtype).toBe("float32");
     const down = prim("cast", [a], { dtype: "int32" });
     expect(
-      primitives.cast.vjp({ inputs: [a], out: down, ct: down, attrs: { dtype: "int32" } }),
+      primitives.cast.vjp({
+        prim: buildNode,
+        inputs: [a],
+        out: down,
+        ct: down,
+        attrs: { dtype: "int32" },
+      }),
     ).toEqual([undefined]);
     const fromInt = prim("cast", [down], { dtype: "float32" });
     expect(
       primitives.cast.vjp({
+        prim: buildNode,
         inputs: [down],
         out: fromInt,
         ct: fromInt,
@@ -328,14 +344,13 @@ describe("VJP rules build well-typed cotangents", () => {
     ).toEqual([undefined]);
 
     const l = prim("lt", [a, b]);
-    expect(primitives.lt.vjp({ inputs: [a, b], out: l, ct: l, attrs: {} })).toEqual([
-      undefined,
-      undefined,
-    ]);
+    expect(
+      primitives.lt.vjp({ prim: buildNode, inputs: [a, b], out: l, ct: l, attrs: {} }),
+    ).toEqual([undefined, undefined]);
     const k = input("k", [3], "int32");
     const r = prim("threefry", [k, k, k, k]);
-    expect(primitives.threefry.vjp({ inputs: [k, k, k, k], out: r, ct: r, attrs: {} })).toEqual(
-      Array(4).fill(undefined),
-    );
+    expect(
+      primitives.threefry.vjp({ prim: buildNode, inputs: [k, k, k, k], out: r, ct: r, attrs: {} }),
+    ).toEqual(Array(4).fill(undefined));
   });
 });

@@ -1,7 +1,6 @@
 import * as E from "fp-ts/lib/Either.js";
 import type { MovementDef } from "@loom/graph";
 import { alu, fail, formatShape, int } from "@loom/graph";
-import { prim } from "../core";
 
 /** The axes to reverse (distinct, non-negative: the public `flip` normalises them). */
 export type FlipAttrs = { axes: number[] };
@@ -40,5 +39,5 @@ export const flip: MovementDef<FlipAttrs> = {
       ),
     );
   },
-  vjp: ({ ct, attrs }) => [prim("flip", [ct], { axes: [...attrs.axes] })],
+  vjp: ({ prim, ct, attrs }) => [prim("flip", [ct], { axes: [...attrs.axes] })],
 };

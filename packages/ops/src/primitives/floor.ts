@@ -1,4 +1,6 @@
 import { unaryDef, zerosLike } from "./rules";
 
 /** `floor(x)`. Piecewise constant: its gradient is a zero tensor (defined almost everywhere). */
-export const floor = unaryDef("floor", "floor", "float", ({ inputs }) => [zerosLike(inputs[0]!)]);
+export const floor = unaryDef("floor", "floor", "float", ({ prim, inputs }) => [
+  zerosLike(prim, inputs[0]!),
+]);

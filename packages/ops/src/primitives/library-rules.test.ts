@@ -6,7 +6,7 @@ import type { Dim, DType, LoomError, Node, OpDef, TensorType } from "@loom/graph
 /** Any op definition; `never` attrs accept every concrete rule. */
 type AnyDef = OpDef<never>;
 import { LoomError as LoomErrorClass } from "@loom/graph";
-import { input, prim } from "../core";
+import { buildNode, input, prim } from "../core";
 import { primitives } from "../table";
 import { avgPool2d } from "./avg-pool2d";
 import { avgPool2dGrad } from "./avg-pool2d-grad";
@@ -443,7 +443,7 @@ describe("library VJP rules give cotangents of the operands' types", () => {
     const b = node("b", f32("N", 3, 5, 6));
     const out = prim("matmul", [a, b]);
     const ct = node("ct", f32("N", 3, 4, 6));
-    const [da, db] = matmul.vjp({ inputs: [a, b], out, attrs: {}, ct });
+    const [da, db] = matmul.vjp({ prim: buildNode, inputs: [a, b], out, attrs: {}, ct });
     expect(shapeOf(da)).toEqual(a.shape);
     expect(shapeOf(db)).toEqual(b.shape);
   });
@@ -455,13 +455,20 @@ describe("library VJP rules give cotangents of the operands' types", () => {
     const y = prim("conv2d", [x, w], attrs);
     expect(y.shape).toEqual(["N", 6, 4, 4]); // floor((11+1-5)/2)+1, floor((9+3-2)/3)+1
     const ct = node("ct", f32(...y.shape));
-    const [dx, dw] = conv2d.vjp({ inputs: [x, w], out: y, attrs: attrs as never, ct });
+    const [dx, dw] = conv2d.vjp({
+      prim: buildNode,
+      inputs: [x, w],
+      out: y,
+      attrs: attrs as never,
+      ct,
+    });
     expect(shapeOf(dx)).toEqual(x.shape);
     expect(shapeOf(dw)).toEqual(w.shape);
     // conv2d_grad_input: inputs (dy, w), output shaped like x.
     const gi = dx!;
     const cti = node("cti", f32(...gi.shape));
     const [ddy, dwi] = conv2dGradInput.vjp({
+      prim: buildNode,
       inputs: [ct, w],
       out: gi,
       attrs: gi.attrs as never,
@@ -473,6 +480,7 @@ describe("library VJP rules give cotangents of the operands' types", () => {
     const gf = dw!;
     const ctf = node("ctf", f32(...gf.shape));
     const [dxf, ddyf] = conv2dGradFilter.vjp({
+      prim: buildNode,
       inputs: [x, ct],
       out: gf,
       attrs: gf.attrs as never,
@@ -488,20 +496,44 @@ describe("library VJP rules give cotangents of the operands' types", () => {
     const m = prim("max_pool2d", [x], maxAttrs);
     expect(m.shape).toEqual(["N", 3, 4, 3]);
     const ct = node("ct", f32(...m.shape));
-    const [dx] = maxPool2d.vjp({ inputs: [x], out: m, attrs: maxAttrs as never, ct });
+    const [dx] = maxPool2d.vjp({
+      prim: buildNode,
+      inputs: [x],
+      out: m,
+      attrs: maxAttrs as never,
+      ct,
+    });
     expect(dx?.op).toBe("max_pool2d_grad");
     expect(shapeOf(dx)).toEqual(x.shape);
     const call = () =>
-      maxPool2dGrad.vjp({ inputs: [x, ct], out: dx!, attrs: maxAttrs as never, ct: x });
+      maxPool2dGrad.vjp({
+        prim: buildNode,
+        inputs: [x, ct],
+        out: dx!,
+        attrs: maxAttrs as never,
+        ct: x,
+      });
     expect(call).toThrow(LoomErrorClass);
     expect(() => call()).toThrow(/max_pool2d_grad/);
 
     const avgAttrs = { ...maxAttrs, countIncludePad: false };
     const a = prim("avg_pool2d", [x], avgAttrs);
-    const [dxa] = avgPool2d.vjp({ inputs: [x], out: a, attrs: avgAttrs as never, ct });
+    const [dxa] = avgPool2d.vjp({
+      prim: buildNode,
+      inputs: [x],
+      out: a,
+      attrs: avgAttrs as never,
+      ct,
+    });
     expect(dxa?.op).toBe("avg_pool2d_grad");
     expect(shapeOf(dxa)).toEqual(x.shape);
-    const [dct] = avgPool2dGrad.vjp({ inputs: [ct], out: dxa!, attrs: dxa!.attrs as never, ct: x });
+    const [dct] = avgPool2dGrad.vjp({
+      prim: buildNode,
+      inputs: [ct],
+      out: dxa!,
+      attrs: dxa!.attrs as never,
+      ct: x,
+    });
     expect(dct?.op).toBe("avg_pool2d");
     expect(dct?.attrs).toEqual(avgAttrs);
     expect(shapeOf(dct)).toEqual(ct.shape);

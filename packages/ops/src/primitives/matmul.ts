@@ -1,11 +1,10 @@
 import * as E from "fp-ts/lib/Either.js";
-import type { LibraryDef, Node, TensorType } from "@loom/graph";
+import type { BuildNode, LibraryDef, MatmulCall, Node, TensorType } from "@loom/graph";
 import { fail, formatShape, formatType, isFloat, showShapes } from "@loom/graph";
-import { prim } from "../core";
 import type { NoAttrs } from "./rules";
 
 /** Swaps the last two axes: the transposed view the VJP multiplies by (no copy after fusion). */
-const swapLast = (x: Node): Node => {
+const swapLast = (prim: BuildNode, x: Node): Node => {
   const r = x.shape.length;
   const perm = x.shape.map((_, i) => (i < r - 2 ? i : i === r - 2 ? r - 1 : r - 2));
   return prim("transpose", [x], { perm });
@@ -64,12 +63,16 @@ export const matmulInfer = (inputs: readonly TensorType[]) => {
  * `matmul(a, b)`: batched matrix product `[...batch, m, k] x [...batch, k, n] -> [...batch, m, n]`
  * with equal batch dims. Bilinear: `da = ct @ b^T`, `db = a^T @ ct`.
  */
-export const matmul: LibraryDef<NoAttrs> = {
+export const matmul: LibraryDef<NoAttrs, MatmulCall> = {
   name: "matmul",
   fusion: "library",
   infer: (inputs) => matmulInfer(inputs),
-  vjp: ({ ct, inputs }) => {
+  libraryCall: () => ({ kind: "matmul", transA: false, transB: false }),
+  // A transposed operand (last two axes swapped) is read in place through its strides.
+  readTransposed: (call, input) =>
+    input === 0 ? { ...call, transA: true } : input === 1 ? { ...call, transB: true } : undefined,
+  vjp: ({ prim, ct, inputs }) => {
     const [a, b] = [inputs[0]!, inputs[1]!];
-    return [prim("matmul", [ct, swapLast(b)]), prim("matmul", [swapLast(a), ct])];
+    return [prim("matmul", [ct, swapLast(prim, b)]), prim("matmul", [swapLast(prim, a), ct])];
   },
 };

@@ -2,6 +2,7 @@ import * as E from "fp-ts/lib/Either.js";
 import type { LibraryDef } from "@loom/graph";
 import { fail, formatShape, LoomError } from "@loom/graph";
 import type { MaxPool2dAttrs } from "./max-pool2d";
+import { maxPoolAttrs } from "./max-pool2d";
 import { attrsObject, checkImageInputs, checkSpatial, poolShape } from "./window-attrs";
 
 /** The forward max pooling's attributes; the input x itself tells where the maxima are. */
@@ -19,6 +20,7 @@ export type MaxPool2dGradAttrs = MaxPool2dAttrs;
 export const maxPool2dGrad: LibraryDef<MaxPool2dGradAttrs> = {
   name: "max_pool2d_grad",
   fusion: "library",
+  libraryCall: (a) => ({ kind: "max_pool2d_grad", ...maxPoolAttrs(a) }),
   // The result may take x's memory when x dies here (the forward activation, after the relu
   // mask moved onto the pooled gradient): kernels read a plane of x before writing it.
   overwrites: 0,

@@ -1,6 +1,5 @@
 import * as E from "fp-ts/lib/Either.js";
 import type { LibraryDef } from "@loom/graph";
-import { prim } from "../core";
 import type { Pad4, Pair } from "./window-attrs";
 import { attrsObject, checkImageInputs, poolShape } from "./window-attrs";
 
@@ -26,6 +25,7 @@ export const maxPoolAttrs = (a: MaxPool2dAttrs): MaxPool2dAttrs => ({
 export const maxPool2d: LibraryDef<MaxPool2dAttrs> = {
   name: "max_pool2d",
   fusion: "library",
+  libraryCall: (a) => ({ kind: "max_pool2d", ...maxPoolAttrs(a) }),
   infer: (inputs, rawAttrs) => {
     const op = "max_pool2d";
     const shapes = inputs.map((t) => t.shape);
@@ -38,5 +38,7 @@ export const maxPool2d: LibraryDef<MaxPool2dAttrs> = {
     if (E.isLeft(p)) return p;
     return E.right({ shape: [x.shape[0]!, x.shape[1]!, ...p.right.out], dtype: x.dtype });
   },
-  vjp: ({ ct, inputs, attrs }) => [prim("max_pool2d_grad", [inputs[0]!, ct], maxPoolAttrs(attrs))],
+  vjp: ({ prim, ct, inputs, attrs }) => [
+    prim("max_pool2d_grad", [inputs[0]!, ct], maxPoolAttrs(attrs)),
+  ],
 };

@@ -1,4 +1,3 @@
-import { prim } from "../core";
 import { binaryDef, floatVjp, zerosLike } from "./rules";
 
 /**
@@ -11,9 +10,9 @@ export const minimum = binaryDef(
   "numeric",
   // The mask reads the output, not `a`: `lt(out, b)` equals `lt(a, b)` (NaNs included), and
   // then `a` dies after the forward pass, so `relu(conv(x))` fuses into one kernel.
-  floatVjp(({ ct, out, inputs: [, b] }) => {
+  floatVjp(({ prim, ct, out, inputs: [, b] }) => {
     const aWins = prim("lt", [out, b!]);
-    const zero = zerosLike(ct);
+    const zero = zerosLike(prim, ct);
     return [prim("select", [aWins, ct, zero]), prim("select", [aWins, zero, ct])];
   }),
 );

@@ -1,4 +1,3 @@
-import { prim } from "../core";
 import { binaryDef, floatVjp } from "./rules";
 
 /**
@@ -10,7 +9,7 @@ export const mod = binaryDef(
   "mod",
   "mod",
   "numeric",
-  floatVjp(({ ct, inputs: [a, b] }) => {
+  floatVjp(({ prim, ct, inputs: [a, b] }) => {
     const q = prim("div", [a!, b!]);
     const trunc = prim("mul", [prim("sign", [q]), prim("floor", [prim("abs", [q])])]);
     return [ct, prim("neg", [prim("mul", [ct, trunc])])];

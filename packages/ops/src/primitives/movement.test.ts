@@ -17,6 +17,7 @@ import {
   mean,
   min,
   pad,
+  buildNode,
   prim,
   primitives,
   reshape,
@@ -581,7 +582,13 @@ describeBackends(FLOAT64_BACKENDS, (on) => {
           const { xs: ins, ct: c } = tree as { xs: Tensor[]; ct: Tensor };
           const y = build(ins);
           const def = primitives[op];
-          const grads = def.vjp({ inputs: ins, out: y, attrs: attrs as never, ct: c }) as Node[];
+          const grads = def.vjp({
+            prim: buildNode,
+            inputs: ins,
+            out: y,
+            attrs: attrs as never,
+            ct: c,
+          }) as Node[];
           return { y, grads };
         },
         { xs: specs, ct: { shape: outShape, dtype: "float64" } },

@@ -1,7 +1,6 @@
 import * as E from "fp-ts/lib/Either.js";
 import type { Dim, Expr, MovementDef } from "@loom/graph";
 import { alu, cnst, fail, formatShape, int } from "@loom/graph";
-import { prim } from "../core";
 
 /**
  * Elements added before (`low`) and after (`high`) each axis, all filled with `value`.
@@ -91,7 +90,7 @@ export const pad: MovementDef<PadAttrs> = {
       ? v
       : alu("where", [inside, v, cnst(attrs.value, out.dtype)], out.dtype);
   },
-  vjp: ({ ct, inputs, attrs }) => {
+  vjp: ({ prim, ct, inputs, attrs }) => {
     const x = inputs[0]!;
     return [
       prim("slice", [ct], {

@@ -1,4 +1,3 @@
-import { prim } from "../core";
 import { binaryDef, full, zerosLike } from "./rules";
 
 /**
@@ -9,9 +8,9 @@ import { binaryDef, full, zerosLike } from "./rules";
  * and a NaN would poison every gradient it is summed into. The log reads `select(a > 0, a, 1)`
  * so that differentiating this rule again stays finite too (the "double where" trick).
  */
-export const pow = binaryDef("pow", "pow", "float", ({ ct, out, inputs: [a, b] }) => {
-  const one = full(a!.shape, 1, a!.dtype);
-  const zero = zerosLike(a!);
+export const pow = binaryDef("pow", "pow", "float", ({ prim, ct, out, inputs: [a, b] }) => {
+  const one = full(prim, a!.shape, 1, a!.dtype);
+  const zero = zerosLike(prim, a!);
   const dA = prim("select", [
     prim("eq", [b!, zero]),
     zero,

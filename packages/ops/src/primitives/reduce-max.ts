@@ -1,5 +1,4 @@
 import type { ReduceDef } from "@loom/graph";
-import { prim } from "../core";
 import { keptShape, reduceInfer, type ReduceAttrs } from "./reduce-sum";
 
 export type { ReduceAttrs };
@@ -12,8 +11,9 @@ export const reduceMax: ReduceDef<ReduceAttrs> = {
   name: "reduce_max",
   fusion: "reduce",
   reduceOp: "max",
+  reduction: ({ axes, keepdims }) => ({ axes, keepdims }),
   infer: reduceInfer("reduce_max"),
-  vjp: ({ ct, inputs, out, attrs }) => {
+  vjp: ({ prim, ct, inputs, out, attrs }) => {
     const x = inputs[0]!;
     const shape = keptShape(x, attrs.axes);
     const back = (t: typeof ct) =>

@@ -1,7 +1,6 @@
 import * as E from "fp-ts/lib/Either.js";
 import type { Dim, InferRule, ReduceDef, TensorType } from "@loom/graph";
 import { fail, formatShape, normAxis } from "@loom/graph";
-import { prim } from "../core";
 
 /** Axes to reduce (negative counts from the end) and whether to keep them as size-1 dims. */
 export type ReduceAttrs = { axes: number[]; keepdims: boolean };
@@ -42,8 +41,9 @@ export const reduceSum: ReduceDef<ReduceAttrs> = {
   name: "reduce_sum",
   fusion: "reduce",
   reduceOp: "sum",
+  reduction: ({ axes, keepdims }) => ({ axes, keepdims }),
   infer: reduceInfer("reduce_sum"),
-  vjp: ({ ct, inputs, attrs }) => {
+  vjp: ({ prim, ct, inputs, attrs }) => {
     const x = inputs[0]!;
     const kept = prim("reshape", [ct], { shape: keptShape(x, attrs.axes) });
     return [prim("broadcast", [kept], { shape: [...x.shape] })];

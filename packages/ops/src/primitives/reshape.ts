@@ -1,7 +1,6 @@
 import * as E from "fp-ts/lib/Either.js";
 import type { Dim, MovementDef } from "@loom/graph";
 import { delinearize, fail, formatShape, linearize, sizeEq, symbolicSize } from "@loom/graph";
-import { prim } from "../core";
 import { checkShapeAttr } from "./input";
 
 /** The target shape, fully specified (the public `reshape` resolves -1). */
@@ -11,6 +10,22 @@ export type ReshapeAttrs = { shape: Dim[] };
 export const reshape: MovementDef<ReshapeAttrs> = {
   name: "reshape",
   fusion: "movement",
+  // Row-major order is kept, so a library kernel reads the input's buffer with this shape.
+  sameBytes: true,
+  // A reshape to the input's own shape, and a chain of reshapes as one.
+  simplify: ({
+    node: {
+      inputs: [a],
+    },
+    attrs,
+    keep,
+    remake,
+  }) => {
+    if (a === undefined) return undefined;
+    if (a.op !== "reshape") return keep(a);
+    const x = a.inputs[0]!;
+    return keep(x) ?? remake(x, attrs);
+  },
   infer: ([x], { shape }) => {
     if (x === undefined) return fail("invalid_argument", "reshape", "takes one input");
     const s = checkShapeAttr("reshape", shape);
@@ -27,5 +42,5 @@ export const reshape: MovementDef<ReshapeAttrs> = {
   },
   gather: ({ idx, out, inputs, read }) =>
     read(0, delinearize(linearize(idx, out.shape), inputs[0]!.shape)),
-  vjp: ({ ct, inputs }) => [prim("reshape", [ct], { shape: [...inputs[0]!.shape] })],
+  vjp: ({ prim, ct, inputs }) => [prim("reshape", [ct], { shape: [...inputs[0]!.shape] })],
 };

@@ -2,6 +2,7 @@ import * as E from "fp-ts/lib/Either.js";
 import type {
   AluOp,
   Attrs,
+  BuildNode,
   DType,
   ElementwiseDef,
   Expr,
@@ -12,7 +13,6 @@ import type {
   VjpRule,
 } from "@loom/graph";
 import { alu, fail, formatType, isFloat, shapeEq } from "@loom/graph";
-import { prim, scalar } from "../core";
 
 /** No attributes. */
 export type NoAttrs = Record<string, never>;
@@ -129,13 +129,13 @@ export const bitwiseInfer =
   };
 
 /** A tensor of `shape` filled with `value`: a broadcast scalar, so the fill costs no buffer. */
-export const full = (shape: Shape, value: number, dtype: DType): Node => {
-  const s = scalar(value, dtype);
+export const full = (prim: BuildNode, shape: Shape, value: number, dtype: DType): Node => {
+  const s = prim("constant", [], { data: [value], shape: [], dtype });
   return shape.length === 0 ? s : prim("broadcast", [s], { shape: [...shape] });
 };
 
 /** Zeros of `x`'s type: the cotangent of an input whose derivative is zero almost everywhere. */
-export const zerosLike = (x: TensorType): Node => full(x.shape, 0, x.dtype);
+export const zerosLike = (prim: BuildNode, x: TensorType): Node => full(prim, x.shape, 0, x.dtype);
 
 /**
  * Restricts a VJP rule to float inputs: when the first input is not float (integer mul, say)

@@ -8,5 +8,5 @@ export const sign = unaryDef(
   "sign",
   "sign",
   "numeric",
-  floatVjp(({ inputs }) => [zerosLike(inputs[0]!)]),
+  floatVjp(({ prim, inputs }) => [zerosLike(prim, inputs[0]!)]),
 );

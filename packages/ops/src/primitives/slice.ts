@@ -1,7 +1,6 @@
 import * as E from "fp-ts/lib/Either.js";
-import type { Dim, MovementDef, Node } from "@loom/graph";
+import type { BuildNode, Dim, MovementDef, Node } from "@loom/graph";
 import { fail, formatShape, iadd, imul, int } from "@loom/graph";
-import { prim } from "../core";
 
 /**
  * Per axis, elements `begin, begin+step, ...` below `end`: `0 <= begin <= end <= dim`,
@@ -73,7 +72,7 @@ export const slice: MovementDef<SliceAttrs> = {
       0,
       idx.map((i, a) => iadd(int(attrs.begin[a]!), imul(i, int(attrs.step[a]!)))),
     ),
-  vjp: ({ ct, inputs, attrs }) => [sliceTranspose(ct, inputs[0]!.shape, attrs)],
+  vjp: ({ prim, ct, inputs, attrs }) => [sliceTranspose(prim, ct, inputs[0]!.shape, attrs)],
 };
 
 /**
@@ -84,7 +83,12 @@ export const slice: MovementDef<SliceAttrs> = {
  * pad places the window at `begin`; where the dilated window runs past the input's end
  * (only trailing zeros do), one slice crops it.
  */
-export const sliceTranspose = (ct: Node, inShape: readonly Dim[], attrs: SliceAttrs): Node => {
+export const sliceTranspose = (
+  prim: BuildNode,
+  ct: Node,
+  inShape: readonly Dim[],
+  attrs: SliceAttrs,
+): Node => {
   let g = ct;
   const rank = inShape.length;
   for (let a = 0; a < rank; a++) {

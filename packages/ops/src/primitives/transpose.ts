@@ -1,7 +1,6 @@
 import * as E from "fp-ts/lib/Either.js";
 import type { Expr, MovementDef } from "@loom/graph";
 import { fail, formatShape } from "@loom/graph";
-import { prim } from "../core";
 
 /** `perm[i]` is the input axis that becomes output axis `i` (a permutation of `0..rank-1`). */
 export type TransposeAttrs = { perm: number[] };
@@ -20,10 +19,38 @@ export const inversePermutation = (perm: readonly number[]): number[] => {
   return inv;
 };
 
+const isIdentityPerm = (perm: readonly number[]): boolean => perm.every((p, i) => p === i);
+
 /** `transpose(x)`: axes permuted; a view (the gather reads through permuted indices). */
 export const transpose: MovementDef<TransposeAttrs> = {
   name: "transpose",
   fusion: "movement",
+  // The identity permutation, and two transposes as one: out[i] = a[perm[i]] = x[inner[perm[i]]].
+  // A transpose is not shape-determined ([2,1,2] permuted [2,1,0] keeps its shape but moves
+  // data), so it only vanishes for the identity permutation.
+  simplify: ({
+    node: {
+      inputs: [a],
+    },
+    attrs: { perm },
+    keep,
+    remake,
+  }) => {
+    if (a === undefined) return undefined;
+    if (isIdentityPerm(perm)) return keep(a);
+    if (a.op !== "transpose") return undefined;
+    const inner = (a.attrs as TransposeAttrs).perm;
+    const composed = perm.map((p) => inner[p]!);
+    const x = a.inputs[0]!;
+    return isIdentityPerm(composed) ? keep(x) : remake(x, { perm: composed });
+  },
+  swapsLastTwo: ({ perm }) => {
+    const r = perm.length;
+    return (
+      r >= 2 &&
+      perm.every((p, i) => (i < r - 2 ? p === i : i === r - 2 ? p === r - 1 : p === r - 2))
+    );
+  },
   infer: (inputs, attrs) => {
     const { perm } = (attrs ?? {}) as Partial<TransposeAttrs>;
     const [x] = inputs;
@@ -45,5 +72,5 @@ export const transpose: MovementDef<TransposeAttrs> = {
     attrs.perm.forEach((p, i) => (at[p] = idx[i]!));
     return read(0, at);
   },
-  vjp: ({ ct, attrs }) => [prim("transpose", [ct], { perm: inversePermutation(attrs.perm) })],
+  vjp: ({ prim, ct, attrs }) => [prim("transpose", [ct], { perm: inversePermutation(attrs.perm) })],
 };

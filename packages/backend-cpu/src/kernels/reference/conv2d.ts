@@ -1,4 +1,9 @@
-import type { Attrs } from "@loom/graph";
+import type {
+  Conv2dCall,
+  Conv2dGradFilterCall,
+  Conv2dGradInputCall,
+  ConvParams,
+} from "@loom/graph";
 import type { LibraryKernelImpl } from "../kernel";
 
 /** The geometry of a convolution, read from the attributes the op rules validated. */
@@ -12,10 +17,10 @@ interface ConvGeometry {
   readonly groups: number;
 }
 
-const geometry = (attrs: Attrs): ConvGeometry => {
-  const [sh, sw] = attrs["stride"] as number[];
-  const [pt, , pl] = attrs["pad"] as number[];
-  const [dh, dw] = attrs["dilation"] as number[];
+const geometry = (call: ConvParams): ConvGeometry => {
+  const [sh, sw] = call.stride;
+  const [pt, , pl] = call.pad;
+  const [dh, dw] = call.dilation;
   return {
     sh: sh!,
     sw: sw!,
@@ -23,7 +28,7 @@ const geometry = (attrs: Attrs): ConvGeometry => {
     pl: pl!,
     dh: dh!,
     dw: dw!,
-    groups: attrs["groups"] as number,
+    groups: call.groups,
   };
 };
 
@@ -51,12 +56,18 @@ const untap = (i: number, k: number, stride: number, padLo: number, dil: number,
  * conv2d: x `[N,C,H,W]`, w `[O,C/g,KH,KW]` -> `[N,O,Ho,Wo]`; output channel o sees the input
  * channels of its group `floor(o / (O/g))`.
  */
-export const conv2dReference: LibraryKernelImpl = ({ inputs, inShapes, out, outShape, attrs }) => {
+export const conv2dReference: LibraryKernelImpl<Conv2dCall> = ({
+  inputs,
+  inShapes,
+  out,
+  outShape,
+  call,
+}) => {
   const [x, w] = [inputs[0]!, inputs[1]!];
   const [, C, H, W] = inShapes[0]!;
   const [, I, KH, KW] = inShapes[1]!;
   const [N, O, Ho, Wo] = outShape;
-  const g = geometry(attrs);
+  const g = geometry(call);
   const perGroupOut = O! / g.groups;
   let q = 0;
   for (let n = 0; n < N!; n++) {
@@ -89,18 +100,18 @@ export const conv2dReference: LibraryKernelImpl = ({ inputs, inShapes, out, outS
  * conv2d_grad_input: dy `[N,O,Ho,Wo]`, w `[O,C/g,KH,KW]` -> dx `[N,C,H,W]`. Written as a gather
  * (each dx element sums the output taps that read it) so it accumulates in one JS number.
  */
-export const conv2dGradInputReference: LibraryKernelImpl = ({
+export const conv2dGradInputReference: LibraryKernelImpl<Conv2dGradInputCall> = ({
   inputs,
   inShapes,
   out,
   outShape,
-  attrs,
+  call,
 }) => {
   const [dy, w] = [inputs[0]!, inputs[1]!];
   const [, O, Ho, Wo] = inShapes[0]!;
   const [, I, KH, KW] = inShapes[1]!;
   const [N, C, H, W] = outShape;
-  const g = geometry(attrs);
+  const g = geometry(call);
   const perGroupOut = O! / g.groups;
   let q = 0;
   for (let n = 0; n < N!; n++) {
@@ -134,18 +145,18 @@ export const conv2dGradInputReference: LibraryKernelImpl = ({
  * conv2d_grad_filter: x `[N,C,H,W]`, dy `[N,O,Ho,Wo]` -> dw `[O,C/g,KH,KW]`: each filter tap
  * sums input times output gradient over the batch and every output position.
  */
-export const conv2dGradFilterReference: LibraryKernelImpl = ({
+export const conv2dGradFilterReference: LibraryKernelImpl<Conv2dGradFilterCall> = ({
   inputs,
   inShapes,
   out,
   outShape,
-  attrs,
+  call,
 }) => {
   const [x, dy] = [inputs[0]!, inputs[1]!];
   const [N, C, H, W] = inShapes[0]!;
   const [, , Ho, Wo] = inShapes[1]!;
   const [O, I, KH, KW] = outShape;
-  const g = geometry(attrs);
+  const g = geometry(call);
   const perGroupOut = O! / g.groups;
   let q = 0;
   for (let o = 0; o < O!; o++) {

@@ -1,4 +1,4 @@
-import type { LibraryKernelImpl } from "../kernel";
+import type { LibraryKernels } from "../kernel";
 import { conv2dGradFilterReference, conv2dGradInputReference, conv2dReference } from "./conv2d";
 import { matmulReference } from "./matmul";
 import {
@@ -8,8 +8,8 @@ import {
   maxPool2dReference,
 } from "./pool";
 
-/** The naive reference kernels of every library op, by op name. */
-export const REFERENCE_KERNELS: Readonly<Record<string, LibraryKernelImpl>> = {
+/** The naive reference kernels of every library op, by call kind. */
+export const REFERENCE_KERNELS: LibraryKernels = {
   matmul: matmulReference,
   conv2d: conv2dReference,
   conv2d_grad_input: conv2dGradInputReference,

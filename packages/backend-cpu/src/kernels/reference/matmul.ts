@@ -1,3 +1,4 @@
+import type { MatmulCall } from "@loom/graph";
 import type { LibraryKernelImpl } from "../kernel";
 
 /**
@@ -6,10 +7,15 @@ import type { LibraryKernelImpl } from "../kernel";
  * `transB` (set by fusion) mean the operand is stored with its last two axes swapped
  * (`[..., k, m]` / `[..., n, k]`, as `inShapes` give it), read in place instead of copied.
  */
-export const matmulReference: LibraryKernelImpl = ({ inputs, inShapes, out, outShape, attrs }) => {
+export const matmulReference: LibraryKernelImpl<MatmulCall> = ({
+  inputs,
+  inShapes,
+  out,
+  outShape,
+  call,
+}) => {
   const [a, b] = [inputs[0]!, inputs[1]!];
-  const transA = attrs["transA"] === true;
-  const transB = attrs["transB"] === true;
+  const { transA, transB } = call;
   const r = outShape.length;
   const m = outShape[r - 2]!;
   const n = outShape[r - 1]!;

@@ -1,4 +1,11 @@
-import type { Attrs, TypedArray } from "@loom/graph";
+import type {
+  AvgPool2dCall,
+  AvgPool2dGradCall,
+  MaxPool2dCall,
+  MaxPool2dGradCall,
+  PoolParams,
+  TypedArray,
+} from "@loom/graph";
 import type { LibraryKernelImpl } from "../kernel";
 
 /** The geometry of a pooling window, read from the attributes the op rules validated. */
@@ -11,10 +18,10 @@ interface PoolGeometry {
   readonly pl: number;
 }
 
-const geometry = (attrs: Attrs): PoolGeometry => {
-  const [KH, KW] = attrs["kernel"] as number[];
-  const [sh, sw] = attrs["stride"] as number[];
-  const [pt, , pl] = attrs["pad"] as number[];
+const geometry = (call: PoolParams): PoolGeometry => {
+  const [KH, KW] = call.kernel;
+  const [sh, sw] = call.stride;
+  const [pt, , pl] = call.pad;
   return { KH: KH!, KW: KW!, sh: sh!, sw: sw!, pt: pt!, pl: pl! };
 };
 
@@ -70,16 +77,16 @@ const forEachWindow = (
 };
 
 /** max_pool2d: x `[N,C,H,W]` -> `[N,C,Ho,Wo]`, the maximum of each window (padding is -infinity). */
-export const maxPool2dReference: LibraryKernelImpl = ({
+export const maxPool2dReference: LibraryKernelImpl<MaxPool2dCall> = ({
   inputs,
   inShapes,
   out,
   outShape,
-  attrs,
+  call,
 }) => {
   const x = inputs[0]!;
   const [N, C, H, W] = inShapes[0]!;
-  const g = geometry(attrs);
+  const g = geometry(call);
   forEachWindow(N! * C!, outShape[2]!, outShape[3]!, H!, W!, g, (p, q, rows, cols) => {
     const base = p * H! * W!;
     out[q] = x[base + argmaxWindow(x, base, rows, cols, W!)]!;
@@ -90,11 +97,16 @@ export const maxPool2dReference: LibraryKernelImpl = ({
  * max_pool2d_grad: (x, dy) -> dx shaped like x; each window's dy goes to the first maximal
  * element of the window, summed over overlapping windows in a float64 scratch buffer.
  */
-export const maxPool2dGradReference: LibraryKernelImpl = ({ inputs, inShapes, out, attrs }) => {
+export const maxPool2dGradReference: LibraryKernelImpl<MaxPool2dGradCall> = ({
+  inputs,
+  inShapes,
+  out,
+  call,
+}) => {
   const [x, dy] = [inputs[0]!, inputs[1]!];
   const [N, C, H, W] = inShapes[0]!;
   const [, , Ho, Wo] = inShapes[1]!;
-  const g = geometry(attrs);
+  const g = geometry(call);
   const acc = new Float64Array(out.length);
   forEachWindow(N! * C!, Ho!, Wo!, H!, W!, g, (p, q, rows, cols) => {
     const base = p * H! * W!;
@@ -112,17 +124,17 @@ const divisor = (
 ): number => (includePad ? g.KH * g.KW : (rows[1] - rows[0]) * (cols[1] - cols[0]));
 
 /** avg_pool2d: x `[N,C,H,W]` -> `[N,C,Ho,Wo]`, the mean of each window (padding is zero). */
-export const avgPool2dReference: LibraryKernelImpl = ({
+export const avgPool2dReference: LibraryKernelImpl<AvgPool2dCall> = ({
   inputs,
   inShapes,
   out,
   outShape,
-  attrs,
+  call,
 }) => {
   const x = inputs[0]!;
   const [N, C, H, W] = inShapes[0]!;
-  const g = geometry(attrs);
-  const include = attrs["countIncludePad"] === true;
+  const g = geometry(call);
+  const include = call.countIncludePad;
   forEachWindow(N! * C!, outShape[2]!, outShape[3]!, H!, W!, g, (p, q, rows, cols) => {
     const base = p * H! * W!;
     let acc = 0;
@@ -137,18 +149,18 @@ export const avgPool2dReference: LibraryKernelImpl = ({
  * avg_pool2d_grad: dy `[N,C,Ho,Wo]` -> dx `[N,C,H,W]` (H, W from `inputShape`): each window's
  * dy, divided by the window's forward divisor, added to each of its in-bounds elements.
  */
-export const avgPool2dGradReference: LibraryKernelImpl = ({
+export const avgPool2dGradReference: LibraryKernelImpl<AvgPool2dGradCall> = ({
   inputs,
   inShapes,
   out,
   outShape,
-  attrs,
+  call,
 }) => {
   const dy = inputs[0]!;
   const [N, C, Ho, Wo] = inShapes[0]!;
   const [, , H, W] = outShape;
-  const g = geometry(attrs);
-  const include = attrs["countIncludePad"] === true;
+  const g = geometry(call);
+  const include = call.countIncludePad;
   const acc = new Float64Array(out.length);
   forEachWindow(N! * C!, Ho!, Wo!, H!, W!, g, (p, q, rows, cols) => {
     const base = p * H! * W!;
