@@ -37,4 +37,3 @@ export const makeFastKernels = (opts: ThreadOptions = {}): LibraryKernels => ({
   avg_pool2d: makeAvgPool2dKernel(),
   avg_pool2d_grad: makeAvgPool2dGradKernel(),
 });
-
