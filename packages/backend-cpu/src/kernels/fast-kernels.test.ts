@@ -5,11 +5,13 @@ import type { LibraryKernelImpl, LibraryKernels } from "./kernel";
 import { kernelFor } from "./kernel";
 import type { ConvPath } from "./conv2d";
 import {
+  defaultThreads,
   makeConv2dGradFilterKernel,
   makeConv2dGradInputKernel,
   makeConv2dKernel,
   makeFastKernels,
 } from "./index";
+import type { ThreadOptions } from "./parallel";
 import { kernelPool } from "./parallel";
 import { REFERENCE_KERNELS } from "./reference";
 import type { Case, Dtype, FloatArray } from "../testing/kernel-cases";
@@ -32,11 +34,13 @@ import {
 // attributes, in float32 and float64, with inputs and output as views at non-zero offsets of
 // one shared arena (as the memory planner lays them out).
 
-/** The workers of this file's kernels, which it owns and closes (kernels default to one thread per core). */
+/** The workers of this file's kernels, which it owns and closes. */
 const workers = kernelPool();
 afterAll(() => workers.close());
+/** Thread options of the kernels below: one thread per core, as a default `cpuBackend` uses. */
+const THREADING: ThreadOptions = { threads: defaultThreads(), pool: workers };
 /** The fast kernels as a default `cpuBackend` holds them. */
-const FAST = makeFastKernels({ pool: workers });
+const FAST = makeFastKernels(THREADING);
 
 /** The reference kernel's result, on freshly allocated arrays of the case's dtype. */
 const runReference = (c: Case): FloatArray => {
@@ -107,9 +111,9 @@ describe("fast matmul", () => {
 /** The three convolution kernels with each formulation forced, and by the shape rule. */
 const convKernels = (path: ConvPath): LibraryKernels => ({
   ...FAST,
-  conv2d: makeConv2dKernel(path, { pool: workers }),
-  conv2d_grad_input: makeConv2dGradInputKernel(path, { pool: workers }),
-  conv2d_grad_filter: makeConv2dGradFilterKernel(path, { pool: workers }),
+  conv2d: makeConv2dKernel(path, THREADING),
+  conv2d_grad_input: makeConv2dGradInputKernel(path, THREADING),
+  conv2d_grad_filter: makeConv2dGradFilterKernel(path, THREADING),
 });
 const CONV_PATHS: Record<ConvPath, LibraryKernels> = {
   auto: convKernels("auto"),
@@ -284,7 +288,7 @@ describe("fast pooling", () => {
 
 describe("fast kernels across calls", () => {
   it("stay correct when one kernel set runs large, small, then large shapes", () => {
-    const kernels = makeFastKernels({ pool: workers });
+    const kernels = makeFastKernels(THREADING);
     const convs = [geom({ hw: [12, 11], k: [5, 3] }), geom({ n: 1, hw: [2, 2], k: [1, 2] })];
     const pools = [
       poolGeom({}),
@@ -304,7 +308,7 @@ describe("fast kernels across calls", () => {
   });
 
   it("allocate no new buffers once warm", () => {
-    const kernels = makeFastKernels({ pool: workers });
+    const kernels = makeFastKernels(THREADING);
     const cases = [
       ...convCases(
         geom({ n: 4, cg: 6, og: 16, hw: [14, 14], k: [5, 5], pad: [1, 2, 0, 1] }),
