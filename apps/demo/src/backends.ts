@@ -8,8 +8,8 @@ export const BACKENDS: Readonly<Record<string, () => Backend>> = {
   reference: referenceBackend,
 };
 
-/** The backend named `name`, or a LoomError listing the known ones. */
-export const pickBackend = (name: string): Backend => {
+/** The maker of the backend named `name`, or a LoomError listing the known ones; creates nothing. */
+export const checkBackend = (name: string): (() => Backend) => {
   const make = Object.hasOwn(BACKENDS, name) ? BACKENDS[name] : undefined;
   if (make === undefined) {
     throw new LoomError(
@@ -18,8 +18,11 @@ export const pickBackend = (name: string): Backend => {
       `unknown backend ${JSON.stringify(name)}; use one of ${Object.keys(BACKENDS).join(", ")}`,
     );
   }
-  return make();
+  return make;
 };
+
+/** The backend named `name`, or a LoomError listing the known ones. */
+export const pickBackend = (name: string): Backend => checkBackend(name)();
 
 /** The backend used when none is named. */
 export const DEFAULT_BACKEND = "cpu";

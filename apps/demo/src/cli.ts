@@ -4,6 +4,7 @@ import { Command, CommanderError } from "commander";
 import { LoomError } from "@loom/graph";
 import type { CliIo } from "./cli-io";
 import { processIo } from "./cli-io";
+import type { CliOptions } from "./cli-options";
 import { registerEvaluate } from "./commands/evaluate";
 import { registerFeatures } from "./commands/features";
 import { registerInspect } from "./commands/inspect";
@@ -22,20 +23,29 @@ const oneLine = (text: string) =>
     .replace(/\s*\n\s*/g, " ")}\n`;
 
 /** Builds the `loom` program; each command lives in its own file under commands/. */
-export const makeProgram = (io: CliIo): Command => {
+export const makeProgram = (io: CliIo, options: CliOptions = {}): Command => {
   const program = new Command("loom")
     .description("loom, a functional, lazy computation-graph deep-learning framework")
     .exitOverride()
     .configureOutput({
       writeOut: io.out,
-      writeErr: io.err,
+      // Commander writes help to stderr only as an error (a bare `loom`, `loom help help`): one
+      // line naming the usage, like every other error.
+      writeErr: (text) =>
+        io.err(
+          text.startsWith("Usage: ")
+            ? oneLine(`${text.split("\n")[0]!.toLowerCase()}; see --help`)
+            : text,
+        ),
       outputError: (text, write) => write(oneLine(text)),
     });
-  registerInspect(program, io);
-  registerSummary(program, io);
-  registerTrain(program, io);
-  registerEvaluate(program, io);
-  registerFeatures(program, io);
+  const inspect = registerInspect(program, io);
+  // inspect only traces a graph, so its options are all checked by the parsing itself.
+  if (options.dryRun) inspect.action(() => undefined);
+  registerSummary(program, io, options);
+  registerTrain(program, io, options);
+  registerEvaluate(program, io, options);
+  registerFeatures(program, io, options);
   return program;
 };
 
@@ -43,9 +53,13 @@ export const makeProgram = (io: CliIo): Command => {
  * Runs the CLI on `argv` (without node and the script) and returns the exit code: 0, or 2 for
  * bad input, reported on one line; a LoomError is shown by its message, never a stack trace.
  */
-export const runCli = async (argv: readonly string[], io: CliIo = processIo): Promise<number> => {
+export const runCli = async (
+  argv: readonly string[],
+  io: CliIo = processIo,
+  options: CliOptions = {},
+): Promise<number> => {
   try {
-    await makeProgram(io).parseAsync([...argv], { from: "user" });
+    await makeProgram(io, options).parseAsync([...argv], { from: "user" });
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : EXIT_USAGE;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { runCli } from "./cli";
-import { parseInputShape, withCommas } from "./commands/summary";
+import { parseInputShape, shortCount, withCommas } from "./commands/summary";
 
 /** Runs the CLI in-process, capturing what it writes. */
 const loom = async (...argv: string[]) => {
@@ -132,5 +132,57 @@ describe("loom summary", () => {
     expect(parseInputShape("3x224x224")).toEqual([3, 224, 224]);
     expect(parseInputShape("784")).toEqual([784]);
     expect(() => parseInputShape("3x0x2")).toThrow();
+  });
+
+  it("prints exact counts with separators up to 2^53, then scientific notation", () => {
+    expect(withCommas(2 ** 53)).toBe("9,007,199,254,740,992");
+    expect(withCommas(2 ** 53 + 2)).toBe("9.007e+15");
+    expect(withCommas(2.5599999999488e24)).toBe("2.560e+24");
+    expect(withCommas(1.5)).toBe("1.500e+0");
+    expect([999, 61_706, 4.09e9, 5.13e12, 1.49e15, 1.49e18, 2.56e24].map(shortCount)).toEqual([
+      "999",
+      "61.7 k",
+      "4.09 G",
+      "5.13 T",
+      "1.49 P",
+      "1.49e+18",
+      "2.56e+24",
+    ]);
+  });
+
+  it.each([
+    [
+      ["summary", "vgg11", "--input", "3x100000x100000"],
+      "loom: summarize: input [N,3,100000,100000] would hold 3.00e+10 elements per example, over the 2^31 one tensor may hold; use a smaller input\n",
+    ],
+    [
+      ["summary", "resnet18", "--input", "3x20000x20000"],
+      "loom: summarize: input [N,3,20000,20000] is too large: activation conv1 [N,64,10000,10000] would hold 6.40e+9 elements per example, over the 2^31 one tensor may hold; use a smaller input\n",
+    ],
+    [
+      ["summary", "mlp", "--input", "1x40000x40000"],
+      "loom: summarize: input [N,1,40000,40000] is too large: parameter fc1.w [256,1600000000] would hold 4.10e+11 elements, over the 2^31 one tensor may hold; use a smaller input\n",
+    ],
+    [
+      ["summary", "mlp", "--input", "99999999999999999999"],
+      "loom: option '--input <CxHxW>' argument '99999999999999999999' is invalid. must have dimensions of at most 2,147,483,647.\n",
+    ],
+    [
+      ["summary", "lenet", "--classes", "9999999999999"],
+      "loom: option '--classes <n>' argument '9999999999999' is invalid. must be a positive integer up to 2,147,483,647.\n",
+    ],
+  ])("refuses absurd sizes with one line naming the size: %j", async (argv, message) => {
+    const { code, out, err } = await loom(...argv);
+    expect(code).toBe(2);
+    expect(out).toBe("");
+    expect(err).toBe(message);
+  });
+
+  it("prints a huge but possible model with exact totals and engineering units", async () => {
+    const { code, out } = await loom("summary", "vgg16", "--input", "3x4096x4096");
+    expect(code).toBe(0);
+    expect(out).toMatch(/^total +138,357,544 +5,131,535,810,560$/m);
+    expect(out).toMatch(/^138 M params, 5\.13 T MACs$/m);
+    expect(out).not.toMatch(/\d,\d+e\+/);
   });
 });

@@ -1,5 +1,5 @@
 import type { Node, Shape } from "@loom/graph";
-import { LoomError } from "@loom/graph";
+import { formatShape, LoomError } from "@loom/graph";
 import type { Tensor, TensorSpec, Tree, nn } from "@loom/ops";
 import { flattenTree, input, isSpec, mapTree } from "@loom/ops";
 import { varSpecs } from "./registry";
@@ -31,6 +31,28 @@ export interface SummaryOptions {
 /** Elements of a shape, counting a symbolic dim (the batch "N") as 1: figures are per example. */
 const perExample = (shape: Shape): number =>
   shape.reduce<number>((p, d) => p * (typeof d === "number" ? d : 1), 1);
+
+/**
+ * The most elements one tensor of a summarised model may hold per example (2^31): typed arrays
+ * and WebGL textures stop well before it, so a model past it could never run and its figures
+ * would be meaningless.
+ */
+export const MAX_SUMMARY_ELEMENTS = 2 ** 31;
+
+/** Throws, naming the input, the tensor and its size, if a tensor is past `MAX_SUMMARY_ELEMENTS`. */
+const checkSize = (spec: nn.InputSpec, what: string | undefined, shape: Shape): void => {
+  const n = perExample(shape);
+  if (n > MAX_SUMMARY_ELEMENTS) {
+    const tensor = what === undefined ? "" : ` is too large: ${what} ${formatShape(shape)}`;
+    const per = what?.startsWith("parameter") ? "" : " per example";
+    throw new LoomError(
+      "invalid_argument",
+      "summarize",
+      `input ${formatShape(spec.shape)}${tensor} would hold ${n.toPrecision(3)} elements${per}, over the 2^31 one tensor may hold; use a smaller input`,
+      [spec.shape, shape],
+    );
+  }
+};
 
 /**
  * Multiply-accumulates of one node: conv2d is `N*O*Ho*Wo*(C/groups)*KH*KW`, matmul
@@ -80,7 +102,8 @@ const rowNames = (tapped: readonly string[], depth: number): string[] => {
  * a second. Rows are the activations the layer taps (`sequential` names its children), their
  * params are those under their path, and their MACs those of the conv and matmul nodes that
  * the row's output needs and no earlier row's does. Totals cover the whole model. Figures are
- * for the input's batch, where a symbolic batch counts as 1.
+ * for the input's batch, where a symbolic batch counts as 1. An input whose tensors would exceed
+ * `MAX_SUMMARY_ELEMENTS` elements is refused with a LoomError naming its size.
  */
 export const summarize = (
   layer: nn.Layer,
@@ -95,7 +118,10 @@ export const summarize = (
       `depth must be a positive integer, got ${depth}`,
     );
   }
+  checkSize(spec, undefined, spec.shape);
   const vars = varSpecs(layer, spec);
+  for (const { path, leaf } of flattenTree(vars.params, isSpec))
+    checkSize(spec, `parameter ${path}`, leaf.shape);
   const placeholders = (t: Tree<TensorSpec>, root: string) =>
     mapTree(t, isSpec, (s, path): Tensor => input(`${root}.${path}`, s.shape, s.dtype));
   const taps: { name: string; y: Tensor }[] = [];
@@ -109,6 +135,8 @@ export const summarize = (
       tap: (name, a) => void taps.push({ name, y: a }),
     },
   );
+  for (const t of taps) checkSize(spec, `activation ${t.name}`, t.y.shape);
+  checkSize(spec, "the output", y.shape);
   const paramLeaves = flattenTree(vars.params, isSpec).map(({ path, leaf }) => ({
     path,
     count: perExample(leaf.shape),

@@ -1,11 +1,12 @@
 import type { Command } from "commander";
 import { evaluate, loadMnist } from "@loom/models";
-import { DEFAULT_BACKEND, pickBackend } from "../backends";
+import { checkBackend, DEFAULT_BACKEND, pickBackend } from "../backends";
 import type { CliIo } from "../cli-io";
-import { loadForInference } from "./train";
+import type { CliOptions } from "../cli-options";
+import { loadForInference } from "./run-checkpoint";
 
 /** Adds `loom evaluate`: test accuracy of a checkpoint on the 2,000 MNIST test digits. */
-export const registerEvaluate = (program: Command, io: CliIo): Command =>
+export const registerEvaluate = (program: Command, io: CliIo, options: CliOptions = {}): Command =>
   program
     .command("evaluate")
     .description("evaluate a checkpoint on the 2,000 MNIST test digits")
@@ -13,8 +14,10 @@ export const registerEvaluate = (program: Command, io: CliIo): Command =>
     .option("--backend <name>", "backend", DEFAULT_BACKEND)
     .option("--json", "print a JSON summary as the last line", false)
     .action(async (opts: { checkpoint: string; backend: string; json: boolean }) => {
-      const backend = pickBackend(opts.backend);
+      checkBackend(opts.backend);
       const { config, vars, layer } = await loadForInference(opts.checkpoint);
+      if (options.dryRun) return;
+      const backend = pickBackend(opts.backend);
       const { test } = loadMnist();
       const m = await evaluate(backend, { model: layer }, vars, test);
       io.out(

@@ -1,13 +1,15 @@
-import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import type { HostTensor } from "@loom/graph";
 import { LoomError } from "@loom/graph";
 import { activationNames, batchOf, forwardWithActivations, loadMnist } from "@loom/models";
-import { DEFAULT_BACKEND, pickBackend } from "../backends";
+import { writeFileAtomic } from "@loom/models/node";
+import { checkBackend, DEFAULT_BACKEND, pickBackend } from "../backends";
 import type { CliIo } from "../cli-io";
+import type { CliOptions } from "../cli-options";
+import { checkPngOutputs } from "../output-paths";
 import { gridPng } from "../png-grid";
 import { nonNegativeInt } from "./parse-options";
-import { loadForInference } from "./train";
+import { loadForInference } from "./run-checkpoint";
 
 type FeaturesOptions = {
   checkpoint: string;
@@ -15,8 +17,13 @@ type FeaturesOptions = {
   layer: string;
   out: string;
   filters?: string;
+  overwrite: boolean;
   backend: string;
 };
+
+/** Where the first-layer filters go: `--filters`, else `<out>-filters.png`. */
+const filtersPath = (o: FeaturesOptions): string =>
+  o.filters ?? o.out.replace(/(\.png)?$/, "-filters.png");
 
 /** The first conv weight of a model, [O, I, KH, KW], found by path ("conv1.w" first, else the first 4-d param). */
 const firstFilters = (params: unknown): { path: string; w: HostTensor } | undefined => {
@@ -34,10 +41,30 @@ const firstFilters = (params: unknown): { path: string; w: HostTensor } | undefi
   return found[0];
 };
 
-/** Runs `loom features`: the feature maps of one layer for one test digit, and the first-layer filters, as PNG grids. */
-export const runFeatures = async (o: FeaturesOptions, io: CliIo): Promise<void> => {
-  const backend = pickBackend(o.backend);
+/**
+ * Runs `loom features`: the feature maps of one layer for one test digit, and the first-layer
+ * filters, as PNG grids, each written atomically. The output paths are checked before anything
+ * is loaded: neither may be the checkpoint (or a link to it), nor replace a file that is not a
+ * PNG without `--overwrite`.
+ */
+export const runFeatures = async (
+  o: FeaturesOptions,
+  io: CliIo,
+  options: CliOptions = {},
+): Promise<void> => {
+  checkBackend(o.backend);
+  checkPngOutputs({
+    op: "features",
+    inputs: [["--checkpoint", o.checkpoint]],
+    outputs: [
+      ["--out", o.out],
+      ["--filters", filtersPath(o)],
+    ],
+    overwrite: o.overwrite,
+  });
   const { config, vars, layer } = await loadForInference(o.checkpoint);
+  if (options.dryRun) return;
+  const backend = pickBackend(o.backend);
   const { test } = loadMnist();
   if (o.image >= test.count)
     throw new LoomError("invalid_argument", "features", `--image must be below ${test.count}`);
@@ -60,7 +87,10 @@ export const runFeatures = async (o: FeaturesOptions, io: CliIo): Promise<void> 
     );
   }
   const [, c, h, w] = a.shape as [number, number, number, number];
-  writeFileSync(o.out, gridPng(a.data, c, h, w, { scale: Math.max(2, Math.round(112 / h)) }));
+  await writeFileAtomic(
+    o.out,
+    gridPng(a.data, c, h, w, { scale: Math.max(2, Math.round(112 / h)) }),
+  );
   const predicted = Array.from(logits.data).reduce(
     (best, v, i, arr) => (v > arr[best]! ? i : best),
     0,
@@ -71,8 +101,8 @@ export const runFeatures = async (o: FeaturesOptions, io: CliIo): Promise<void> 
   const filters = firstFilters(vars.params);
   if (filters !== undefined) {
     const [oc, ic, kh, kw] = filters.w.shape as [number, number, number, number];
-    const path = o.filters ?? o.out.replace(/(\.png)?$/, "-filters.png");
-    writeFileSync(
+    const path = filtersPath(o);
+    await writeFileAtomic(
       path,
       gridPng(filters.w.data, oc * ic, kh, kw, {
         scale: 12,
@@ -84,7 +114,7 @@ export const runFeatures = async (o: FeaturesOptions, io: CliIo): Promise<void> 
 };
 
 /** Adds `loom features`. */
-export const registerFeatures = (program: Command, io: CliIo): Command =>
+export const registerFeatures = (program: Command, io: CliIo, options: CliOptions = {}): Command =>
   program
     .command("features")
     .description(
@@ -98,5 +128,6 @@ export const registerFeatures = (program: Command, io: CliIo): Command =>
       "--filters <file>",
       "where to write the first-layer filters (default: <out>-filters.png)",
     )
+    .option("--overwrite", "replace existing output files that are not PNGs", false)
     .option("--backend <name>", "backend", DEFAULT_BACKEND)
-    .action((opts: FeaturesOptions) => runFeatures(opts, io));
+    .action((opts: FeaturesOptions) => runFeatures(opts, io, options));

@@ -1,12 +1,11 @@
-import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import { Option } from "commander";
 import { LoomError } from "@loom/graph";
 import { nn } from "@loom/ops";
-import type { FitResult, InitName, ModelVars, RunConfig, TrainState } from "@loom/models";
+import type { augment } from "@loom/ops";
+import type { FitResult, InitName, RunConfig, TrainState } from "@loom/models";
 import {
   AUGMENT_SPECS,
-  configOf,
   DEFAULT_LR,
   evaluate,
   fit,
@@ -19,15 +18,12 @@ import {
   MODEL_NAMES,
   OPTIMIZER_NAMES,
   parseSchedule,
-  RUN_META,
-  runMeta,
   splitValidation,
-  varSpecs,
 } from "@loom/models";
-import { loadCheckpoint, saveCheckpoint } from "@loom/models/node";
 import { add, optim } from "@loom/ops";
-import { DEFAULT_BACKEND, pickBackend } from "../backends";
+import { checkBackend, DEFAULT_BACKEND, pickBackend } from "../backends";
 import type { CliIo } from "../cli-io";
+import type { CliOptions } from "../cli-options";
 import { pipelineFromEnv } from "../pipeline-env";
 import { epochBar } from "../progress";
 import {
@@ -37,6 +33,13 @@ import {
   positiveInt,
   positiveNumber,
 } from "./parse-options";
+import {
+  checkCheckpointFresh,
+  checkCheckpointOption,
+  claimCheckpoint,
+  resumeFrom,
+  save,
+} from "./run-checkpoint";
 
 /** The models that take MNIST's 1x28x28 digits (the ImageNet ones need 3x224x224). */
 export const MNIST_MODELS = MODEL_NAMES.filter((m) => getModel(m).input.join("x") === "1x28x28");
@@ -71,20 +74,21 @@ export interface TrainOptions {
   limit?: number;
 }
 
-/** Trains a model on MNIST as the options say; returns the summary printed by `--json`. */
-export const runTrain = async (o: TrainOptions, io: CliIo) => {
-  const backend = pickBackend(o.backend);
-  const config: RunConfig = {
-    model: o.model,
-    dropout: o.dropout,
-    batchNorm: o.bn,
-    optimizer: o.optimizer,
-  };
-  const { layer, input } = getModel(o.model, {
-    dropout: o.dropout,
-    batchNorm: o.bn,
-    init: o.init as InitName | undefined,
-  });
+/** What `checkTrainOptions` makes of the options: the model and the augmentation pipeline. */
+interface CheckedTrain {
+  readonly config: RunConfig;
+  readonly layer: nn.Layer;
+  readonly input: readonly number[];
+  readonly augment?: augment.Augmentation;
+}
+
+/**
+ * Checks every option that needs no data, so that a bad one is refused in milliseconds rather
+ * than after MNIST is loaded or an epoch has trained: backend, model, optimizer, dropout,
+ * schedule and augmentation syntax (bounded by the model's image size), and the checkpoint name.
+ */
+export const checkTrainOptions = (o: TrainOptions): CheckedTrain => {
+  checkBackend(o.backend);
   if (!OPTIMIZER_NAMES.includes(o.optimizer as never)) {
     throw new LoomError(
       "invalid_argument",
@@ -98,13 +102,68 @@ export const runTrain = async (o: TrainOptions, io: CliIo) => {
       "train",
       `--dropout must be in [0, 1), got ${o.dropout}`,
     );
-  if (o.checkpoint && existsSync(o.checkpoint) && !o.resume && !o.overwrite) {
-    throw new LoomError(
-      "invalid_argument",
-      "train",
-      `${o.checkpoint} exists; pass --resume to continue it or --overwrite to replace it`,
-    );
+  checkCheckpointOption(o);
+  const { layer, input } = getModel(o.model, {
+    dropout: o.dropout,
+    batchNorm: o.bn,
+    init: o.init as InitName | undefined,
+  });
+  // The real step count is known once the data is; any count checks the spec's syntax.
+  parseSchedule(o.schedule, 1, 1);
+  return {
+    config: { model: o.model, dropout: o.dropout, batchNorm: o.bn, optimizer: o.optimizer },
+    layer,
+    input,
+    augment: o.augment === undefined ? undefined : parseAugment(o.augment, input),
+  };
+};
+
+/**
+ * Trains a model on MNIST as the options say; returns the summary printed by `--json` (nothing
+ * in a dry run, which stops after the checks that read no data and write no file).
+ */
+export const runTrain = async (
+  o: TrainOptions,
+  io: CliIo,
+  options: CliOptions = {},
+): Promise<TrainSummary | undefined> => {
+  const checked = checkTrainOptions(o);
+  if (options.dryRun) {
+    checkCheckpointFresh(o);
+    return undefined;
   }
+  const path = o.checkpoint;
+  const lock = path === undefined ? undefined : await claimCheckpoint({ ...o, checkpoint: path });
+  try {
+    const saveTo =
+      path === undefined || lock === undefined
+        ? undefined
+        : (state: TrainState) => save(path, lock, state, checked.config, o.seed);
+    return await train(o, io, checked, saveTo);
+  } finally {
+    await lock?.release();
+  }
+};
+
+/** The summary `loom train --json` prints. */
+export interface TrainSummary {
+  readonly model: string;
+  readonly backend: string;
+  readonly epochs: number;
+  readonly testAccuracy: number;
+  readonly testLoss: number;
+  readonly trainSeconds: number;
+  readonly stepsPerSecond: number;
+}
+
+/** The run itself, once the options are checked and the checkpoint (if any) is locked. */
+const train = async (
+  o: TrainOptions,
+  io: CliIo,
+  { config, layer, input, augment }: CheckedTrain,
+  saveTo: ((state: TrainState) => Promise<void>) | undefined,
+): Promise<TrainSummary> => {
+  const backend = pickBackend(o.backend);
   const mnist = loadMnist();
   // --limit N keeps the first N training digits: everything after them is split off and dropped.
   const pool =
@@ -140,17 +199,14 @@ export const runTrain = async (o: TrainOptions, io: CliIo) => {
 
   // LOOM_DEBUG and LOOM_DUMP_DIR: validation and the dump of every compile of this run.
   const pipeline = pipelineFromEnv(process.env);
-  let start: TrainState | Awaited<ReturnType<typeof initModel>>;
-  if (o.resume) {
-    if (!o.checkpoint)
-      throw new LoomError("invalid_argument", "train", "--resume needs --checkpoint FILE");
-    start = await resumeFrom(o.checkpoint, config, o.seed, layer, input);
-  } else {
-    start = await initModel(backend, layer, o.seed, { shape: ["N", ...input] }, pipeline);
-  }
+  const start: TrainState | Awaited<ReturnType<typeof initModel>> =
+    o.resume && o.checkpoint !== undefined
+      ? await resumeFrom(o.checkpoint, config, o.seed, layer, input)
+      : await initModel(backend, layer, o.seed, { shape: ["N", ...input] }, pipeline);
 
   const t0 = performance.now();
   let bar = epochBar(0, o.epochs, batches, false);
+  // fit throws on a NaN or Inf loss or state before onEpoch, so a diverged epoch is never saved.
   const result: FitResult = await fit({
     backend,
     model: layer,
@@ -164,7 +220,7 @@ export const runTrain = async (o: TrainOptions, io: CliIo) => {
     start,
     pipeline,
     earlyStopping: o.patience === undefined ? undefined : { patience: o.patience },
-    augment: o.augment === undefined ? undefined : parseAugment(o.augment),
+    augment,
     order: o.labelShuffle ? labelShuffling(train.labels, o.seed) : undefined,
     onStep: ({ epoch, batch, loss }) => {
       if (batch === 0) bar = epochBar(epoch + 1, o.epochs, batches, o.progress);
@@ -178,7 +234,7 @@ export const runTrain = async (o: TrainOptions, io: CliIo) => {
       io.out(
         `epoch ${r.epoch}/${o.epochs}: train loss ${r.train.loss.toFixed(4)} acc ${r.train.accuracy.toFixed(4)}${v} | ${r.seconds.toFixed(1)} s, ${(r.steps / r.seconds).toFixed(1)} steps/s\n`,
       );
-      if (o.checkpoint) await save(o.checkpoint, state, config, o.seed);
+      await saveTo?.(state);
     },
   });
   const trainSeconds = (performance.now() - t0) / 1000;
@@ -186,7 +242,7 @@ export const runTrain = async (o: TrainOptions, io: CliIo) => {
     io.out(
       `early stopping: no validation improvement for ${o.patience} epochs; restored epoch ${result.bestEpoch}\n`,
     );
-    if (o.checkpoint) await save(o.checkpoint, result.state, config, o.seed);
+    await saveTo?.(result.state);
   }
   const test = await evaluate(backend, { model: layer }, result.state, mnist.test, 500, pipeline);
   io.out(
@@ -204,71 +260,8 @@ export const runTrain = async (o: TrainOptions, io: CliIo) => {
   };
 };
 
-/** Saves the training state atomically, with the model configuration in the metadata. */
-export const save = (path: string, state: TrainState, config: RunConfig, seed: number) =>
-  saveCheckpoint(path, {
-    params: state.params,
-    state: state.state,
-    optState: state.opt,
-    step: state.step,
-    meta: runMeta(config, state.epoch, seed),
-  });
-
-/** Loads a checkpoint to continue training: it must be of the same model, configuration and seed. */
-const resumeFrom = async (
-  path: string,
-  config: RunConfig,
-  seed: number,
-  layer: nn.Layer,
-  input: readonly number[],
-): Promise<TrainState> => {
-  const ck = await loadCheckpoint(path);
-  const saved = configOf(ck.meta, path);
-  if (JSON.stringify(saved) !== JSON.stringify(config)) {
-    throw new LoomError(
-      "checkpoint_invalid",
-      "train",
-      `${path} holds ${JSON.stringify(saved)}, not ${JSON.stringify(config)}; resume with the same --model, --dropout, --bn and --optimizer`,
-    );
-  }
-  // The seed orders every epoch's examples and draws the dropout masks: another seed would not
-  // continue the run that was saved.
-  const savedSeed = ck.meta[RUN_META.seed];
-  if (savedSeed !== undefined && savedSeed !== String(seed)) {
-    throw new LoomError(
-      "invalid_argument",
-      "train",
-      `${path} was trained with --seed ${savedSeed}, not ${seed}; resume with --seed ${savedSeed}`,
-    );
-  }
-  const specs = varSpecs(layer, { shape: [1, ...input] });
-  const checked = await loadCheckpoint(path, { params: specs.params, state: specs.state });
-  return {
-    params: checked.params,
-    state: checked.state,
-    opt: checked.optState,
-    step: checked.step,
-    epoch: Number(ck.meta[RUN_META.epoch] ?? 0),
-  };
-};
-
-/** Loads a checkpoint for inference, checking it against the model its metadata names. */
-export const loadForInference = async (
-  path: string,
-): Promise<{ config: RunConfig; vars: ModelVars; layer: nn.Layer }> => {
-  const ck = await loadCheckpoint(path);
-  const config = configOf(ck.meta, path);
-  const { layer, input } = getModel(config.model, {
-    dropout: config.dropout,
-    batchNorm: config.batchNorm,
-  });
-  const specs = varSpecs(layer, { shape: [1, ...input] });
-  const checked = await loadCheckpoint(path, { params: specs.params, state: specs.state });
-  return { config, vars: { params: checked.params, state: checked.state }, layer };
-};
-
 /** Adds `loom train`. */
-export const registerTrain = (program: Command, io: CliIo): Command =>
+export const registerTrain = (program: Command, io: CliIo, options: CliOptions = {}): Command =>
   program
     .command("train")
     .description(
@@ -338,6 +331,6 @@ export const registerTrain = (program: Command, io: CliIo): Command =>
         .hideHelp(),
     )
     .action(async (opts: TrainOptions) => {
-      const summary = await runTrain(opts, io);
-      if (opts.json) io.out(`${JSON.stringify(summary)}\n`);
+      const summary = await runTrain(opts, io, options);
+      if (summary !== undefined && opts.json) io.out(`${JSON.stringify(summary)}\n`);
     });

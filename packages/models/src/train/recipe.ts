@@ -24,7 +24,8 @@ export const DEFAULT_LR: Readonly<Record<OptimizerName, number>> = {
  */
 const specTerm = (op: string, spec: string, usage: string, term: string) => {
   const [name, ...args] = term.split(":");
-  const nums = args.map(Number);
+  // Number("") is 0: an empty argument ("shift:") must not read as one.
+  const nums = args.map((a) => (a.trim() === "" ? NaN : Number(a) + 0));
   const bad = (why: string) =>
     new LoomError("invalid_argument", op, `${JSON.stringify(spec)}: ${why}; use ${usage}`);
   if (nums.some((n) => !Number.isFinite(n) || n < 0))
@@ -130,53 +131,94 @@ export const makeOptimizer = (
 export const AUGMENT_SPECS =
   "shift:P, crop:P, flip, vflip, rotate:DEG, scale:MIN:MAX, noise:STD, jitter:B:C:S";
 
+/** At most this many augmentations in one spec: each adds ops to every training step's graph. */
+export const MAX_AUGMENTATIONS = 16;
+
+/**
+ * The sane ranges of the augmentation arguments, for images in [0, 1]: a rotation beyond 180°
+ * repeats one within it, a zoom past 10x (or below 0.1x) leaves a few pixels of a digit, and a
+ * noise or jitter strength above 1 drowns the image. Shifts are bounded by the image size.
+ */
+export const AUGMENT_RANGES = {
+  rotate: [0, 180],
+  scale: [0.1, 10],
+  noise: [0, 1],
+  jitter: [0, 1],
+} as const;
+
 /**
  * A data-augmentation pipeline from a comma-separated spec, e.g. `shift:2,rotate:10`:
  * `shift:P` (random integer shifts up to P pixels), `crop:P` (pad by P, crop back at a random
  * offset), `flip`/`vflip`, `rotate:DEG`, `scale:MIN:MAX`, `noise:STD` (clipped to [0, 1]),
- * `jitter:B:C:S` (brightness, contrast, saturation).
+ * `jitter:B:C:S` (brightness, contrast, saturation). With `image` (`[C, H, W]`), shifts and
+ * crops must be below the image size; every argument must be within `AUGMENT_RANGES`. A bad
+ * spec is a LoomError quoting the term, before any graph is built.
  */
-export const parseAugment = (spec: string): augment.Augmentation => {
-  const steps = spec
+export const parseAugment = (spec: string, image?: readonly number[]): augment.Augmentation => {
+  const terms = spec
     .split(",")
     .map((s) => s.trim())
-    .filter((s) => s !== "")
-    .map((s): augment.Augmentation => {
-      const { name, nums, bad, arity } = specTerm("augment", s, AUGMENT_SPECS, s);
-      switch (name) {
-        case "shift":
-          arity(1);
-          return augment.randomShift({ max: nums[0]! });
-        case "crop":
-          arity(1);
-          return augment.randomCrop({ padding: nums[0]! });
-        case "flip":
-          arity(0);
-          return augment.flipHorizontal();
-        case "vflip":
-          arity(0);
-          return augment.flipVertical();
-        case "rotate":
-          arity(1);
-          return augment.randomRotation({ degrees: nums[0]! });
-        case "scale":
-          arity(2);
-          return augment.randomScale({ min: nums[0]!, max: nums[1]! });
-        case "noise":
-          arity(1);
-          return augment.gaussianNoise({ std: nums[0]!, clip: [0, 1] });
-        case "jitter":
-          arity(3);
-          return augment.colorJitter({
-            brightness: nums[0]!,
-            contrast: nums[1]!,
-            saturation: nums[2]!,
-          });
-        default:
-          throw bad("unknown augmentation");
-      }
-    });
-  if (steps.length === 0)
+    .filter((s) => s !== "");
+  if (terms.length === 0)
     throw new LoomError("invalid_argument", "augment", `empty spec; use ${AUGMENT_SPECS}`);
+  if (terms.length > MAX_AUGMENTATIONS) {
+    throw new LoomError(
+      "invalid_argument",
+      "augment",
+      `${terms.length} augmentations; use at most ${MAX_AUGMENTATIONS}`,
+    );
+  }
+  const [h, w] = image === undefined ? [] : image.slice(-2);
+  const maxShift = h === undefined || w === undefined ? undefined : Math.min(h, w) - 1;
+  const steps = terms.map((s): augment.Augmentation => {
+    const { name, nums, bad, arity } = specTerm("augment", s, AUGMENT_SPECS, s);
+    const within = (what: string, [lo, hi]: readonly [number, number]) => {
+      const out = nums.find((n) => n < lo || n > hi);
+      if (out !== undefined) throw bad(`${what} must be in [${lo}, ${hi}], got ${out}`);
+    };
+    const shiftLike = (what: string) => {
+      arity(1);
+      const p = nums[0]!;
+      if (!Number.isInteger(p)) throw bad(`${what} must be a whole number of pixels, got ${p}`);
+      if (maxShift !== undefined && p > maxShift)
+        throw bad(`${what} must be at most ${maxShift} for ${h}x${w} images, got ${p}`);
+      return p;
+    };
+    switch (name) {
+      case "shift":
+        return augment.randomShift({ max: shiftLike("the shift") });
+      case "crop":
+        return augment.randomCrop({ padding: shiftLike("the crop padding") });
+      case "flip":
+        arity(0);
+        return augment.flipHorizontal();
+      case "vflip":
+        arity(0);
+        return augment.flipVertical();
+      case "rotate":
+        arity(1);
+        within("the angle", AUGMENT_RANGES.rotate);
+        return augment.randomRotation({ degrees: nums[0]! });
+      case "scale":
+        arity(2);
+        within("the scale factors", AUGMENT_RANGES.scale);
+        if (nums[0]! > nums[1]!) throw bad(`MIN must not exceed MAX, got ${nums[0]} > ${nums[1]}`);
+        return augment.randomScale({ min: nums[0]!, max: nums[1]! });
+      case "noise":
+        arity(1);
+        within("the noise std", AUGMENT_RANGES.noise);
+        return augment.gaussianNoise({ std: nums[0]!, clip: [0, 1] });
+      case "jitter":
+        arity(3);
+        within("the jitter strengths", AUGMENT_RANGES.jitter);
+        return augment.colorJitter({
+          brightness: nums[0]!,
+          contrast: nums[1]!,
+          saturation: nums[2]!,
+        });
+      default:
+        throw bad("unknown augmentation");
+    }
+  });
   return augment.pipeline(...steps);
 };

@@ -1,3 +1,4 @@
+import { LoomError } from "@loom/graph";
 import type { Tensor } from "../core";
 import { mul, select, sub } from "../api/elementwise";
 import { flip } from "../api/movement";
@@ -25,6 +26,23 @@ export const flipVertical = ({ p = 0.5 }: { p?: number } = {}): Augmentation => 
   return flipWith("flipVertical", 2, p);
 };
 
+/**
+ * Refuses a shift that would move every pixel out of the image: beyond that it only adds work
+ * (2 * max + 1 shifted views per axis, so a huge `max` would hang or overflow the stack).
+ */
+const checkShiftFits = (op: string, name: string, max: number, x: Tensor): void => {
+  const [, , h, w] = x.shape as number[];
+  const limit = Math.min(h!, w!) - 1;
+  if (max > limit) {
+    throw new LoomError(
+      "invalid_argument",
+      op,
+      `${name} must be at most ${limit} for ${h}x${w} images (one less than their size), got ${max}`,
+      [x.shape],
+    );
+  }
+};
+
 /** Integer shifts per image, uniform in [-max, max] on each axis, independently. */
 const shiftBy = (k: Tensor, x: Tensor, max: number): Tensor => {
   const [ky, kx] = split(k, 2);
@@ -39,6 +57,7 @@ export const randomShift = ({ max }: { max: number }): Augmentation => {
   checkOption("randomShift", "max", max, Number.isInteger(max) && max >= 0, "an integer >= 0");
   return (k, x) => {
     checkImages("randomShift", x);
+    checkShiftFits("randomShift", "max", max, x);
     return shiftBy(k, x, max);
   };
 };
@@ -59,6 +78,7 @@ export const randomCrop = ({ padding }: { padding: number }): Augmentation => {
   );
   return (k, x) => {
     checkImages("randomCrop", x);
+    checkShiftFits("randomCrop", "padding", padding, x);
     return shiftBy(k, x, padding);
   };
 };
