@@ -94,6 +94,8 @@ describe("the packed packages, installed with npm", () => {
     t.lap("tsc NodeNext + Bundler");
     const trained = await node(["out/train.js"], app);
     expect(trained).toMatch(/^loss [\d.]+ -> [\d.]+ in 20 steps$/m);
+    expect(trained).toMatch(/^checkpoint saved and loaded back$/m);
+    expect(trained).toMatch(/^mnist: 8000 training and 2000 test digits$/m);
     expect(trained).toMatch(/^matmul 384\^3: \d+ worker threads, results bit-identical$/m);
     t.lap("node");
 

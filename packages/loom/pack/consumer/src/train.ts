@@ -1,11 +1,17 @@
 /**
  * What a user of the installed packages writes first: a small classifier trained a few steps
- * on the CPU backend, then a matmul big enough for the kernels' worker threads. Exits non-zero
- * (an uncaught error) if the loss does not fall, if the threads never started, or if two
- * threads give a different product than one.
+ * on the CPU backend, saved and loaded back, then a matmul big enough for the kernels' worker
+ * threads, and MNIST from the main entry of @loom/models. Exits non-zero (an uncaught error)
+ * if the loss does not fall, the checkpoint differs, the threads never started, or two threads
+ * give a different product than one.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import * as loom from "@loom/loom";
 import type { HostTensor, Tensor, Tree } from "@loom/loom";
+import { loadMnist } from "@loom/models";
+import { loadCheckpoint, saveCheckpoint } from "@loom/models/node";
 
 const N = 64;
 const FEATURES = 8;
@@ -77,6 +83,20 @@ const first = losses[0]!;
 const last = losses[losses.length - 1]!;
 if (!(last < first * 0.8)) throw new Error(`loss did not fall: ${losses.join(", ")}`);
 console.log(`loss ${first.toFixed(4)} -> ${last.toFixed(4)} in ${losses.length} steps`);
+
+const dir = mkdtempSync(join(tmpdir(), "loom-consumer-"));
+const file = join(dir, "tiny.safetensors");
+await saveCheckpoint(file, { params: state.params, state: state.state, step: losses.length });
+const loaded = await loadCheckpoint(file);
+rmSync(dir, { recursive: true, force: true });
+const leaves = (t: Tree<HostTensor>) =>
+  JSON.stringify(t, (_, v: unknown) => (ArrayBuffer.isView(v) ? Array.from(v as Float32Array) : v));
+if (loaded.step !== losses.length || leaves(loaded.params) !== leaves(state.params))
+  throw new Error("the checkpoint read back differs from the one saved");
+console.log("checkpoint saved and loaded back");
+
+const mnist = loadMnist();
+console.log(`mnist: ${mnist.train.count} training and ${mnist.test.count} test digits`);
 
 // 384^3 = 57 MFLOP, above the CPU backend's threading threshold (8 MFLOP).
 const SIZE = 384;
