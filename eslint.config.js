@@ -33,7 +33,9 @@ function onlyLoom(who, allowed) {
 }
 
 export default defineConfig(
-  { ignores: ["**/node_modules/", "**/dist/", "**/coverage/", "**/.dumps/", "out/"] },
+  {
+    ignores: ["**/node_modules/", "**/dist/", "**/coverage/", "**/.dumps/", "out/", "docs-build/"],
+  },
   js.configs.recommended,
   tseslint.configs.recommended,
   {
@@ -53,6 +55,17 @@ export default defineConfig(
     rules: onlyLoom("A backend", ["@loom/graph"]),
   },
   { files: ["packages/models/**"], rules: onlyLoom("@loom/models", ["@loom/graph", "@loom/ops"]) },
+  {
+    // The umbrella re-exports the library packages (not @loom/testing).
+    files: ["packages/loom/src/**"],
+    rules: onlyLoom("@loom/loom", [
+      "@loom/graph",
+      "@loom/ops",
+      "@loom/backend-cpu",
+      "@loom/backend-webgl",
+      "@loom/models",
+    ]),
+  },
   {
     files: ["apps/**"],
     rules: onlyLoom("An app", [

@@ -34,6 +34,15 @@ export default defineConfig({
       },
       {
         test: {
+          // Builds, packs and installs the published packages into a fresh npm project and
+          // compiles, runs and bundles a program there (what a user does): about a minute.
+          name: "pack",
+          include: ["packages/loom/pack/*.test.ts"],
+          testTimeout: 300_000,
+        },
+      },
+      {
+        test: {
           name: "browser",
           // Browser-only tests, and the shared suites (`*.suite.test.ts`: describeBackends runs
           // their WebGL case here and their CPU cases in the node project).

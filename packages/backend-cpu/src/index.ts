@@ -1,4 +1,8 @@
-/** @loom/backend-cpu: executes lowered plans on typed arrays. */
+/**
+ * Executes lowered plans on typed arrays.
+ *
+ * @module \@loom/backend-cpu
+ */
 export * from "./eval-expr";
 export * from "./interpreter";
 export * from "./kernels/kernel";

@@ -1,4 +1,8 @@
-/** @loom/backend-webgl: executes lowered plans as WebGL2 fragment shaders on float textures. */
+/**
+ * Executes lowered plans as WebGL2 fragment shaders on float textures.
+ *
+ * @module \@loom/backend-webgl
+ */
 export * from "./webgl-backend";
 export { RENDER_GLSL, glslType, glslConst } from "./render-glsl";
 export { renderExpr } from "./glsl-expr";

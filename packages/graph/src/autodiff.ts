@@ -6,7 +6,9 @@ import type { BuildNode, OpTable } from "./op-def";
 
 /** The two ops reverse mode needs beyond the VJP rules: accumulation and zeros. Supplied by the op catalogue. */
 export interface AdOps {
+  /** Sums two cotangents of one node. */
   readonly add: (a: Node, b: Node) => Node;
+  /** The zero cotangent of an input the output does not depend on. */
   readonly zerosLike: (x: Node) => Node;
 }
 

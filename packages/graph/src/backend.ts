@@ -11,9 +11,11 @@ export interface HostTensor {
 
 /** A compiled plan, run again and again with new feeds. */
 export interface Executable {
+  /** Runs the plan on the feeds (by input name) and resolves with the outputs (by output name). */
   readonly run: (
     feeds: Readonly<Record<string, HostTensor>>,
   ) => Promise<Record<string, HostTensor>>;
+  /** Frees what this executable holds (buffers, textures). */
   readonly dispose: () => void;
 }
 
@@ -25,6 +27,7 @@ export interface Backend {
    * true). WebGL cannot: a shader cannot read and render to one texture.
    */
   readonly inPlace?: boolean;
+  /** Turns a plan into an executable. */
   readonly compile: (plan: Plan) => Executable;
   /**
    * The backend's executables, shared by `compile` between structurally equal graphs; its

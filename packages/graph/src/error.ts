@@ -21,6 +21,7 @@ export type LoomErrorCode =
 /** The one error type loom raises: what went wrong, in which op, on which shapes, and what to change. */
 export class LoomError extends Error {
   override readonly name = "LoomError";
+  /** An error of kind `code` raised by `op`, naming the offending `shapes` when there are any. */
   constructor(
     readonly code: LoomErrorCode,
     readonly op: string,

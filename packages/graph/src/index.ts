@@ -1,4 +1,8 @@
-/** @loom/graph: the IR, the op-definition interface, passes and printers. */
+/**
+ * The IR, the op-definition interface, passes and printers.
+ *
+ * @module \@loom/graph
+ */
 export * from "./dtype";
 export * from "./error";
 export * from "./expr";

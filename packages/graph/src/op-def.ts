@@ -57,6 +57,7 @@ export interface GatherContext<A extends Attrs> {
   readonly out: TensorType & { readonly shape: readonly number[] };
   readonly inputs: readonly (TensorType & { readonly shape: readonly number[] })[];
   readonly idx: readonly Expr[];
+  /** Loads input `input` at a multi-index. */
   readonly read: (input: number, idx: readonly Expr[]) => Expr;
 }
 
@@ -98,12 +99,14 @@ interface OpDefBase<A extends Attrs> {
 /** An elementwise op: output element i is `scalar(inputs[k][i]...)`; all inputs share the output's shape. */
 export interface ElementwiseDef<A extends Attrs> extends OpDefBase<A> {
   readonly fusion: "elementwise";
+  /** The output element as an expression of the inputs' elements at the same index. */
   scalar(args: readonly Expr[], ctx: ScalarContext<A>): Expr;
 }
 
 /** A movement op: a view whose output element is a gather from its inputs by index arithmetic. */
 export interface MovementDef<A extends Attrs> extends OpDefBase<A> {
   readonly fusion: "movement";
+  /** The output element at `ctx.idx` as reads of the inputs. */
   gather(ctx: GatherContext<A>): Expr;
   /**
    * The output is the input's bytes in the same order (a reshape): a library kernel reads the

@@ -1,7 +1,9 @@
 /**
- * @loom/models/browser: everything of the main entry except `loadMnist`, whose `mnist` package
+ * Everything of the main entry except `loadMnist`, whose `mnist` package
  * is ~21 MB of JSON that a web page should not download (the web app ships a binary copy of it
  * and splits it with the same `splitMnist`).
+ *
+ * @module \@loom/models/browser
  */
 export * from "./registry";
 export * from "./zoo/perceptron";

@@ -1,3 +1,7 @@
-/** @loom/models: architectures, the training loop and datasets. */
+/**
+ * Architectures, the training loop and datasets.
+ *
+ * @module \@loom/models
+ */
 export * from "./browser";
 export * from "./data/mnist";

@@ -18,7 +18,11 @@ const AD_OPS = { add: (a: Node, b: Node) => prim("add", [a, b]), zerosLike };
 export const vjp = <I extends Tree<Tensor>, O extends Tree<Tensor>>(
   f: (x: I) => O,
   primals: I,
-): { out: O; pullback: (ct: O) => I } => {
+): {
+  out: O;
+  /** Maps cotangents of the output to cotangents of `primals`. */
+  pullback: (ct: O) => I;
+} => {
   const out = f(primals);
   const ins = flattenTree(primals, isTensor);
   const outs = flattenTree(out, isTensor);

@@ -135,7 +135,9 @@ export const bindSymbols = (
 /** A compiled function: run it with a tree of host tensors, get a tree of host tensors. */
 export interface Compiled<S = Tree<TensorSpec>, O = Tree<Tensor>> {
   readonly traced: Traced;
+  /** Runs the function on host tensors (compiling for their shapes on first use). */
   readonly run: (feeds: HostsOf<TensorsOf<S>>) => Promise<HostsOf<O>>;
+  /** Frees the executables this function compiled that no other compile shares. */
   readonly dispose: () => void;
 }
 

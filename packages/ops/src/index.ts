@@ -1,4 +1,8 @@
-/** @loom/ops: the op catalogue, the user-facing graph-building API, composites and compilation. */
+/**
+ * The op catalogue, the user-facing graph-building API, composites and compilation.
+ *
+ * @module \@loom/ops
+ */
 export * from "./core";
 export * from "./table";
 export * from "./pytree";
@@ -17,6 +21,9 @@ export * from "./composites/one-hot";
 export * from "./composites/pooling";
 export * from "./composites/linear";
 export * from "./random";
+/** Layers: `{ init, apply }` pairs and their combinators (`sequential`, `residual`). */
 export * as nn from "./nn";
+/** Optimizers as Optax-style gradient transformations, schedules and regularizers. */
 export * as optim from "./optim";
+/** Data augmentations as keyed graph functions, for `trainStep`'s `augment`. */
 export * as augment from "./augment";

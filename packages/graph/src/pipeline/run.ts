@@ -15,6 +15,7 @@ export interface PipelineRun {
 
 /** How the runner checks a graph when validating (the op table's `validateGraph`; plans need no table). */
 export interface RunChecks {
+  /** Checks a graph between stages; a Left stops the run. */
   readonly graph?: (g: Graph) => E.Either<LoomError, unknown>;
 }
 

@@ -10,6 +10,7 @@ export interface Pass {
   /** Graph passes may leave it out; it tells them from lowering and plan passes in one list. */
   readonly kind?: "graph";
   readonly name: string;
+  /** The pass itself: a new graph, or why the input graph is wrong. */
   readonly run: (g: Graph) => E.Either<LoomError, Graph>;
 }
 
@@ -17,6 +18,7 @@ export interface Pass {
 export interface LowerStage {
   readonly kind: "lower";
   readonly name: string;
+  /** Lowers the graph to a plan, or says why it cannot. */
   readonly run: (g: Graph) => E.Either<LoomError, Plan>;
 }
 
@@ -30,6 +32,7 @@ export interface PlanStep {
 export interface PlanPass {
   readonly kind: "plan";
   readonly name: string;
+  /** The pass itself: a new plan (and statistics), or why the input plan is wrong. */
   readonly run: (p: Plan) => E.Either<LoomError, PlanStep>;
 }
 

@@ -47,6 +47,7 @@ export interface FitOptions extends StepSetup {
   readonly earlyStopping?: { readonly patience: number; readonly minDelta?: number };
   /** The order of an epoch's examples (default: a keyed shuffle); class-balanced sampling plugs in here. */
   readonly order?: (epoch: number, n: number) => Int32Array;
+  /** Called after every training step with its batch's loss (for progress bars). */
   readonly onStep?: (info: { epoch: number; batch: number; batches: number; loss: number }) => void;
   /** Called after every epoch with the state to checkpoint (never with a non-finite loss). */
   readonly onEpoch?: (report: EpochReport, state: TrainState) => void | Promise<void>;

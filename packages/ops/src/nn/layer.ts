@@ -32,7 +32,9 @@ export type Vars = Tree<Tensor>;
  */
 export interface Layer {
   readonly kind: string;
+  /** Makes the parameters and state for an input type from a key (graph ops: run it once). */
   readonly init: (key: Tensor, input: InputSpec) => { params: Vars; state: Vars };
+  /** Maps an input to the output and the next state. */
   readonly apply: (
     params: Vars,
     state: Vars,
