@@ -90,7 +90,9 @@ export type RewriteRule<A extends Attrs> = (ctx: RewriteContext<A>) => Node | un
 // them against `A` when the node was built, so calling a rule with `n.attrs` is sound.
 interface OpDefBase<A extends Attrs> {
   readonly name: string;
+  /** The output type from the input types, or a LoomError saying what to change. */
   infer(inputs: readonly TensorType[], attrs: A): Either<LoomError, TensorType>;
+  /** One cotangent per input (`undefined` where none flows), built from loom ops. */
   vjp(ctx: VjpContext<A>): readonly (Node | undefined)[];
   /** Declared algebraic identities, asked by the simplifier (absent: none). */
   simplify?(ctx: RewriteContext<A>): Node | undefined;
