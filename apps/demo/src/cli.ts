@@ -4,6 +4,7 @@ import { Command, CommanderError } from "commander";
 import { LoomError } from "@loom/graph";
 import type { CliIo } from "./cli-io";
 import { processIo } from "./cli-io";
+import { registerConvert } from "./commands/convert";
 import { registerEvaluate } from "./commands/evaluate";
 import { registerFeatures } from "./commands/features";
 import { registerInspect } from "./commands/inspect";
@@ -36,6 +37,7 @@ export const makeProgram = (io: CliIo): Command => {
   registerTrain(program, io);
   registerEvaluate(program, io);
   registerFeatures(program, io);
+  registerConvert(program, io);
   return program;
 };
 

@@ -137,7 +137,12 @@ export const torchNames = (
     Object.entries(state).forEach(([k, v]) => isSpec(v) && leaf("state", k, v));
     if (isSpec(state["mean"])) {
       const spec = { shape: [], dtype: "int32" } as const;
-      out.push({ torch: join(torch, "num_batches_tracked"), tree: "counter", path: loom.join("."), spec });
+      out.push({
+        torch: join(torch, "num_batches_tracked"),
+        tree: "counter",
+        path: loom.join("."),
+        spec,
+      });
     }
     const keys = [...new Set([...Object.keys(params), ...Object.keys(state)])];
     keys.forEach((k, i) => {

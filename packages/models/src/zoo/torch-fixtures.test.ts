@@ -35,12 +35,7 @@ const pattern = (shape: readonly number[]): HostTensor => {
 const CASES: readonly [string, string, nn.Layer, readonly number[]][] = [
   ["perceptron", "perceptron", perceptron(3), [2, 1, 4, 4]],
   ["mlp", "mlp", mlp({ hidden: [6, 5], classes: 3, batchNorm: true, dropout: 0.5 }), [2, 1, 4, 4]],
-  [
-    "lenet",
-    "lenet",
-    lenet5({ width: 1 / 8, batchNorm: true, dropout: 0.5 }),
-    [2, 1, 28, 28],
-  ],
+  ["lenet", "lenet", lenet5({ width: 1 / 8, batchNorm: true, dropout: 0.5 }), [2, 1, 28, 28]],
   ["alexnet", "alexnet", alexnet({ classes: 5, width: 1 / 64, hidden: 4 }), [1, 3, 63, 63]],
   ["vgg11", "vgg11", vgg(11, { classes: 5, width: 1 / 128, hidden: 2 }), [1, 3, 32, 32]],
   [
@@ -85,30 +80,33 @@ describe("PyTorch state dicts of the zoo models (fixtures from PyTorch 1.13)", (
     expect(total).toBeLessThan(200_000);
   });
 
-  it.each(CASES)("%s: loom's eval forward pass gives PyTorch's logits", async (file, name, layer, shape) => {
-    const model: TorchModel = { name, layer, input: shape.slice(1) };
-    const stateDict = readTorchStateDict(fixture(`${file}.safetensors`));
-    const want = decodeSafetensors(fixture(`${file}.out.safetensors`)).tensors["output"]!;
-    const vars = fromTorchStateDict(model, stateDict);
-    const { y } = await forward(layer, vars as unknown as Tree<HostTensor>, pattern(shape));
-    expect(y.shape).toEqual(want.shape);
-    const worst = Math.max(...Array.from(y.data, (v, i) => Math.abs(v - want.data[i]!)));
-    expect(worst).toBeLessThan(1e-4);
-    // Outputs that vanish would prove nothing.
-    expect(Math.max(...Array.from(want.data, Math.abs))).toBeGreaterThan(0.01);
+  it.each(CASES)(
+    "%s: loom's eval forward pass gives PyTorch's logits",
+    async (file, name, layer, shape) => {
+      const model: TorchModel = { name, layer, input: shape.slice(1) };
+      const stateDict = readTorchStateDict(fixture(`${file}.safetensors`));
+      const want = decodeSafetensors(fixture(`${file}.out.safetensors`)).tensors["output"]!;
+      const vars = fromTorchStateDict(model, stateDict);
+      const { y } = await forward(layer, vars as unknown as Tree<HostTensor>, pattern(shape));
+      expect(y.shape).toEqual(want.shape);
+      const worst = Math.max(...Array.from(y.data, (v, i) => Math.abs(v - want.data[i]!)));
+      expect(worst).toBeLessThan(1e-4);
+      // Outputs that vanish would prove nothing.
+      expect(Math.max(...Array.from(want.data, Math.abs))).toBeGreaterThan(0.01);
 
-    // And back: every tensor PyTorch wrote (but the counts loom does not keep), bit for bit.
-    const back = toTorchStateDict(model, vars);
-    const counters = Object.keys(stateDict).filter((k) => k.endsWith("num_batches_tracked"));
-    expect(Object.keys(back).sort()).toEqual(
-      Object.keys(stateDict)
-        .filter((k) => !counters.includes(k))
-        .sort(),
-    );
-    for (const [k, t] of Object.entries(back)) {
-      expect(t.shape, k).toEqual(stateDict[k]!.shape);
-      expect(Array.from(t.data), k).toEqual(Array.from(stateDict[k]!.data));
-    }
-    for (const k of counters) expect(Array.from(stateDict[k]!.data), k).toEqual([7]);
-  });
+      // And back: every tensor PyTorch wrote (but the counts loom does not keep), bit for bit.
+      const back = toTorchStateDict(model, vars);
+      const counters = Object.keys(stateDict).filter((k) => k.endsWith("num_batches_tracked"));
+      expect(Object.keys(back).sort()).toEqual(
+        Object.keys(stateDict)
+          .filter((k) => !counters.includes(k))
+          .sort(),
+      );
+      for (const [k, t] of Object.entries(back)) {
+        expect(t.shape, k).toEqual(stateDict[k]!.shape);
+        expect(Array.from(t.data), k).toEqual(Array.from(stateDict[k]!.data));
+      }
+      for (const k of counters) expect(Array.from(stateDict[k]!.data), k).toEqual([7]);
+    },
+  );
 });
