@@ -105,6 +105,13 @@ const noName = (model: string, path: string): LoomError =>
 const isRecord = (x: unknown): x is Readonly<Record<string, unknown>> =>
   typeof x === "object" && x !== null && !isSpec(x);
 
+/** Dotted names where "" (a spliced module) adds no segment. */
+const join = (a: string, b: string): string => (a === "" ? b : b === "" ? a : `${a}.${b}`);
+
+/** Whether a subtree holds any tensor (parameter-free children such as ReLUs have no PyTorch name to find). */
+const hasTensors = (x: unknown): boolean =>
+  isSpec(x) || (isRecord(x) && Object.values(x).some(hasTensors));
+
 /**
  * Every tensor of a zoo model with its PyTorch name, in PyTorch's `state_dict()` order (a
  * module's parameters, then its buffers, then its children), given the model's var specs (see
@@ -123,37 +130,30 @@ export const torchNames = (
     );
   }
   const out: TorchNameEntry[] = [];
-  const join = (a: string, b: string) => (a === "" ? b : b === "" ? a : `${a}.${b}`);
   const walk = (p: unknown, s: unknown, loom: readonly string[], torch: string): void => {
     const params = isRecord(p) ? p : {};
     const state = isRecord(s) ? s : {};
-    const leaf = (tree: "params" | "state", key: string, spec: unknown) => {
-      const path = [...loom, key].join(".");
+    for (const tree of ["params", "state"] as const) {
       const names: Readonly<Record<string, string>> = LEAVES[tree];
-      if (!isSpec(spec) || !Object.hasOwn(names, key)) throw noName(model, `${tree}.${path}`);
-      out.push({ torch: join(torch, names[key]!), tree, path, spec });
-    };
-    Object.entries(params).forEach(([k, v]) => isSpec(v) && leaf("params", k, v));
-    Object.entries(state).forEach(([k, v]) => isSpec(v) && leaf("state", k, v));
+      for (const [key, spec] of Object.entries(tree === "params" ? params : state)) {
+        if (!isSpec(spec)) continue;
+        const path = [...loom, key].join(".");
+        if (!Object.hasOwn(names, key)) throw noName(model, `${tree}.${path}`);
+        out.push({ torch: join(torch, names[key]!), tree, path, spec });
+      }
+    }
     if (isSpec(state["mean"])) {
       const spec = { shape: [], dtype: "int32" } as const;
-      out.push({
-        torch: join(torch, "num_batches_tracked"),
-        tree: "counter",
-        path: loom.join("."),
-        spec,
-      });
+      const torchName = join(torch, "num_batches_tracked");
+      out.push({ torch: torchName, tree: "counter", path: loom.join("."), spec });
     }
     const keys = [...new Set([...Object.keys(params), ...Object.keys(state)])];
     keys.forEach((k, i) => {
       if (isSpec(params[k]) || isSpec(state[k])) return;
-      const sub = [...loom, k];
-      const hasTensors = (x: unknown): boolean =>
-        isSpec(x) || (isRecord(x) && Object.values(x).some(hasTensors));
       if (!hasTensors(params[k]) && !hasTensors(state[k])) return;
       const name = child(loom, k, i);
-      if (name === undefined) throw noName(model, sub.join("."));
-      walk(params[k], state[k], sub, join(torch, name));
+      if (name === undefined) throw noName(model, [...loom, k].join("."));
+      walk(params[k], state[k], [...loom, k], join(torch, name));
     });
   };
   walk(specs.params, specs.state, [], "");
