@@ -5,6 +5,7 @@ import { LoomError } from "@loom/graph";
 import type { CliIo } from "./cli-io";
 import { processIo } from "./cli-io";
 import type { CliOptions } from "./cli-options";
+import { registerConvert } from "./commands/convert";
 import { registerEvaluate } from "./commands/evaluate";
 import { registerFeatures } from "./commands/features";
 import { registerInspect } from "./commands/inspect";
@@ -46,6 +47,9 @@ export const makeProgram = (io: CliIo, options: CliOptions = {}): Command => {
   registerTrain(program, io, options);
   registerEvaluate(program, io, options);
   registerFeatures(program, io, options);
+  const convert = registerConvert(program, io);
+  // convert reads and writes files: in a dry run, parsing its options is the whole check.
+  if (options.dryRun) convert.action(() => undefined);
   return program;
 };
 

@@ -26,3 +26,5 @@ export * from "./checkpoint/bundle";
 export * from "./checkpoint/run-config";
 export * from "./features";
 export * from "./data/label-shuffling";
+export * from "./torch-names";
+export * from "./torch-state-dict";

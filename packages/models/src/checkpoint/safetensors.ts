@@ -8,6 +8,7 @@ import type { DType, HostTensor, TypedArray } from "@loom/graph";
 import { allocTyped, DTYPE_BYTES, LoomError } from "@loom/graph";
 import { isHostTensor } from "@loom/ops";
 import { scanHeader, trailingSpaces } from "./header-scan";
+import { narrowInt64 } from "./narrow-int64";
 import { showJson } from "./show-json";
 
 /** A safetensors dtype tag loom reads and writes. */
@@ -27,6 +28,22 @@ const FROM_TAG: Readonly<Record<SafetensorsDType, DType>> = {
   I32: "int32",
   BOOL: "bool",
 };
+
+/**
+ * Tags of the reference format that loom does not hold, named in the refusal so that a user knows
+ * the file is fine and only needs converting (e.g. `model.float()` in PyTorch before saving).
+ */
+const FOREIGN_TAGS = ["F16", "BF16", "F8_E4M3", "F8_E5M2", "I8", "U8", "I16", "U16", "U32", "U64"];
+
+/** Options for reading safetensors bytes. */
+export interface DecodeSafetensorsOptions {
+  /**
+   * Read I64 tensors (what PyTorch writes for integer buffers such as batch norm's
+   * `num_batches_tracked`) as int32, refusing any value outside int32's range. Off by default:
+   * a loom checkpoint never holds I64.
+   */
+  readonly int64?: boolean;
+}
 
 /** The reference implementation refuses headers above 100 MB; so do we, before decoding them. */
 export const MAX_HEADER_BYTES = 100_000_000;
@@ -207,7 +224,10 @@ const isPlainRecord = (x: unknown): x is Record<string, unknown> =>
 
 interface Entry {
   readonly name: string;
+  /** The dtype loom reads the tensor as. */
   readonly dtype: DType;
+  /** Stored as I64 (8 bytes per element), narrowed to int32 on reading. */
+  readonly wide: boolean;
   readonly shape: number[];
   readonly begin: number;
   readonly end: number;
@@ -249,6 +269,7 @@ const headerLength = (bytes: Uint8Array): number => {
 
 const parseHeader = (
   bytes: Uint8Array,
+  int64: boolean,
 ): { entries: Entry[]; metadata: Record<string, string>; dataStart: number } => {
   const n = headerLength(bytes);
   let text: string;
@@ -296,8 +317,12 @@ const parseHeader = (
     const where = `tensor ${showName(name)}`;
     if (!isPlainRecord(info)) throw invalid(`${where}: entry is not an object`);
     const { dtype, shape, data_offsets: offsets } = info;
-    if (typeof dtype !== "string" || !Object.hasOwn(FROM_TAG, dtype)) {
-      throw invalid(`${where}: dtype ${showJson(dtype)} is not one of F32, F64, I32, BOOL`);
+    const wide = int64 && dtype === "I64";
+    if (!wide && (typeof dtype !== "string" || !Object.hasOwn(FROM_TAG, dtype))) {
+      const known = typeof dtype === "string" && (FOREIGN_TAGS.includes(dtype) || dtype === "I64");
+      throw invalid(
+        `${where}: dtype ${showJson(dtype)} is not one of F32, F64, I32, ${int64 ? "I64, " : ""}BOOL${known ? " (loom does not hold it: convert the tensor to float32 or float64 before saving)" : ""}`,
+      );
     }
     if (!isDimList(shape))
       throw invalid(`${where}: shape ${showJson(shape)} is not a list of integers >= 0`);
@@ -308,7 +333,8 @@ const parseHeader = (
     }
     entries.push({
       name,
-      dtype: FROM_TAG[dtype as SafetensorsDType],
+      dtype: wide ? "int32" : FROM_TAG[dtype as SafetensorsDType],
+      wide,
       shape,
       begin: offsets[0]!,
       end: offsets[1]!,
@@ -317,25 +343,31 @@ const parseHeader = (
   return { entries, metadata, dataStart: 8 + n };
 };
 
+/** Bytes per stored element: I64 entries are read as int32 but stored in 8 bytes. */
+const storedBytes = (e: Entry): number => (e.wide ? 8 : DTYPE_BYTES[e.dtype]);
+
 const formatEntry = (e: Entry): string =>
-  `${SAFETENSORS_DTYPE[e.dtype]}[${e.shape.join(",")}] at [${e.begin}, ${e.end})`;
+  `${e.wide ? "I64" : SAFETENSORS_DTYPE[e.dtype]}[${e.shape.join(",")}] at [${e.begin}, ${e.end})`;
 
 /**
  * Parses and validates safetensors bytes: header length, UTF-8 JSON, unique names, known dtypes,
  * shapes, offsets that tile the data region exactly (no gaps, overlaps or trailing bytes) and
  * bool bytes of 0 or 1. Any problem is a `checkpoint_invalid` LoomError; tensors are fresh copies.
+ * F16, BF16 and the other tags loom does not hold are refused by name; I64 is read only with
+ * `int64` (see `DecodeSafetensorsOptions`).
  */
 export const decodeSafetensors = (
   bytes: Uint8Array,
+  options: DecodeSafetensorsOptions = {},
 ): { tensors: Record<string, HostTensor>; metadata: Record<string, string> } => {
-  const { entries, metadata, dataStart } = parseHeader(bytes);
+  const { entries, metadata, dataStart } = parseHeader(bytes, options.int64 === true);
   const dataLength = bytes.length - dataStart;
   const byOffset = [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end);
   let covered = 0;
   let previous: Entry | undefined;
   for (const e of byOffset) {
     const count = elementCount(e.shape);
-    const expected = count === undefined ? undefined : count * DTYPE_BYTES[e.dtype];
+    const expected = count === undefined ? undefined : count * storedBytes(e);
     if (expected === undefined || !Number.isSafeInteger(expected) || e.end - e.begin !== expected) {
       throw invalid(
         `tensor ${showName(e.name)}: ${formatEntry(e)} spans ${e.end - e.begin} bytes but its shape and dtype need ${expected ?? "too many"}`,
@@ -371,7 +403,9 @@ export const decodeSafetensors = (
       if (bad >= 0)
         throw invalid(`tensor ${showName(e.name)}: bool element ${bad} is ${raw[bad]}, not 0 or 1`);
     }
-    const data = readLittleEndian(raw, e.dtype, raw.length / DTYPE_BYTES[e.dtype]);
+    const data = e.wide
+      ? narrowInt64(e.name, raw)
+      : readLittleEndian(raw, e.dtype, raw.length / DTYPE_BYTES[e.dtype]);
     return [e.name, { data, shape: e.shape, dtype: e.dtype }];
   });
   return { tensors: Object.fromEntries(tensors), metadata };

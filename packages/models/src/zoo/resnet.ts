@@ -131,6 +131,8 @@ export interface CifarResNetOptions {
   readonly inputChannels?: number;
   /** "A" (default, the paper's CIFAR choice): strided identity with zero-padded channels; "B": 1x1 projection. */
   readonly shortcut?: CifarShortcut;
+  /** Multiplies every conv width (1 = 16-32-64), for small test models. */
+  readonly width?: number;
 }
 
 /**
@@ -193,9 +195,11 @@ export const cifarResnet = (depth: number, opts: CifarResNetOptions = {}): nn.La
   }
   const init = { kernelInit: nn.heNormal };
   const n = (depth - 2) / 6;
-  let channels = 16;
+  const stem = scaled(16, opts.width ?? 1);
+  let channels = stem;
   const stages: Record<string, nn.Layer> = {};
-  [16, 32, 64].forEach((c, s) => {
+  [16, 32, 64].forEach((full, s) => {
+    const c = scaled(full, opts.width ?? 1);
     stages[`layer${s + 1}`] = nn.sequential(
       Array.from({ length: n }, (_, i) => {
         const stride = i === 0 && s > 0 ? 2 : 1;
@@ -211,7 +215,7 @@ export const cifarResnet = (depth: number, opts: CifarResNetOptions = {}): nn.La
     );
   });
   const net = nn.sequential({
-    conv1: conv(16, 3, 1, init),
+    conv1: conv(stem, 3, 1, init),
     bn1: nn.batchNorm(),
     relu: nn.relu(),
     ...stages,
