@@ -1,7 +1,8 @@
 import * as E from "fp-ts/lib/Either.js";
+import { pipe } from "fp-ts/lib/function.js";
 import type { LibraryDef } from "@loom/graph";
 import type { Pad4, Pair } from "./window-attrs";
-import { attrsObject, boolAttr, checkImageInputs, poolShape } from "./window-attrs";
+import { boolAttr, imageOp, poolShape } from "./window-attrs";
 
 /**
  * Window size, strides, paddings `[top, bottom, left, right]` (zeros, smaller than the kernel
@@ -29,17 +30,13 @@ export const avgPool2d: LibraryDef<AvgPool2dAttrs> = {
   libraryCall: (a) => ({ kind: "avg_pool2d", ...avgPoolAttrs(a) }),
   infer: (inputs, rawAttrs) => {
     const op = "avg_pool2d";
-    const shapes = inputs.map((t) => t.shape);
-    const attrs = attrsObject(op, rawAttrs);
-    if (E.isLeft(attrs)) return attrs;
-    const ok = checkImageInputs(op, inputs, ["x"], ["NCHW"]);
-    if (E.isLeft(ok)) return ok;
     const x = inputs[0]!;
-    const inc = boolAttr(op, attrs.right, "countIncludePad", shapes);
-    if (E.isLeft(inc)) return inc;
-    const p = poolShape(op, x, attrs.right, shapes);
-    if (E.isLeft(p)) return p;
-    return E.right({ shape: [x.shape[0]!, x.shape[1]!, ...p.right.out], dtype: x.dtype });
+    return pipe(
+      imageOp(op, inputs, rawAttrs, ["x"], ["NCHW"]),
+      E.chainFirst(({ attrs, shapes }) => boolAttr(op, attrs, "countIncludePad", shapes)),
+      E.chain(({ attrs, shapes }) => poolShape(op, x, attrs, shapes)),
+      E.map(({ out }) => ({ shape: [x.shape[0]!, x.shape[1]!, ...out], dtype: x.dtype })),
+    );
   },
   vjp: ({ prim, ct, inputs, attrs }) => {
     const x = inputs[0]!;

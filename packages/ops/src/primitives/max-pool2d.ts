@@ -1,7 +1,8 @@
 import * as E from "fp-ts/lib/Either.js";
+import { pipe } from "fp-ts/lib/function.js";
 import type { LibraryDef } from "@loom/graph";
 import type { Pad4, Pair } from "./window-attrs";
-import { attrsObject, checkImageInputs, poolShape } from "./window-attrs";
+import { imageOp, poolShape } from "./window-attrs";
 
 /**
  * Window size, strides and paddings `[top, bottom, left, right]`. Padding counts as -infinity
@@ -28,15 +29,12 @@ export const maxPool2d: LibraryDef<MaxPool2dAttrs> = {
   libraryCall: (a) => ({ kind: "max_pool2d", ...maxPoolAttrs(a) }),
   infer: (inputs, rawAttrs) => {
     const op = "max_pool2d";
-    const shapes = inputs.map((t) => t.shape);
-    const attrs = attrsObject(op, rawAttrs);
-    if (E.isLeft(attrs)) return attrs;
-    const ok = checkImageInputs(op, inputs, ["x"], ["NCHW"]);
-    if (E.isLeft(ok)) return ok;
     const x = inputs[0]!;
-    const p = poolShape(op, x, attrs.right, shapes);
-    if (E.isLeft(p)) return p;
-    return E.right({ shape: [x.shape[0]!, x.shape[1]!, ...p.right.out], dtype: x.dtype });
+    return pipe(
+      imageOp(op, inputs, rawAttrs, ["x"], ["NCHW"]),
+      E.chain(({ attrs, shapes }) => poolShape(op, x, attrs, shapes)),
+      E.map(({ out }) => ({ shape: [x.shape[0]!, x.shape[1]!, ...out], dtype: x.dtype })),
+    );
   },
   vjp: ({ prim, ct, inputs, attrs }) => [
     prim("max_pool2d_grad", [inputs[0]!, ct], maxPoolAttrs(attrs)),
