@@ -5,6 +5,8 @@ import type {
   ConvParams,
 } from "@loom/graph";
 import type { LibraryKernelImpl } from "./kernel";
+import type { ConvGeometry } from "./window";
+import { convGeometry } from "./window";
 import type { FloatArray } from "./gemm";
 import { growF64 } from "./gemm";
 import type { ThreadOptions } from "./parallel";
@@ -82,25 +84,17 @@ const setParams = (
   CONV_CODEC.encode(p, { N, C, H, W, O, I, KH, KW, Ho, Wo, ...g, cw });
 };
 
-/** The geometry of a convolution, from attributes the op rules validated. */
-interface Geometry {
-  readonly sh: number;
-  readonly sw: number;
-  readonly pt: number;
-  readonly pl: number;
-  readonly dh: number;
-  readonly dw: number;
-  readonly groups: number;
+/** A convolution's geometry and whether it is pointwise. */
+interface Geometry extends ConvGeometry {
   /** A 1x1 kernel at stride 1 without padding: the im2col matrix is the image itself. */
   readonly pointwise: boolean;
 }
 
 const geometry = (call: ConvParams, kh: number, kw: number): Geometry => {
-  const [sh, sw] = call.stride;
+  const g = convGeometry(call);
   const [pt, pb, pl, pr] = call.pad;
-  const [dh, dw] = call.dilation;
-  const pointwise = kh === 1 && kw === 1 && sh === 1 && sw === 1 && pt + pb + pl + pr === 0;
-  return { sh, sw, pt, pl, dh, dw, groups: call.groups, pointwise };
+  const pointwise = kh === 1 && kw === 1 && g.sh === 1 && g.sw === 1 && pt + pb + pl + pr === 0;
+  return { ...g, pointwise };
 };
 
 /** Packs each group's `Og x R` filter (`transpose`: its `R x Og` transpose) into the direct kernels' panels; returns the per-group stride. */

@@ -3,11 +3,12 @@ import type {
   AvgPool2dGradCall,
   MaxPool2dCall,
   MaxPool2dGradCall,
-  PoolParams,
 } from "@loom/graph";
 import type { LibraryKernelImpl } from "./kernel";
 import type { FloatArray } from "./gemm";
 import { growF64, growI32 } from "./gemm";
+import type { PoolGeometry } from "./window";
+import { poolGeometry } from "./window";
 
 /**
  * Pooling forward and backward in tight loops. Each window's in-bounds rows and columns come
@@ -17,23 +18,6 @@ import { growF64, growI32 } from "./gemm";
  * per element. Gradients accumulate in a float64 plane (windows may overlap), as in the
  * reference.
  */
-
-/** The geometry of a pooling window, from attributes the op rules validated. */
-interface PoolGeometry {
-  readonly kh: number;
-  readonly kw: number;
-  readonly sh: number;
-  readonly sw: number;
-  readonly pt: number;
-  readonly pl: number;
-}
-
-const geometry = (call: PoolParams): PoolGeometry => {
-  const [kh, kw] = call.kernel;
-  const [sh, sw] = call.stride;
-  const [pt, , pl] = call.pad;
-  return { kh, kw, sh, sw, pt, pl };
-};
 
 /**
  * The in-bounds ranges `[tab[2o], tab[2o+1])` of the windows along one axis (the op rule keeps
@@ -200,7 +184,7 @@ export const makeMaxPool2dKernel = (): LibraryKernelImpl<MaxPool2dCall> => {
     const y = out as FloatArray;
     const [N, C, H, W] = inShapes[0];
     const [, , Ho, Wo] = outShape;
-    prepare(s, geometry(call), H, W, Ho, Wo);
+    prepare(s, poolGeometry(call), H, W, Ho, Wo);
     const { rows, cols } = s;
     const HW = H * W;
     let q = 0;
@@ -231,7 +215,7 @@ export const makeMaxPool2dGradKernel = (): LibraryKernelImpl<MaxPool2dGradCall> 
     const dx = out as FloatArray;
     const [N, C, H, W] = inShapes[0];
     const [, , Ho, Wo] = inShapes[1];
-    const g = geometry(call);
+    const g = poolGeometry(call);
     prepare(s, g, H, W, Ho, Wo);
     picks = growI32(picks, Ho * Wo);
     const { rows, cols, acc } = s;
@@ -276,7 +260,7 @@ export const makeAvgPool2dKernel = (): LibraryKernelImpl<AvgPool2dCall> => {
     const y = out as FloatArray;
     const [N, C, H, W] = inShapes[0];
     const [, , Ho, Wo] = outShape;
-    const g = geometry(call);
+    const g = poolGeometry(call);
     const full = call.countIncludePad ? g.kh * g.kw : 0;
     prepare(s, g, H, W, Ho, Wo);
     const { rows, cols, line } = s;
@@ -310,7 +294,7 @@ export const makeAvgPool2dGradKernel = (): LibraryKernelImpl<AvgPool2dGradCall> 
     const dx = out as FloatArray;
     const [N, C, Ho, Wo] = inShapes[0];
     const [, , H, W] = outShape;
-    const g = geometry(call);
+    const g = poolGeometry(call);
     const full = call.countIncludePad ? g.kh * g.kw : 0;
     prepare(s, g, H, W, Ho, Wo);
     const { rows, cols, line } = s;

@@ -1,7 +1,7 @@
 import type { AvgPool2dCall } from "@loom/graph";
 import type { GlslLibraryKernel } from "./kernel";
 import type { PoolGeometry } from "./window";
-import { dims, poolGeometry, unflatten } from "./window";
+import { dims, forEachTap, poolGeometry, unflatten } from "./window";
 
 /**
  * GLSL `float divisor(int ho, int wo)`: the divisor of window `(ho, wo)`, its full size with
@@ -25,15 +25,7 @@ float lib(int pos) {
   ${unflatten(["p", "ho", "wo"], [outShape[0]! * outShape[1]!, outShape[2]!, outShape[3]!])}
   int base = p * ${H} * ${W};
   float acc = 0.0;
-  for (int kh = 0; kh < ${g.KH}; kh++) {
-    int h = ho * ${g.sh} - ${g.pt} + kh;
-    if (h < 0 || h >= ${H}) continue;
-    for (int kw = 0; kw < ${g.KW}; kw++) {
-      int w = wo * ${g.sw} - ${g.pl} + kw;
-      if (w < 0 || w >= ${W}) continue;
-      acc += ld0(base + h * ${W} + w);
-    }
-  }
+  ${forEachTap(g, ["kh", g.KH], ["kw", g.KW], H!, W!, `acc += ld0(base + h * ${W} + w);`)}
   return acc / divisor(ho, wo);
 }`;
 };

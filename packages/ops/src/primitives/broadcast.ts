@@ -2,6 +2,7 @@ import * as E from "fp-ts/lib/Either.js";
 import type { Dim, MovementDef } from "@loom/graph";
 import { fail, formatShape, int } from "@loom/graph";
 import { checkShapeAttr } from "./input";
+import { collapseChain } from "./rules";
 
 /** The target shape; the input is right-aligned to it and its dims of size 1 stretch (NumPy's rule). */
 export type BroadcastAttrs = { shape: Dim[] };
@@ -10,20 +11,7 @@ export type BroadcastAttrs = { shape: Dim[] };
 export const broadcast: MovementDef<BroadcastAttrs> = {
   name: "broadcast",
   fusion: "movement",
-  // A broadcast to the input's own shape, and a chain of broadcasts as one.
-  simplify: ({
-    node: {
-      inputs: [a],
-    },
-    attrs,
-    keep,
-    remake,
-  }) => {
-    if (a === undefined) return undefined;
-    if (a.op !== "broadcast") return keep(a);
-    const x = a.inputs[0]!;
-    return keep(x) ?? remake(x, attrs);
-  },
+  simplify: collapseChain("broadcast"),
   infer: ([x], { shape }) => {
     if (x === undefined) return fail("invalid_argument", "broadcast", "takes one input");
     const s = checkShapeAttr("broadcast", shape);

@@ -2,6 +2,7 @@ import * as E from "fp-ts/lib/Either.js";
 import type { Dim, MovementDef } from "@loom/graph";
 import { delinearize, fail, formatShape, linearize, sizeEq, symbolicSize } from "@loom/graph";
 import { checkShapeAttr } from "./input";
+import { collapseChain } from "./rules";
 
 /** The target shape, fully specified (the public `reshape` resolves -1). */
 export type ReshapeAttrs = { shape: Dim[] };
@@ -12,20 +13,7 @@ export const reshape: MovementDef<ReshapeAttrs> = {
   fusion: "movement",
   // Row-major order is kept, so a library kernel reads the input's buffer with this shape.
   sameBytes: true,
-  // A reshape to the input's own shape, and a chain of reshapes as one.
-  simplify: ({
-    node: {
-      inputs: [a],
-    },
-    attrs,
-    keep,
-    remake,
-  }) => {
-    if (a === undefined) return undefined;
-    if (a.op !== "reshape") return keep(a);
-    const x = a.inputs[0]!;
-    return keep(x) ?? remake(x, attrs);
-  },
+  simplify: collapseChain("reshape"),
   infer: ([x], { shape }) => {
     if (x === undefined) return fail("invalid_argument", "reshape", "takes one input");
     const s = checkShapeAttr("reshape", shape);

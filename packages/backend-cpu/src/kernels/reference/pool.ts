@@ -3,27 +3,11 @@ import type {
   AvgPool2dGradCall,
   MaxPool2dCall,
   MaxPool2dGradCall,
-  PoolParams,
   TypedArray,
 } from "@loom/graph";
 import type { LibraryKernelImpl } from "../kernel";
-
-/** The geometry of a pooling window, read from the attributes the op rules validated. */
-interface PoolGeometry {
-  readonly KH: number;
-  readonly KW: number;
-  readonly sh: number;
-  readonly sw: number;
-  readonly pt: number;
-  readonly pl: number;
-}
-
-const geometry = (call: PoolParams): PoolGeometry => {
-  const [KH, KW] = call.kernel;
-  const [sh, sw] = call.stride;
-  const [pt, , pl] = call.pad;
-  return { KH: KH!, KW: KW!, sh: sh!, sw: sw!, pt: pt!, pl: pl! };
-};
+import type { PoolGeometry } from "../window";
+import { poolGeometry } from "../window";
 
 /** The in-bounds part `[lo, hi)` of the window starting at `start` (negative inside the padding). */
 const clip = (start: number, k: number, size: number): [number, number] => [
@@ -70,8 +54,8 @@ const forEachWindow = (
   let q = 0;
   for (let p = 0; p < planes; p++) {
     for (let ho = 0; ho < Ho; ho++) {
-      const rows = clip(ho * g.sh - g.pt, g.KH, H);
-      for (let wo = 0; wo < Wo; wo++) body(p, q++, rows, clip(wo * g.sw - g.pl, g.KW, W));
+      const rows = clip(ho * g.sh - g.pt, g.kh, H);
+      for (let wo = 0; wo < Wo; wo++) body(p, q++, rows, clip(wo * g.sw - g.pl, g.kw, W));
     }
   }
 };
@@ -86,7 +70,7 @@ export const maxPool2dReference: LibraryKernelImpl<MaxPool2dCall> = ({
 }) => {
   const x = inputs[0]!;
   const [N, C, H, W] = inShapes[0]!;
-  const g = geometry(call);
+  const g = poolGeometry(call);
   forEachWindow(N! * C!, outShape[2]!, outShape[3]!, H!, W!, g, (p, q, rows, cols) => {
     const base = p * H! * W!;
     out[q] = x[base + argmaxWindow(x, base, rows, cols, W!)]!;
@@ -106,7 +90,7 @@ export const maxPool2dGradReference: LibraryKernelImpl<MaxPool2dGradCall> = ({
   const [x, dy] = [inputs[0]!, inputs[1]!];
   const [N, C, H, W] = inShapes[0]!;
   const [, , Ho, Wo] = inShapes[1]!;
-  const g = geometry(call);
+  const g = poolGeometry(call);
   const acc = new Float64Array(out.length);
   forEachWindow(N! * C!, Ho!, Wo!, H!, W!, g, (p, q, rows, cols) => {
     const base = p * H! * W!;
@@ -121,7 +105,7 @@ const divisor = (
   cols: [number, number],
   g: PoolGeometry,
   includePad: boolean,
-): number => (includePad ? g.KH * g.KW : (rows[1] - rows[0]) * (cols[1] - cols[0]));
+): number => (includePad ? g.kh * g.kw : (rows[1] - rows[0]) * (cols[1] - cols[0]));
 
 /** avg_pool2d: x `[N,C,H,W]` -> `[N,C,Ho,Wo]`, the mean of each window (padding is zero). */
 export const avgPool2dReference: LibraryKernelImpl<AvgPool2dCall> = ({
@@ -133,7 +117,7 @@ export const avgPool2dReference: LibraryKernelImpl<AvgPool2dCall> = ({
 }) => {
   const x = inputs[0]!;
   const [N, C, H, W] = inShapes[0]!;
-  const g = geometry(call);
+  const g = poolGeometry(call);
   const include = call.countIncludePad;
   forEachWindow(N! * C!, outShape[2]!, outShape[3]!, H!, W!, g, (p, q, rows, cols) => {
     const base = p * H! * W!;
@@ -159,7 +143,7 @@ export const avgPool2dGradReference: LibraryKernelImpl<AvgPool2dGradCall> = ({
   const dy = inputs[0]!;
   const [N, C, Ho, Wo] = inShapes[0]!;
   const [, , H, W] = outShape;
-  const g = geometry(call);
+  const g = poolGeometry(call);
   const include = call.countIncludePad;
   const acc = new Float64Array(out.length);
   forEachWindow(N! * C!, Ho!, Wo!, H!, W!, g, (p, q, rows, cols) => {
