@@ -81,13 +81,10 @@ const columnSum = (
 };
 
 // A branch on `v > max` mispredicts about every other element of unordered data; selecting
-// through a two-element typed array (`m = SV[+(v > m)]`, and the position as
+// through a two-element typed array (`m = SV[+(v > m)]`, see `finiteScans`, and the position as
 // `k += g * (pos - k)`) compiles to a compare, a setcc and a load, and runs 2-3x faster. `>`
 // ignores NaN, so planes holding a NaN (or an infinity, which the cheap check cannot tell
 // apart) take an exact path instead.
-
-/** Select buffer: the current maximum and the candidate. */
-const SV = new Float64Array(2);
 
 /** Whether the `n` values at `x[off..]` are all finite (`v * 0` is NaN for NaN and infinities). */
 const allFinite = (x: FloatArray, off: number, n: number): boolean => {
@@ -125,60 +122,71 @@ const argmaxExact = (
 };
 
 /**
- * The same as `argmaxExact` for a window of finite values (or infinities), branch-free: the
- * first element wins ties because only a strictly greater one replaces it.
+ * The branch-free window scans, over a select buffer of their own (`SV`: the current maximum
+ * and the candidate), one per kernel so that no state lives in the module.
  */
-const argmaxFinite = (
-  x: FloatArray,
-  base: number,
-  h0: number,
-  h1: number,
-  w0: number,
-  w1: number,
-  W: number,
-): number => {
-  let m = -Infinity;
-  let k = h0 * W + w0;
-  for (let h = h0; h < h1; h++) {
-    const row = h * W;
-    for (let w = w0; w < w1; w++) {
-      const v = x[base + row + w];
-      const g = +(v > m);
-      SV[0] = m;
-      SV[1] = v;
-      m = SV[g];
-      k += g * (row + w - k);
-    }
-  }
-  return k;
-};
+const finiteScans = () => {
+  const SV = new Float64Array(2);
 
-/** The maximum of a window of finite values (or infinities), branch-free. */
-const maxFinite = (
-  x: FloatArray,
-  base: number,
-  h0: number,
-  h1: number,
-  w0: number,
-  w1: number,
-  W: number,
-): number => {
-  let m = -Infinity;
-  for (let h = h0; h < h1; h++) {
-    const row = base + h * W;
-    for (let w = w0; w < w1; w++) {
-      const v = x[row + w];
-      SV[0] = m;
-      SV[1] = v;
-      m = SV[+(v > m)];
+  /**
+   * The same as `argmaxExact` for a window of finite values (or infinities), branch-free: the
+   * first element wins ties because only a strictly greater one replaces it.
+   */
+  const argmaxFinite = (
+    x: FloatArray,
+    base: number,
+    h0: number,
+    h1: number,
+    w0: number,
+    w1: number,
+    W: number,
+  ): number => {
+    let m = -Infinity;
+    let k = h0 * W + w0;
+    for (let h = h0; h < h1; h++) {
+      const row = h * W;
+      for (let w = w0; w < w1; w++) {
+        const v = x[base + row + w];
+        const g = +(v > m);
+        SV[0] = m;
+        SV[1] = v;
+        m = SV[g];
+        k += g * (row + w - k);
+      }
     }
-  }
-  return m;
+    return k;
+  };
+
+  /** The maximum of a window of finite values (or infinities), branch-free. */
+  const maxFinite = (
+    x: FloatArray,
+    base: number,
+    h0: number,
+    h1: number,
+    w0: number,
+    w1: number,
+    W: number,
+  ): number => {
+    let m = -Infinity;
+    for (let h = h0; h < h1; h++) {
+      const row = base + h * W;
+      for (let w = w0; w < w1; w++) {
+        const v = x[row + w];
+        SV[0] = m;
+        SV[1] = v;
+        m = SV[+(v > m)];
+      }
+    }
+    return m;
+  };
+
+  return { argmaxFinite, maxFinite };
 };
 
 /** max_pool2d: x `[N,C,H,W]` -> `[N,C,Ho,Wo]`. */
 export const makeMaxPool2dKernel = (): LibraryKernelImpl<MaxPool2dCall> => {
   const s = newScratch();
+  const { maxFinite } = finiteScans();
   return ({ inputs, inShapes, out, outShape, call }) => {
     const x = inputs[0] as FloatArray;
     const y = out as FloatArray;
@@ -208,6 +216,7 @@ export const makeMaxPool2dKernel = (): LibraryKernelImpl<MaxPool2dCall> => {
 /** max_pool2d_grad: (x, dy) -> dx shaped like x, each window's dy routed to its first maximum. */
 export const makeMaxPool2dGradKernel = (): LibraryKernelImpl<MaxPool2dGradCall> => {
   const s = newScratch();
+  const { argmaxFinite } = finiteScans();
   let picks: Int32Array = new Int32Array(0);
   return ({ inputs, inShapes, out, call }) => {
     const x = inputs[0] as FloatArray;
