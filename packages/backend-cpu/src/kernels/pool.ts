@@ -21,27 +21,38 @@ import { poolGeometry } from "./window";
 
 /**
  * The in-bounds ranges `[tab[2o], tab[2o+1])` of the windows along one axis (the op rule keeps
- * the padding smaller than the kernel, so none is empty).
+ * the padding smaller than the kernel, so none is empty), and in `span[o]` each window's
+ * length in the divisor of an average: the in-bounds length, or with `includePad` the length
+ * clipped to the padded input (the kernel size, unless ceilMode lets the last window run past
+ * the trailing padding; PyTorch's divisor).
  */
 const ranges = (
   tab: Int32Array,
+  span: Int32Array,
   outSize: number,
   k: number,
   stride: number,
   padLo: number,
+  padHi: number,
   size: number,
+  includePad: boolean,
 ) => {
   for (let o = 0; o < outSize; o++) {
     const start = o * stride - padLo;
-    tab[2 * o] = Math.max(start, 0);
-    tab[2 * o + 1] = Math.min(start + k, size);
+    const lo = Math.max(start, 0);
+    const hi = Math.min(start + k, size);
+    tab[2 * o] = lo;
+    tab[2 * o + 1] = hi;
+    span[o] = includePad ? Math.min(start + k, size + padHi) - start : hi - lo;
   }
 };
 
-/** Per-kernel scratch: window range tables, a row buffer and a float64 gradient plane. */
+/** Per-kernel scratch: window range and divisor tables, a row buffer and a float64 gradient plane. */
 interface PoolScratch {
   rows: Int32Array;
   cols: Int32Array;
+  rowSpan: Int32Array;
+  colSpan: Int32Array;
   line: Float64Array;
   acc: Float64Array;
 }
@@ -49,18 +60,30 @@ interface PoolScratch {
 const newScratch = (): PoolScratch => ({
   rows: new Int32Array(0),
   cols: new Int32Array(0),
+  rowSpan: new Int32Array(0),
+  colSpan: new Int32Array(0),
   line: new Float64Array(0),
   acc: new Float64Array(0),
 });
 
 /** Fills the range tables for an `H x W` input and `Ho x Wo` output; sizes the buffers. */
-const prepare = (s: PoolScratch, g: PoolGeometry, H: number, W: number, Ho: number, Wo: number) => {
+const prepare = (
+  s: PoolScratch,
+  g: PoolGeometry,
+  H: number,
+  W: number,
+  Ho: number,
+  Wo: number,
+  includePad = false,
+) => {
   s.rows = growI32(s.rows, 2 * Ho);
   s.cols = growI32(s.cols, 2 * Wo);
+  s.rowSpan = growI32(s.rowSpan, Ho);
+  s.colSpan = growI32(s.colSpan, Wo);
   s.line = growF64(s.line, W);
   s.acc = growF64(s.acc, H * W);
-  ranges(s.rows, Ho, g.kh, g.sh, g.pt, H);
-  ranges(s.cols, Wo, g.kw, g.sw, g.pl, W);
+  ranges(s.rows, s.rowSpan, Ho, g.kh, g.sh, g.pt, g.pb, H, includePad);
+  ranges(s.cols, s.colSpan, Wo, g.kw, g.sw, g.pl, g.pr, W, includePad);
 };
 
 /** line[w] = the sum over rows `[h0, h1)` of column w of the plane at `base`. */
@@ -269,10 +292,8 @@ export const makeAvgPool2dKernel = (): LibraryKernelImpl<AvgPool2dCall> => {
     const y = out as FloatArray;
     const [N, C, H, W] = inShapes[0];
     const [, , Ho, Wo] = outShape;
-    const g = poolGeometry(call);
-    const full = call.countIncludePad ? g.kh * g.kw : 0;
-    prepare(s, g, H, W, Ho, Wo);
-    const { rows, cols, line } = s;
+    prepare(s, poolGeometry(call), H, W, Ho, Wo, call.countIncludePad);
+    const { rows, cols, rowSpan, colSpan, line } = s;
     let q = 0;
     for (let p = 0, base = 0; p < N * C; p++, base += H * W) {
       for (let i = 0; i < Ho; i++) {
@@ -284,7 +305,7 @@ export const makeAvgPool2dKernel = (): LibraryKernelImpl<AvgPool2dCall> => {
           const w1 = cols[2 * j + 1];
           let sum = 0;
           for (let w = w0; w < w1; w++) sum += line[w];
-          y[q++] = sum / (full || (h1 - h0) * (w1 - w0));
+          y[q++] = sum / (rowSpan[i] * colSpan[j]);
         }
       }
     }
@@ -304,9 +325,8 @@ export const makeAvgPool2dGradKernel = (): LibraryKernelImpl<AvgPool2dGradCall> 
     const [N, C, Ho, Wo] = inShapes[0];
     const [, , H, W] = outShape;
     const g = poolGeometry(call);
-    const full = call.countIncludePad ? g.kh * g.kw : 0;
-    prepare(s, g, H, W, Ho, Wo);
-    const { rows, cols, line } = s;
+    prepare(s, g, H, W, Ho, Wo, call.countIncludePad);
+    const { rows, cols, rowSpan, colSpan, line } = s;
     const HW = H * W;
     // Disjoint windows add at most once to an element: accumulate straight into dx.
     const disjoint = g.kh <= g.sh && g.kw <= g.sw;
@@ -322,7 +342,7 @@ export const makeAvgPool2dGradKernel = (): LibraryKernelImpl<AvgPool2dGradCall> 
         for (let j = 0; j < Wo; j++) {
           const w0 = cols[2 * j];
           const w1 = cols[2 * j + 1];
-          const share = dy[q++] / (full || (h1 - h0) * (w1 - w0));
+          const share = dy[q++] / (rowSpan[i] * colSpan[j]);
           for (let w = w0; w < w1; w++) line[w] += share;
         }
         for (let h = h0, row = at0 + h0 * W; h < h1; h++, row += W) {

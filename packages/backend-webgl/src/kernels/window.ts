@@ -69,10 +69,13 @@ export const unflatten = (names: readonly string[], shape: readonly number[]): s
   return lines.reverse().join("\n  ");
 };
 
-/** A pooling window: kernel size, strides and the top/left paddings, as GLSL int literals. */
+/** A pooling window: kernel size, strides and paddings, as GLSL int literals. */
 export interface PoolGeometry extends WindowGeometry {
   readonly KH: string;
   readonly KW: string;
+  /** The bottom and right paddings: they bound an average's divisor with countIncludePad. */
+  readonly pb: string;
+  readonly pr: string;
 }
 
 /** Reads a pooling op's window (a convolution window of dilation 1) from its validated attributes. */
@@ -80,6 +83,8 @@ export const poolGeometry = (call: PoolParams): PoolGeometry => ({
   ...windowGeometry({ ...call, dilation: [1, 1] }),
   KH: glslInt(call.kernel[0]),
   KW: glslInt(call.kernel[1]),
+  pb: glslInt(call.pad[1]),
+  pr: glslInt(call.pad[3]),
 });
 
 /**

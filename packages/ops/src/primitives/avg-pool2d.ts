@@ -2,14 +2,20 @@ import * as E from "fp-ts/lib/Either.js";
 import { pipe } from "fp-ts/lib/function.js";
 import type { LibraryDef } from "@loom/graph";
 import type { Pad4, Pair } from "./window-attrs";
-import { boolAttr, imageOp, poolShape } from "./window-attrs";
+import { boolAttr, ceilModeAttr, imageOp, poolShape } from "./window-attrs";
 
 /**
  * Window size, strides, paddings `[top, bottom, left, right]` (zeros, smaller than the kernel
- * on each side) and whether padded positions count in the divisor (PyTorch's
- * `count_include_pad`; TensorFlow excludes them).
+ * on each side), whether padded positions count in the divisor (PyTorch's
+ * `count_include_pad`; TensorFlow excludes them) and `ceilMode` as in max pooling.
  */
-export type AvgPool2dAttrs = { kernel: Pair; stride: Pair; pad: Pad4; countIncludePad: boolean };
+export type AvgPool2dAttrs = {
+  kernel: Pair;
+  stride: Pair;
+  pad: Pad4;
+  countIncludePad: boolean;
+  ceilMode?: boolean;
+};
 
 /** Keeps only the pooling attributes, dropping a gradient op's `inputShape`. */
 export const avgPoolAttrs = (a: AvgPool2dAttrs): AvgPool2dAttrs => ({
@@ -17,11 +23,14 @@ export const avgPoolAttrs = (a: AvgPool2dAttrs): AvgPool2dAttrs => ({
   stride: [...a.stride],
   pad: [...a.pad],
   countIncludePad: a.countIncludePad,
+  ...ceilModeAttr(a),
 });
 
 /**
  * `avg_pool2d(x)`: the mean of each window of x `[N,C,H,W]` -> `[N,C,Ho,Wo]`; the divisor is
- * `KH*KW` with countIncludePad, else the number of in-bounds elements of the window. Linear:
+ * the window's size clipped to the padded input with countIncludePad (`KH*KW` unless ceilMode
+ * lets the last window run past the padding, as in PyTorch), else the number of its in-bounds
+ * elements. Linear:
  * its VJP is avg_pool2d_grad of the cotangent.
  */
 export const avgPool2d: LibraryDef<AvgPool2dAttrs> = {

@@ -18,6 +18,8 @@ export type Pad4 = [number, number, number, number];
 /**
  * The spatial output size of a sliding window (convolution or pooling) along one axis:
  * `floor((in + padLo + padHi - dilation*(k-1) - 1) / stride) + 1`, as in PyTorch and ONNX.
+ * With `ceil` (pooling's `ceilMode`) the division rounds up, minus one window if the last
+ * would start in the trailing padding (`(out-1)*stride >= in + padLo`), PyTorch's rule.
  * Zero or negative when the dilated kernel does not fit in the padded input.
  */
 export const convOutputSize = (
@@ -27,7 +29,13 @@ export const convOutputSize = (
   padLo: number,
   padHi: number,
   dilation: number,
-): number => Math.floor((inSize + padLo + padHi - dilation * (k - 1) - 1) / stride) + 1;
+  ceil = false,
+): number => {
+  const span = inSize + padLo + padHi - dilation * (k - 1) - 1;
+  if (!ceil) return Math.floor(span / stride) + 1;
+  const out = Math.floor((span + stride - 1) / stride) + 1;
+  return (out - 1) * stride >= inSize + padLo ? out - 1 : out;
+};
 
 const isInt = (v: unknown, min: number): v is number =>
   typeof v === "number" && Number.isSafeInteger(v) && v >= min;
@@ -89,6 +97,19 @@ export const boolAttr = (
         shapes,
       );
 };
+
+/** Reads an optional boolean attribute; absent means false. */
+export const optionalBoolAttr = (
+  op: string,
+  attrs: Attrs,
+  key: string,
+  shapes: readonly Shape[],
+): E.Either<LoomError, boolean> =>
+  attrs[key] === undefined ? E.right(false) : boolAttr(op, attrs, key, shapes);
+
+/** `{ ceilMode: true }` when set, else nothing: pooling attributes carry the key only when it matters. */
+export const ceilModeAttr = (a: { readonly ceilMode?: boolean }): { ceilMode?: true } =>
+  a.ceilMode === true ? { ceilMode: true } : {};
 
 /** Rejects attributes that are not a plain object (a rule must never destructure `null`). */
 export const attrsObject = (op: string, attrs: unknown): E.Either<LoomError, Attrs> =>
@@ -204,9 +225,10 @@ export const windowOutput = (
   pad: Pad4,
   dilation: Pair,
   shapes: readonly Shape[],
+  ceil = false,
 ): E.Either<LoomError, Pair> => {
-  const ho = convOutputSize(hw[0], kernel[0], stride[0], pad[0], pad[1], dilation[0]);
-  const wo = convOutputSize(hw[1], kernel[1], stride[1], pad[2], pad[3], dilation[1]);
+  const ho = convOutputSize(hw[0], kernel[0], stride[0], pad[0], pad[1], dilation[0], ceil);
+  const wo = convOutputSize(hw[1], kernel[1], stride[1], pad[2], pad[3], dilation[1], ceil);
   if (ho >= 1 && wo >= 1) return E.right([ho, wo]);
   const eff = (a: 0 | 1) => dilation[a] * (kernel[a] - 1) + 1;
   return fail(
@@ -234,11 +256,12 @@ export const checkSpatial = (
         shapes,
       );
 
-/** Stride, padding and kernel of a pooling op, validated. */
+/** Stride, padding, kernel and rounding of a pooling op, validated. */
 export interface PoolWindow {
   readonly kernel: Pair;
   readonly stride: Pair;
   readonly pad: Pad4;
+  readonly ceilMode: boolean;
 }
 
 /**
@@ -257,6 +280,7 @@ export const poolWindow = (
     E.bind("kernel", () => intArrayAttr<Pair>(op, attrs, "kernel", 2, 1, shapes)),
     E.bind("stride", () => intArrayAttr<Pair>(op, attrs, "stride", 2, 1, shapes)),
     E.bind("pad", () => intArrayAttr<Pad4>(op, attrs, "pad", 4, 0, shapes)),
+    E.bind("ceilMode", () => optionalBoolAttr(op, attrs, "ceilMode", shapes)),
     E.filterOrElse(
       ({ kernel: [kh, kw], pad: p }) => p[0] < kh && p[1] < kh && p[2] < kw && p[3] < kw,
       ({ kernel: [kh, kw], pad: p }) =>
@@ -385,7 +409,7 @@ export const poolShape = (
         : E.right(hw),
     ),
     E.bind("out", ({ win, size }) =>
-      windowOutput(op, size, win.kernel, win.stride, win.pad, [1, 1], shapes),
+      windowOutput(op, size, win.kernel, win.stride, win.pad, [1, 1], shapes, win.ceilMode),
     ),
     E.chainFirst(({ out }) =>
       dy === undefined ? E.right(out) : checkSpatial(op, "dy", dy.shape.slice(2), out, shapes),
