@@ -7,15 +7,9 @@ import type { ConvParams, PoolParams } from "@loom/graph";
  */
 
 /** Strides, leading paddings, dilations and channel groups of a convolution. */
-export interface ConvGeometry {
-  readonly sh: number;
-  readonly sw: number;
-  readonly pt: number;
-  readonly pl: number;
-  readonly dh: number;
-  readonly dw: number;
-  readonly groups: number;
-}
+export type ConvGeometry = Readonly<
+  Record<"sh" | "sw" | "pt" | "pl" | "dh" | "dw" | "groups", number>
+>;
 
 /** Reads a convolution's geometry from its call. */
 export const convGeometry = (call: ConvParams): ConvGeometry => {
@@ -26,16 +20,9 @@ export const convGeometry = (call: ConvParams): ConvGeometry => {
 };
 
 /** Kernel size, strides and the four paddings of a pooling window. */
-export interface PoolGeometry {
-  readonly kh: number;
-  readonly kw: number;
-  readonly sh: number;
-  readonly sw: number;
-  readonly pt: number;
-  readonly pb: number;
-  readonly pl: number;
-  readonly pr: number;
-}
+export type PoolGeometry = Readonly<
+  Record<"kh" | "kw" | "sh" | "sw" | "pt" | "pb" | "pl" | "pr", number>
+>;
 
 /** Reads a pooling op's window from its call. */
 export const poolGeometry = (call: PoolParams): PoolGeometry => {

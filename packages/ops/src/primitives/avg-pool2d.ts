@@ -1,8 +1,6 @@
-import * as E from "fp-ts/lib/Either.js";
-import { pipe } from "fp-ts/lib/function.js";
 import type { LibraryDef } from "@loom/graph";
 import type { Pad4, Pair } from "./window-attrs";
-import { boolAttr, ceilModeAttr, imageOp, poolShape } from "./window-attrs";
+import { boolAttr, ceilModeAttr, poolInfer } from "./window-attrs";
 
 /**
  * Window size, strides, paddings `[top, bottom, left, right]` (zeros, smaller than the kernel
@@ -37,16 +35,9 @@ export const avgPool2d: LibraryDef<AvgPool2dAttrs> = {
   name: "avg_pool2d",
   fusion: "library",
   libraryCall: (a) => ({ kind: "avg_pool2d", ...avgPoolAttrs(a) }),
-  infer: (inputs, rawAttrs) => {
-    const op = "avg_pool2d";
-    const x = inputs[0]!;
-    return pipe(
-      imageOp(op, inputs, rawAttrs, ["x"], ["NCHW"]),
-      E.chainFirst(({ attrs, shapes }) => boolAttr(op, attrs, "countIncludePad", shapes)),
-      E.chain(({ attrs, shapes }) => poolShape(op, x, attrs, shapes)),
-      E.map(({ out }) => ({ shape: [x.shape[0]!, x.shape[1]!, ...out], dtype: x.dtype })),
-    );
-  },
+  infer: poolInfer("avg_pool2d", (attrs, shapes) =>
+    boolAttr("avg_pool2d", attrs, "countIncludePad", shapes),
+  ),
   vjp: ({ prim, ct, inputs, attrs }) => {
     const x = inputs[0]!;
     const inputShape = [x.shape[2]!, x.shape[3]!];

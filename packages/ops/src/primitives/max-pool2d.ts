@@ -1,8 +1,7 @@
 import * as E from "fp-ts/lib/Either.js";
-import { pipe } from "fp-ts/lib/function.js";
 import type { LibraryDef } from "@loom/graph";
 import type { Pad4, Pair } from "./window-attrs";
-import { ceilModeAttr, imageOp, poolShape } from "./window-attrs";
+import { ceilModeAttr, poolInfer } from "./window-attrs";
 
 /**
  * Window size, strides and paddings `[top, bottom, left, right]`. Padding counts as -infinity
@@ -29,15 +28,7 @@ export const maxPool2d: LibraryDef<MaxPool2dAttrs> = {
   name: "max_pool2d",
   fusion: "library",
   libraryCall: (a) => ({ kind: "max_pool2d", ...maxPoolAttrs(a) }),
-  infer: (inputs, rawAttrs) => {
-    const op = "max_pool2d";
-    const x = inputs[0]!;
-    return pipe(
-      imageOp(op, inputs, rawAttrs, ["x"], ["NCHW"]),
-      E.chain(({ attrs, shapes }) => poolShape(op, x, attrs, shapes)),
-      E.map(({ out }) => ({ shape: [x.shape[0]!, x.shape[1]!, ...out], dtype: x.dtype })),
-    );
-  },
+  infer: poolInfer("max_pool2d", () => E.right(null)),
   vjp: ({ prim, ct, inputs, attrs }) => [
     prim("max_pool2d_grad", [inputs[0]!, ct], maxPoolAttrs(attrs)),
   ],

@@ -256,6 +256,32 @@ export const checkSpatial = (
         shapes,
       );
 
+/** Integer-array attributes to read, each as `[length, minimum item]`, in validation order. */
+type IntArraySpec = Readonly<Record<string, readonly [2 | 4, number]>>;
+
+/** The attributes of an `IntArraySpec`: pairs and paddings. */
+type IntArrays<S extends IntArraySpec> = {
+  readonly [K in keyof S]: S[K][0] extends 2 ? Pair : Pad4;
+};
+
+/** Reads the integer-array attributes of `spec` in order; the first invalid one is the error. */
+const intArrayAttrs = <S extends IntArraySpec>(
+  op: string,
+  attrs: Attrs,
+  spec: S,
+  shapes: readonly Shape[],
+): E.Either<LoomError, IntArrays<S>> =>
+  pipe(
+    Object.entries(spec),
+    E.traverseArray(([key, [length, min]]) =>
+      pipe(
+        intArrayAttr(op, attrs, key, length, min, shapes),
+        E.map((v) => [key, v] as const),
+      ),
+    ),
+    E.map((kvs) => Object.fromEntries(kvs) as IntArrays<S>),
+  );
+
 /** Stride, padding, kernel and rounding of a pooling op, validated. */
 export interface PoolWindow {
   readonly kernel: Pair;
@@ -276,10 +302,7 @@ export const poolWindow = (
   shapes: readonly Shape[],
 ): E.Either<LoomError, PoolWindow> =>
   pipe(
-    E.Do,
-    E.bind("kernel", () => intArrayAttr<Pair>(op, attrs, "kernel", 2, 1, shapes)),
-    E.bind("stride", () => intArrayAttr<Pair>(op, attrs, "stride", 2, 1, shapes)),
-    E.bind("pad", () => intArrayAttr<Pad4>(op, attrs, "pad", 4, 0, shapes)),
+    intArrayAttrs(op, attrs, { kernel: [2, 1], stride: [2, 1], pad: [4, 0] } as const, shapes),
     E.bind("ceilMode", () => optionalBoolAttr(op, attrs, "ceilMode", shapes)),
     E.filterOrElse(
       ({ kernel: [kh, kw], pad: p }) => p[0] < kh && p[1] < kh && p[2] < kw && p[3] < kw,
@@ -308,10 +331,7 @@ export const convWindow = (
   shapes: readonly Shape[],
 ): E.Either<LoomError, ConvWindow> =>
   pipe(
-    E.Do,
-    E.bind("stride", () => intArrayAttr<Pair>(op, attrs, "stride", 2, 1, shapes)),
-    E.bind("pad", () => intArrayAttr<Pad4>(op, attrs, "pad", 4, 0, shapes)),
-    E.bind("dilation", () => intArrayAttr<Pair>(op, attrs, "dilation", 2, 1, shapes)),
+    intArrayAttrs(op, attrs, { stride: [2, 1], pad: [4, 0], dilation: [2, 1] } as const, shapes),
     E.bind("groups", () => positiveIntAttr(op, attrs, "groups", shapes)),
   );
 
@@ -416,3 +436,19 @@ export const poolShape = (
     ),
     E.map(({ win, size, out }) => ({ ...win, x, hw: size, out })),
   );
+
+/**
+ * The shape rule of a forward pooling op over x `[N,C,H,W]` -> `[N,C,Ho,Wo]`, after the op's
+ * own attribute checks `more` (average pooling's countIncludePad).
+ */
+export const poolInfer =
+  (op: string, more: (attrs: Attrs, shapes: readonly Shape[]) => E.Either<LoomError, unknown>) =>
+  (inputs: readonly TensorType[], rawAttrs: unknown): E.Either<LoomError, TensorType> => {
+    const x = inputs[0]!;
+    return pipe(
+      imageOp(op, inputs, rawAttrs, ["x"], ["NCHW"]),
+      E.chainFirst(({ attrs, shapes }) => more(attrs, shapes)),
+      E.chain(({ attrs, shapes }) => poolShape(op, x, attrs, shapes)),
+      E.map(({ out }) => ({ shape: [x.shape[0]!, x.shape[1]!, ...out], dtype: x.dtype })),
+    );
+  };
