@@ -1,6 +1,15 @@
 import * as E from "fp-ts/lib/Either.js";
+import { pipe } from "fp-ts/lib/function.js";
 import type { Dim, MovementDef } from "@loom/graph";
-import { delinearize, fail, formatShape, linearize, sizeEq, symbolicSize } from "@loom/graph";
+import {
+  delinearize,
+  fail,
+  formatShape,
+  linearize,
+  LoomError,
+  sizeEq,
+  symbolicSize,
+} from "@loom/graph";
 import { checkShapeAttr } from "./input";
 import { collapseChain } from "./rules";
 
@@ -16,17 +25,20 @@ export const reshape: MovementDef<ReshapeAttrs> = {
   simplify: collapseChain("reshape"),
   infer: ([x], { shape }) => {
     if (x === undefined) return fail("invalid_argument", "reshape", "takes one input");
-    const s = checkShapeAttr("reshape", shape);
-    if (E.isLeft(s)) return s;
-    if (!sizeEq(symbolicSize(x.shape), symbolicSize(shape))) {
-      return fail(
-        "shape_mismatch",
-        "reshape",
-        `cannot reshape ${formatShape(x.shape)} to ${formatShape(shape)}: element counts differ`,
-        [x.shape, shape],
-      );
-    }
-    return E.right({ shape, dtype: x.dtype });
+    return pipe(
+      checkShapeAttr("reshape", shape),
+      E.filterOrElse(
+        () => sizeEq(symbolicSize(x.shape), symbolicSize(shape)),
+        () =>
+          new LoomError(
+            "shape_mismatch",
+            "reshape",
+            `cannot reshape ${formatShape(x.shape)} to ${formatShape(shape)}: element counts differ`,
+            [x.shape, shape],
+          ),
+      ),
+      E.map(() => ({ shape, dtype: x.dtype })),
+    );
   },
   gather: ({ idx, out, inputs, read }) =>
     read(0, delinearize(linearize(idx, out.shape), inputs[0]!.shape)),
