@@ -52,6 +52,11 @@ export interface PoolParams {
   readonly kernel: Pair;
   readonly stride: Pair;
   readonly pad: Pad4;
+  /**
+   * PyTorch's `ceil_mode`: the output size rounds up (absent: down). Kernels need not read it:
+   * the shapes carry it, and an average's padded divisor is clipped to the padded input.
+   */
+  readonly ceilMode?: boolean;
 }
 
 /** `max_pool2d(x)`. */

@@ -1,5 +1,4 @@
-import type { FloatArray } from "./gemm";
-import { CORE, PACK_A, PACK_B } from "./gemm";
+import type { FloatArray, GemmCore } from "./gemm";
 import { Im2col } from "./im2col";
 
 /**
@@ -14,247 +13,271 @@ import { Im2col } from "./im2col";
  *   and scatter-added into the padded input gradient (col2im fused into the store), so no
  *   flop is spent on padding, whatever the stride.
  *
- * All operands live in module-constant buffers (the GEMM's pack buffers while no GEMM runs,
- * and an offset table), so that V8 compiles their addresses and lengths into the loops; a
- * convolution too big for them takes the GEMM path (`directFits`). Hot loops touch only
- * module-local bindings: a bundler that turns ESM into CommonJS makes every imported binding a
- * getter call, which costs 10x inside a micro-kernel.
+ * All operands live in buffers that are constants of the factory's closure (the pack buffers
+ * of a GEMM core while no GEMM runs, and an offset table the factory owns), so that V8
+ * compiles their addresses and lengths into the loops, as in `gemmCore`; a convolution too big
+ * for them takes the GEMM path (`directFits`). Hot loops touch only closure-local bindings: a
+ * bundler that turns ESM into CommonJS makes every imported binding a getter call, which
+ * costs 10x inside a micro-kernel.
  */
-
-/** Packed panels: filters, their transposes, dy. */
-const PAN = PACK_A;
-/** The padded image (or input gradient) of one sample. */
-const IMG = PACK_B;
-/** Tap and window offsets into IMG. */
-const TAB = new Int32Array(1 << 15);
-/** The accumulators of the last tile (the GEMM core's). */
-const TILE = CORE.TILE;
-/** The GEMM's micro-kernel: with TILE as C, TILE = PAN-panel x IMG-panel (the input gradient's). */
-const micro = CORE.micro;
-/** Writes (or adds) the top-left `rows x cols` of TILE into C at `co` with row stride `ldc`. */
-const storeTile = CORE.storeEdge;
-
-/** A window over the direct kernels' image buffer and offset table. */
-export const newDirectWindow = (): Im2col => new Im2col(IMG, TAB);
-
-/** The length of `rows x k` packed as 4-tall panels. */
-export const panelSize = (rows: number, k: number): number => Math.ceil(rows / 4) * 4 * k;
-
-/** Whether `panels` packed elements and `channels` padded planes of `win` fit the buffers. */
-export const directFits = (win: Im2col, channels: number, panels: number): boolean =>
-  panels <= PAN.length && win.fits(channels);
 
 /**
- * Where the input gradient packs dy: in IMG just past the `channels` padded planes of `win`,
- * so that the GEMM's tile (PAN x IMG) multiplies it with the filter's transpose in PAN.
+ * The direct kernels over `core`'s pack buffers and an offset table of their own. One instance
+ * per convolution kernel: instances that share a core must not run at the same time (kernels
+ * run synchronously, so the kernels of one thread never do).
  */
-export const dyOffset = (win: Im2col, channels: number): number => channels * win.hp * win.wp;
+export const directCore = (core: GemmCore) => {
+  /** Packed panels: filters, their transposes, dy. */
+  const PAN = core.PACK_A;
+  /** The padded image (or input gradient) of one sample. */
+  const IMG = core.PACK_B;
+  /** Tap and window offsets into IMG. */
+  const TAB = new Int32Array(1 << 15);
+  /** The accumulators of the last tile (the GEMM core's). */
+  const TILE = core.TILE;
+  /** The GEMM's micro-kernel: with TILE as C, TILE = PAN-panel x IMG-panel (the input gradient's). */
+  const micro = core.micro;
+  /** Writes (or adds) the top-left `rows x cols` of TILE into C at `co` with row stride `ldc`. */
+  const storeTile = core.storeEdge;
 
-/** Whether the input gradient's dy panels (`dyPanels` elements at `dyOffset`) fit in IMG too. */
-export const dyFits = (win: Im2col, channels: number, dyPanels: number): boolean =>
-  dyOffset(win, channels) + dyPanels <= IMG.length;
+  /** A window over the direct kernels' image buffer and offset table. */
+  const newDirectWindow = (): Im2col => new Im2col(IMG, TAB);
 
-/**
- * Packs the `rows x k` matrix at `src[off..]` (element (i, p) at `off + i*rs + p*cs`) into PAN
- * as 4-tall panels, `PAN[dOff + (b*k + p)*4 + ii]` = element (4b + ii, p), zero past `rows`.
- */
-export const packPanels = (
-  dOff: number,
-  src: FloatArray,
-  off: number,
-  rs: number,
-  cs: number,
-  rows: number,
-  k: number,
-): void => {
-  let q = dOff;
-  for (let i0 = 0; i0 < rows; i0 += 4) {
-    const n = Math.min(4, rows - i0);
-    for (let p = 0; p < k; p++) {
-      const at = off + i0 * rs + p * cs;
-      for (let ii = 0; ii < 4; ii++) PAN[q++] = ii < n ? src[at + ii * rs] : 0;
-    }
-  }
-};
+  /** The length of `rows x k` packed as 4-tall panels. */
+  const panelSize = (rows: number, k: number): number => Math.ceil(rows / 4) * 4 * k;
 
-/**
- * TILE = PAN-panel at `ia` x B over `k` steps, B gathered from the image: `B(p, j) =
- * IMG[TAB[tb + p] + oj]` for the four column offsets `o0..o3` (forward, filter gradient).
- */
-const tileGather = (
-  k: number,
-  ia: number,
-  tb: number,
-  o0: number,
-  o1: number,
-  o2: number,
-  o3: number,
-) => {
-  let c00 = 0;
-  let c01 = 0;
-  let c02 = 0;
-  let c03 = 0;
-  let c10 = 0;
-  let c11 = 0;
-  let c12 = 0;
-  let c13 = 0;
-  let c20 = 0;
-  let c21 = 0;
-  let c22 = 0;
-  let c23 = 0;
-  let c30 = 0;
-  let c31 = 0;
-  let c32 = 0;
-  let c33 = 0;
-  for (let p = 0; p < k; p++) {
-    const t = TAB[(tb + p) | 0];
-    const b0 = IMG[(t + o0) | 0];
-    const b1 = IMG[(t + o1) | 0];
-    const b2 = IMG[(t + o2) | 0];
-    const b3 = IMG[(t + o3) | 0];
-    const a0 = PAN[ia];
-    const a1 = PAN[(ia + 1) | 0];
-    const a2 = PAN[(ia + 2) | 0];
-    const a3 = PAN[(ia + 3) | 0];
-    c00 += a0 * b0;
-    c01 += a0 * b1;
-    c02 += a0 * b2;
-    c03 += a0 * b3;
-    c10 += a1 * b0;
-    c11 += a1 * b1;
-    c12 += a1 * b2;
-    c13 += a1 * b3;
-    c20 += a2 * b0;
-    c21 += a2 * b1;
-    c22 += a2 * b2;
-    c23 += a2 * b3;
-    c30 += a3 * b0;
-    c31 += a3 * b1;
-    c32 += a3 * b2;
-    c33 += a3 * b3;
-    ia = (ia + 4) | 0;
-  }
-  TILE[0] = c00;
-  TILE[1] = c01;
-  TILE[2] = c02;
-  TILE[3] = c03;
-  TILE[4] = c10;
-  TILE[5] = c11;
-  TILE[6] = c12;
-  TILE[7] = c13;
-  TILE[8] = c20;
-  TILE[9] = c21;
-  TILE[10] = c22;
-  TILE[11] = c23;
-  TILE[12] = c30;
-  TILE[13] = c31;
-  TILE[14] = c32;
-  TILE[15] = c33;
-};
+  /** Whether `panels` packed elements and `channels` padded planes of `win` fit the buffers. */
+  const directFits = (win: Im2col, channels: number, panels: number): boolean =>
+    panels <= PAN.length && win.fits(channels);
 
-/**
- * Forward, one image and group: `y[yOff + o*S + s] = sum_r W(o, r) * tap(r, s)`, the `Og x R`
- * filter packed at `PAN[pwOff..]`.
- */
-export const directForward = (
-  win: Im2col,
-  pwOff: number,
-  Og: number,
-  R: number,
-  S: number,
-  y: FloatArray,
-  yOff: number,
-): void => {
-  const { base, sBase } = win;
-  const last = sBase + S - 1;
-  for (let o0 = 0; o0 < Og; o0 += 4) {
-    const rows = Math.min(4, Og - o0);
-    const ia = pwOff + o0 * R;
-    for (let s0 = 0; s0 < S; s0 += 4) {
-      const s = sBase + s0;
-      const o1 = base + TAB[Math.min(s + 1, last)];
-      const o2 = base + TAB[Math.min(s + 2, last)];
-      const o3 = base + TAB[Math.min(s + 3, last)];
-      tileGather(R, ia, 0, base + TAB[s], o1, o2, o3);
-      storeTile(y, yOff + o0 * S + s0, S, rows, Math.min(4, S - s0), false);
-    }
-  }
-};
+  /**
+   * Where the input gradient packs dy: in IMG just past the `channels` padded planes of `win`,
+   * so that the GEMM's tile (PAN x IMG) multiplies it with the filter's transpose in PAN.
+   */
+  const dyOffset = (win: Im2col, channels: number): number => channels * win.hp * win.wp;
 
-/**
- * Filter gradient, one image and group: `dW(o, r) += sum_s dy(o, s) * tap(r, s)` into the
- * float64 accumulator `acc[accOff + o*R + r]`, with the `Og x S` dy packed at `PAN[pdOff..]`.
- */
-export const directGradFilter = (
-  win: Im2col,
-  pdOff: number,
-  Og: number,
-  R: number,
-  S: number,
-  acc: Float64Array,
-  accOff: number,
-): void => {
-  const { base, sBase } = win;
-  const last = R - 1;
-  for (let o0 = 0; o0 < Og; o0 += 4) {
-    const rows = Math.min(4, Og - o0);
-    const ia = pdOff + o0 * S;
-    for (let r0 = 0; r0 < R; r0 += 4) {
-      const o1 = base + TAB[Math.min(r0 + 1, last)];
-      const o2 = base + TAB[Math.min(r0 + 2, last)];
-      const o3 = base + TAB[Math.min(r0 + 3, last)];
-      tileGather(S, ia, sBase, base + TAB[r0], o1, o2, o3);
-      storeTile(acc, accOff + o0 * R + r0, R, rows, Math.min(4, R - r0), true);
-    }
-  }
-};
+  /** Whether the input gradient's dy panels (`dyPanels` elements at `dyOffset`) fit in IMG too. */
+  const dyFits = (win: Im2col, channels: number, dyPanels: number): boolean =>
+    dyOffset(win, channels) + dyPanels <= IMG.length;
 
-/**
- * Packs the `Og x S` dy at `src[off..]` for `directGradInput` into IMG (at `dyOffset`): panel b
- * holds the windows `b + j*Q` (j < 4, `Q = ceil(S/4)`), `IMG[dOff + (b*Og + o)*4 + j] = dy(o, b + j*Q)`, zero
- * past S. Windows that far apart share no input pixel, so a tile's 16 scatter-adds never hit
- * the same address (adjacent windows would, serialising the adds on store-to-load forwarding).
- */
-export const packWindowsSpread = (
-  dOff: number,
-  src: FloatArray,
-  off: number,
-  Og: number,
-  S: number,
-): void => {
-  const Q = Math.ceil(S / 4);
-  let q = dOff;
-  for (let b = 0; b < Q; b++) {
-    for (let o = 0; o < Og; o++) {
-      const row = off + o * S + b;
-      for (let j = 0; j < 4; j++) IMG[q++] = b + j * Q < S ? src[row + j * Q] : 0;
-    }
-  }
-};
-
-/**
- * Input gradient, one image and group: adds `(W^T dy)(r, s)` into tap r of window s of the
- * (zeroed) padded image, with the `R x Og` filter transpose packed at `PAN[pwtOff..]` and dy
- * at `IMG[pdOff..]` by `packWindowsSpread`.
- */
-export const directGradInput = (
-  win: Im2col,
-  pwtOff: number,
-  pdOff: number,
-  Og: number,
-  R: number,
-  S: number,
-): void => {
-  const { base, sBase } = win;
-  const Q = Math.ceil(S / 4);
-  for (let b = 0; b < Q; b++) {
-    for (let r0 = 0; r0 < R; r0 += 4) {
-      const rows = Math.min(4, R - r0);
-      micro(Og, pwtOff + r0 * Og, pdOff + b * Og * 4, TILE, 0, 4, 4, 4, false);
-      for (let j = 0, s = b; j < 4 && s < S; j++, s += Q) {
-        const so = base + TAB[sBase + s];
-        for (let i = 0; i < rows; i++) IMG[so + TAB[r0 + i]] += TILE[i * 4 + j];
+  /**
+   * Packs the `rows x k` matrix at `src[off..]` (element (i, p) at `off + i*rs + p*cs`) into PAN
+   * as 4-tall panels, `PAN[dOff + (b*k + p)*4 + ii]` = element (4b + ii, p), zero past `rows`.
+   */
+  const packPanels = (
+    dOff: number,
+    src: FloatArray,
+    off: number,
+    rs: number,
+    cs: number,
+    rows: number,
+    k: number,
+  ): void => {
+    let q = dOff;
+    for (let i0 = 0; i0 < rows; i0 += 4) {
+      const n = Math.min(4, rows - i0);
+      for (let p = 0; p < k; p++) {
+        const at = off + i0 * rs + p * cs;
+        for (let ii = 0; ii < 4; ii++) PAN[q++] = ii < n ? src[at + ii * rs] : 0;
       }
     }
-  }
+  };
+
+  /**
+   * TILE = PAN-panel at `ia` x B over `k` steps, B gathered from the image: `B(p, j) =
+   * IMG[TAB[tb + p] + oj]` for the four column offsets `o0..o3` (forward, filter gradient).
+   */
+  const tileGather = (
+    k: number,
+    ia: number,
+    tb: number,
+    o0: number,
+    o1: number,
+    o2: number,
+    o3: number,
+  ) => {
+    let c00 = 0;
+    let c01 = 0;
+    let c02 = 0;
+    let c03 = 0;
+    let c10 = 0;
+    let c11 = 0;
+    let c12 = 0;
+    let c13 = 0;
+    let c20 = 0;
+    let c21 = 0;
+    let c22 = 0;
+    let c23 = 0;
+    let c30 = 0;
+    let c31 = 0;
+    let c32 = 0;
+    let c33 = 0;
+    for (let p = 0; p < k; p++) {
+      const t = TAB[(tb + p) | 0];
+      const b0 = IMG[(t + o0) | 0];
+      const b1 = IMG[(t + o1) | 0];
+      const b2 = IMG[(t + o2) | 0];
+      const b3 = IMG[(t + o3) | 0];
+      const a0 = PAN[ia];
+      const a1 = PAN[(ia + 1) | 0];
+      const a2 = PAN[(ia + 2) | 0];
+      const a3 = PAN[(ia + 3) | 0];
+      c00 += a0 * b0;
+      c01 += a0 * b1;
+      c02 += a0 * b2;
+      c03 += a0 * b3;
+      c10 += a1 * b0;
+      c11 += a1 * b1;
+      c12 += a1 * b2;
+      c13 += a1 * b3;
+      c20 += a2 * b0;
+      c21 += a2 * b1;
+      c22 += a2 * b2;
+      c23 += a2 * b3;
+      c30 += a3 * b0;
+      c31 += a3 * b1;
+      c32 += a3 * b2;
+      c33 += a3 * b3;
+      ia = (ia + 4) | 0;
+    }
+    TILE[0] = c00;
+    TILE[1] = c01;
+    TILE[2] = c02;
+    TILE[3] = c03;
+    TILE[4] = c10;
+    TILE[5] = c11;
+    TILE[6] = c12;
+    TILE[7] = c13;
+    TILE[8] = c20;
+    TILE[9] = c21;
+    TILE[10] = c22;
+    TILE[11] = c23;
+    TILE[12] = c30;
+    TILE[13] = c31;
+    TILE[14] = c32;
+    TILE[15] = c33;
+  };
+
+  /**
+   * Forward, one image and group: `y[yOff + o*S + s] = sum_r W(o, r) * tap(r, s)`, the `Og x R`
+   * filter packed at `PAN[pwOff..]`.
+   */
+  const directForward = (
+    win: Im2col,
+    pwOff: number,
+    Og: number,
+    R: number,
+    S: number,
+    y: FloatArray,
+    yOff: number,
+  ): void => {
+    const { base, sBase } = win;
+    const last = sBase + S - 1;
+    for (let o0 = 0; o0 < Og; o0 += 4) {
+      const rows = Math.min(4, Og - o0);
+      const ia = pwOff + o0 * R;
+      for (let s0 = 0; s0 < S; s0 += 4) {
+        const s = sBase + s0;
+        const o1 = base + TAB[Math.min(s + 1, last)];
+        const o2 = base + TAB[Math.min(s + 2, last)];
+        const o3 = base + TAB[Math.min(s + 3, last)];
+        tileGather(R, ia, 0, base + TAB[s], o1, o2, o3);
+        storeTile(y, yOff + o0 * S + s0, S, rows, Math.min(4, S - s0), false);
+      }
+    }
+  };
+
+  /**
+   * Filter gradient, one image and group: `dW(o, r) += sum_s dy(o, s) * tap(r, s)` into the
+   * float64 accumulator `acc[accOff + o*R + r]`, with the `Og x S` dy packed at `PAN[pdOff..]`.
+   */
+  const directGradFilter = (
+    win: Im2col,
+    pdOff: number,
+    Og: number,
+    R: number,
+    S: number,
+    acc: Float64Array,
+    accOff: number,
+  ): void => {
+    const { base, sBase } = win;
+    const last = R - 1;
+    for (let o0 = 0; o0 < Og; o0 += 4) {
+      const rows = Math.min(4, Og - o0);
+      const ia = pdOff + o0 * S;
+      for (let r0 = 0; r0 < R; r0 += 4) {
+        const o1 = base + TAB[Math.min(r0 + 1, last)];
+        const o2 = base + TAB[Math.min(r0 + 2, last)];
+        const o3 = base + TAB[Math.min(r0 + 3, last)];
+        tileGather(S, ia, sBase, base + TAB[r0], o1, o2, o3);
+        storeTile(acc, accOff + o0 * R + r0, R, rows, Math.min(4, R - r0), true);
+      }
+    }
+  };
+
+  /**
+   * Packs the `Og x S` dy at `src[off..]` for `directGradInput` into IMG (at `dyOffset`): panel b
+   * holds the windows `b + j*Q` (j < 4, `Q = ceil(S/4)`), `IMG[dOff + (b*Og + o)*4 + j] = dy(o, b + j*Q)`, zero
+   * past S. Windows that far apart share no input pixel, so a tile's 16 scatter-adds never hit
+   * the same address (adjacent windows would, serialising the adds on store-to-load forwarding).
+   */
+  const packWindowsSpread = (
+    dOff: number,
+    src: FloatArray,
+    off: number,
+    Og: number,
+    S: number,
+  ): void => {
+    const Q = Math.ceil(S / 4);
+    let q = dOff;
+    for (let b = 0; b < Q; b++) {
+      for (let o = 0; o < Og; o++) {
+        const row = off + o * S + b;
+        for (let j = 0; j < 4; j++) IMG[q++] = b + j * Q < S ? src[row + j * Q] : 0;
+      }
+    }
+  };
+
+  /**
+   * Input gradient, one image and group: adds `(W^T dy)(r, s)` into tap r of window s of the
+   * (zeroed) padded image, with the `R x Og` filter transpose packed at `PAN[pwtOff..]` and dy
+   * at `IMG[pdOff..]` by `packWindowsSpread`.
+   */
+  const directGradInput = (
+    win: Im2col,
+    pwtOff: number,
+    pdOff: number,
+    Og: number,
+    R: number,
+    S: number,
+  ): void => {
+    const { base, sBase } = win;
+    const Q = Math.ceil(S / 4);
+    for (let b = 0; b < Q; b++) {
+      for (let r0 = 0; r0 < R; r0 += 4) {
+        const rows = Math.min(4, R - r0);
+        micro(Og, pwtOff + r0 * Og, pdOff + b * Og * 4, TILE, 0, 4, 4, 4, false);
+        for (let j = 0, s = b; j < 4 && s < S; j++, s += Q) {
+          const so = base + TAB[sBase + s];
+          for (let i = 0; i < rows; i++) IMG[so + TAB[r0 + i]] += TILE[i * 4 + j];
+        }
+      }
+    }
+  };
+
+  return {
+    newDirectWindow,
+    panelSize,
+    directFits,
+    dyOffset,
+    dyFits,
+    packPanels,
+    directForward,
+    directGradFilter,
+    packWindowsSpread,
+    directGradInput,
+  };
 };
+
+/** The direct kernels of one `directCore`. */
+export type DirectCore = ReturnType<typeof directCore>;

@@ -5,23 +5,15 @@ import type {
   ConvParams,
 } from "@loom/graph";
 import type { LibraryKernelImpl } from "./kernel";
+import type { ConvGeometry } from "./window";
+import { convGeometry } from "./window";
 import type { FloatArray } from "./gemm";
-import { growF64 } from "./gemm";
+import { CORE, growF64 } from "./gemm";
 import type { ThreadOptions } from "./parallel";
 import { poolFor, resolveThreading, runOnOperands, SharedScratch } from "./parallel";
 import { CONV_CODEC, CONV_PARAMS, TASK } from "./tasks";
-import {
-  directFits,
-  dyFits,
-  dyOffset,
-  directForward,
-  directGradFilter,
-  directGradInput,
-  newDirectWindow,
-  packPanels,
-  packWindowsSpread,
-  panelSize,
-} from "./conv-direct";
+import type { DirectCore } from "./conv-direct";
+import { directCore } from "./conv-direct";
 
 /**
  * The three convolutions, per image and channel group, with `Og` output channels and
@@ -82,29 +74,28 @@ const setParams = (
   CONV_CODEC.encode(p, { N, C, H, W, O, I, KH, KW, Ho, Wo, ...g, cw });
 };
 
-/** The geometry of a convolution, from attributes the op rules validated. */
-interface Geometry {
-  readonly sh: number;
-  readonly sw: number;
-  readonly pt: number;
-  readonly pl: number;
-  readonly dh: number;
-  readonly dw: number;
-  readonly groups: number;
+/** A convolution's geometry and whether it is pointwise. */
+interface Geometry extends ConvGeometry {
   /** A 1x1 kernel at stride 1 without padding: the im2col matrix is the image itself. */
   readonly pointwise: boolean;
 }
 
 const geometry = (call: ConvParams, kh: number, kw: number): Geometry => {
-  const [sh, sw] = call.stride;
+  const g = convGeometry(call);
   const [pt, pb, pl, pr] = call.pad;
-  const [dh, dw] = call.dilation;
-  const pointwise = kh === 1 && kw === 1 && sh === 1 && sw === 1 && pt + pb + pl + pr === 0;
-  return { sh, sw, pt, pl, dh, dw, groups: call.groups, pointwise };
+  const pointwise = kh === 1 && kw === 1 && g.sh === 1 && g.sw === 1 && pt + pb + pl + pr === 0;
+  return { ...g, pointwise };
 };
 
 /** Packs each group's `Og x R` filter (`transpose`: its `R x Og` transpose) into the direct kernels' panels; returns the per-group stride. */
-const packFilter = (w: FloatArray, G: number, Og: number, R: number, transpose: boolean) => {
+const packFilter = (
+  { packPanels, panelSize }: DirectCore,
+  w: FloatArray,
+  G: number,
+  Og: number,
+  R: number,
+  transpose: boolean,
+) => {
   const per = transpose ? panelSize(R, Og) : panelSize(Og, R);
   for (let g = 0; g < G; g++) {
     if (transpose) packPanels(g * per, w, g * Og * R, 1, R, R, Og);
@@ -115,11 +106,12 @@ const packFilter = (w: FloatArray, G: number, Og: number, R: number, transpose: 
 
 /** conv2d: x `[N,C,H,W]`, w `[O,C/g,KH,KW]` -> y `[N,O,Ho,Wo]`. */
 export const makeConv2dKernel = (
-  path: ConvPath = "auto",
-  opts: ThreadOptions = {},
+  path: ConvPath,
+  opts: ThreadOptions,
 ): LibraryKernelImpl<Conv2dCall> => {
   const { threads, threadFlops, backoff, pools } = resolveThreading(opts);
-  const dwin = newDirectWindow();
+  const dk = directCore(CORE);
+  const dwin = dk.newDirectWindow();
   const scratch = new SharedScratch();
   const p = new Int32Array(CONV_PARAMS.length);
   return ({ inputs, inShapes, out, outShape, call }) => {
@@ -139,21 +131,21 @@ export const makeConv2dKernel = (
     const direct =
       !g.pointwise &&
       useDirect(path, Og, pool !== undefined) &&
-      directFits(
+      dk.directFits(
         dwin.configure(I, KH, KW, Ho, Wo, g.sh, g.sw, g.dh, g.dw),
         C,
-        G * panelSize(Og, R),
+        G * dk.panelSize(Og, R),
       );
     if (!direct) {
       setParams(p, inShapes[0], inShapes[1], Ho, Wo, g, 0);
       return runOnOperands(pool, threads, TASK.conv2d, p, [x, w, y], N, scratch, backoff);
     }
-    const per = packFilter(w, G, Og, R, false);
+    const per = packFilter(dk, w, G, Og, R, false);
     for (let n = 0; n < N; n++) {
       dwin.load(x, n * C * H * W, C, H, W, g.pt, g.pl);
       for (let gi = 0; gi < G; gi++) {
         dwin.base = gi * I * dwin.hp * dwin.wp;
-        directForward(dwin, gi * per, Og, R, S, y, (n * O + gi * Og) * S);
+        dk.directForward(dwin, gi * per, Og, R, S, y, (n * O + gi * Og) * S);
       }
     }
   };
@@ -161,11 +153,12 @@ export const makeConv2dKernel = (
 
 /** conv2d_grad_filter: x `[N,C,H,W]`, dy `[N,O,Ho,Wo]` -> dw `[O,C/g,KH,KW]`. */
 export const makeConv2dGradFilterKernel = (
-  path: ConvPath = "auto",
-  opts: ThreadOptions = {},
+  path: ConvPath,
+  opts: ThreadOptions,
 ): LibraryKernelImpl<Conv2dGradFilterCall> => {
   const { threads, threadFlops, backoff, pools } = resolveThreading(opts);
-  const dwin = newDirectWindow();
+  const dk = directCore(CORE);
+  const dwin = dk.newDirectWindow();
   const scratch = new SharedScratch();
   const p = new Int32Array(CONV_PARAMS.length);
   let acc: Float64Array = new Float64Array(0);
@@ -198,7 +191,11 @@ export const makeConv2dGradFilterKernel = (
     const direct =
       !g.pointwise &&
       useDirect(path, Og, pool !== undefined) &&
-      directFits(dwin.configure(I, KH, KW, Ho, Wo, g.sh, g.sw, g.dh, g.dw), C, panelSize(Og, S));
+      dk.directFits(
+        dwin.configure(I, KH, KW, Ho, Wo, g.sh, g.sw, g.dh, g.dw),
+        C,
+        dk.panelSize(Og, S),
+      );
     if (!direct) {
       setParams(p, inShapes[0], [O, I, KH, KW], Ho, Wo, g, cw);
       const count = Math.ceil(R / cw);
@@ -219,8 +216,8 @@ export const makeConv2dGradFilterKernel = (
       dwin.load(x, n * C * H * W, C, H, W, g.pt, g.pl);
       for (let gi = 0; gi < G; gi++) {
         dwin.base = gi * I * dwin.hp * dwin.wp;
-        packPanels(0, dy, (n * O + gi * Og) * S, S, 1, Og, S);
-        directGradFilter(dwin, 0, Og, R, S, acc, gi * Og * R);
+        dk.packPanels(0, dy, (n * O + gi * Og) * S, S, 1, Og, S);
+        dk.directGradFilter(dwin, 0, Og, R, S, acc, gi * Og * R);
       }
     }
     for (let i = 0; i < O * R; i++) dw[i] = acc[i];
@@ -229,11 +226,12 @@ export const makeConv2dGradFilterKernel = (
 
 /** conv2d_grad_input: dy `[N,O,Ho,Wo]`, w `[O,C/g,KH,KW]` -> dx `[N,C,H,W]`. */
 export const makeConv2dGradInputKernel = (
-  path: ConvPath = "auto",
-  opts: ThreadOptions = {},
+  path: ConvPath,
+  opts: ThreadOptions,
 ): LibraryKernelImpl<Conv2dGradInputCall> => {
   const { threads, threadFlops, backoff, pools } = resolveThreading(opts);
-  const dwin = newDirectWindow();
+  const dk = directCore(CORE);
+  const dwin = dk.newDirectWindow();
   const scratch = new SharedScratch();
   const p = new Int32Array(CONV_PARAMS.length);
   return ({ inputs, inShapes, out, outShape, call }) => {
@@ -253,12 +251,12 @@ export const makeConv2dGradInputKernel = (
       !g.pointwise &&
       path !== "gemm" &&
       (path === "direct" || (pool === undefined && R * Og <= DIRECT_MAX_FILTER)) &&
-      directFits(
+      dk.directFits(
         dwin.configure(I, KH, KW, Ho, Wo, g.sh, g.sw, g.dh, g.dw),
         C,
-        G * panelSize(R, Og),
+        G * dk.panelSize(R, Og),
       ) &&
-      dyFits(dwin, C, panelSize(S, Og));
+      dk.dyFits(dwin, C, dk.panelSize(S, Og));
     if (!direct) {
       setParams(p, outShape, inShapes[1], Ho, Wo, g, 0);
       return runOnOperands(
@@ -272,14 +270,14 @@ export const makeConv2dGradInputKernel = (
         backoff,
       );
     }
-    const per = packFilter(w, G, Og, R, true);
-    const pdOff = dyOffset(dwin, C);
+    const per = packFilter(dk, w, G, Og, R, true);
+    const pdOff = dk.dyOffset(dwin, C);
     for (let n = 0; n < N; n++) {
       dwin.zero(C);
       for (let gi = 0; gi < G; gi++) {
         dwin.base = gi * I * dwin.hp * dwin.wp;
-        packWindowsSpread(pdOff, dy, (n * O + gi * Og) * S, Og, S);
-        directGradInput(dwin, gi * per, pdOff, Og, R, S);
+        dk.packWindowsSpread(pdOff, dy, (n * O + gi * Og) * S, Og, S);
+        dk.directGradInput(dwin, gi * per, pdOff, Og, R, S);
       }
       dwin.crop(dx, n * C * H * W, C, H, W, g.pt, g.pl);
     }

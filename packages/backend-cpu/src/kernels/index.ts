@@ -25,9 +25,10 @@ export {
  * (grow-only) in its closure, so an executable may own one set; sharing a set is also safe,
  * since kernels run synchronously and keep no reference to their arguments between calls.
  * `threads` (default: one per core, see `defaultThreads`) is how many threads the matmul and
- * convolution kernels may use, the calling one included; 1 keeps them on the calling thread.
+ * convolution kernels may use, the calling one included; 1 keeps them on the calling thread;
+ * `pool` the workers they split calls between, which the caller owns and closes.
  */
-export const makeFastKernels = (opts: ThreadOptions = {}): LibraryKernels => ({
+export const makeFastKernels = (opts: ThreadOptions): LibraryKernels => ({
   matmul: makeMatmulKernel(opts),
   conv2d: makeConv2dKernel("auto", opts),
   conv2d_grad_input: makeConv2dGradInputKernel("auto", opts),

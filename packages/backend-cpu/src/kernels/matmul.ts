@@ -18,7 +18,7 @@ const MAX_CHUNK_FLOPS = 2 ** 31;
  * Large products are split into column blocks of C between threads (tasks.ts), with results
  * identical to one thread's.
  */
-export const makeMatmulKernel = (opts: ThreadOptions = {}): LibraryKernelImpl<MatmulCall> => {
+export const makeMatmulKernel = (opts: ThreadOptions): LibraryKernelImpl<MatmulCall> => {
   const { threads, threadFlops, backoff, pools } = resolveThreading(opts);
   const scratch = new SharedScratch();
   const p = new Int32Array(MATMUL_CODEC.size);

@@ -26,8 +26,11 @@ export interface ThreadOptions {
   readonly threadFlops?: number;
   /** When to leave the workers out (default: the pool's `Backoff`; tests pass their own). */
   readonly backoff?: BackoffPolicy;
-  /** The workers to split calls between (default: a pool of the kernel's own, started on first use). */
-  readonly pool?: KernelPool;
+  /**
+   * The workers to split calls between, owned (and closed) by whoever makes the kernels: a
+   * `cpuBackend`, a test file, the bench. Required, so that no kernel starts a pool nobody closes.
+   */
+  readonly pool: KernelPool;
 }
 
 /**
@@ -43,7 +46,7 @@ export const resolveThreading = (opts: ThreadOptions) => {
       `threads must be a positive integer (1 keeps every kernel on the calling thread), got ${threads}`,
     );
   }
-  const pools = opts.pool ?? kernelPool();
+  const pools = opts.pool;
   return {
     threads,
     threadFlops: opts.threadFlops ?? THREAD_FLOPS,

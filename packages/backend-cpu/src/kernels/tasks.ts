@@ -3,6 +3,7 @@ import { CORE, gemmCore } from "./gemm";
 import type { Im2colLib } from "./im2col";
 import { IM2COL, im2colCore } from "./im2col";
 import type { ChunkTask } from "./threads";
+import type { ConvGeometry } from "./window";
 
 /**
  * The GEMM kernels as chunk tasks: a kernel call becomes `count` independent chunks that any
@@ -74,7 +75,7 @@ export interface MatmulParams extends TaskParams {
 }
 
 /** A convolution call: shapes, strides, padding, dilation, groups, and the filter-gradient block width. */
-export interface ConvParams extends TaskParams {
+export interface ConvParams extends TaskParams, ConvGeometry {
   readonly N: number;
   readonly C: number;
   readonly H: number;
@@ -85,13 +86,6 @@ export interface ConvParams extends TaskParams {
   readonly KW: number;
   readonly Ho: number;
   readonly Wo: number;
-  readonly sh: number;
-  readonly sw: number;
-  readonly pt: number;
-  readonly pl: number;
-  readonly dh: number;
-  readonly dw: number;
-  readonly groups: number;
   /** A 1x1 kernel at stride 1 without padding: the im2col matrix is the image itself. */
   readonly pointwise: boolean;
   /** Columns of each group's gradient per chunk (filter gradient). */

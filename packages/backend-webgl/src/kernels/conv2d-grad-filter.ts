@@ -1,7 +1,7 @@
 import type { Conv2dGradFilterCall } from "@loom/graph";
 import { glslInt } from "../render-glsl";
 import type { GlslLibraryKernel } from "./kernel";
-import { dims, unflatten, windowGeometry } from "./window";
+import { dims, forEachTap, unflatten, windowGeometry } from "./window";
 
 /**
  * conv2d_grad_filter: x `[N,C,H,W]`, dy `[N,O,Ho,Wo]` -> dw `[O,C/g,KH,KW]`: each filter tap
@@ -25,15 +25,7 @@ export const conv2dGradFilterGlsl: GlslLibraryKernel<Conv2dGradFilterCall> = ({
   for (int n = 0; n < ${N}; n++) {
     int xb = (n * ${C} + c0 + ci) * ${H};
     int db = (n * ${O} + o) * ${Ho};
-    for (int ho = 0; ho < ${Ho}; ho++) {
-      int h = ho * ${g.sh} - ${g.pt} + kh * ${g.dh};
-      if (h < 0 || h >= ${H}) continue;
-      for (int wo = 0; wo < ${Wo}; wo++) {
-        int w = wo * ${g.sw} - ${g.pl} + kw * ${g.dw};
-        if (w < 0 || w >= ${W}) continue;
-        acc += ld0((xb + h) * ${W} + w) * ld1((db + ho) * ${Wo} + wo);
-      }
-    }
+    ${forEachTap(g, ["ho", Ho!], ["wo", Wo!], H!, W!, `acc += ld0((xb + h) * ${W} + w) * ld1((db + ho) * ${Wo} + wo);`)}
   }
   return acc;
 }`;

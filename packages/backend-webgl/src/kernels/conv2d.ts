@@ -1,7 +1,7 @@
 import type { Conv2dCall } from "@loom/graph";
 import { glslInt } from "../render-glsl";
 import type { GlslLibraryKernel } from "./kernel";
-import { dims, unflatten, windowGeometry } from "./window";
+import { dims, forEachTap, unflatten, windowGeometry } from "./window";
 
 /**
  * conv2d: x `[N,C,H,W]`, w `[O,C/g,KH,KW]` -> `[N,O,Ho,Wo]`. One fragment per output element
@@ -20,15 +20,7 @@ export const conv2dGlsl: GlslLibraryKernel<Conv2dCall> = ({ inShapes, outShape, 
   for (int ci = 0; ci < ${I}; ci++) {
     int xb = (n * ${C} + c0 + ci) * ${H};
     int wb = (o * ${I} + ci) * ${KH};
-    for (int kh = 0; kh < ${KH}; kh++) {
-      int h = ho * ${g.sh} - ${g.pt} + kh * ${g.dh};
-      if (h < 0 || h >= ${H}) continue;
-      for (int kw = 0; kw < ${KW}; kw++) {
-        int w = wo * ${g.sw} - ${g.pl} + kw * ${g.dw};
-        if (w < 0 || w >= ${W}) continue;
-        acc += ld0((xb + h) * ${W} + w) * ld1((wb + kh) * ${KW} + kw);
-      }
-    }
+    ${forEachTap(g, ["kh", KH!], ["kw", KW!], H!, W!, `acc += ld0((xb + h) * ${W} + w) * ld1((wb + kh) * ${KW} + kw);`)}
   }
   return acc;
 }`;

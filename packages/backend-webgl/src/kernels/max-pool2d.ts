@@ -1,7 +1,7 @@
 import type { MaxPool2dCall } from "@loom/graph";
 import type { GlslLibraryKernel } from "./kernel";
 import type { PoolGeometry } from "./window";
-import { dims, poolGeometry, unflatten } from "./window";
+import { dims, forEachTap, poolGeometry, unflatten } from "./window";
 
 /**
  * GLSL `int argmaxWindow(int base, int ho, int wo)`: the plane offset of the first maximal
@@ -12,19 +12,18 @@ export const argmaxWindowGlsl = (g: PoolGeometry, H: string, W: string): string 
   `int argmaxWindow(int base, int ho, int wo) {
   int best = -1;
   float bestV = 0.0;
-  for (int kh = 0; kh < ${g.KH}; kh++) {
-    int h = ho * ${g.sh} - ${g.pt} + kh;
-    if (h < 0 || h >= ${H}) continue;
-    for (int kw = 0; kw < ${g.KW}; kw++) {
-      int w = wo * ${g.sw} - ${g.pl} + kw;
-      if (w < 0 || w >= ${W}) continue;
-      float v = ld0(base + h * ${W} + w);
+  ${forEachTap(
+    g,
+    ["kh", g.KH],
+    ["kw", g.KW],
+    H,
+    W,
+    `float v = ld0(base + h * ${W} + w);
       if (best < 0 || v > bestV || (l_isnan(v) && !l_isnan(bestV))) {
         best = h * ${W} + w;
         bestV = v;
-      }
-    }
-  }
+      }`,
+  )}
   return best;
 }`;
 

@@ -1,4 +1,4 @@
-import type { ConvParams, Pair, PoolParams } from "@loom/graph";
+import type { ConvParams, PoolParams } from "@loom/graph";
 import { glslInt } from "../render-glsl";
 
 /**
@@ -15,19 +15,42 @@ export interface WindowGeometry {
 }
 
 /** Reads stride, padding (top and left; the far sides only shape the output) and dilation. */
-export const windowGeometry = (call: ConvParams): WindowGeometry => {
-  const [sh, sw] = call.stride;
-  const [pt, , pl] = call.pad;
-  const [dh, dw]: Pair = call.dilation;
-  return {
-    sh: glslInt(sh!),
-    sw: glslInt(sw!),
-    pt: glslInt(pt!),
-    pl: glslInt(pl!),
-    dh: glslInt(dh!),
-    dw: glslInt(dw!),
-  };
-};
+export const windowGeometry = ({
+  stride,
+  pad,
+  dilation,
+}: Omit<ConvParams, "groups">): WindowGeometry => ({
+  sh: glslInt(stride[0]),
+  sw: glslInt(stride[1]),
+  pt: glslInt(pad[0]),
+  pl: glslInt(pad[2]),
+  dh: glslInt(dilation[0]),
+  dw: glslInt(dilation[1]),
+});
+
+/**
+ * GLSL looping a row index and a column index (each `[name, count]`: the window positions
+ * `ho`/`wo` or the taps `kh`/`kw`) over the taps of a sliding window, with `h` and `w` the
+ * input position `ho*sh - pt + kh*dh` (and across), skipping positions outside the `H x W`
+ * input (zero or -infinity padding), and running `body` for each, in row-major order.
+ */
+export const forEachTap = (
+  g: WindowGeometry,
+  [r, nr]: readonly [string, string],
+  [c, nc]: readonly [string, string],
+  H: string,
+  W: string,
+  body: string,
+): string =>
+  `for (int ${r} = 0; ${r} < ${nr}; ${r}++) {
+    int h = ho * ${g.sh} - ${g.pt} + kh * ${g.dh};
+    if (h < 0 || h >= ${H}) continue;
+    for (int ${c} = 0; ${c} < ${nc}; ${c}++) {
+      int w = wo * ${g.sw} - ${g.pl} + kw * ${g.dw};
+      if (w < 0 || w >= ${W}) continue;
+      ${body}
+    }
+  }`;
 
 /** Every dim of a shape rendered as a GLSL int literal. */
 export const dims = (shape: readonly number[]): string[] => shape.map(glslInt);
@@ -46,30 +69,23 @@ export const unflatten = (names: readonly string[], shape: readonly number[]): s
   return lines.reverse().join("\n  ");
 };
 
-/** A pooling window: kernel size, strides and the top/left paddings, as GLSL int literals. */
-export interface PoolGeometry {
+/** A pooling window: kernel size, strides and paddings, as GLSL int literals. */
+export interface PoolGeometry extends WindowGeometry {
   readonly KH: string;
   readonly KW: string;
-  readonly sh: string;
-  readonly sw: string;
-  readonly pt: string;
-  readonly pl: string;
+  /** The bottom and right paddings: they bound an average's divisor with countIncludePad. */
+  readonly pb: string;
+  readonly pr: string;
 }
 
-/** Reads a pooling op's window from its validated attributes. */
-export const poolGeometry = (call: PoolParams): PoolGeometry => {
-  const [KH, KW] = call.kernel;
-  const [sh, sw] = call.stride;
-  const [pt, , pl] = call.pad;
-  return {
-    KH: glslInt(KH!),
-    KW: glslInt(KW!),
-    sh: glslInt(sh!),
-    sw: glslInt(sw!),
-    pt: glslInt(pt!),
-    pl: glslInt(pl!),
-  };
-};
+/** Reads a pooling op's window (a convolution window of dilation 1) from its validated attributes. */
+export const poolGeometry = (call: PoolParams): PoolGeometry => ({
+  ...windowGeometry({ ...call, dilation: [1, 1] }),
+  KH: glslInt(call.kernel[0]),
+  KW: glslInt(call.kernel[1]),
+  pb: glslInt(call.pad[1]),
+  pr: glslInt(call.pad[3]),
+});
 
 /**
  * GLSL looping `kh`/`kw` over the windows `(ho, wo)` (of a `Ho x Wo` output) that contain

@@ -159,6 +159,8 @@ export interface PoolOptions {
   readonly kernel: Size2;
   readonly stride?: Size2;
   readonly padding?: Padding2;
+  /** PyTorch's `ceil_mode`: round the output size up (default false). */
+  readonly ceilMode?: boolean;
 }
 
 const poolAttrs = (op: string, x: Tensor, opts: PoolOptions) => {
@@ -173,7 +175,12 @@ const poolAttrs = (op: string, x: Tensor, opts: PoolOptions) => {
   const kernel = pair(op, "kernel", opts.kernel);
   const stride = pair(op, "stride", opts.stride ?? opts.kernel);
   const pad = resolvePadding(op, opts.padding ?? 0, x, kernel, stride);
-  return { kernel, stride, pad };
+  return {
+    kernel,
+    stride,
+    pad,
+    ...(opts.ceilMode === undefined ? {} : { ceilMode: opts.ceilMode }),
+  };
 };
 
 /** Max pooling of x `[N,C,H,W]`; padding counts as -infinity. */

@@ -1,16 +1,10 @@
 import * as E from "fp-ts/lib/Either.js";
+import { pipe } from "fp-ts/lib/function.js";
 import type { LibraryDef } from "@loom/graph";
 import type { AvgPool2dAttrs } from "./avg-pool2d";
 import { avgPoolAttrs } from "./avg-pool2d";
 import type { Pair } from "./window-attrs";
-import {
-  attrsObject,
-  boolAttr,
-  checkImageInputs,
-  checkSpatial,
-  intArrayAttr,
-  poolShape,
-} from "./window-attrs";
+import { boolAttr, imageOp, intArrayAttr, poolShape } from "./window-attrs";
 
 /**
  * The forward average pooling's attributes plus its input's spatial size `[H, W]`, which the
@@ -29,21 +23,18 @@ export const avgPool2dGrad: LibraryDef<AvgPool2dGradAttrs> = {
   libraryCall: (a) => ({ kind: "avg_pool2d_grad", ...avgPoolAttrs(a), inputShape: a.inputShape }),
   infer: (inputs, rawAttrs) => {
     const op = "avg_pool2d_grad";
-    const shapes = inputs.map((t) => t.shape);
-    const attrs = attrsObject(op, rawAttrs);
-    if (E.isLeft(attrs)) return attrs;
-    const ok = checkImageInputs(op, inputs, ["dy"], ["NCHW"]);
-    if (E.isLeft(ok)) return ok;
     const dy = inputs[0]!;
-    const inc = boolAttr(op, attrs.right, "countIncludePad", shapes);
-    if (E.isLeft(inc)) return inc;
-    const hw = intArrayAttr<Pair>(op, attrs.right, "inputShape", 2, 1, shapes);
-    if (E.isLeft(hw)) return hw;
-    const p = poolShape(op, dy, attrs.right, shapes, hw.right);
-    if (E.isLeft(p)) return p;
-    const same = checkSpatial(op, "dy", dy.shape.slice(2), p.right.out, shapes);
-    if (E.isLeft(same)) return same;
-    return E.right({ shape: [dy.shape[0]!, dy.shape[1]!, ...hw.right], dtype: dy.dtype });
+    return pipe(
+      imageOp(op, inputs, rawAttrs, ["dy"], ["NCHW"]),
+      E.chainFirst(({ attrs, shapes }) => boolAttr(op, attrs, "countIncludePad", shapes)),
+      E.chain(({ attrs, shapes }) =>
+        pipe(
+          intArrayAttr<Pair>(op, attrs, "inputShape", 2, 1, shapes),
+          E.chain((hw) => poolShape(op, dy, attrs, shapes, hw, dy)),
+        ),
+      ),
+      E.map(({ hw }) => ({ shape: [dy.shape[0]!, dy.shape[1]!, ...hw], dtype: dy.dtype })),
+    );
   },
   vjp: ({ prim, ct, attrs }) => [prim("avg_pool2d", [ct], avgPoolAttrs(attrs))],
 };

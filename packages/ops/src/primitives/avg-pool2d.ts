@@ -1,14 +1,19 @@
-import * as E from "fp-ts/lib/Either.js";
 import type { LibraryDef } from "@loom/graph";
 import type { Pad4, Pair } from "./window-attrs";
-import { attrsObject, boolAttr, checkImageInputs, poolShape } from "./window-attrs";
+import { boolAttr, ceilModeAttr, poolInfer } from "./window-attrs";
 
 /**
  * Window size, strides, paddings `[top, bottom, left, right]` (zeros, smaller than the kernel
- * on each side) and whether padded positions count in the divisor (PyTorch's
- * `count_include_pad`; TensorFlow excludes them).
+ * on each side), whether padded positions count in the divisor (PyTorch's
+ * `count_include_pad`; TensorFlow excludes them) and `ceilMode` as in max pooling.
  */
-export type AvgPool2dAttrs = { kernel: Pair; stride: Pair; pad: Pad4; countIncludePad: boolean };
+export type AvgPool2dAttrs = {
+  kernel: Pair;
+  stride: Pair;
+  pad: Pad4;
+  countIncludePad: boolean;
+  ceilMode?: boolean;
+};
 
 /** Keeps only the pooling attributes, dropping a gradient op's `inputShape`. */
 export const avgPoolAttrs = (a: AvgPool2dAttrs): AvgPool2dAttrs => ({
@@ -16,31 +21,23 @@ export const avgPoolAttrs = (a: AvgPool2dAttrs): AvgPool2dAttrs => ({
   stride: [...a.stride],
   pad: [...a.pad],
   countIncludePad: a.countIncludePad,
+  ...ceilModeAttr(a),
 });
 
 /**
  * `avg_pool2d(x)`: the mean of each window of x `[N,C,H,W]` -> `[N,C,Ho,Wo]`; the divisor is
- * `KH*KW` with countIncludePad, else the number of in-bounds elements of the window. Linear:
+ * the window's size clipped to the padded input with countIncludePad (`KH*KW` unless ceilMode
+ * lets the last window run past the padding, as in PyTorch), else the number of its in-bounds
+ * elements. Linear:
  * its VJP is avg_pool2d_grad of the cotangent.
  */
 export const avgPool2d: LibraryDef<AvgPool2dAttrs> = {
   name: "avg_pool2d",
   fusion: "library",
   libraryCall: (a) => ({ kind: "avg_pool2d", ...avgPoolAttrs(a) }),
-  infer: (inputs, rawAttrs) => {
-    const op = "avg_pool2d";
-    const shapes = inputs.map((t) => t.shape);
-    const attrs = attrsObject(op, rawAttrs);
-    if (E.isLeft(attrs)) return attrs;
-    const ok = checkImageInputs(op, inputs, ["x"], ["NCHW"]);
-    if (E.isLeft(ok)) return ok;
-    const x = inputs[0]!;
-    const inc = boolAttr(op, attrs.right, "countIncludePad", shapes);
-    if (E.isLeft(inc)) return inc;
-    const p = poolShape(op, x, attrs.right, shapes);
-    if (E.isLeft(p)) return p;
-    return E.right({ shape: [x.shape[0]!, x.shape[1]!, ...p.right.out], dtype: x.dtype });
-  },
+  infer: poolInfer("avg_pool2d", (attrs, shapes) =>
+    boolAttr("avg_pool2d", attrs, "countIncludePad", shapes),
+  ),
   vjp: ({ prim, ct, inputs, attrs }) => {
     const x = inputs[0]!;
     const inputShape = [x.shape[2]!, x.shape[3]!];

@@ -1,7 +1,9 @@
 import * as E from "fp-ts/lib/Either.js";
+import { pipe } from "fp-ts/lib/function.js";
 import type { Dim, MovementDef } from "@loom/graph";
-import { fail, formatShape, int } from "@loom/graph";
+import { fail, formatShape, int, LoomError } from "@loom/graph";
 import { checkShapeAttr } from "./input";
+import { collapseChain } from "./rules";
 
 /** The target shape; the input is right-aligned to it and its dims of size 1 stretch (NumPy's rule). */
 export type BroadcastAttrs = { shape: Dim[] };
@@ -10,35 +12,26 @@ export type BroadcastAttrs = { shape: Dim[] };
 export const broadcast: MovementDef<BroadcastAttrs> = {
   name: "broadcast",
   fusion: "movement",
-  // A broadcast to the input's own shape, and a chain of broadcasts as one.
-  simplify: ({
-    node: {
-      inputs: [a],
-    },
-    attrs,
-    keep,
-    remake,
-  }) => {
-    if (a === undefined) return undefined;
-    if (a.op !== "broadcast") return keep(a);
-    const x = a.inputs[0]!;
-    return keep(x) ?? remake(x, attrs);
-  },
+  simplify: collapseChain("broadcast"),
   infer: ([x], { shape }) => {
     if (x === undefined) return fail("invalid_argument", "broadcast", "takes one input");
-    const s = checkShapeAttr("broadcast", shape);
-    if (E.isLeft(s)) return s;
-    const lead = shape.length - x.shape.length;
-    const ok = lead >= 0 && x.shape.every((d, i) => d === 1 || d === shape[lead + i]);
-    if (!ok) {
-      return fail(
-        "shape_mismatch",
-        "broadcast",
-        `cannot broadcast ${formatShape(x.shape)} to ${formatShape(shape)}: dims must be equal or 1, aligned on the right`,
-        [x.shape, shape],
-      );
-    }
-    return E.right({ shape, dtype: x.dtype });
+    return pipe(
+      checkShapeAttr("broadcast", shape),
+      E.filterOrElse(
+        () => {
+          const lead = shape.length - x.shape.length;
+          return lead >= 0 && x.shape.every((d, i) => d === 1 || d === shape[lead + i]);
+        },
+        () =>
+          new LoomError(
+            "shape_mismatch",
+            "broadcast",
+            `cannot broadcast ${formatShape(x.shape)} to ${formatShape(shape)}: dims must be equal or 1, aligned on the right`,
+            [x.shape, shape],
+          ),
+      ),
+      E.map(() => ({ shape, dtype: x.dtype })),
+    );
   },
   gather: ({ idx, out, inputs, read }) => {
     const x = inputs[0]!;

@@ -1,14 +1,8 @@
 import * as E from "fp-ts/lib/Either.js";
+import { pipe } from "fp-ts/lib/function.js";
 import type { LibraryDef } from "@loom/graph";
 import type { Pad4, Pair } from "./window-attrs";
-import {
-  attrsObject,
-  checkGroups,
-  checkImageInputs,
-  concreteDims,
-  convWindow,
-  windowOutput,
-} from "./window-attrs";
+import { concreteDims, convOutput, convWindow, imageOp } from "./window-attrs";
 
 /**
  * A 2-D convolution (cross-correlation, as in every DL framework): strides, paddings
@@ -35,26 +29,17 @@ export const conv2d: LibraryDef<Conv2dAttrs> = {
   libraryCall: (a) => ({ kind: "conv2d", ...convAttrs(a) }),
   infer: (inputs, rawAttrs) => {
     const op = "conv2d";
-    const shapes = inputs.map((t) => t.shape);
-    const attrs = attrsObject(op, rawAttrs);
-    if (E.isLeft(attrs)) return attrs;
-    const ok = checkImageInputs(op, inputs, ["x", "w"], ["NCHW", "OIHW"]);
-    if (E.isLeft(ok)) return ok;
     const [x, w] = [inputs[0]!, inputs[1]!];
-    const win = convWindow(op, attrs.right, shapes);
-    if (E.isLeft(win)) return win;
-    const xd = concreteDims(op, "x", x.shape, [1, 2, 3], shapes);
-    if (E.isLeft(xd)) return xd;
-    const wd = concreteDims(op, "w", w.shape, [0, 1, 2, 3], shapes);
-    if (E.isLeft(wd)) return wd;
-    const [c, h, wid] = xd.right as [number, number, number];
-    const [o, i, kh, kw] = wd.right as [number, number, number, number];
-    const { stride, pad, dilation, groups } = win.right;
-    const g = checkGroups(op, c, o, i, groups, shapes);
-    if (E.isLeft(g)) return g;
-    const out = windowOutput(op, [h, wid], [kh, kw], stride, pad, dilation, shapes);
-    if (E.isLeft(out)) return out;
-    return E.right({ shape: [x.shape[0]!, o, ...out.right], dtype: x.dtype });
+    return pipe(
+      imageOp(op, inputs, rawAttrs, ["x", "w"], ["NCHW", "OIHW"]),
+      E.bind("win", ({ attrs, shapes }) => convWindow(op, attrs, shapes)),
+      E.bind("xd", ({ shapes }) => concreteDims(op, "x", x.shape, [1, 2, 3], shapes)),
+      E.bind("wd", ({ shapes }) => concreteDims(op, "w", w.shape, [0, 1, 2, 3], shapes)),
+      E.bind("out", ({ win, xd: [c, h, wid], wd: [o, i, kh, kw], shapes }) =>
+        convOutput(op, { c: c!, o: o!, perGroup: i!, hw: [h!, wid!], k: [kh!, kw!] }, win, shapes),
+      ),
+      E.map(({ wd, out }) => ({ shape: [x.shape[0]!, wd[0]!, ...out], dtype: x.dtype })),
+    );
   },
   vjp: ({ prim, ct, inputs, attrs }) => {
     const [x, w] = [inputs[0]!, inputs[1]!];

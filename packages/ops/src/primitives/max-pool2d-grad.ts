@@ -1,9 +1,10 @@
 import * as E from "fp-ts/lib/Either.js";
+import { pipe } from "fp-ts/lib/function.js";
 import type { LibraryDef } from "@loom/graph";
-import { fail, formatShape, LoomError } from "@loom/graph";
+import { formatShape, LoomError } from "@loom/graph";
 import type { MaxPool2dAttrs } from "./max-pool2d";
 import { maxPoolAttrs } from "./max-pool2d";
-import { attrsObject, checkImageInputs, checkSpatial, poolShape } from "./window-attrs";
+import { imageOp, poolShape } from "./window-attrs";
 
 /** The forward max pooling's attributes; the input x itself tells where the maxima are. */
 export type MaxPool2dGradAttrs = MaxPool2dAttrs;
@@ -26,25 +27,22 @@ export const maxPool2dGrad: LibraryDef<MaxPool2dGradAttrs> = {
   overwrites: 0,
   infer: (inputs, rawAttrs) => {
     const op = "max_pool2d_grad";
-    const shapes = inputs.map((t) => t.shape);
-    const attrs = attrsObject(op, rawAttrs);
-    if (E.isLeft(attrs)) return attrs;
-    const ok = checkImageInputs(op, inputs, ["x", "dy"], ["NCHW", "NCHW"]);
-    if (E.isLeft(ok)) return ok;
     const [x, dy] = [inputs[0]!, inputs[1]!];
-    const p = poolShape(op, x, attrs.right, shapes);
-    if (E.isLeft(p)) return p;
-    const same = checkSpatial(op, "dy", dy.shape.slice(2), p.right.out, shapes);
-    if (E.isLeft(same)) return same;
-    if (dy.shape[0] !== x.shape[0] || dy.shape[1] !== x.shape[1]) {
-      return fail(
-        "shape_mismatch",
-        op,
-        `dy ${formatShape(dy.shape)} must have the batch and channels of x ${formatShape(x.shape)}`,
-        shapes,
-      );
-    }
-    return E.right({ shape: x.shape, dtype: x.dtype });
+    return pipe(
+      imageOp(op, inputs, rawAttrs, ["x", "dy"], ["NCHW", "NCHW"]),
+      E.chain(({ attrs, shapes }) => poolShape(op, x, attrs, shapes, undefined, dy)),
+      E.filterOrElse(
+        () => dy.shape[0] === x.shape[0] && dy.shape[1] === x.shape[1],
+        () =>
+          new LoomError(
+            "shape_mismatch",
+            op,
+            `dy ${formatShape(dy.shape)} must have the batch and channels of x ${formatShape(x.shape)}`,
+            inputs.map((t) => t.shape),
+          ),
+      ),
+      E.map(() => ({ shape: x.shape, dtype: x.dtype })),
+    );
   },
   vjp: () => {
     throw new LoomError(

@@ -1,7 +1,17 @@
 import * as E from "fp-ts/lib/Either.js";
+import { pipe } from "fp-ts/lib/function.js";
 import type { Dim, MovementDef } from "@loom/graph";
-import { delinearize, fail, formatShape, linearize, sizeEq, symbolicSize } from "@loom/graph";
+import {
+  delinearize,
+  fail,
+  formatShape,
+  linearize,
+  LoomError,
+  sizeEq,
+  symbolicSize,
+} from "@loom/graph";
 import { checkShapeAttr } from "./input";
+import { collapseChain } from "./rules";
 
 /** The target shape, fully specified (the public `reshape` resolves -1). */
 export type ReshapeAttrs = { shape: Dim[] };
@@ -12,33 +22,23 @@ export const reshape: MovementDef<ReshapeAttrs> = {
   fusion: "movement",
   // Row-major order is kept, so a library kernel reads the input's buffer with this shape.
   sameBytes: true,
-  // A reshape to the input's own shape, and a chain of reshapes as one.
-  simplify: ({
-    node: {
-      inputs: [a],
-    },
-    attrs,
-    keep,
-    remake,
-  }) => {
-    if (a === undefined) return undefined;
-    if (a.op !== "reshape") return keep(a);
-    const x = a.inputs[0]!;
-    return keep(x) ?? remake(x, attrs);
-  },
+  simplify: collapseChain("reshape"),
   infer: ([x], { shape }) => {
     if (x === undefined) return fail("invalid_argument", "reshape", "takes one input");
-    const s = checkShapeAttr("reshape", shape);
-    if (E.isLeft(s)) return s;
-    if (!sizeEq(symbolicSize(x.shape), symbolicSize(shape))) {
-      return fail(
-        "shape_mismatch",
-        "reshape",
-        `cannot reshape ${formatShape(x.shape)} to ${formatShape(shape)}: element counts differ`,
-        [x.shape, shape],
-      );
-    }
-    return E.right({ shape, dtype: x.dtype });
+    return pipe(
+      checkShapeAttr("reshape", shape),
+      E.filterOrElse(
+        () => sizeEq(symbolicSize(x.shape), symbolicSize(shape)),
+        () =>
+          new LoomError(
+            "shape_mismatch",
+            "reshape",
+            `cannot reshape ${formatShape(x.shape)} to ${formatShape(shape)}: element counts differ`,
+            [x.shape, shape],
+          ),
+      ),
+      E.map(() => ({ shape, dtype: x.dtype })),
+    );
   },
   gather: ({ idx, out, inputs, read }) =>
     read(0, delinearize(linearize(idx, out.shape), inputs[0]!.shape)),

@@ -8,6 +8,7 @@ import type {
   Expr,
   LoomError,
   Node,
+  RewriteContext,
   Shape,
   TensorType,
   VjpRule,
@@ -128,6 +129,15 @@ export const bitwiseInfer =
     return r;
   };
 
+/** A bitwise elementwise primitive (`arity` int32 or bool inputs) whose scalar is one ALU op. */
+export const bitwiseDef = (name: string, op: AluOp, arity: 1 | 2): ElementwiseDef<NoAttrs> => ({
+  name,
+  fusion: "elementwise",
+  infer: bitwiseInfer(name, arity),
+  scalar: (xs) => alu(op, xs.slice(0, arity) as Expr[]),
+  vjp: noGrad,
+});
+
 /** A tensor of `shape` filled with `value`: a broadcast scalar, so the fill costs no buffer. */
 export const full = (prim: BuildNode, shape: Shape, value: number, dtype: DType): Node => {
   const s = prim("constant", [], { data: [value], shape: [], dtype });
@@ -145,3 +155,36 @@ export const floatVjp =
   <A extends Attrs>(vjp: VjpRule<A>): VjpRule<A> =>
   (ctx) =>
     isFloat(ctx.inputs[0]!.dtype) ? vjp(ctx) : ctx.inputs.map(() => undefined);
+
+/**
+ * The VJP of `maximum` (`wins` = "gt") or `minimum` (`wins` = "lt"): the cotangent goes to `a`
+ * where `wins(out, b)` and to `b` elsewhere. The mask reads the output, not `a`: `wins(out, b)`
+ * equals `wins(a, b)` (NaNs included), and then `a` dies after the forward pass, so
+ * `relu(conv(x))` fuses into one kernel.
+ */
+export const extremumVjp = (wins: "gt" | "lt"): VjpRule<NoAttrs> =>
+  floatVjp(({ prim, ct, out, inputs: [, b] }) => {
+    const aWins = prim(wins, [out, b!]);
+    const zero = zerosLike(prim, ct);
+    return [prim("select", [aWins, ct, zero]), prim("select", [aWins, zero, ct])];
+  });
+
+/**
+ * The rewrite of a view op that only its last application matters for (reshape, broadcast):
+ * to the input's own shape it is the input, and a chain of them is one.
+ */
+export const collapseChain =
+  <A extends Attrs>(name: string) =>
+  ({
+    node: {
+      inputs: [a],
+    },
+    attrs,
+    keep,
+    remake,
+  }: RewriteContext<A>): Node | undefined => {
+    if (a === undefined) return undefined;
+    if (a.op !== name) return keep(a);
+    const x = a.inputs[0]!;
+    return keep(x) ?? remake(x, attrs);
+  };

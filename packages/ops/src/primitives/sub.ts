@@ -1,5 +1,5 @@
 import type { ElementwiseDef } from "@loom/graph";
-import { isSplatOf } from "@loom/graph";
+import { isAddIdentity, isSplatOf } from "@loom/graph";
 import type { NoAttrs } from "./rules";
 import { binaryDef, floatVjp } from "./rules";
 
@@ -11,12 +11,15 @@ export const sub: ElementwiseDef<NoAttrs> = {
     "numeric",
     floatVjp(({ prim, ct }) => [ct, prim("neg", [ct])]),
   ),
-  // x - 0 = x. `isSplatOf` compares with ===, so a -0 splat matches too, although
-  // -0 - -0 is +0: kept as the identity pass always had it (results stay as before).
+  // x - 0 = x, exact only for +0 on floats (-0 - -0 is +0, so x - (-0) is not x at x = -0);
+  // on int32 every zero is the identity.
   simplify: ({
     node: {
       inputs: [a, b],
     },
     keep,
-  }) => (isSplatOf(b, 0) ? keep(a) : undefined),
+  }) =>
+    a !== undefined && isSplatOf(b, 0) && (a.dtype === "int32" || !isAddIdentity(b, a))
+      ? keep(a)
+      : undefined,
 };

@@ -1,36 +1,6 @@
-import type {
-  Conv2dCall,
-  Conv2dGradFilterCall,
-  Conv2dGradInputCall,
-  ConvParams,
-} from "@loom/graph";
+import type { Conv2dCall, Conv2dGradFilterCall, Conv2dGradInputCall } from "@loom/graph";
 import type { LibraryKernelImpl } from "../kernel";
-
-/** The geometry of a convolution, read from the attributes the op rules validated. */
-interface ConvGeometry {
-  readonly sh: number;
-  readonly sw: number;
-  readonly pt: number;
-  readonly pl: number;
-  readonly dh: number;
-  readonly dw: number;
-  readonly groups: number;
-}
-
-const geometry = (call: ConvParams): ConvGeometry => {
-  const [sh, sw] = call.stride;
-  const [pt, , pl] = call.pad;
-  const [dh, dw] = call.dilation;
-  return {
-    sh: sh!,
-    sw: sw!,
-    pt: pt!,
-    pl: pl!,
-    dh: dh!,
-    dw: dw!,
-    groups: call.groups,
-  };
-};
+import { convGeometry } from "../window";
 
 /**
  * The input position a kernel tap reads for an output position, or -1 outside the input:
@@ -67,7 +37,7 @@ export const conv2dReference: LibraryKernelImpl<Conv2dCall> = ({
   const [, C, H, W] = inShapes[0]!;
   const [, I, KH, KW] = inShapes[1]!;
   const [N, O, Ho, Wo] = outShape;
-  const g = geometry(call);
+  const g = convGeometry(call);
   const perGroupOut = O! / g.groups;
   let q = 0;
   for (let n = 0; n < N!; n++) {
@@ -111,7 +81,7 @@ export const conv2dGradInputReference: LibraryKernelImpl<Conv2dGradInputCall> = 
   const [, O, Ho, Wo] = inShapes[0]!;
   const [, I, KH, KW] = inShapes[1]!;
   const [N, C, H, W] = outShape;
-  const g = geometry(call);
+  const g = convGeometry(call);
   const perGroupOut = O! / g.groups;
   let q = 0;
   for (let n = 0; n < N!; n++) {
@@ -156,7 +126,7 @@ export const conv2dGradFilterReference: LibraryKernelImpl<Conv2dGradFilterCall> 
   const [N, C, H, W] = inShapes[0]!;
   const [, , Ho, Wo] = inShapes[1]!;
   const [O, I, KH, KW] = outShape;
-  const g = geometry(call);
+  const g = convGeometry(call);
   const perGroupOut = O! / g.groups;
   let q = 0;
   for (let o = 0; o < O!; o++) {

@@ -3,33 +3,25 @@ import type {
   AvgPool2dGradCall,
   MaxPool2dCall,
   MaxPool2dGradCall,
-  PoolParams,
   TypedArray,
 } from "@loom/graph";
 import type { LibraryKernelImpl } from "../kernel";
+import type { PoolGeometry } from "../window";
+import { poolGeometry } from "../window";
 
-/** The geometry of a pooling window, read from the attributes the op rules validated. */
-interface PoolGeometry {
-  readonly KH: number;
-  readonly KW: number;
-  readonly sh: number;
-  readonly sw: number;
-  readonly pt: number;
-  readonly pl: number;
-}
-
-const geometry = (call: PoolParams): PoolGeometry => {
-  const [KH, KW] = call.kernel;
-  const [sh, sw] = call.stride;
-  const [pt, , pl] = call.pad;
-  return { KH: KH!, KW: KW!, sh: sh!, sw: sw!, pt: pt!, pl: pl! };
-};
-
-/** The in-bounds part `[lo, hi)` of the window starting at `start` (negative inside the padding). */
-const clip = (start: number, k: number, size: number): [number, number] => [
+/**
+ * The in-bounds part `[lo, hi)` of the window starting at `start` (negative inside the
+ * padding), and its length clipped to the padded input (`padHi` past the end): an average's
+ * divisor with countIncludePad (PyTorch's, with ceilMode too).
+ */
+const clip = (start: number, k: number, size: number, padHi: number): Window => [
   Math.max(start, 0),
   Math.min(start + k, size),
+  Math.min(start + k, size + padHi) - start,
 ];
+
+/** A window along one axis: in-bounds `[lo, hi)` and its length within the padded input. */
+type Window = readonly [number, number, number];
 
 /**
  * The plane offset of the first maximal element of a window in row-major order. NaN counts as
@@ -39,8 +31,8 @@ const clip = (start: number, k: number, size: number): [number, number] => [
 const argmaxWindow = (
   x: TypedArray,
   base: number,
-  [h0, h1]: [number, number],
-  [w0, w1]: [number, number],
+  [h0, h1]: Window,
+  [w0, w1]: Window,
   W: number,
 ): number => {
   let best = -1;
@@ -65,13 +57,13 @@ const forEachWindow = (
   H: number,
   W: number,
   g: PoolGeometry,
-  body: (plane: number, q: number, rows: [number, number], cols: [number, number]) => void,
+  body: (plane: number, q: number, rows: Window, cols: Window) => void,
 ): void => {
   let q = 0;
   for (let p = 0; p < planes; p++) {
     for (let ho = 0; ho < Ho; ho++) {
-      const rows = clip(ho * g.sh - g.pt, g.KH, H);
-      for (let wo = 0; wo < Wo; wo++) body(p, q++, rows, clip(wo * g.sw - g.pl, g.KW, W));
+      const rows = clip(ho * g.sh - g.pt, g.kh, H, g.pb);
+      for (let wo = 0; wo < Wo; wo++) body(p, q++, rows, clip(wo * g.sw - g.pl, g.kw, W, g.pr));
     }
   }
 };
@@ -86,7 +78,7 @@ export const maxPool2dReference: LibraryKernelImpl<MaxPool2dCall> = ({
 }) => {
   const x = inputs[0]!;
   const [N, C, H, W] = inShapes[0]!;
-  const g = geometry(call);
+  const g = poolGeometry(call);
   forEachWindow(N! * C!, outShape[2]!, outShape[3]!, H!, W!, g, (p, q, rows, cols) => {
     const base = p * H! * W!;
     out[q] = x[base + argmaxWindow(x, base, rows, cols, W!)]!;
@@ -106,7 +98,7 @@ export const maxPool2dGradReference: LibraryKernelImpl<MaxPool2dGradCall> = ({
   const [x, dy] = [inputs[0]!, inputs[1]!];
   const [N, C, H, W] = inShapes[0]!;
   const [, , Ho, Wo] = inShapes[1]!;
-  const g = geometry(call);
+  const g = poolGeometry(call);
   const acc = new Float64Array(out.length);
   forEachWindow(N! * C!, Ho!, Wo!, H!, W!, g, (p, q, rows, cols) => {
     const base = p * H! * W!;
@@ -115,13 +107,9 @@ export const maxPool2dGradReference: LibraryKernelImpl<MaxPool2dGradCall> = ({
   out.set(acc);
 };
 
-/** The divisor of a window: its full size, or only its in-bounds elements. */
-const divisor = (
-  rows: [number, number],
-  cols: [number, number],
-  g: PoolGeometry,
-  includePad: boolean,
-): number => (includePad ? g.KH * g.KW : (rows[1] - rows[0]) * (cols[1] - cols[0]));
+/** The divisor of a window: its size within the padded input, or only its in-bounds elements. */
+const divisor = (rows: Window, cols: Window, includePad: boolean): number =>
+  includePad ? rows[2] * cols[2] : (rows[1] - rows[0]) * (cols[1] - cols[0]);
 
 /** avg_pool2d: x `[N,C,H,W]` -> `[N,C,Ho,Wo]`, the mean of each window (padding is zero). */
 export const avgPool2dReference: LibraryKernelImpl<AvgPool2dCall> = ({
@@ -133,7 +121,7 @@ export const avgPool2dReference: LibraryKernelImpl<AvgPool2dCall> = ({
 }) => {
   const x = inputs[0]!;
   const [N, C, H, W] = inShapes[0]!;
-  const g = geometry(call);
+  const g = poolGeometry(call);
   const include = call.countIncludePad;
   forEachWindow(N! * C!, outShape[2]!, outShape[3]!, H!, W!, g, (p, q, rows, cols) => {
     const base = p * H! * W!;
@@ -141,7 +129,7 @@ export const avgPool2dReference: LibraryKernelImpl<AvgPool2dCall> = ({
     for (let h = rows[0]; h < rows[1]; h++) {
       for (let w = cols[0]; w < cols[1]; w++) acc += x[base + h * W! + w]!;
     }
-    out[q] = acc / divisor(rows, cols, g, include);
+    out[q] = acc / divisor(rows, cols, include);
   });
 };
 
@@ -159,12 +147,12 @@ export const avgPool2dGradReference: LibraryKernelImpl<AvgPool2dGradCall> = ({
   const dy = inputs[0]!;
   const [N, C, Ho, Wo] = inShapes[0]!;
   const [, , H, W] = outShape;
-  const g = geometry(call);
+  const g = poolGeometry(call);
   const include = call.countIncludePad;
   const acc = new Float64Array(out.length);
   forEachWindow(N! * C!, Ho!, Wo!, H!, W!, g, (p, q, rows, cols) => {
     const base = p * H! * W!;
-    const share = dy[q]! / divisor(rows, cols, g, include);
+    const share = dy[q]! / divisor(rows, cols, include);
     for (let h = rows[0]; h < rows[1]; h++) {
       for (let w = cols[0]; w < cols[1]; w++) acc[base + h * W! + w]! += share;
     }
