@@ -1,13 +1,11 @@
 import type { Tensor } from "../core";
-import {
-  leakyRelu as leakyReluOp,
-  relu as reluOp,
-  sigmoid as sigmoidOp,
-  tanh as tanhOp,
-} from "../api/elementwise";
+import { leakyRelu as leakyReluOp, relu as reluOp, tanh as tanhOp } from "../api/elementwise";
 import { flatten as flattenOp } from "../api/movement";
 import type { PoolOptions } from "../api/nn";
 import { avgPool2d as avgPoolOp, maxPool2d as maxPoolOp } from "../api/nn";
+import type { SoftplusOptions } from "../composites/activations";
+import { SOFTPLUS_KEYS, sigmoid as sigmoidOp, softplus as softplusOp } from "../composites/activations";
+import { checkOptions } from "../api/options";
 import { globalAvgPool as gapOp } from "../composites/pooling";
 import { softmax as softmaxOp } from "../composites/softmax";
 import type { Layer } from "./layer";
@@ -27,6 +25,11 @@ export const flatten = (): Layer => fnLayer("flatten", (x: Tensor) => flattenOp(
 export const relu = (): Layer => fnLayer("relu", reluOp);
 /** Logistic sigmoid as a layer. */
 export const sigmoid = (): Layer => fnLayer("sigmoid", sigmoidOp);
+/** softplus (PyTorch's `beta`, `threshold`) as a layer. */
+export const softplus = (opts: SoftplusOptions = {}): Layer => {
+  checkOptions("softplus", opts, SOFTPLUS_KEYS);
+  return fnLayer("softplus", (x) => softplusOp(x, opts));
+};
 /** tanh as a layer. */
 export const tanh = (): Layer => fnLayer("tanh", tanhOp);
 /** Leaky ReLU as a layer. */
