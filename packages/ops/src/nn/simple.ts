@@ -6,7 +6,8 @@ import { avgPool2d as avgPoolOp, maxPool2d as maxPoolOp } from "../api/nn";
 import type { SoftplusOptions } from "../composites/activations";
 import { SOFTPLUS_KEYS, sigmoid as sigmoidOp, softplus as softplusOp } from "../composites/activations";
 import { checkOptions } from "../api/options";
-import { globalAvgPool as gapOp } from "../composites/pooling";
+import type { AdaptiveSize } from "../composites/pooling";
+import { adaptiveAvgPool2d as adaptiveOp, globalAvgPool as gapOp } from "../composites/pooling";
 import { softmax as softmaxOp } from "../composites/softmax";
 import type { Layer } from "./layer";
 import { fnLayer } from "./layer";
@@ -17,6 +18,9 @@ export const maxPool2d = (opts: PoolOptions): Layer =>
 /** Average pooling as a layer. */
 export const avgPool2d = (opts: PoolOptions): Layer =>
   fnLayer("avgPool2d", (x) => avgPoolOp(x, opts));
+/** Adaptive average pooling to `[oh, ow]` (torch.nn.AdaptiveAvgPool2d) as a layer. */
+export const adaptiveAvgPool2d = (outputSize: AdaptiveSize): Layer =>
+  fnLayer("adaptiveAvgPool2d", (x) => adaptiveOp(x, outputSize));
 /** Global average pooling [N,C,H,W] -> [N,C]. */
 export const globalAvgPool = (): Layer => fnLayer("globalAvgPool", gapOp);
 /** Flattens all axes after the batch axis. */
