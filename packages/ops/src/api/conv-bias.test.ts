@@ -39,6 +39,8 @@ describe("functional conv2d with an optional bias (torch.nn.functional.conv2d)",
     const w = input("w", [3, 2, 3, 3]);
     expect(() => conv2d(x, w, { bias: input("b", [2]) })).toThrow(/bias must be \[3\]/);
     expect(() => conv2d(x, w, { strides: 2 } as never)).toThrow(LoomError);
-    expect(() => conv2d(x, w, { strides: 2 } as never)).toThrow(/unknown option "strides"; valid options are "stride"/);
+    expect(() => conv2d(x, w, { strides: 2 } as never)).toThrow(
+      /unknown option "strides"; valid options are "stride"/,
+    );
   });
 });

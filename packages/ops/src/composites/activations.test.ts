@@ -35,7 +35,8 @@ const ref = {
 /** Their derivatives (PyTorch's backward formulas; sigmoid's and tanh's are written from the output). */
 const dref = {
   sigmoid: (x: number) => ref.sigmoid(x) * (1 - ref.sigmoid(x)),
-  softplus: (x: number, beta = 1, threshold = 20) => (beta * x > threshold ? 1 : ref.sigmoid(beta * x)),
+  softplus: (x: number, beta = 1, threshold = 20) =>
+    beta * x > threshold ? 1 : ref.sigmoid(beta * x),
   logSigmoid: (x: number) => ref.sigmoid(-x),
   tanh: (x: number) => 1 - Math.tanh(x) ** 2,
 };
@@ -54,26 +55,42 @@ const valueAndGradAt = async (
   dtype: DType,
 ): Promise<{ y: HostTensor; g: HostTensor }> => {
   const spec = { x: { shape: [xs.length], dtype } };
-  const exe = compile(backend, ({ x }: { x: Tensor }) => ({ y: f(x), g: grad((v: Tensor) => sum(f(v)))(x) }), spec);
-  return (await exe.run({ x: hostTensor([...xs], [xs.length], dtype) })) as { y: HostTensor; g: HostTensor };
+  const exe = compile(
+    backend,
+    ({ x }: { x: Tensor }) => ({ y: f(x), g: grad((v: Tensor) => sum(f(v)))(x) }),
+    spec,
+  );
+  return (await exe.run({ x: hostTensor([...xs], [xs.length], dtype) })) as {
+    y: HostTensor;
+    g: HostTensor;
+  };
 };
 
 /** `got` equals `want` to `rtol` relative (absolute below the smallest normal of the dtype). */
 const expectClose = (got: number, want: number, rtol: number, what: string) => {
   const tiny = 1e-30;
-  const ok =
-    Number.isFinite(got) && Math.abs(got - want) <= rtol * Math.abs(want) + tiny;
+  const ok = Number.isFinite(got) && Math.abs(got - want) <= rtol * Math.abs(want) + tiny;
   expect(ok, `${what}: got ${got}, want ${want}`).toBe(true);
 };
 
 const round = (v: number, dtype: DType) => (dtype === "float32" ? Math.fround(v) : v);
 
 describe("stable activations at extreme inputs (values and gradients against PyTorch's formulas)", () => {
-  const cases: readonly [string, (x: Tensor) => Tensor, (x: number) => number, (x: number) => number][] = [
+  const cases: readonly [
+    string,
+    (x: Tensor) => Tensor,
+    (x: number) => number,
+    (x: number) => number,
+  ][] = [
     ["sigmoid", sigmoid, ref.sigmoid, dref.sigmoid],
     ["tanh", tanh, ref.tanh, dref.tanh],
     ["softplus", (x) => softplus(x), (x) => ref.softplus(x), (x) => dref.softplus(x)],
-    ["softplus beta 2 threshold 10", (x) => softplus(x, { beta: 2, threshold: 10 }), (x) => ref.softplus(x, 2, 10), (x) => dref.softplus(x, 2, 10)],
+    [
+      "softplus beta 2 threshold 10",
+      (x) => softplus(x, { beta: 2, threshold: 10 }),
+      (x) => ref.softplus(x, 2, 10),
+      (x) => dref.softplus(x, 2, 10),
+    ],
     ["logSigmoid", logSigmoid, ref.logSigmoid, dref.logSigmoid],
   ];
   for (const [bname, backend] of BACKENDS) {
@@ -88,14 +105,24 @@ describe("stable activations at extreme inputs (values and gradients against PyT
         const rtol = dtype === "float32" ? 2e-7 : 1e-14;
         xs.forEach((x, i) => {
           expectClose(y.data[i]!, round(value(x), dtype), rtol, `${what}(${x})`);
-          expectClose(g.data[i]!, round(d(x), dtype), dtype === "float32" ? 1e-6 : 1e-13, `${what}'(${x})`);
+          expectClose(
+            g.data[i]!,
+            round(d(x), dtype),
+            dtype === "float32" ? 1e-6 : 1e-13,
+            `${what}'(${x})`,
+          );
         });
       });
     }
   }
 
   it("softplus is x itself with gradient exactly 1 above the threshold", async () => {
-    const { y, g } = await valueAndGradAt(cpuBackend(), (x) => softplus(x, { beta: 0.5 }), [40.5, 41, 1e30], "float64");
+    const { y, g } = await valueAndGradAt(
+      cpuBackend(),
+      (x) => softplus(x, { beta: 0.5 }),
+      [40.5, 41, 1e30],
+      "float64",
+    );
     expect([...y.data]).toEqual([40.5, 41, 1e30]);
     expect([...g.data]).toEqual([1, 1, 1]);
   });
@@ -112,7 +139,10 @@ describe("stable activations at extreme inputs (values and gradients against PyT
         }),
         { x: { shape: [6], dtype }, t: { shape: [6], dtype } },
       );
-      const r = (await exe.run({ x: hostTensor(xs, [6], dtype), t: hostTensor(ts, [6], dtype) })) as { y: HostTensor; g: HostTensor };
+      const r = (await exe.run({
+        x: hostTensor(xs, [6], dtype),
+        t: hostTensor(ts, [6], dtype),
+      })) as { y: HostTensor; g: HostTensor };
       xs.forEach((x, i) => {
         const want = Math.max(x, 0) - x * ts[i]! + Math.log1p(Math.exp(-Math.abs(x)));
         expectClose(r.y.data[i]!, round(want, dtype), 1e-7, `bce(${x}, ${ts[i]})`);
@@ -123,11 +153,19 @@ describe("stable activations at extreme inputs (values and gradients against PyT
 
   it("nn.softplus applies softplus and refuses unknown options", async () => {
     const layer = nn.softplus({ beta: 2 });
-    const exe = compile(cpuBackend(), ({ x }: { x: Tensor }) => ({ y: layer.apply({}, {}, x, { training: false }).y }), {
-      x: { shape: [3], dtype: "float64" },
-    });
-    const { y } = (await exe.run({ x: hostTensor([-1, 0, 20], [3], "float64") })) as { y: HostTensor };
-    [-1, 0, 20].forEach((x, i) => expectClose(y.data[i]!, ref.softplus(x, 2), 1e-15, `softplus(${x})`));
+    const exe = compile(
+      cpuBackend(),
+      ({ x }: { x: Tensor }) => ({ y: layer.apply({}, {}, x, { training: false }).y }),
+      {
+        x: { shape: [3], dtype: "float64" },
+      },
+    );
+    const { y } = (await exe.run({ x: hostTensor([-1, 0, 20], [3], "float64") })) as {
+      y: HostTensor;
+    };
+    [-1, 0, 20].forEach((x, i) =>
+      expectClose(y.data[i]!, ref.softplus(x, 2), 1e-15, `softplus(${x})`),
+    );
     expect(() => nn.softplus({ betta: 2 } as never)).toThrow(/unknown option "betta"/);
   });
 });
@@ -138,7 +176,10 @@ describe("gradients of the stable activations against finite differences", () =>
     ["softplus", (x) => softplus(x)],
     ["softplus beta 3", (x) => softplus(x, { beta: 3 })],
     ["logSigmoid", logSigmoid],
-    ["sigmoid twice (second-order through the output rule)", (x) => grad((v: Tensor) => sum(mul(sigmoid(v), sigmoid(v))))(x)],
+    [
+      "sigmoid twice (second-order through the output rule)",
+      (x) => grad((v: Tensor) => sum(mul(sigmoid(v), sigmoid(v))))(x),
+    ],
   ];
   it.each(fs)("%s", async (what, f) => {
     await fc.assert(

@@ -45,7 +45,11 @@ const ceRef = (logits: number[][], labels: number[], eps: number, ignore?: numbe
 
 const expectAll = (got: number[], want: number[], tol = 1e-12) => {
   expect(got.length).toBe(want.length);
-  got.forEach((g, i) => expect(Math.abs(g - want[i]!), `${i}: ${g} vs ${want[i]}`).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(want[i]!))));
+  got.forEach((g, i) =>
+    expect(Math.abs(g - want[i]!), `${i}: ${g} vs ${want[i]}`).toBeLessThanOrEqual(
+      tol * Math.max(1, Math.abs(want[i]!)),
+    ),
+  );
 };
 
 describe("loss reductions (PyTorch's reduction='mean' | 'sum' | 'none')", () => {
@@ -66,10 +70,18 @@ describe("loss reductions (PyTorch's reduction='mean' | 'sum' | 'none')", () => 
 
   it("binaryCrossEntropyWithLogits", async () => {
     const y = hostTensor([1, 0, 0.25, 1, 0, 0.5], [2, 3], "float64");
-    const elems = Array.from(p.data, (x, i) => Math.max(x, 0) - x * y.data[i]! + Math.log1p(Math.exp(-Math.abs(x))));
+    const elems = Array.from(
+      p.data,
+      (x, i) => Math.max(x, 0) - x * y.data[i]! + Math.log1p(Math.exp(-Math.abs(x))),
+    );
     const total = elems.reduce((s, v) => s + v, 0);
-    expectAll(await run((a, b) => binaryCrossEntropyWithLogits(a, b, { reduction: "none" }), p, y), elems);
-    expectAll(await run((a, b) => binaryCrossEntropyWithLogits(a, b, { reduction: "sum" }), p, y), [total]);
+    expectAll(
+      await run((a, b) => binaryCrossEntropyWithLogits(a, b, { reduction: "none" }), p, y),
+      elems,
+    );
+    expectAll(await run((a, b) => binaryCrossEntropyWithLogits(a, b, { reduction: "sum" }), p, y), [
+      total,
+    ]);
     expectAll(await run((a, b) => binaryCrossEntropyWithLogits(a, b), p, y), [total / 6]);
   });
 
@@ -95,8 +107,14 @@ describe("softmaxCrossEntropy: labelSmoothing and ignoreIndex as torch's cross_e
     it(`ignoreIndex -100, labelSmoothing ${eps}`, async () => {
       const r = ceRef(logits, labels, eps, -100);
       const o = { labelSmoothing: eps, ignoreIndex: -100 };
-      expectAll(await run((a, b) => softmaxCrossEntropy(a, b, { ...o, reduction: "none" }), lg, lb), r.rows);
-      expectAll(await run((a, b) => softmaxCrossEntropy(a, b, { ...o, reduction: "sum" }), lg, lb), [r.sum]);
+      expectAll(
+        await run((a, b) => softmaxCrossEntropy(a, b, { ...o, reduction: "none" }), lg, lb),
+        r.rows,
+      );
+      expectAll(
+        await run((a, b) => softmaxCrossEntropy(a, b, { ...o, reduction: "sum" }), lg, lb),
+        [r.sum],
+      );
       expectAll(await run((a, b) => softmaxCrossEntropy(a, b, o), lg, lb), [r.sum / r.kept]);
     });
   }
@@ -105,7 +123,9 @@ describe("softmaxCrossEntropy: labelSmoothing and ignoreIndex as torch's cross_e
     const lab = [2, 0, 1, 3];
     const r = ceRef(logits, lab, 0.2);
     const b = hostTensor(lab, [4], "int32");
-    expectAll(await run((a, c) => softmaxCrossEntropy(a, c, { labelSmoothing: 0.2 }), lg, b), [r.sum / 4]);
+    expectAll(await run((a, c) => softmaxCrossEntropy(a, c, { labelSmoothing: 0.2 }), lg, b), [
+      r.sum / 4,
+    ]);
   });
 
   it("refuses labelSmoothing outside [0, 1]", () => {

@@ -101,10 +101,18 @@ export const softmaxCrossEntropy = (
   const reduction = reductionOf(op, opts);
   const { labelSmoothing: eps = 0, ignoreIndex } = opts ?? {};
   if (typeof eps !== "number" || !(eps >= 0 && eps <= 1)) {
-    throw new LoomError("invalid_argument", op, `labelSmoothing must be in [0, 1], got ${String(eps)}`);
+    throw new LoomError(
+      "invalid_argument",
+      op,
+      `labelSmoothing must be in [0, 1], got ${String(eps)}`,
+    );
   }
   if (ignoreIndex !== undefined && !Number.isInteger(ignoreIndex)) {
-    throw new LoomError("invalid_argument", op, `ignoreIndex must be an integer, got ${String(ignoreIndex)}`);
+    throw new LoomError(
+      "invalid_argument",
+      op,
+      `ignoreIndex must be an integer, got ${String(ignoreIndex)}`,
+    );
   }
   const shapes = [logits.shape, labels.shape];
   const types = `logits ${formatType(logits)}, labels ${formatType(labels)}`;
@@ -144,8 +152,7 @@ export const softmaxCrossEntropy = (
   }
   const logp = logSoftmax(logits, -1);
   const nll = neg(sum(mul(oneHot(labels, classes, logits.dtype), logp), [1]));
-  const perRow =
-    eps === 0 ? nll : sub(mul(nll, 1 - eps), mul(sum(logp, [1]), eps / classes));
+  const perRow = eps === 0 ? nll : sub(mul(nll, 1 - eps), mul(sum(logp, [1]), eps / classes));
   if (ignoreIndex === undefined) return reduce(perRow, reduction);
   const kept = cast(ne(labels, ignoreIndex), logits.dtype);
   const masked = mul(perRow, kept);

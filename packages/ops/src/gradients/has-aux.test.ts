@@ -3,7 +3,19 @@ import type { HostTensor } from "@loom/graph";
 import { LoomError } from "@loom/graph";
 import { cpuBackend } from "@loom/backend-cpu";
 import type { Tensor } from "../index";
-import { broadcastTo, compile, hostTensor, scalar, input, mean, mul, sum, valueAndGrad, valueAndGradWithAux, vjp } from "../index";
+import {
+  broadcastTo,
+  compile,
+  hostTensor,
+  scalar,
+  input,
+  mean,
+  mul,
+  sum,
+  valueAndGrad,
+  valueAndGradWithAux,
+  vjp,
+} from "../index";
 
 // Before: neither vjp nor valueAndGrad took `hasAux` (JAX's has_aux); only a separate
 // valueAndGradWithAux with an `{ loss, aux }` result existed.
@@ -17,9 +29,12 @@ describe("hasAux (JAX's has_aux) on vjp and valueAndGrad", () => {
     const exe = compile(
       cpu,
       ({ x }: { x: Tensor }) => {
-        const r = valueAndGrad((v: Tensor) => [sum(mul(v, v)), { m: mean(v), twice: mul(v, 2) }] as const, {
-          hasAux: true,
-        })(x);
+        const r = valueAndGrad(
+          (v: Tensor) => [sum(mul(v, v)), { m: mean(v), twice: mul(v, 2) }] as const,
+          {
+            hasAux: true,
+          },
+        )(x);
         return { value: r.value, grad: r.grad, m: r.aux.m, twice: r.aux.twice };
       },
       { x: { shape: [3], dtype: "float64" } },
@@ -37,12 +52,18 @@ describe("hasAux (JAX's has_aux) on vjp and valueAndGrad", () => {
       cpu,
       ({ a, b }: { a: Tensor; b: Tensor }) => {
         const r = valueAndGrad(f, { argnum: 1, hasAux: true })(a, b);
-        const old = valueAndGradWithAux((p: Tensor, q: Tensor) => ({ loss: f(p, q)[0], aux: f(p, q)[1] }), 1)(a, b);
+        const old = valueAndGradWithAux(
+          (p: Tensor, q: Tensor) => ({ loss: f(p, q)[0], aux: f(p, q)[1] }),
+          1,
+        )(a, b);
         return { grad: r.grad, aux: r.aux[0]!, oldGrad: old.grad, oldAux: old.aux[0]! };
       },
       { a: { shape: [3], dtype: "float64" }, b: { shape: [3], dtype: "float64" } },
     );
-    const out = (await exe.run({ a: X, b: hostTensor([4, 5, 6], [3], "float64") })) as Record<string, HostTensor>;
+    const out = (await exe.run({ a: X, b: hostTensor([4, 5, 6], [3], "float64") })) as Record<
+      string,
+      HostTensor
+    >;
     expect([...out["grad"]!.data]).toEqual([1, -2, 3]);
     expect([...out["aux"]!.data]).toEqual([3, -6, 9]);
     expect(out["oldGrad"]).toEqual(out["grad"]);
@@ -53,7 +74,9 @@ describe("hasAux (JAX's has_aux) on vjp and valueAndGrad", () => {
     const exe = compile(
       cpu,
       ({ x }: { x: Tensor }) => {
-        const { out, pullback, aux } = vjp((v: Tensor) => [mul(v, v), sum(v)] as const, x, { hasAux: true });
+        const { out, pullback, aux } = vjp((v: Tensor) => [mul(v, v), sum(v)] as const, x, {
+          hasAux: true,
+        });
         return { out, ct: pullback(broadcastTo(scalar(1, "float64"), out.shape)), aux };
       },
       { x: { shape: [3], dtype: "float64" } },
@@ -66,9 +89,14 @@ describe("hasAux (JAX's has_aux) on vjp and valueAndGrad", () => {
 
   it("refuses a result that is no pair, a non-tensor aux and unknown options", () => {
     const x = input("x", [3], "float64");
-    expect(() => valueAndGrad((v: Tensor) => sum(v) as never, { hasAux: true })(x)).toThrow(/pair \[value, aux\]/);
-    expect(() => valueAndGrad((v: Tensor) => [sum(v), { n: 3 }] as never, { hasAux: true })(x)).toThrow(LoomError);
-    expect(() => valueAndGrad((v: Tensor) => sum(v), { has_aux: true } as never)(x)).toThrow(/unknown option "has_aux"/);
+    expect(() => valueAndGrad((v: Tensor) => sum(v) as never, { hasAux: true })(x)).toThrow(
+      /pair \[value, aux\]/,
+    );
+    expect(() =>
+      valueAndGrad((v: Tensor) => [sum(v), { n: 3 }] as never, { hasAux: true })(x),
+    ).toThrow(LoomError);
+    expect(() => valueAndGrad((v: Tensor) => sum(v), { has_aux: true } as never)(x)).toThrow(
+      /unknown option "has_aux"/,
+    );
   });
 });
-

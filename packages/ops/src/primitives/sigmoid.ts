@@ -14,7 +14,8 @@ export const sigmoid: ElementwiseDef<NoAttrs> = {
   name: "sigmoid",
   fusion: "elementwise",
   infer: elementwiseInfer("sigmoid", 1, "float"),
-  scalar: ([x]): Expr => alu("recip", [alu("add", [alu("exp", [alu("neg", [x!])]), cnst(1, x!.dtype)])]),
+  scalar: ([x]): Expr =>
+    alu("recip", [alu("add", [alu("exp", [alu("neg", [x!])]), cnst(1, x!.dtype)])]),
   vjp: ({ prim, ct, out }) => [
     prim("mul", [ct, prim("mul", [out, prim("sub", [full(prim, out.shape, 1, out.dtype), out])])]),
   ],
