@@ -21,7 +21,7 @@ export const unknownOption = <T>(
       new LoomError(
         "invalid_argument",
         op,
-        `options must be an object, got ${Array.isArray(opts) ? "an array" : String(opts)}`,
+        `options must be an object, got ${Array.isArray(opts) ? "an array" : typeof opts}`,
       ),
     );
   }

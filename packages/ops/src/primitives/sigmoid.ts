@@ -1,7 +1,6 @@
-import type { Expr } from "@loom/graph";
+import type { ElementwiseDef, Expr } from "@loom/graph";
 import { alu, cnst } from "@loom/graph";
 import { elementwiseInfer, full, type NoAttrs } from "./rules";
-import type { ElementwiseDef } from "@loom/graph";
 
 /**
  * `sigmoid(x) = 1 / (1 + e^-x)`. A primitive rather than a composite so that its VJP is
