@@ -5,7 +5,6 @@ import { cpuBackend } from "@loom/backend-cpu";
 import { rng as uniform } from "@loom/testing";
 import type { ModelVars } from "@loom/models";
 import {
-  adaptiveAvgPool2d,
   alexnet,
   cifarResnet,
   getModel,
@@ -17,6 +16,7 @@ import {
   zeroPadShortcut,
 } from "@loom/models";
 import type { Tensor, TensorSpec, Tree, nn } from "@loom/ops";
+import { nn as nnLayers } from "@loom/ops";
 import {
   compile,
   flattenTree,
@@ -408,7 +408,7 @@ describe("building blocks against plain-JS references", () => {
   ])("adaptive average pooling of %dx%d to %d matches PyTorch's bins", async (hh, ww, size) => {
     const r = rng(hh * 31 + ww);
     const x = randomTensor([2, 3, hh, ww], r);
-    const y = await runLayer(adaptiveAvgPool2d(size), x);
+    const y = await runLayer(nnLayers.adaptiveAvgPool2d(size), x);
     expect(y.shape).toEqual([2, 3, size, size]);
     const bin = (i: number, n: number) => [
       Math.floor((i * n) / size),

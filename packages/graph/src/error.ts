@@ -9,6 +9,7 @@ export type LoomErrorCode =
   | "dtype_mismatch"
   | "invalid_attr"
   | "invalid_argument"
+  | "invalid_option"
   | "unknown_op"
   | "invalid_graph"
   | "missing_feed"

@@ -12,7 +12,6 @@ export * from "./zoo/lenet";
 export * from "./zoo/alexnet";
 export * from "./zoo/vgg";
 export * from "./zoo/resnet";
-export * from "./zoo/adaptive-pool";
 export * from "./summary";
 export * from "./train/init";
 export * from "./train/shuffle";

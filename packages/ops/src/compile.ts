@@ -7,6 +7,8 @@ import type { Tree } from "./pytree";
 import { flattenTree, unflattenTree } from "./pytree";
 import type { StageChoice } from "./pipeline";
 import { planGraph } from "./pipeline";
+import type { OptionKeys } from "./api/options";
+import { checkOptions } from "./api/options";
 
 /** The type of a graph input: a shape (dims may be symbols such as "N") and a dtype (float32 by default). */
 export interface TensorSpec {
@@ -90,6 +92,19 @@ export const trace = <S extends Tree<TensorSpec>, O extends Tree<Tensor>>(
  */
 export interface CompileOptions extends PipelineOptions, StageChoice {}
 
+/** The keys of {@link CompileOptions}: an unknown key is refused, not ignored. */
+export const COMPILE_KEYS: OptionKeys<CompileOptions> = {
+  disable: true,
+  validate: true,
+  sink: true,
+  name: true,
+  inPlace: true,
+  epilogues: true,
+  foldTransposes: true,
+  optimize: true,
+  stages: true,
+};
+
 /**
  * Binds the symbolic dims of a graph's inputs to the shapes of actual feeds (`{ N: 64 }`),
  * with a LoomError when a feed disagrees with a concrete dim or a symbol gets two values.
@@ -152,6 +167,7 @@ export const compile = <S extends Tree<TensorSpec>, O extends Tree<Tensor>>(
   specs: S,
   opts: CompileOptions = {},
 ): Compiled<S, O> => {
+  checkOptions("compile", opts, COMPILE_KEYS);
   const traced = trace(fn as (i: unknown) => O, specs as Tree<TensorSpec>);
   // Executables live in the backend's cache, shared between compiles of structurally equal
   // graphs (an evaluation step compiled twice compiles once), unless custom stages or a sink

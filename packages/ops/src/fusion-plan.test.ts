@@ -19,7 +19,6 @@ import {
   mul,
   neg,
   relu,
-  sigmoid,
   sin,
   sqrt,
   sub,
@@ -28,6 +27,7 @@ import {
 import { concat, flatten, pad, reshape, slice, transpose } from "./api/movement";
 import { conv2d, matmul } from "./api/nn";
 import { sum } from "./api/reduce";
+import { sigmoid } from "./composites/activations";
 import { softmax } from "./composites/softmax";
 import { constant, input, scalar } from "./core";
 import { primitives } from "./table";

@@ -46,9 +46,11 @@ import { reshape, type ReshapeAttrs } from "./primitives/reshape";
 import { select } from "./primitives/select";
 import { shiftLeft } from "./primitives/shift-left";
 import { shiftRightLogical } from "./primitives/shift-right-logical";
+import { sigmoid } from "./primitives/sigmoid";
 import { sign } from "./primitives/sign";
 import { sin } from "./primitives/sin";
 import { slice, type SliceAttrs } from "./primitives/slice";
+import { softplus } from "./primitives/softplus";
 import { sqrt } from "./primitives/sqrt";
 import { sub } from "./primitives/sub";
 import { tanh } from "./primitives/tanh";
@@ -69,6 +71,8 @@ export type PrimitiveAttrs = {
   sin: NoAttrs;
   cos: NoAttrs;
   tanh: NoAttrs;
+  sigmoid: NoAttrs;
+  softplus: NoAttrs;
   floor: NoAttrs;
   add: NoAttrs;
   sub: NoAttrs;
@@ -133,6 +137,8 @@ export const primitives: OpTableOf<PrimitiveAttrs> = {
   sin,
   cos,
   tanh,
+  sigmoid,
+  softplus,
   floor,
   add,
   sub,

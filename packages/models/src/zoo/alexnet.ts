@@ -1,5 +1,5 @@
 import { nn } from "@loom/ops";
-import { adaptiveAvgPool2d } from "./adaptive-pool";
+
 import { checkCommon, scaled, withMinSize } from "./common";
 
 /** Options of AlexNet; the defaults are torchvision's `alexnet()`. */
@@ -42,7 +42,7 @@ export const alexnet = (opts: AlexNetOptions = {}): nn.Layer => {
       relu5: nn.relu(),
       pool5: pool(),
     }),
-    avgpool: adaptiveAvgPool2d(6),
+    avgpool: nn.adaptiveAvgPool2d(6),
     flatten: nn.flatten(),
     classifier: nn.sequential({
       ...(rate > 0 ? { drop1: nn.dropout(rate) } : {}),

@@ -5,7 +5,7 @@ import type { nn } from "@loom/ops";
 import { flattenTree, isSpec } from "@loom/ops";
 import { getModel, MODEL_NAMES, modelGraph, varSpecs } from "../registry";
 import { summarize } from "../summary";
-import { adaptiveBins } from "./adaptive-pool";
+import { adaptiveBins } from "@loom/ops";
 import { alexnet } from "./alexnet";
 import { cifarResnet, resnet } from "./resnet";
 import { vgg } from "./vgg";

@@ -1,5 +1,5 @@
 import { nn } from "@loom/ops";
-import { adaptiveAvgPool2d } from "./adaptive-pool";
+
 import { checkCommon, depthConfig, scaled, withMinSize } from "./common";
 
 /** The conv widths per stage of Simonyan & Zisserman's configurations A (11), B (13), D (16), E (19). */
@@ -68,7 +68,7 @@ export const vgg = (depth: VggDepth, opts: VggOptions = {}): nn.Layer => {
   });
   const net = nn.sequential({
     features: nn.sequential(features),
-    avgpool: adaptiveAvgPool2d(7),
+    avgpool: nn.adaptiveAvgPool2d(7),
     flatten: nn.flatten(),
     classifier: nn.sequential({
       fc1: nn.dense(hidden),

@@ -128,8 +128,6 @@ export const iota = (shape: Shape, axis = 0, dtype: DType = "int32"): Tensor =>
 export const square = (x: Tensor): Tensor => mul(x, x);
 /** `1 / sqrt(x)`. */
 export const rsqrt = (x: Tensor): Tensor => reciprocal(sqrt(x));
-/** Logistic sigmoid `1 / (1 + e^-x)`; saturates cleanly to 0 and 1 for large |x|. */
-export const sigmoid = (x: Tensor): Tensor => reciprocal(add(exp(neg(x)), 1));
 /** Rectified linear unit `max(x, 0)`. */
 export const relu = (x: Tensor): Tensor => maximum(x, 0);
 /** Leaky ReLU: `x` for x > 0, else `slope * x`. */

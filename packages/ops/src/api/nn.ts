@@ -3,7 +3,9 @@ import { broadcastShapes, formatShape, LoomError, showShapes } from "@loom/graph
 import type { Tensor } from "../core";
 import { prim } from "../core";
 import type { Pad4, Pair } from "../primitives/window-attrs";
-import { broadcastTo } from "./elementwise";
+import { add, broadcastTo } from "./elementwise";
+import type { OptionKeys } from "./options";
+import { checkOptions } from "./options";
 
 /** The spatial output size of a convolution or pooling window (shared with the shape rules). */
 export { convOutputSize } from "../primitives/window-attrs";
@@ -134,14 +136,40 @@ export interface Conv2dOptions {
   readonly padding?: Padding2;
   readonly dilation?: Size2;
   readonly groups?: number;
+  /** A bias `[O]` added to every output position of its channel (torch's `bias`). */
+  readonly bias?: Tensor;
 }
+
+/** The keys of {@link Conv2dOptions}. */
+export const CONV2D_KEYS: OptionKeys<Conv2dOptions> = {
+  stride: true,
+  padding: true,
+  dilation: true,
+  groups: true,
+  bias: true,
+};
+
+const addChannelBias = (y: Tensor, b: Tensor): Tensor => {
+  const o = y.shape[1];
+  if (b.shape.length !== 1 || b.shape[0] !== o) {
+    throw new LoomError(
+      "shape_mismatch",
+      "conv2d",
+      `bias must be [${String(o)}] (one value per output channel), got ${formatShape(b.shape)}`,
+      [y.shape, b.shape],
+    );
+  }
+  return add(y, reshapeTo(b, [o, 1, 1]));
+};
 
 /**
  * 2-D convolution of x `[N,C,H,W]` with w `[O,C/groups,KH,KW]` (PyTorch's layouts and
- * cross-correlation), giving `[N,O,Ho,Wo]`.
+ * cross-correlation), giving `[N,O,Ho,Wo]`, plus `bias` `[O]` per channel when given
+ * (torch.nn.functional.conv2d).
  */
 export const conv2d = (x: Tensor, w: Tensor, opts: Conv2dOptions = {}): Tensor => {
-  const { stride = 1, padding = 0, dilation = 1, groups = 1 } = opts ?? {};
+  checkOptions("conv2d", opts, CONV2D_KEYS);
+  const { stride = 1, padding = 0, dilation = 1, groups = 1, bias } = opts ?? {};
   const s = pair("conv2d", "stride", stride);
   const d = pair("conv2d", "dilation", dilation);
   const kh = w.shape[2];
@@ -151,7 +179,8 @@ export const conv2d = (x: Tensor, w: Tensor, opts: Conv2dOptions = {}): Tensor =
       ? [d[0] * (kh - 1) + 1, d[1] * (kw - 1) + 1]
       : [1, 1];
   const pad = resolvePadding("conv2d", padding, x, eff, s);
-  return prim("conv2d", [x, w], { stride: s, pad, dilation: d, groups });
+  const y = prim("conv2d", [x, w], { stride: s, pad, dilation: d, groups });
+  return bias === undefined ? y : addChannelBias(y, bias);
 };
 
 /** Options of the pooling functions; the stride defaults to the kernel (non-overlapping windows). */
@@ -162,6 +191,14 @@ export interface PoolOptions {
   /** PyTorch's `ceil_mode`: round the output size up (default false). */
   readonly ceilMode?: boolean;
 }
+
+/** The keys of {@link PoolOptions}. */
+export const POOL_KEYS: OptionKeys<PoolOptions> = {
+  kernel: true,
+  stride: true,
+  padding: true,
+  ceilMode: true,
+};
 
 const poolAttrs = (op: string, x: Tensor, opts: PoolOptions) => {
   if (typeof opts !== "object" || opts === null || opts.kernel === undefined) {
@@ -185,16 +222,19 @@ const poolAttrs = (op: string, x: Tensor, opts: PoolOptions) => {
 
 /** Max pooling of x `[N,C,H,W]`; padding counts as -infinity. */
 export const maxPool2d = (x: Tensor, opts: PoolOptions): Tensor =>
-  prim("max_pool2d", [x], poolAttrs("maxPool2d", x, opts));
+  prim("max_pool2d", [x], poolAttrs("maxPool2d", x, checkOptions("maxPool2d", opts, POOL_KEYS)));
 
 /** Options of avgPool2d: PyTorch's default counts padded zeros in the divisor. */
 export interface AvgPoolOptions extends PoolOptions {
   readonly countIncludePad?: boolean;
 }
 
+/** The keys of {@link AvgPoolOptions}. */
+export const AVG_POOL_KEYS: OptionKeys<AvgPoolOptions> = { ...POOL_KEYS, countIncludePad: true };
+
 /** Average pooling of x `[N,C,H,W]`; padded positions are zeros. */
 export const avgPool2d = (x: Tensor, opts: AvgPoolOptions): Tensor =>
   prim("avg_pool2d", [x], {
-    ...poolAttrs("avgPool2d", x, opts),
+    ...poolAttrs("avgPool2d", x, checkOptions("avgPool2d", opts, AVG_POOL_KEYS)),
     countIncludePad: opts.countIncludePad ?? true,
   });

@@ -7,6 +7,8 @@ import { mean, sum } from "../api/reduce";
 import { normal, split } from "../random";
 import type { Augmentation } from "./common";
 import { checkImages, checkOption, floatType, perImageInt, perImageUniform } from "./common";
+import type { OptionKeys } from "../api/options";
+import { checkOptions } from "../api/options";
 
 /** ITU-R 601-2 luma weights of R, G and B (PIL's `convert("L")`). */
 const LUMA = [0.299, 0.587, 0.114] as const;
@@ -45,6 +47,13 @@ export type ColorJitterOptions = {
   randomOrder?: boolean;
 };
 
+const COLOR_JITTER_KEYS: OptionKeys<ColorJitterOptions> = {
+  brightness: true,
+  contrast: true,
+  saturation: true,
+  randomOrder: true,
+};
+
 /**
  * torchvision's `ColorJitter` without hue, per image: brightness multiplies by its factor;
  * contrast blends with the image's mean grey level; saturation blends with the greyscale image
@@ -52,6 +61,7 @@ export type ColorJitterOptions = {
  * must have 1 or 3 channels.
  */
 export const colorJitter = (opts: ColorJitterOptions): Augmentation => {
+  checkOptions("colorJitter", opts, COLOR_JITTER_KEYS);
   const names = ["brightness", "contrast", "saturation"] as const;
   for (const n of names) {
     const s = opts[n] ?? 0;
@@ -104,13 +114,16 @@ export type PcaJitterOptions = {
   std?: number;
 };
 
+const PCA_JITTER_KEYS: OptionKeys<PcaJitterOptions> = { eigvals: true, eigvecs: true, std: true };
+
 /**
  * AlexNet's "lighting" noise (Krizhevsky et al. 2012): add `sum_i alpha_i * eigvals[i] *
  * eigvecs[i]` to every pixel of an RGB image, with `alpha_i ~ N(0, std)` drawn per image.
  * It shifts colours along the data's principal components, so it mimics changes of
  * illumination intensity and colour. No clamping, as in the original.
  */
-export const pcaJitter = ({ eigvals, eigvecs, std = 0.1 }: PcaJitterOptions): Augmentation => {
+export const pcaJitter = (opts: PcaJitterOptions): Augmentation => {
+  const { eigvals, eigvecs, std = 0.1 } = checkOptions("pcaJitter", opts, PCA_JITTER_KEYS);
   const isTriple = (v: unknown): v is readonly number[] =>
     Array.isArray(v) && v.length === 3 && v.every((e) => Number.isFinite(e));
   if (!isTriple(eigvals) || !Array.isArray(eigvecs) || eigvecs.length !== 3) {
@@ -156,8 +169,11 @@ export type GaussianNoiseOptions = {
   clip?: readonly [number, number];
 };
 
+const GAUSSIAN_NOISE_KEYS: OptionKeys<GaussianNoiseOptions> = { std: true, clip: true };
+
 /** Adds independent `N(0, std)` noise to every value, optionally clamping the result. */
-export const gaussianNoise = ({ std, clip: range }: GaussianNoiseOptions): Augmentation => {
+export const gaussianNoise = (opts: GaussianNoiseOptions): Augmentation => {
+  const { std, clip: range } = checkOptions("gaussianNoise", opts, GAUSSIAN_NOISE_KEYS);
   checkOption("gaussianNoise", "std", std, std >= 0, "a number >= 0");
   if (range !== undefined && !(Array.isArray(range) && range.length === 2 && range[0] <= range[1]))
     throw new LoomError(

@@ -6,6 +6,25 @@ import { bernoulli, split } from "../random";
 import type { Augmentation } from "./common";
 import { checkImages, checkOption, perImageInt, perImageShape, perImageUniform } from "./common";
 import { rotateBy, scaleBy, shiftByIntegers } from "./resample";
+import type { OptionKeys } from "../api/options";
+import { checkOptions } from "../api/options";
+
+/** Options of the flips: the probability `p` of flipping an image (default 0.5). */
+export type FlipOptions = { readonly p?: number };
+/** Options of `randomShift`: the largest shift in pixels. */
+export type ShiftOptions = { readonly max: number };
+/** Options of `randomCrop`: the zero padding on every side. */
+export type CropOptions = { readonly padding: number };
+/** Options of `randomScale`: the range of zoom factors. */
+export type ScaleOptions = { readonly min: number; readonly max: number };
+/** Options of `randomRotation`: the largest angle in degrees. */
+export type RotationOptions = { readonly degrees: number };
+
+const FLIP_KEYS: OptionKeys<FlipOptions> = { p: true };
+const SHIFT_KEYS: OptionKeys<ShiftOptions> = { max: true };
+const CROP_KEYS: OptionKeys<CropOptions> = { padding: true };
+const SCALE_KEYS: OptionKeys<ScaleOptions> = { min: true, max: true };
+const ROTATION_KEYS: OptionKeys<RotationOptions> = { degrees: true };
 
 const flipWith =
   (op: string, axis: number, p: number): Augmentation =>
@@ -15,13 +34,15 @@ const flipWith =
   };
 
 /** Mirrors each image left-right with probability `p` (one coin per image). */
-export const flipHorizontal = ({ p = 0.5 }: { p?: number } = {}): Augmentation => {
+export const flipHorizontal = (opts: FlipOptions = {}): Augmentation => {
+  const { p = 0.5 } = checkOptions("flipHorizontal", opts, FLIP_KEYS);
   checkOption("flipHorizontal", "p", p, p >= 0 && p <= 1, "a probability in [0, 1]");
   return flipWith("flipHorizontal", 3, p);
 };
 
 /** Mirrors each image upside down with probability `p` (one coin per image). */
-export const flipVertical = ({ p = 0.5 }: { p?: number } = {}): Augmentation => {
+export const flipVertical = (opts: FlipOptions = {}): Augmentation => {
+  const { p = 0.5 } = checkOptions("flipVertical", opts, FLIP_KEYS);
   checkOption("flipVertical", "p", p, p >= 0 && p <= 1, "a probability in [0, 1]");
   return flipWith("flipVertical", 2, p);
 };
@@ -53,7 +74,8 @@ const shiftBy = (k: Tensor, x: Tensor, max: number): Tensor => {
  * Shifts each image by whole pixels, `dy` and `dx` each uniform in `[-max, max]`, filling with
  * zeros (a positive shift moves the content down or right).
  */
-export const randomShift = ({ max }: { max: number }): Augmentation => {
+export const randomShift = (opts: ShiftOptions): Augmentation => {
+  const { max } = checkOptions("randomShift", opts, SHIFT_KEYS);
   checkOption("randomShift", "max", max, Number.isInteger(max) && max >= 0, "an integer >= 0");
   return (k, x) => {
     checkImages("randomShift", x);
@@ -68,7 +90,8 @@ export const randomShift = ({ max }: { max: number }): Augmentation => {
  * `[0, 2 * padding]` per axis. Cropping at offset `o` of the padded image is a shift by
  * `padding - o`, so it is computed as one, without materialising the padded batch.
  */
-export const randomCrop = ({ padding }: { padding: number }): Augmentation => {
+export const randomCrop = (opts: CropOptions): Augmentation => {
+  const { padding } = checkOptions("randomCrop", opts, CROP_KEYS);
   checkOption(
     "randomCrop",
     "padding",
@@ -87,7 +110,8 @@ export const randomCrop = ({ padding }: { padding: number }): Augmentation => {
  * Zooms each image about its centre by a factor uniform in `[min, max]` (above 1 enlarges),
  * bilinearly, keeping the size HxW with zeros where a shrunk image leaves a border.
  */
-export const randomScale = ({ min, max }: { min: number; max: number }): Augmentation => {
+export const randomScale = (opts: ScaleOptions): Augmentation => {
+  const { min, max } = checkOptions("randomScale", opts, SCALE_KEYS);
   checkOption("randomScale", "min", min, min > 0, "a positive number");
   checkOption("randomScale", "max", max, max >= min, `a number >= min (${min})`);
   return (k, x) => {
@@ -100,7 +124,8 @@ export const randomScale = ({ min, max }: { min: number; max: number }): Augment
  * Rotates each image by an angle uniform in `[-degrees, degrees]` (counter-clockwise for
  * positive angles), bilinearly by three shears, with zero fill (see `rotate`).
  */
-export const randomRotation = ({ degrees }: { degrees: number }): Augmentation => {
+export const randomRotation = (opts: RotationOptions): Augmentation => {
+  const { degrees } = checkOptions("randomRotation", opts, ROTATION_KEYS);
   checkOption(
     "randomRotation",
     "degrees",

@@ -1,6 +1,9 @@
 import { formatType, isFloat, LoomError, shapeEq } from "@loom/graph";
 import type { Tensor } from "../core";
-import { abs, add, exp, log, maximum, mul, neg, square, sub } from "../api/elementwise";
+import { prim } from "../core";
+import { abs, cast, div, mul, ne, neg, square, sub } from "../api/elementwise";
+import type { OptionKeys } from "../api/options";
+import { checkOptions } from "../api/options";
 import { mean, sum } from "../api/reduce";
 import { oneHot } from "./one-hot";
 import { logSoftmax } from "./softmax";
@@ -37,12 +40,80 @@ const requireSameType = (op: string, a: Tensor, b: Tensor, names: string): void 
   }
 };
 
+/** How a loss reduces its per-element values, as PyTorch's `reduction`. */
+export type LossReduction = "mean" | "sum" | "none";
+
+/** Options of the elementwise losses. */
+export interface LossOptions {
+  /** `"mean"` (default) over all elements, `"sum"`, or `"none"` for the per-element losses. */
+  readonly reduction?: LossReduction;
+}
+
+/** Options of {@link softmaxCrossEntropy}: PyTorch's `reduction`, `label_smoothing`, `ignore_index`. */
+export interface CrossEntropyOptions extends LossOptions {
+  /**
+   * epsilon in [0, 1]: the target mixes in the uniform distribution, so each row's loss is
+   * `(1 - epsilon) * nll + epsilon * mean_c(-log p_c)` (default 0).
+   */
+  readonly labelSmoothing?: number;
+  /**
+   * Rows whose label equals this contribute 0, and `"mean"` divides by the number of other
+   * rows (PyTorch's default is -100; here the default ignores nothing).
+   */
+  readonly ignoreIndex?: number;
+}
+
+const LOSS_KEYS: OptionKeys<LossOptions> = { reduction: true };
+const CE_KEYS: OptionKeys<CrossEntropyOptions> = {
+  reduction: true,
+  labelSmoothing: true,
+  ignoreIndex: true,
+};
+
+const reductionOf = (op: string, opts: LossOptions | undefined): LossReduction => {
+  const r = opts?.reduction ?? "mean";
+  if (r !== "mean" && r !== "sum" && r !== "none") {
+    throw new LoomError(
+      "invalid_argument",
+      op,
+      `reduction must be "mean", "sum" or "none", got ${JSON.stringify(r)}`,
+    );
+  }
+  return r;
+};
+
+const reduce = (loss: Tensor, reduction: LossReduction): Tensor =>
+  reduction === "none" ? loss : reduction === "sum" ? sum(loss) : mean(loss);
+
 /**
- * Mean cross-entropy of `logits` `[B, C]` against int32 class `labels` `[B]`: the mean of
- * `-logSoftmax(logits)[label]`, picked with a one-hot mask. Finite for any finite logits.
+ * Cross-entropy of `logits` `[B, C]` against int32 class `labels` `[B]`, exactly as
+ * torch.nn.functional.cross_entropy: per row `-logSoftmax(logits)[label]` (picked with a
+ * one-hot mask), blended with `mean_c(-logSoftmax)` by `labelSmoothing`; rows labelled
+ * `ignoreIndex` count 0 and `"mean"` averages over the other rows. Finite for finite logits.
  */
-export const softmaxCrossEntropy = (logits: Tensor, labels: Tensor): Tensor => {
+export const softmaxCrossEntropy = (
+  logits: Tensor,
+  labels: Tensor,
+  opts: CrossEntropyOptions = {},
+): Tensor => {
   const op = "softmaxCrossEntropy";
+  checkOptions(op, opts, CE_KEYS);
+  const reduction = reductionOf(op, opts);
+  const { labelSmoothing: eps = 0, ignoreIndex } = opts ?? {};
+  if (typeof eps !== "number" || !(eps >= 0 && eps <= 1)) {
+    throw new LoomError(
+      "invalid_argument",
+      op,
+      `labelSmoothing must be in [0, 1], got ${String(eps)}`,
+    );
+  }
+  if (ignoreIndex !== undefined && !Number.isInteger(ignoreIndex)) {
+    throw new LoomError(
+      "invalid_argument",
+      op,
+      `ignoreIndex must be an integer, got ${String(ignoreIndex)}`,
+    );
+  }
   const shapes = [logits.shape, labels.shape];
   const types = `logits ${formatType(logits)}, labels ${formatType(labels)}`;
   if (logits.shape.length !== 2 || labels.shape.length !== 1) {
@@ -79,26 +150,48 @@ export const softmaxCrossEntropy = (logits: Tensor, labels: Tensor): Tensor => {
       shapes,
     );
   }
-  const picked = sum(mul(oneHot(labels, classes, logits.dtype), logSoftmax(logits, -1)), [1]);
-  return neg(mean(picked));
+  const logp = logSoftmax(logits, -1);
+  const nll = neg(sum(mul(oneHot(labels, classes, logits.dtype), logp), [1]));
+  const perRow = eps === 0 ? nll : sub(mul(nll, 1 - eps), mul(sum(logp, [1]), eps / classes));
+  if (ignoreIndex === undefined) return reduce(perRow, reduction);
+  const kept = cast(ne(labels, ignoreIndex), logits.dtype);
+  const masked = mul(perRow, kept);
+  return reduction === "mean" ? div(sum(masked), sum(kept)) : reduce(masked, reduction);
 };
 
 /**
- * Mean binary cross-entropy of `logits` against `targets` in [0, 1], in the stable form
- * `max(x, 0) - x*t + log(1 + exp(-|x|))` that never exponentiates a large positive number.
+ * Binary cross-entropy of `logits` against `targets` in [0, 1] (torch's
+ * binary_cross_entropy_with_logits), as `softplus(x) - x*t`: softplus never exponentiates a
+ * large positive number and its gradient is `sigmoid(x)`, so the gradient `sigmoid(x) - t` is
+ * finite everywhere (and 0.5 - t at x = 0).
  */
-export const binaryCrossEntropyWithLogits = (logits: Tensor, targets: Tensor): Tensor => {
+export const binaryCrossEntropyWithLogits = (
+  logits: Tensor,
+  targets: Tensor,
+  opts: LossOptions = {},
+): Tensor => {
   const op = "binaryCrossEntropyWithLogits";
+  checkOptions(op, opts, LOSS_KEYS);
   requireFloat(op, "logits", logits);
   requireSameType(op, logits, targets, "logits and targets");
   const x = logits;
-  return mean(add(sub(maximum(x, 0), mul(x, targets)), log(add(exp(neg(abs(x))), 1))));
+  return reduce(sub(prim("softplus", [x]), mul(x, targets)), reductionOf(op, opts));
 };
 
-/** Mean squared error over all elements. */
-export const mse = (pred: Tensor, target: Tensor): Tensor => {
+/** Squared error `(pred - target)^2`, averaged over all elements by default (torch's mse_loss). */
+export const mse = (pred: Tensor, target: Tensor, opts: LossOptions = {}): Tensor => {
   const op = "mse";
+  checkOptions(op, opts, LOSS_KEYS);
   requireFloat(op, "pred", pred);
   requireSameType(op, pred, target, "pred and target");
-  return mean(square(sub(pred, target)));
+  return reduce(square(sub(pred, target)), reductionOf(op, opts));
+};
+
+/** Absolute error `|pred - target|`, averaged over all elements by default (torch's l1_loss). */
+export const l1Loss = (pred: Tensor, target: Tensor, opts: LossOptions = {}): Tensor => {
+  const op = "l1Loss";
+  checkOptions(op, opts, LOSS_KEYS);
+  requireFloat(op, "pred", pred);
+  requireSameType(op, pred, target, "pred and target");
+  return reduce(abs(sub(pred, target)), reductionOf(op, opts));
 };

@@ -5,6 +5,8 @@ import { scalar } from "../core";
 import { add, broadcastTo, div, maximum, mul, rsqrt, square, sub } from "../api/elementwise";
 import { reshape } from "../api/movement";
 import { mean, sum } from "../api/reduce";
+import type { OptionKeys } from "../api/options";
+import { checkOptions } from "../api/options";
 import { constantInit, zeros } from "./initializers";
 import type { Layer } from "./layer";
 
@@ -12,26 +14,30 @@ import type { Layer } from "./layer";
 export interface BatchNormOptions {
   /** Weight of the new batch statistic in the running average (PyTorch's momentum, 0.1). */
   readonly momentum?: number;
+  /** Added to the variance before the square root (1e-5). */
   readonly eps?: number;
 }
 
+const BATCH_NORM_KEYS: OptionKeys<BatchNormOptions> = { momentum: true, eps: true };
+
 /**
- * Batch normalisation (Ioffe & Szegedy) over the batch of a [N, F] input or over N, H, W per
- * channel of an [N, C, H, W] input, exactly as torch.nn.BatchNorm1d/2d: in training, batch mean
+ * Batch normalisation (Ioffe & Szegedy) per channel (axis 1) over every other axis, for inputs
+ * [N, C], [N, C, L] and [N, C, H, W], exactly as torch.nn.BatchNorm1d/2d: in training, batch mean
  * and biased variance normalise, and the running averages are updated as
  * `running = (1 - momentum) * running + momentum * stat` with the UNBIASED batch variance; at
  * inference the running averages normalise. Params `{ gamma, beta }`, state `{ mean, var }`.
  */
 export const batchNorm = (opts: BatchNormOptions = {}): Layer => {
+  checkOptions("batchNorm", opts, BATCH_NORM_KEYS);
   const momentum = opts.momentum ?? 0.1;
   const eps = opts.eps ?? 1e-5;
   const channels = (shape: readonly Dim[]) => {
     const c = shape[1];
-    if ((shape.length !== 2 && shape.length !== 4) || typeof c !== "number") {
+    if (shape.length < 2 || shape.length > 4 || typeof c !== "number") {
       throw new LoomError(
         "invalid_argument",
         "batchNorm",
-        `needs [N,F] or [N,C,H,W] with concrete F or C, got ${formatShape(shape)}`,
+        `needs [N,C], [N,C,L] or [N,C,H,W] with concrete C, got ${formatShape(shape)}`,
         [shape],
       );
     }
@@ -52,8 +58,9 @@ export const batchNorm = (opts: BatchNormOptions = {}): Layer => {
       const c = channels(x.shape);
       const p = params as { gamma: Tensor; beta: Tensor };
       const s = state as { mean: Tensor; var: Tensor };
-      const axes = x.shape.length === 4 ? [0, 2, 3] : [0];
-      const bshape = x.shape.length === 4 ? [c, 1, 1] : [c];
+      // Statistics per channel over all other axes; [c, 1, ...] broadcasts over the trailing ones.
+      const axes = x.shape.map((_, i) => i).filter((i) => i !== 1);
+      const bshape = [c, ...x.shape.slice(2).map(() => 1)];
       const norm = (m: Tensor, v: Tensor) =>
         add(
           mul(

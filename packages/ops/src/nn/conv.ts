@@ -1,20 +1,27 @@
 import { LoomError, formatShape } from "@loom/graph";
 import type { Tensor } from "../core";
-import { add } from "../api/elementwise";
-import { reshape } from "../api/movement";
 import type { Conv2dOptions } from "../api/nn";
-import { conv2d as conv2dOp } from "../api/nn";
+import { CONV2D_KEYS, conv2d as conv2dOp } from "../api/nn";
+import type { OptionKeys } from "../api/options";
+import { checkOptions } from "../api/options";
 import { split } from "../random";
 import type { Initializer } from "./initializers";
 import { fansOf, torchDefault } from "./initializers";
 import type { Layer } from "./layer";
 
 /** Options of a conv layer: the op's (stride, padding, dilation, groups) plus bias and initializers. */
-export interface ConvLayerOptions extends Conv2dOptions {
+export interface ConvLayerOptions extends Omit<Conv2dOptions, "bias"> {
+  /** Whether the layer has a bias parameter (default true). */
   readonly bias?: boolean;
   readonly kernelInit?: Initializer;
   readonly biasInit?: Initializer;
 }
+
+const CONV_LAYER_KEYS: OptionKeys<ConvLayerOptions> = {
+  ...CONV2D_KEYS,
+  kernelInit: true,
+  biasInit: true,
+};
 
 /**
  * A 2-D convolution layer over NCHW inputs with an OIHW weight of shape
@@ -25,6 +32,9 @@ export const conv2d = (
   kernel: number | readonly [number, number],
   opts: ConvLayerOptions = {},
 ): Layer => {
+  checkOptions("conv2d", opts, CONV_LAYER_KEYS);
+  const { stride, padding, dilation, groups: g } = opts;
+  const convOpts = { stride, padding, dilation, groups: g };
   const [kh, kw] = typeof kernel === "number" ? [kernel, kernel] : kernel;
   if (![filters, kh, kw].every((v) => Number.isInteger(v) && v >= 1)) {
     throw new LoomError(
@@ -59,8 +69,7 @@ export const conv2d = (
     },
     apply: (params, state, x) => {
       const p = params as { w: Tensor; b?: Tensor };
-      const y = conv2dOp(x, p.w, opts);
-      return { y: p.b === undefined ? y : add(y, reshape(p.b, [filters, 1, 1])), state };
+      return { y: conv2dOp(x, p.w, { ...convOpts, bias: p.b }), state };
     },
   };
 };

@@ -5,6 +5,8 @@ import { split } from "../random";
 import type { Initializer } from "./initializers";
 import { fansOf, torchDefault } from "./initializers";
 import type { Layer } from "./layer";
+import type { OptionKeys } from "../api/options";
+import { checkOptions } from "../api/options";
 
 /** Options of a dense layer. */
 export interface DenseOptions {
@@ -12,6 +14,8 @@ export interface DenseOptions {
   readonly kernelInit?: Initializer;
   readonly biasInit?: Initializer;
 }
+
+const DENSE_KEYS: OptionKeys<DenseOptions> = { bias: true, kernelInit: true, biasInit: true };
 
 /**
  * A fully connected layer `y = x W^T + b` with W of shape [units, in] (PyTorch's layout), over
@@ -24,6 +28,7 @@ export const dense = (units: number, opts: DenseOptions = {}): Layer => {
       "dense",
       `units must be a positive integer, got ${units}`,
     );
+  checkOptions("dense", opts, DENSE_KEYS);
   const kernelInit = opts.kernelInit ?? torchDefault;
   const biasInit = opts.biasInit ?? torchDefault;
   return {

@@ -84,7 +84,8 @@ describe("argument checks", () => {
   it("dense needs a concrete last dim; conv2d and batchNorm need concrete channels", () => {
     expect(() => dense(2).init(k, { shape: ["N", "F"] })).toThrow(/concrete last input dim/);
     expect(() => conv2d(2, 3).init(k, { shape: ["N", 3, 5] })).toThrow(/NCHW/);
-    expect(() => batchNorm().init(k, { shape: ["N", 3, 5] })).toThrow(/\[N,F\] or \[N,C,H,W\]/);
+    // [N, C, L] is BatchNorm1d's sequence input, valid since issue #10; C must be concrete.
+    expect(() => batchNorm().init(k, { shape: ["N", "C", 5] })).toThrow(/with concrete C/);
   });
 
   it("dropout in training needs a key, and is the identity without one at inference or rate 0", () => {

@@ -7,6 +7,8 @@ import { withL2 } from "./sgd";
 import { slotOptimizer } from "./slot-optimizer";
 import type { GradientTransformation } from "./transform";
 import { checkHyper } from "./transform";
+import type { OptionKeys } from "../api/options";
+import { checkOptions } from "../api/options";
 
 /** Options of {@link adam} and {@link adamw}, with torch's defaults. */
 export type AdamOptions = {
@@ -20,6 +22,13 @@ export type AdamOptions = {
   readonly weightDecay?: number;
 };
 
+const ADAM_KEYS: OptionKeys<AdamOptions> = {
+  beta1: true,
+  beta2: true,
+  eps: true,
+  weightDecay: true,
+};
+
 const makeAdam = (
   op: string,
   lr: LearningRate,
@@ -27,7 +36,12 @@ const makeAdam = (
   defaultDecay: number,
   decoupled: boolean,
 ): GradientTransformation => {
-  const { beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weightDecay = defaultDecay } = opts;
+  const {
+    beta1 = 0.9,
+    beta2 = 0.999,
+    eps = 1e-8,
+    weightDecay = defaultDecay,
+  } = checkOptions(op, opts, ADAM_KEYS);
   checkLearningRate(op, lr);
   checkHyper(op, "beta1", beta1, (v) => v >= 0 && v < 1, "in [0, 1)");
   checkHyper(op, "beta2", beta2, (v) => v >= 0 && v < 1, "in [0, 1)");

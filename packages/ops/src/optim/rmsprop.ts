@@ -6,6 +6,8 @@ import { withL2 } from "./sgd";
 import { slotOptimizer } from "./slot-optimizer";
 import type { GradientTransformation } from "./transform";
 import { checkHyper } from "./transform";
+import type { OptionKeys } from "../api/options";
+import { checkOptions } from "../api/options";
 
 /** Options of {@link rmsprop}, with torch.optim.RMSprop's defaults. */
 export type RmspropOptions = {
@@ -21,6 +23,14 @@ export type RmspropOptions = {
   readonly centered?: boolean;
 };
 
+const RMSPROP_KEYS: OptionKeys<RmspropOptions> = {
+  alpha: true,
+  eps: true,
+  momentum: true,
+  weightDecay: true,
+  centered: true,
+};
+
 /**
  * RMSprop following the algorithm documented for torch.optim.RMSprop. With `gamma = lr(t)`:
  *
@@ -34,7 +44,13 @@ export type RmspropOptions = {
  * centered and `b` when momentum != 0, each a tree like the params starting at zeros.
  */
 export const rmsprop = (lr: LearningRate, opts: RmspropOptions = {}): GradientTransformation => {
-  const { alpha = 0.99, eps = 1e-8, momentum = 0, weightDecay = 0, centered = false } = opts;
+  const {
+    alpha = 0.99,
+    eps = 1e-8,
+    momentum = 0,
+    weightDecay = 0,
+    centered = false,
+  } = checkOptions("rmsprop", opts, RMSPROP_KEYS);
   checkHyper("rmsprop", "alpha", alpha, (v) => v >= 0 && v <= 1, "in [0, 1]");
   checkHyper("rmsprop", "eps", eps, (v) => v >= 0, "a number >= 0");
   checkLearningRate("rmsprop", lr);

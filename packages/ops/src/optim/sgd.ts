@@ -6,6 +6,8 @@ import { checkLearningRate } from "./schedules";
 import { slotOptimizer } from "./slot-optimizer";
 import type { GradientTransformation } from "./transform";
 import { checkHyper } from "./transform";
+import type { OptionKeys } from "../api/options";
+import { checkOptions } from "../api/options";
 
 /** Options of {@link sgd}, with torch.optim.SGD's defaults. */
 export type SgdOptions = {
@@ -16,6 +18,8 @@ export type SgdOptions = {
   /** L2 penalty lambda added to the gradient. */
   readonly weightDecay?: number;
 };
+
+const SGD_KEYS: OptionKeys<SgdOptions> = { momentum: true, nesterov: true, weightDecay: true };
 
 /** `g + wd * theta`: weight decay as an L2 term in the gradient (torch's `weight_decay`). */
 export const withL2 = (g: Tensor, theta: Tensor, wd: number): Tensor =>
@@ -35,7 +39,7 @@ export const withL2 = (g: Tensor, theta: Tensor, wd: number): Tensor =>
  * exactly since `mu * 0 + g = g`.
  */
 export const sgd = (lr: LearningRate, opts: SgdOptions = {}): GradientTransformation => {
-  const { momentum = 0, nesterov = false, weightDecay = 0 } = opts;
+  const { momentum = 0, nesterov = false, weightDecay = 0 } = checkOptions("sgd", opts, SGD_KEYS);
   checkLearningRate("sgd", lr);
   checkHyper("sgd", "momentum", momentum, (v) => v >= 0, "a number >= 0");
   checkHyper("sgd", "weightDecay", weightDecay, (v) => v >= 0, "a number >= 0");
