@@ -3,6 +3,7 @@ export * from "./rng";
 export * from "./backends";
 export * from "./compare";
 export * from "./fusion-variants";
+export * from "./arbitraries";
 export * from "./grad-check";
 export * from "./random-programs";
 export * from "./random-program";
