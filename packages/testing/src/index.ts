@@ -9,3 +9,4 @@ export * from "./random-programs";
 export * from "./random-program";
 export * from "./train";
 export * from "./augment-harness";
+export * from "./rejection";

@@ -1,4 +1,3 @@
-import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { HostTensor } from "@loom/graph";
 import type { Tensor } from "../index";
