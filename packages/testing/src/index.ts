@@ -10,3 +10,4 @@ export * from "./random-program";
 export * from "./train";
 export * from "./augment-harness";
 export * from "./rejection";
+export * from "./moments";
