@@ -4,17 +4,9 @@ import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { toJson } from "@loom/graph";
 import { modelGraph } from "@loom/models";
-import { runCli } from "./cli";
+import { expectUsageError, loom } from "./testing/run-loom";
 
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
-
-/** Runs the CLI in-process, capturing what it writes. */
-const loom = async (...argv: string[]) => {
-  let out = "";
-  let err = "";
-  const code = await runCli(argv, { out: (s) => void (out += s), err: (s) => void (err += s) });
-  return { code, out, err };
-};
 
 describe("loom inspect", () => {
   it("prints the MLP graph as text", async () => {
@@ -104,11 +96,7 @@ describe("loom inspect", () => {
     [["inspect"], /^loom: .*--model.*not specified\n$/],
     [["inspct", "--model", "mlp"], /^loom: unknown command 'inspct'.*\n$/],
   ])("exits 2 with a one-line error for %j", async (argv, message) => {
-    const { code, out, err } = await loom(...argv);
-    expect(code).toBe(2);
-    expect(out).toBe("");
-    expect(err).toMatch(message);
-    expect(err.split("\n")).toHaveLength(2);
+    expectUsageError(await loom(...argv), message);
   });
 
   it("prints help for the program and for each command", async () => {

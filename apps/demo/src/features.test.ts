@@ -12,18 +12,11 @@ import {
   initModel,
   loadMnist,
 } from "@loom/models";
-import { runCli } from "./cli";
+import { loom } from "./testing/run-loom";
 import { gridPng } from "./png-grid";
 
 const dir = mkdtempSync(join(tmpdir(), "loom-features-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-const loom = async (...argv: string[]) => {
-  let out = "";
-  let err = "";
-  const code = await runCli(argv, { out: (s) => void (out += s), err: (s) => void (err += s) });
-  return { code, out, err };
-};
 
 describe("feature maps", () => {
   it("returns named activations as extra outputs of the same forward pass", async () => {

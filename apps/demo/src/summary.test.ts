@@ -1,14 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { runCli } from "./cli";
+import { expectUsageError, lastJson as lastJsonOf, loom } from "./testing/run-loom";
 import { parseInputShape, shortCount, withCommas } from "./commands/summary";
-
-/** Runs the CLI in-process, capturing what it writes. */
-const loom = async (...argv: string[]) => {
-  let out = "";
-  let err = "";
-  const code = await runCli(argv, { out: (s) => void (out += s), err: (s) => void (err += s) });
-  return { code, out, err };
-};
 
 type SummaryJson = {
   model: string;
@@ -17,7 +9,7 @@ type SummaryJson = {
   layers: { name: string; outputShape: (number | string)[]; params: number; macs: number }[];
 };
 
-const lastJson = (out: string) => JSON.parse(out.trimEnd().split("\n").pop()!) as SummaryJson;
+const lastJson = (out: string) => lastJsonOf<SummaryJson>(out);
 
 describe("loom summary", () => {
   it("prints LeNet-5's layers with hand-computed params and MACs", async () => {
@@ -114,11 +106,7 @@ describe("loom summary", () => {
     ],
     [["summary"], /^loom: .*missing required argument 'model'\n$/],
   ])("exits 2 with a one-line error for %j", async (argv, message) => {
-    const { code, out, err } = await loom(...argv);
-    expect(code).toBe(2);
-    expect(out).toBe("");
-    expect(err).toMatch(message);
-    expect(err.split("\n")).toHaveLength(2);
+    expectUsageError(await loom(...argv), message);
   });
 
   it("formats counts and parses shapes", () => {

@@ -2,28 +2,9 @@ import { copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "./cli";
+import { expectUsageError, lastJson, loom } from "./testing/run-loom";
 
 // `loom train` and `loom evaluate` in-process, on a few hundred digits (--limit) to stay fast.
-
-/** Runs the CLI in-process, capturing what it writes. */
-const loom = async (...argv: string[]) => {
-  let out = "";
-  let err = "";
-  const code = await runCli(argv, { out: (s) => void (out += s), err: (s) => void (err += s) });
-  return { code, out, err };
-};
-
-const lastJson = (out: string): Record<string, unknown> =>
-  JSON.parse(out.trimEnd().split("\n").at(-1)!) as Record<string, unknown>;
-
-/** Expects exit 2 with one line on stderr matching `message`, and nothing on stdout. */
-const expectUsageError = (r: { code: number; out: string; err: string }, message: RegExp) => {
-  expect(r.code, r.err).toBe(2);
-  expect(r.out).toBe("");
-  expect(r.err).toMatch(/^loom: [^\n]+\n$/);
-  expect(r.err).toMatch(message);
-};
 
 describe("loom train and evaluate", () => {
   let dir: string;

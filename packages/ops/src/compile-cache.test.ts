@@ -33,13 +33,19 @@ const fn = ({ x }: { x: Tensor }) => ({ y: exp(x) });
 const specs = { x: { shape: ["N"] } };
 const feed = (n: number) => ({ x: hostTensor(new Array<number>(n).fill(0), [n]) });
 
+/** Two compiles of the one graph on `backend`, each run once on the same shape. */
+const twoRun = async (backend: Backend) => {
+  const a = compile(backend, fn, specs);
+  const b = compile(backend, fn, specs);
+  await a.run(feed(2));
+  await b.run(feed(2));
+  return [a, b] as const;
+};
+
 describe("compile's executables", () => {
   it("are shared between live compiles of one graph and freed when the last one is disposed", async () => {
     const { backend, live, compiled } = countingBackend();
-    const a = compile(backend, fn, specs);
-    const b = compile(backend, fn, specs);
-    await a.run(feed(2));
-    await b.run(feed(2));
+    const [a, b] = await twoRun(backend);
     expect(compiled()).toBe(1);
     a.dispose();
     expect(live.size).toBe(1);
@@ -67,10 +73,7 @@ describe("compile's executables", () => {
 
   it("are a compile's own on a backend without a cache, and dispose frees them", async () => {
     const { backend, live, compiled } = countingBackend(undefined, false);
-    const a = compile(backend, fn, specs);
-    const b = compile(backend, fn, specs);
-    await a.run(feed(2));
-    await b.run(feed(2));
+    const [a, b] = await twoRun(backend);
     expect(compiled()).toBe(2);
     a.dispose();
     b.dispose();

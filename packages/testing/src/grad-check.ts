@@ -3,6 +3,7 @@ import type { HostTensor } from "@loom/graph";
 import type { Tensor } from "@loom/ops";
 import { compile, grad, hostTensor, mul, sum } from "@loom/ops";
 import { referenceBackend } from "@loom/backend-cpu";
+import { seedArb } from "./arbitraries";
 import { rng } from "./rng";
 
 /** A float64 host tensor of uniform values in `[lo, hi)`. */
@@ -41,6 +42,20 @@ export const distinctTensor = (
   }
   return hostTensor(values, shape, "float64");
 };
+
+/** `xs + step * dirs`, tensor by tensor, in float64: a point of a finite difference. */
+export const moveAlong = (
+  xs: readonly HostTensor[],
+  dirs: readonly HostTensor[],
+  step: number,
+): HostTensor[] =>
+  xs.map((x, k) =>
+    hostTensor(
+      Array.from(x.data, (v, i) => v + step * dirs[k]!.data[i]!),
+      x.shape,
+      "float64",
+    ),
+  );
 
 /** The outcome of a gradient check: the analytic directional derivative and the numeric one. */
 export interface GradCheck {
@@ -86,15 +101,7 @@ export const checkVjp = async (
   const gs = await grads.run({ xs: [...xs], c });
   let analytic = 0;
   gs.forEach((gk, k) => gk.data.forEach((v, i) => (analytic += v * ts[k]!.data[i]!)));
-  const shifted = (s: number) =>
-    xs.map((x, k) =>
-      hostTensor(
-        Array.from(x.data, (v, i) => v + s * eps * ts[k]!.data[i]!),
-        x.shape,
-        "float64",
-      ),
-    );
-  const at = async (s: number) => (await value.run({ xs: shifted(s), c })).data[0]!;
+  const at = async (s: number) => (await value.run({ xs: moveAlong(xs, ts, s * eps), c })).data[0]!;
   const numeric = ((await at(1)) - (await at(-1))) / (2 * eps);
   return { analytic, numeric };
 };
@@ -125,20 +132,28 @@ export const assertVjp = async (
   opts: { seed?: number; eps?: number; tol?: number; what?: string } = {},
 ): Promise<void> => expectGradOk(await checkVjp(f, xs, opts), opts.tol, opts.what);
 
-/** Small shapes for property tests: ranks `minRank..maxRank`, dims `1..maxDim`. */
-export const shapeArb = (minRank = 0, maxRank = 3, maxDim = 4): fc.Arbitrary<number[]> =>
-  fc.array(fc.integer({ min: 1, max: maxDim }), { minLength: minRank, maxLength: maxRank });
-
-/** A seed for `rng`, drawn by fast-check so that a failing case replays with its values. */
-export const seedArb: fc.Arbitrary<number> = fc.integer({ min: 1, max: 0x7fffffff });
+/** One case of a gradient property: `f` checked at `xs`, named `what` when it fails. */
+export interface VjpCase {
+  readonly f: (xs: Tensor[]) => Tensor;
+  readonly xs: readonly HostTensor[];
+  readonly what?: string;
+  readonly eps?: number;
+  readonly tol?: number;
+}
 
 /**
- * A shape that broadcasts against `shape` (NumPy's rule): a suffix of it, some dims set to 1
- * as `ones` (one flag per kept dim, from the right) says.
+ * A gradient property: for every case drawn from `arb` with a seed (so that a failure replays
+ * with its values), `assertVjp` of the case that `build` makes from it, `rng(seed)` and the seed.
  */
-export const broadcastPartner = (
-  shape: readonly number[],
-  keep: number,
-  ones: readonly boolean[],
-): number[] =>
-  shape.slice(shape.length - Math.min(keep, shape.length)).map((d, i) => (ones[i] ? 1 : d));
+export const vjpProperty = <T>(
+  arb: fc.Arbitrary<T>,
+  build: (c: T, next: () => number, seed: number) => VjpCase,
+  numRuns: number,
+): Promise<void> =>
+  fc.assert(
+    fc.asyncProperty(arb, seedArb, async (c, seed) => {
+      const { f, xs, ...opts } = build(c, rng(seed), seed);
+      await assertVjp(f, xs, { seed, ...opts });
+    }),
+    { numRuns },
+  );

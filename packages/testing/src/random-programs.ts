@@ -1,55 +1,7 @@
 import type { DType } from "@loom/graph";
 import { numel } from "@loom/graph";
 import type { Tensor } from "@loom/ops";
-import {
-  abs,
-  add,
-  bitwiseAnd,
-  bitwiseNot,
-  bitwiseOr,
-  bitwiseXor,
-  broadcastTo,
-  cast,
-  concat,
-  constant,
-  cos,
-  div,
-  eq,
-  exp,
-  expandDims,
-  flip,
-  floor,
-  ge,
-  gt,
-  iota,
-  le,
-  log,
-  lt,
-  max,
-  maximum,
-  minimum,
-  mod,
-  mul,
-  ne,
-  neg,
-  pad,
-  pow,
-  reciprocal,
-  reshape,
-  scalar,
-  select,
-  shiftLeft,
-  shiftRightLogical,
-  sigmoid,
-  sign,
-  sin,
-  slice,
-  sqrt,
-  sub,
-  sum,
-  tanh,
-  transpose,
-} from "@loom/ops";
+import * as loom from "@loom/ops";
 import { gridValues, rng } from "./rng";
 
 // Random programs of elementwise, movement and reduction ops, grown step by step from a pool
@@ -105,14 +57,17 @@ const alignShape = (q: V, target: V, n: number): V => {
   const shape = shapeOf(target);
   let r = q;
   if (shapeOf(r).join() !== shape.join()) {
-    if (numel(shapeOf(r)) === numel(shape)) r = { ...r, t: reshape(r.t, shape) };
+    if (numel(shapeOf(r)) === numel(shape)) r = { ...r, t: loom.reshape(r.t, shape) };
     else if (!broadcastsTo(shapeOf(r), shape)) {
-      const x = r.t.dtype === "bool" ? cast(r.t, "int32") : r.t;
+      const x = r.t.dtype === "bool" ? loom.cast(r.t, "int32") : r.t;
       const all = shapeOf(r).map((_, i) => i);
       const n1 = numel(shapeOf(r));
-      r = n % 2 === 0 ? v(sum(x, all), r.bound * n1, r.den, r.exact) : { ...r, t: max(x, all) };
+      r =
+        n % 2 === 0
+          ? v(loom.sum(x, all), r.bound * n1, r.den, r.exact)
+          : { ...r, t: loom.max(x, all) };
     }
-    r = { ...r, t: broadcastTo(r.t, shape) };
+    r = { ...r, t: loom.broadcastTo(r.t, shape) };
   }
   return r;
 };
@@ -122,10 +77,10 @@ const align = (q: V, target: V, n: number): V => {
   const r = alignShape(q, target, n);
   const d = target.t.dtype;
   if (r.t.dtype === d) return r;
-  if (isF(d)) return v(cast(r.t, d), r.bound, isF(r.t.dtype) ? r.den : 0, r.exact);
+  if (isF(d)) return v(loom.cast(r.t, d), r.bound, isF(r.t.dtype) ? r.den : 0, r.exact);
   if (isF(r.t.dtype) && !r.exact) return target; // a jump of an inexact value: use the target itself
-  if (d === "bool") return v(ne(r.t, 0), 1);
-  return v(cast(r.t, d), r.bound + 1);
+  if (d === "bool") return v(loom.ne(r.t, 0), 1);
+  return v(loom.cast(r.t, d), r.bound + 1);
 };
 
 // A bounded op of an inexact value inherits its input's error scale (the ops are Lipschitz).
@@ -133,20 +88,20 @@ const floatUnary = (x: V, k: number): V => {
   const t = x.t;
   const s = Math.max(1, x.bound);
   const choices: (() => V)[] = [
-    () => ({ ...x, t: neg(t) }),
-    () => ({ ...x, t: abs(t) }),
-    () => inexact(tanh(t), s),
-    () => inexact(sin(t), s),
-    () => inexact(cos(t), s),
-    () => inexact(exp(minimum(t, 2)), 7.4 * s),
-    () => inexact(log(add(abs(t), 1)), s + 1),
-    () => inexact(sqrt(add(abs(t), 1)), s + 1),
-    () => inexact(sqrt(abs(t)), s + 1),
-    () => inexact(sigmoid(t), s),
-    () => inexact(reciprocal(add(abs(t), 1)), s),
-    () => inexact(pow(add(abs(t), 1), pick([2, 0.5, -1], k >> 4)), 2 * (s + 1) ** 2),
-    () => (x.exact ? v(floor(t), x.bound + 1) : inexact(tanh(t), s)),
-    () => (x.exact ? v(sign(t), 1) : inexact(sin(t), s)),
+    () => ({ ...x, t: loom.neg(t) }),
+    () => ({ ...x, t: loom.abs(t) }),
+    () => inexact(loom.tanh(t), s),
+    () => inexact(loom.sin(t), s),
+    () => inexact(loom.cos(t), s),
+    () => inexact(loom.exp(loom.minimum(t, 2)), 7.4 * s),
+    () => inexact(loom.log(loom.add(loom.abs(t), 1)), s + 1),
+    () => inexact(loom.sqrt(loom.add(loom.abs(t), 1)), s + 1),
+    () => inexact(loom.sqrt(loom.abs(t)), s + 1),
+    () => inexact(loom.sigmoid(t), s),
+    () => inexact(loom.reciprocal(loom.add(loom.abs(t), 1)), s),
+    () => inexact(loom.pow(loom.add(loom.abs(t), 1), pick([2, 0.5, -1], k >> 4)), 2 * (s + 1) ** 2),
+    () => (x.exact ? v(loom.floor(t), x.bound + 1) : inexact(loom.tanh(t), s)),
+    () => (x.exact ? v(loom.sign(t), 1) : inexact(loom.sin(t), s)),
   ];
   return pick(choices, k)();
 };
@@ -155,23 +110,23 @@ const binary = (p: V, q: V, k: number): V => {
   const [a, b] = [p.t, q.t];
   const bound = p.bound + q.bound;
   if (p.t.dtype === "bool") {
-    const ops = [bitwiseAnd, bitwiseOr, bitwiseXor, eq, ne];
+    const ops = [loom.bitwiseAnd, loom.bitwiseOr, loom.bitwiseXor, loom.eq, loom.ne];
     return v(pick(ops, k)(a, b), 1);
   }
   if (p.t.dtype === "int32") {
     const ops: [(x: Tensor, y: Tensor) => Tensor, number][] = [
-      [add, bound],
-      [sub, bound],
-      [mul, p.bound * q.bound],
-      [div, p.bound],
-      [mod, p.bound],
-      [maximum, bound],
-      [minimum, bound],
-      [bitwiseAnd, INT_MAX],
-      [bitwiseOr, INT_MAX],
-      [bitwiseXor, INT_MAX],
-      [shiftLeft, INT_MAX],
-      [shiftRightLogical, INT_MAX],
+      [loom.add, bound],
+      [loom.sub, bound],
+      [loom.mul, p.bound * q.bound],
+      [loom.div, p.bound],
+      [loom.mod, p.bound],
+      [loom.maximum, bound],
+      [loom.minimum, bound],
+      [loom.bitwiseAnd, INT_MAX],
+      [loom.bitwiseOr, INT_MAX],
+      [loom.bitwiseXor, INT_MAX],
+      [loom.shiftLeft, INT_MAX],
+      [loom.shiftRightLogical, INT_MAX],
     ];
     const [op, bd] = pick(ops, k);
     return v(op(a, b), bd);
@@ -179,22 +134,25 @@ const binary = (p: V, q: V, k: number): V => {
   const den = Math.max(p.den, q.den);
   const both = p.exact && q.exact;
   const choices: (() => V)[] = [
-    () => v(add(a, b), bound, den, both),
-    () => v(sub(a, b), bound, den, both),
-    () => v(mul(a, b), p.bound * q.bound, p.den + q.den, both),
-    () => v(maximum(a, b), Math.max(p.bound, q.bound), den, both),
-    () => v(minimum(a, b), Math.max(p.bound, q.bound), den, both),
-    () => inexact(div(a, add(abs(b), 1)), p.bound * (1 + q.bound)),
+    () => v(loom.add(a, b), bound, den, both),
+    () => v(loom.sub(a, b), bound, den, both),
+    () => v(loom.mul(a, b), p.bound * q.bound, p.den + q.den, both),
+    () => v(loom.maximum(a, b), Math.max(p.bound, q.bound), den, both),
+    () => v(loom.minimum(a, b), Math.max(p.bound, q.bound), den, both),
+    () => inexact(loom.div(a, loom.add(loom.abs(b), 1)), p.bound * (1 + q.bound)),
     () =>
       both
-        ? v(mod(a, add(abs(b), 1)), p.bound, den)
-        : inexact(mul(a, tanh(b)), p.bound * (1 + q.bound)),
+        ? v(loom.mod(a, loom.add(loom.abs(b), 1)), p.bound, den)
+        : inexact(loom.mul(a, loom.tanh(b)), p.bound * (1 + q.bound)),
   ];
   return pick(choices, k)();
 };
 
 const compare = (p: V, q: V, k: number): V => {
-  const ops = p.t.dtype === "bool" ? [eq, ne] : [lt, le, gt, ge, eq, ne];
+  const ops =
+    p.t.dtype === "bool"
+      ? [loom.eq, loom.ne]
+      : [loom.lt, loom.le, loom.gt, loom.ge, loom.eq, loom.ne];
   return v(pick(ops, k)(p.t, q.t), 1);
 };
 
@@ -203,13 +161,13 @@ const constantLike = (x: V, k: number): V => {
   const d = x.t.dtype;
   const shape = shapeOf(x);
   const big = [1 << 30, 2147483647, -2147483648, 7, -3, 65536];
-  if (d === "bool") return v(k % 2 === 0 ? scalar(1, "bool") : scalar(0, "bool"), 1);
+  if (d === "bool") return v(k % 2 === 0 ? loom.scalar(1, "bool") : loom.scalar(0, "bool"), 1);
   if ((k >> 1) % 2 === 0) {
     const c = d === "int32" ? pick(big, k >> 2) : pick([0.5, -2, 3, 0.25], k >> 2);
-    return v(scalar(c, d), Math.abs(c), 2);
+    return v(loom.scalar(c, d), Math.abs(c), 2);
   }
   const vals = gridValues(Math.max(numel(shape), 1), k).map((c) => (d === "int32" ? c * 4 : c));
-  return v(constant(vals, shape, d), 16, 2);
+  return v(loom.constant(vals, shape, d), 16, 2);
 };
 
 /** A random shape with `n` elements and rank 1..3. */
@@ -236,17 +194,17 @@ export const movement = (p: V, q: V, kind: number, k: number): V => {
   if (numel(shape) > 200 && kind >= 3) return reduce(p, k);
   switch (kind) {
     case 0:
-      return { ...p, t: reshape(p.t, factorShape(numel(shape), k)) };
+      return { ...p, t: loom.reshape(p.t, factorShape(numel(shape), k)) };
     case 1: {
       const perm = shape.map((_, i) => i).sort(() => r() - 0.5);
-      return { ...p, t: transpose(p.t, perm) };
+      return { ...p, t: loom.transpose(p.t, perm) };
     }
     case 2: {
       const begin = shape.map((d) => ri(d));
       const end = shape.map((d, i) => begin[i]! + 1 + ri(d - begin[i]!));
       return {
         ...p,
-        t: slice(
+        t: loom.slice(
           p.t,
           begin,
           end,
@@ -257,14 +215,14 @@ export const movement = (p: V, q: V, kind: number, k: number): V => {
     case 3: {
       const value = p.t.dtype === "bool" ? ri(2) : p.t.dtype === "int32" ? ri(9) - 4 : -1.5;
       const pads = shape.map(() => [ri(3), ri(3)] as [number, number]);
-      return { ...p, t: pad(p.t, pads, value), bound: Math.max(p.bound, 4) };
+      return { ...p, t: loom.pad(p.t, pads, value), bound: Math.max(p.bound, 4) };
     }
     case 4:
       return rank === 0
         ? p
         : {
             ...p,
-            t: flip(
+            t: loom.flip(
               p.t,
               shape.map((_, i) => i).filter(() => r() < 0.6),
             ),
@@ -274,13 +232,13 @@ export const movement = (p: V, q: V, kind: number, k: number): V => {
       const other = align(q, p, k);
       const both = { ...p, bound: Math.max(p.bound, other.bound), exact: p.exact && other.exact };
       const parts = k % 2 === 0 ? [p.t, other.t] : [other.t, p.t, p.t];
-      return { ...both, den: Math.max(p.den, other.den), t: concat(parts, ri(rank)) };
+      return { ...both, den: Math.max(p.den, other.den), t: loom.concat(parts, ri(rank)) };
     }
     default: {
       const at = ri(rank + 1);
-      const e = expandDims(p.t, at);
+      const e = loom.expandDims(p.t, at);
       const target = (e.shape as number[]).map((d, i) => (i === at ? 2 + ri(2) : d));
-      return { ...p, t: broadcastTo(e, target) };
+      return { ...p, t: loom.broadcastTo(e, target) };
     }
   }
 };
@@ -292,11 +250,11 @@ const reduce = (p: V, k: number): V => {
   let axes = shape.map((_, i) => i).filter(() => r() < 0.5);
   if (axes.length === 0) axes = [k % shape.length];
   const keep = (k >> 3) % 2 === 0;
-  const x = p.t.dtype === "bool" ? v(cast(p.t, "int32"), 1) : p;
+  const x = p.t.dtype === "bool" ? v(loom.cast(p.t, "int32"), 1) : p;
   const n = axes.reduce((s, a) => s * shape[a]!, 1);
   return (k >> 4) % 2 === 0
-    ? v(sum(x.t, axes, keep), x.bound * n, x.den, x.exact)
-    : { ...x, t: max(x.t, axes, keep) };
+    ? v(loom.sum(x.t, axes, keep), x.bound * n, x.den, x.exact)
+    : { ...x, t: loom.max(x.t, axes, keep) };
 };
 
 /**
@@ -316,8 +274,8 @@ const step1 = (pool: V[], s: Step, lane: DType): V => {
     case 0:
       if (isF(p.t.dtype)) return floatUnary(p, s.c);
       return p.t.dtype === "bool"
-        ? v(bitwiseNot(p.t), 1)
-        : v(pick([neg, abs, bitwiseNot], s.c)(p.t), p.bound + 1);
+        ? v(loom.bitwiseNot(p.t), 1)
+        : v(pick([loom.neg, loom.abs, loom.bitwiseNot], s.c)(p.t), p.bound + 1);
     case 1:
     case 2:
       return binary(p, q, s.c);
@@ -332,18 +290,23 @@ const step1 = (pool: V[], s: Step, lane: DType): V => {
         p,
         s.c,
       ).t;
-      const cond = c.dtype === "bool" ? c : ne(c, 0);
+      const cond = c.dtype === "bool" ? c : loom.ne(c, 0);
       const both = p.exact && q.exact;
-      return v(select(cond, p.t, q.t), Math.max(p.bound, q.bound), Math.max(p.den, q.den), both);
+      return v(
+        loom.select(cond, p.t, q.t),
+        Math.max(p.bound, q.bound),
+        Math.max(p.den, q.den),
+        both,
+      );
     }
     case 5: {
       const d = p.t.dtype;
       if (isF(d)) {
         if (!p.exact) return floatUnary(p, s.c);
-        return s.c % 2 === 0 ? v(cast(p.t, "int32"), p.bound) : v(cast(p.t, "bool"), 1);
+        return s.c % 2 === 0 ? v(loom.cast(p.t, "int32"), p.bound) : v(loom.cast(p.t, "bool"), 1);
       }
       const to: DType = s.c % 2 === 0 ? (d === "int32" ? "bool" : "int32") : lane;
-      return v(cast(p.t, to), p.bound, 0, true);
+      return v(loom.cast(p.t, to), p.bound, 0, true);
     }
     case 6: {
       const c = constantLike(p, s.c);
@@ -357,7 +320,7 @@ const step1 = (pool: V[], s: Step, lane: DType): V => {
       const shape = shapeOf(p);
       if (shape.length === 0) return p;
       const dtype: DType = s.c % 2 === 0 ? "int32" : lane;
-      return v(iota(shape, s.b % shape.length, dtype), Math.max(...shape));
+      return v(loom.iota(shape, s.b % shape.length, dtype), Math.max(...shape));
     }
   }
 };

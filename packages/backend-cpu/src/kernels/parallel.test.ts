@@ -7,6 +7,9 @@ import type { JoinTimes, ThreadPool } from "./threads";
 const SLOW: JoinTimes = { workMs: 10, waitMs: 8 };
 const FAST: JoinTimes = { workMs: 10, waitMs: 1 };
 
+/** Reports `joins` to the policy, in order. */
+const note = (b: Backoff, ...joins: JoinTimes[]) => joins.forEach((j) => b.note(j));
+
 /** How many of the next `n` calls the policy keeps on one thread. */
 const skipped = (b: Backoff, n: number) => {
   let k = 0;
@@ -17,40 +20,33 @@ const skipped = (b: Backoff, n: number) => {
 describe("Backoff", () => {
   it("skips after two slow joins in a row, doubling while they persist", () => {
     const b = new Backoff();
-    b.note(SLOW);
+    note(b, SLOW);
     expect(skipped(b, 100)).toBe(0);
-    b.note(SLOW);
+    note(b, SLOW);
     // 8 calls on one thread, then the workers are tried again.
     expect(skipped(b, 100)).toBe(8);
-    b.note(SLOW);
-    b.note(SLOW);
+    note(b, SLOW, SLOW);
     expect(skipped(b, 100)).toBe(16);
     // 32, 64, 128, then capped at 256.
-    for (let i = 0; i < 20; i++) b.note(SLOW);
+    for (let i = 0; i < 20; i++) note(b, SLOW);
     expect(skipped(b, 1000)).toBe(256);
   });
 
   it("forgets a slow join after a fast one, and resets the skip length", () => {
     const b = new Backoff();
-    b.note(SLOW);
-    b.note(FAST);
-    b.note(SLOW);
+    note(b, SLOW, FAST, SLOW);
     expect(skipped(b, 100)).toBe(0);
-    b.note(SLOW);
+    note(b, SLOW);
     expect(skipped(b, 100)).toBe(8);
-    b.note(SLOW);
-    b.note(SLOW);
+    note(b, SLOW, SLOW);
     expect(skipped(b, 100)).toBe(16);
-    b.note(FAST);
-    b.note(SLOW);
-    b.note(SLOW);
+    note(b, FAST, SLOW, SLOW);
     expect(skipped(b, 100)).toBe(8);
   });
 
   it("counts a wait of half the work plus 0.2 ms as fast", () => {
     const b = new Backoff();
-    b.note({ workMs: 10, waitMs: 5.2 });
-    b.note({ workMs: 10, waitMs: 5.2 });
+    note(b, { workMs: 10, waitMs: 5.2 }, { workMs: 10, waitMs: 5.2 });
     expect(skipped(b, 10)).toBe(0);
   });
 });

@@ -1,44 +1,28 @@
-import { mkdir, mkdtemp, readdir, rm, writeFile, chmod } from "node:fs/promises";
-import { hostname, tmpdir } from "node:os";
+import { mkdir, readdir, writeFile, chmod } from "node:fs/promises";
+import { hostname } from "node:os";
 import { join } from "node:path";
-import { LoomError } from "@loom/graph";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { rejection } from "@loom/testing";
+import { tempDirEach } from "@loom/testing/node";
 import { checkWritable } from "./file";
 
-let dir = "";
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), "loom-ckpt-writable-"));
-});
-afterEach(async () => {
-  await chmod(dir, 0o700);
-  await rm(dir, { recursive: true, force: true });
-});
-
-const rejection = async (p: Promise<unknown>): Promise<LoomError> => {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(LoomError);
-    return e as LoomError;
-  }
-  throw new Error("expected a LoomError");
-};
+const dir = tempDirEach("loom-ckpt-writable-");
 
 describe("checkWritable", () => {
   it("passes for a new or existing file in a writable directory, leaving nothing behind", async () => {
-    await checkWritable(join(dir, "new.safetensors"));
-    await writeFile(join(dir, "old.safetensors"), "x");
-    await checkWritable(join(dir, "old.safetensors"));
-    expect(await readdir(dir)).toEqual(["old.safetensors"]);
+    await checkWritable(join(dir(), "new.safetensors"));
+    await writeFile(join(dir(), "old.safetensors"), "x");
+    await checkWritable(join(dir(), "old.safetensors"));
+    expect(await readdir(dir())).toEqual(["old.safetensors"]);
   });
 
   it("refuses, before any training, paths that a save would fail on", async () => {
-    await mkdir(join(dir, "sub"));
-    await writeFile(join(dir, "file"), "x");
+    await mkdir(join(dir(), "sub"));
+    await writeFile(join(dir(), "file"), "x");
     const cases: [string, RegExp][] = [
-      [join(dir, "nonexistent", "x.safetensors"), /directory .*nonexistent does not exist/],
-      [join(dir, "file", "x.safetensors"), /file is not a directory/],
-      [join(dir, "sub"), /is a directory/],
+      [join(dir(), "nonexistent", "x.safetensors"), /directory .*nonexistent does not exist/],
+      [join(dir(), "file", "x.safetensors"), /file is not a directory/],
+      [join(dir(), "sub"), /is a directory/],
     ];
     for (const [path, message] of cases) {
       const e = await rejection(checkWritable(path));
@@ -50,7 +34,7 @@ describe("checkWritable", () => {
   });
 
   it("refuses a file whose lock a live run holds", async () => {
-    const path = join(dir, "run.safetensors");
+    const path = join(dir(), "run.safetensors");
     await writeFile(
       `${path}.lock`,
       JSON.stringify({ pid: process.pid, host: hostname(), nonce: "n" }),
@@ -59,7 +43,7 @@ describe("checkWritable", () => {
   });
 
   it.skipIf(process.getuid?.() === 0)("refuses a read-only directory", async () => {
-    await chmod(dir, 0o500);
-    expect((await rejection(checkWritable(join(dir, "x.safetensors")))).code).toBe("io");
+    await chmod(dir(), 0o500);
+    expect((await rejection(checkWritable(join(dir(), "x.safetensors")))).code).toBe("io");
   });
 });

@@ -1,20 +1,14 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { HostTensor } from "@loom/graph";
-import { LoomError } from "@loom/graph";
 import { hostTensor } from "@loom/ops";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { rejection } from "@loom/testing";
+import { tempDirEach } from "@loom/testing/node";
 import type { CheckpointBundle } from "./bundle";
 import { loadCheckpoint, saveCheckpoint } from "./file";
 
-let dir = "";
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), "loom-ckpt-"));
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const dir = tempDirEach("loom-ckpt-");
 
 const bundle = (scale: number): CheckpointBundle => ({
   params: {
@@ -32,22 +26,12 @@ const bundle = (scale: number): CheckpointBundle => ({
   meta: { model: "mlp" },
 });
 
-const rejection = async (p: Promise<unknown>): Promise<LoomError> => {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(LoomError);
-    return e as LoomError;
-  }
-  throw new Error("expected a LoomError");
-};
-
 const w = (params: unknown): number[] =>
   Array.from((params as { dense: { w: HostTensor } }).dense.w.data);
 
 describe("saveCheckpoint / loadCheckpoint", () => {
   it("round-trips through a file, and a second save replaces the first", async () => {
-    const path = join(dir, "model.safetensors");
+    const path = join(dir(), "model.safetensors");
     await saveCheckpoint(path, bundle(1));
     await saveCheckpoint(path, bundle(2));
     const back = await loadCheckpoint(path);
@@ -55,11 +39,11 @@ describe("saveCheckpoint / loadCheckpoint", () => {
     expect(w(back.params)).toEqual([2, 4, 6, 8]);
     expect(Array.from((back.optState as { count: HostTensor }).count.data)).toEqual([2]);
     expect(back.meta).toEqual({ model: "mlp" });
-    expect(await readdir(dir)).toEqual(["model.safetensors"]);
+    expect(await readdir(dir())).toEqual(["model.safetensors"]);
   });
 
   it("a failed serialisation leaves the old file byte-identical and no temp files", async () => {
-    const path = join(dir, "model.safetensors");
+    const path = join(dir(), "model.safetensors");
     await saveCheckpoint(path, bundle(1));
     const before = await readFile(path);
     const invalidLeaf = {
@@ -70,27 +54,27 @@ describe("saveCheckpoint / loadCheckpoint", () => {
     const diverged = { ...bundle(2), params: { dense: { w: hostTensor([NaN], [1]) } } };
     expect((await rejection(saveCheckpoint(path, diverged))).code).toBe("non_finite");
     expect(Buffer.compare(await readFile(path), before)).toBe(0);
-    expect(await readdir(dir)).toEqual(["model.safetensors"]);
+    expect(await readdir(dir())).toEqual(["model.safetensors"]);
   });
 
   it("a failed write (rename onto a directory) removes its temp file and reports io", async () => {
-    const path = join(dir, "taken");
+    const path = join(dir(), "taken");
     await mkdir(path);
     await writeFile(join(path, "keep"), "x");
     const e = await rejection(saveCheckpoint(path, bundle(1)));
     expect(e.code).toBe("io");
-    expect((await readdir(dir)).sort()).toEqual(["taken"]);
+    expect((await readdir(dir())).sort()).toEqual(["taken"]);
     expect(await readdir(path)).toEqual(["keep"]);
   });
 
   it("a missing file is an io error naming the path", async () => {
-    const e = await rejection(loadCheckpoint(join(dir, "nope.safetensors")));
+    const e = await rejection(loadCheckpoint(join(dir(), "nope.safetensors")));
     expect(e.code).toBe("io");
     expect(e.message).toContain("nope.safetensors");
   });
 
   it("a corrupt file is checkpoint_invalid naming the path", async () => {
-    const path = join(dir, "model.safetensors");
+    const path = join(dir(), "model.safetensors");
     await saveCheckpoint(path, bundle(1));
     const bytes = await readFile(path);
     bytes[bytes.length - 1]! ^= 0x40;
@@ -102,7 +86,7 @@ describe("saveCheckpoint / loadCheckpoint", () => {
   });
 
   it("loading against an expected tree with another shape names the tensor", async () => {
-    const path = join(dir, "model.safetensors");
+    const path = join(dir(), "model.safetensors");
     await saveCheckpoint(path, bundle(1));
     const expected = {
       params: { dense: { w: hostTensor(new Float32Array(6), [3, 2]), b: { shape: [1] } } },

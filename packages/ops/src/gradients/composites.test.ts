@@ -25,7 +25,7 @@ import {
   sum,
   variance,
 } from "../index";
-import { assertVjp, randomTensor, rng, seedArb, shapeArb } from "@loom/testing";
+import { intsArb, randomTensor, shapeArb, vjpProperty } from "@loom/testing";
 
 // Gradient checks of composite functions and nn layers: they have no rules of their own, so
 // these check that the primitives' rules compose (max subtraction in softmax, one-hot picking
@@ -57,114 +57,98 @@ const shapeAndAxis = shapeArb(1, 3, 4).chain((shape) =>
 const labelsOf = (batch: number, classes: number, next: () => number) =>
   Array.from({ length: batch }, () => Math.floor(next() * classes));
 
+/** One float64 input of `shape` in `[-3, 3)`, for the softmax family. */
+const logits = (shape: readonly number[], next: () => number) => [randomTensor(shape, next, -3, 3)];
+
 describe("gradients of softmax-family composites", () => {
-  it("softmax along a random axis", async () => {
-    await fc.assert(
-      fc.asyncProperty(shapeAndAxis, seedArb, async ([shape, axis], seed) => {
-        const f = ([x]: Tensor[]) => softmax(x!, axis);
-        await assertVjp(f, [randomTensor(shape, rng(seed), -3, 3)], { seed });
-      }),
-      { numRuns: RUNS },
-    );
-  });
+  it("softmax along a random axis", () =>
+    vjpProperty(
+      shapeAndAxis,
+      ([shape, axis], next) => ({ f: ([x]) => softmax(x!, axis), xs: logits(shape, next) }),
+      RUNS,
+    ));
 
-  it("logSoftmax along a random axis", async () => {
-    await fc.assert(
-      fc.asyncProperty(shapeAndAxis, seedArb, async ([shape, axis], seed) => {
-        const f = ([x]: Tensor[]) => logSoftmax(x!, axis);
-        await assertVjp(f, [randomTensor(shape, rng(seed), -3, 3)], { seed });
-      }),
-      { numRuns: RUNS },
-    );
-  });
+  it("logSoftmax along a random axis", () =>
+    vjpProperty(
+      shapeAndAxis,
+      ([shape, axis], next) => ({ f: ([x]) => logSoftmax(x!, axis), xs: logits(shape, next) }),
+      RUNS,
+    ));
 
-  it("logSumExp over an axis, keepdims or not, and over everything", async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        shapeAndAxis,
-        fc.boolean(),
-        fc.boolean(),
-        seedArb,
-        async (sa, all, kd, seed) => {
-          const [shape, axis] = sa;
-          const f = ([x]: Tensor[]) => logSumExp(x!, all ? undefined : axis, kd);
-          await assertVjp(f, [randomTensor(shape, rng(seed), -3, 3)], { seed });
-        },
-      ),
-      { numRuns: RUNS },
-    );
-  });
-
-  it("softmax of large logits (1e3) still has the right gradient", async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 2, max: 6 }), seedArb, async (n, seed) => {
-        const x = randomTensor([2, n], rng(seed), 1000, 1002);
-        await assertVjp(([v]) => softmax(v!), [x], { seed });
+  it("logSumExp over an axis, keepdims or not, and over everything", () =>
+    vjpProperty(
+      fc.tuple(shapeAndAxis, fc.boolean(), fc.boolean()),
+      ([[shape, axis], all, kd], next) => ({
+        f: ([x]) => logSumExp(x!, all ? undefined : axis, kd),
+        xs: logits(shape, next),
       }),
-      { numRuns: 5 },
-    );
-  });
+      RUNS,
+    ));
+
+  it("softmax of large logits (1e3) still has the right gradient", () =>
+    vjpProperty(
+      fc.integer({ min: 2, max: 6 }),
+      (n, next) => ({ f: ([v]) => softmax(v!), xs: [randomTensor([2, n], next, 1000, 1002)] }),
+      5,
+    ));
 });
 
 describe("gradients of losses", () => {
   const batchClasses = fc.tuple(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 2, max: 6 }));
 
-  it("softmaxCrossEntropy w.r.t. logits, with fixed int32 labels", async () => {
-    await fc.assert(
-      fc.asyncProperty(batchClasses, seedArb, async ([b, c], seed) => {
-        const next = rng(seed);
+  it("softmaxCrossEntropy w.r.t. logits, with fixed int32 labels", () =>
+    vjpProperty(
+      batchClasses,
+      ([b, c], next) => {
         const labels = labelsOf(b, c, next);
-        const f = ([x]: Tensor[]) => softmaxCrossEntropy(x!, constant(labels, [b], "int32"));
-        await assertVjp(f, [randomTensor([b, c], next, -3, 3)], { seed });
-      }),
-      { numRuns: RUNS },
-    );
-  });
+        return {
+          f: ([x]) => softmaxCrossEntropy(x!, constant(labels, [b], "int32")),
+          xs: logits([b, c], next),
+        };
+      },
+      RUNS,
+    ));
 
-  it("a oneHot-based loss: -sum(oneHot(labels) * log(softmax(x)))", async () => {
-    await fc.assert(
-      fc.asyncProperty(batchClasses, seedArb, async ([b, c], seed) => {
-        const next = rng(seed);
+  it("a oneHot-based loss: -sum(oneHot(labels) * log(softmax(x)))", () =>
+    vjpProperty(
+      batchClasses,
+      ([b, c], next) => {
         const labels = labelsOf(b, c, next);
-        const f = ([x]: Tensor[]) =>
-          neg(sum(mul(oneHot(constant(labels, [b], "int32"), c, "float64"), log(softmax(x!)))));
-        await assertVjp(f, [randomTensor([b, c], next, -3, 3)], { seed });
-      }),
-      { numRuns: RUNS },
-    );
-  });
+        const hot = () => oneHot(constant(labels, [b], "int32"), c, "float64");
+        return { f: ([x]) => neg(sum(mul(hot(), log(softmax(x!))))), xs: logits([b, c], next) };
+      },
+      RUNS,
+    ));
 
-  it("binaryCrossEntropyWithLogits w.r.t. logits and targets", async () => {
-    await fc.assert(
-      fc.asyncProperty(shapeArb(1, 3, 4), seedArb, async (shape, seed) => {
-        const next = rng(seed);
-        const f = ([x, t]: Tensor[]) => binaryCrossEntropyWithLogits(x!, t!);
-        await assertVjp(f, [signed(shape, next), randomTensor(shape, next, 0, 1)], { seed });
+  it("binaryCrossEntropyWithLogits w.r.t. logits and targets", () =>
+    vjpProperty(
+      shapeArb(1, 3, 4),
+      (shape, next) => ({
+        f: ([x, t]) => binaryCrossEntropyWithLogits(x!, t!),
+        xs: [signed(shape, next), randomTensor(shape, next, 0, 1)],
       }),
-      { numRuns: RUNS },
-    );
-  });
+      RUNS,
+    ));
 
-  it("mse w.r.t. prediction and target", async () => {
-    await fc.assert(
-      fc.asyncProperty(shapeArb(0, 3, 4), seedArb, async (shape, seed) => {
-        const next = rng(seed);
-        const f = ([p, t]: Tensor[]) => mse(p!, t!);
-        await assertVjp(f, [randomTensor(shape, next), randomTensor(shape, next)], { seed });
+  it("mse w.r.t. prediction and target", () =>
+    vjpProperty(
+      shapeArb(0, 3, 4),
+      (shape, next) => ({
+        f: ([p, t]) => mse(p!, t!),
+        xs: [randomTensor(shape, next), randomTensor(shape, next)],
       }),
-      { numRuns: RUNS },
-    );
-  });
+      RUNS,
+    ));
 
-  it("variance over random axes", async () => {
-    await fc.assert(
-      fc.asyncProperty(shapeAndAxis, fc.boolean(), seedArb, async ([shape, axis], kd, seed) => {
-        const f = ([x]: Tensor[]) => variance(x!, [axis], kd);
-        await assertVjp(f, [randomTensor(shape, rng(seed))], { seed });
+  it("variance over random axes", () =>
+    vjpProperty(
+      fc.tuple(shapeAndAxis, fc.boolean()),
+      ([[shape, axis], kd], next) => ({
+        f: ([x]) => variance(x!, [axis], kd),
+        xs: [randomTensor(shape, next)],
       }),
-      { numRuns: RUNS },
-    );
-  });
+      RUNS,
+    ));
 });
 
 describe("gradients of activations and small composites", () => {
@@ -174,106 +158,73 @@ describe("gradients of activations and small composites", () => {
     ["leakyRelu (away from 0)", (x) => leakyRelu(x, 0.2)],
     ["leakyRelu default slope", (x) => leakyRelu(x)],
   ];
-  it.each(acts)("%s", async (what, act) => {
-    await fc.assert(
-      fc.asyncProperty(shapeArb(0, 3, 4), seedArb, async (shape, seed) => {
-        await assertVjp(([x]) => act(x!), [signed(shape, rng(seed))], { seed, what });
-      }),
-      { numRuns: RUNS },
-    );
-  });
+  it.each(acts)("%s", (what, act) =>
+    vjpProperty(
+      shapeArb(0, 3, 4),
+      (shape, next) => ({ f: ([x]) => act(x!), xs: [signed(shape, next)], what }),
+      RUNS,
+    ),
+  );
 
-  it("globalAvgPool", async () => {
-    const arb = fc.tuple(...[2, 3, 5, 5].map((m) => fc.integer({ min: 1, max: m })));
-    await fc.assert(
-      fc.asyncProperty(arb, seedArb, async (shape, seed) => {
-        const f = ([x]: Tensor[]) => sin(globalAvgPool(x!));
-        await assertVjp(f, [randomTensor(shape, rng(seed))], { seed });
-      }),
-      { numRuns: RUNS },
-    );
-  });
+  it("globalAvgPool", () =>
+    vjpProperty(
+      fc.tuple(...[2, 3, 5, 5].map((m) => fc.integer({ min: 1, max: m }))),
+      (shape, next) => ({ f: ([x]) => sin(globalAvgPool(x!)), xs: [randomTensor(shape, next)] }),
+      RUNS,
+    ));
 
-  it("linear with and without bias, w.r.t. x, w and b", async () => {
-    const arb = fc.record({
-      lead: shapeArb(1, 2, 3),
-      inp: fc.integer({ min: 1, max: 4 }),
-      out: fc.integer({ min: 1, max: 4 }),
-      bias: fc.boolean(),
-    });
-    await fc.assert(
-      fc.asyncProperty(arb, seedArb, async ({ lead, inp, out, bias }, seed) => {
-        const next = rng(seed);
+  it("linear with and without bias, w.r.t. x, w and b", () =>
+    vjpProperty(
+      fc.record({
+        lead: shapeArb(1, 2, 3),
+        dims: intsArb({ inp: [1, 4], out: [1, 4] }),
+        bias: fc.boolean(),
+      }),
+      ({ lead, dims: { inp, out }, bias }, next) => {
         const xs = [randomTensor([...lead, inp], next), randomTensor([out, inp], next)];
         if (bias) xs.push(randomTensor([out], next));
-        const f = ([x, w, b]: Tensor[]) => sin(linear(x!, w!, b));
-        await assertVjp(f, xs, { seed });
-      }),
-      { numRuns: RUNS },
-    );
-  });
+        return { f: ([x, w, b]) => sin(linear(x!, w!, b)), xs };
+      },
+      RUNS,
+    ));
 });
 
 describe("gradients through nn layers' apply functions", () => {
   const infer = { training: false } as const;
 
-  it("nn.dense w.r.t. x, w and b", async () => {
-    const arb = fc.tuple(
-      fc.integer({ min: 1, max: 4 }),
-      fc.integer({ min: 1, max: 4 }),
-      fc.integer({ min: 1, max: 4 }),
-    );
-    await fc.assert(
-      fc.asyncProperty(arb, seedArb, async ([n, inp, units], seed) => {
-        const next = rng(seed);
+  it("nn.dense w.r.t. x, w and b", () =>
+    vjpProperty(
+      intsArb({ n: [1, 4], inp: [1, 4], units: [1, 4] }),
+      ({ n, inp, units }, next) => {
         const layer = nn.dense(units);
-        const f = ([x, w, b]: Tensor[]) => layer.apply({ w: w!, b: b! }, {}, x!, infer).y;
-        const xs = [
-          randomTensor([n, inp], next),
-          randomTensor([units, inp], next),
-          randomTensor([units], next),
-        ];
-        await assertVjp(f, xs, { seed });
-      }),
-      { numRuns: RUNS },
-    );
-  });
+        return {
+          f: ([x, w, b]) => layer.apply({ w: w!, b: b! }, {}, x!, infer).y,
+          xs: [[n, inp], [units, inp], [units]].map((s) => randomTensor(s, next)),
+        };
+      },
+      RUNS,
+    ));
 
-  it("nn.conv2d w.r.t. x, w and b", async () => {
-    const arb = fc.record({
-      c: fc.integer({ min: 1, max: 2 }),
-      filters: fc.integer({ min: 1, max: 3 }),
-      k: fc.integer({ min: 1, max: 3 }),
-      hw: fc.integer({ min: 3, max: 6 }),
-      stride: fc.integer({ min: 1, max: 2 }),
-      same: fc.boolean(),
-    });
-    await fc.assert(
-      fc.asyncProperty(arb, seedArb, async ({ c, filters, k, hw, stride, same }, seed) => {
-        const next = rng(seed);
+  it("nn.conv2d w.r.t. x, w and b", () =>
+    vjpProperty(
+      fc.record({
+        dims: intsArb({ c: [1, 2], filters: [1, 3], k: [1, 3], hw: [3, 6], stride: [1, 2] }),
+        same: fc.boolean(),
+      }),
+      ({ dims: { c, filters, k, hw, stride }, same }, next) => {
         const layer = nn.conv2d(filters, k, { stride, padding: same ? "same" : "valid" });
-        const f = ([x, w, b]: Tensor[]) => sin(layer.apply({ w: w!, b: b! }, {}, x!, infer).y);
-        const xs = [
-          randomTensor([2, c, hw, hw], next),
-          randomTensor([filters, c, k, k], next),
-          randomTensor([filters], next),
-        ];
-        await assertVjp(f, xs, { seed });
-      }),
-      { numRuns: RUNS },
-    );
-  });
+        return {
+          f: ([x, w, b]) => sin(layer.apply({ w: w!, b: b! }, {}, x!, infer).y),
+          xs: [[2, c, hw, hw], [filters, c, k, k], [filters]].map((s) => randomTensor(s, next)),
+        };
+      },
+      RUNS,
+    ));
 
-  it("nn.batchNorm in training mode w.r.t. x, gamma and beta ([N,F] and [N,C,H,W])", async () => {
-    const arb = fc.record({
-      image: fc.boolean(),
-      n: fc.integer({ min: 3, max: 5 }),
-      c: fc.integer({ min: 1, max: 3 }),
-      hw: fc.integer({ min: 1, max: 3 }),
-    });
-    await fc.assert(
-      fc.asyncProperty(arb, seedArb, async ({ image, n, c, hw }, seed) => {
-        const next = rng(seed);
+  it("nn.batchNorm in training mode w.r.t. x, gamma and beta ([N,F] and [N,C,H,W])", () =>
+    vjpProperty(
+      fc.record({ image: fc.boolean(), dims: intsArb({ n: [3, 5], c: [1, 3], hw: [1, 3] }) }),
+      ({ image, dims: { n, c, hw } }, next) => {
         const shape = image ? [n, c, hw, hw] : [n, c];
         const layer = nn.batchNorm();
         const zeros = Array.from({ length: c }, () => 0);
@@ -290,53 +241,48 @@ describe("gradients through nn layers' apply functions", () => {
           randomTensor([c], next, 0.5, 1.5),
           randomTensor([c], next),
         ];
-        await assertVjp(f, xs, { seed, what: `batchNorm ${shape}` });
-      }),
-      { numRuns: RUNS },
-    );
-  });
+        return { f, xs, what: `batchNorm ${shape}` };
+      },
+      RUNS,
+    ));
 
-  it("nn.batchNorm's running-variance update w.r.t. x (Bessel-corrected batch variance)", async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.integer({ min: 2, max: 5 }),
-        fc.integer({ min: 1, max: 3 }),
-        seedArb,
-        async (n, c, seed) => {
-          const layer = nn.batchNorm({ momentum: 0.3 });
-          const f = ([x, g, b, m, v]: Tensor[]) => {
-            const r = layer.apply({ gamma: g!, beta: b! }, { mean: m!, var: v! }, x!, {
-              training: true,
-            });
-            const s = r.state as { mean: Tensor; var: Tensor };
-            return mul(s.mean, s.var);
-          };
-          const next = rng(seed);
-          const xs = [
-            randomTensor([n, c], next, -2, 2),
-            randomTensor([c], next),
-            randomTensor([c], next),
-            randomTensor([c], next),
-            randomTensor([c], next, 0.5, 1.5),
-          ];
-          await assertVjp(f, xs, { seed });
-        },
-      ),
-      { numRuns: RUNS },
-    );
-  });
+  it("nn.batchNorm's running-variance update w.r.t. x (Bessel-corrected batch variance)", () =>
+    vjpProperty(
+      intsArb({ n: [2, 5], c: [1, 3] }),
+      ({ n, c }, next) => {
+        const layer = nn.batchNorm({ momentum: 0.3 });
+        const f = ([x, g, b, m, v]: Tensor[]) => {
+          const r = layer.apply({ gamma: g!, beta: b! }, { mean: m!, var: v! }, x!, {
+            training: true,
+          });
+          const s = r.state as { mean: Tensor; var: Tensor };
+          return mul(s.mean, s.var);
+        };
+        const xs = [
+          randomTensor([n, c], next, -2, 2),
+          randomTensor([c], next),
+          randomTensor([c], next),
+          randomTensor([c], next),
+          randomTensor([c], next, 0.5, 1.5),
+        ];
+        return { f, xs };
+      },
+      RUNS,
+    ));
 
-  it("nn.dropout with a fixed key (a fixed mask)", async () => {
-    const arb = fc.tuple(shapeArb(1, 3, 4), fc.constantFrom(0.25, 0.5, 0.75));
-    await fc.assert(
-      fc.asyncProperty(arb, seedArb, async ([shape, rate], seed) => {
+  it("nn.dropout with a fixed key (a fixed mask)", () =>
+    vjpProperty(
+      fc.tuple(shapeArb(1, 3, 4), fc.constantFrom(0.25, 0.5, 0.75)),
+      ([shape, rate], next, seed) => {
         const layer = nn.dropout(rate);
         const k = Array.from(key(seed).data);
-        const f = ([x]: Tensor[]) =>
-          sin(layer.apply({}, {}, x!, { training: true, key: constant(k, [2], "int32") }).y);
-        await assertVjp(f, [randomTensor(shape, rng(seed))], { seed, what: `dropout ${rate}` });
-      }),
-      { numRuns: RUNS },
-    );
-  });
+        return {
+          f: ([x]) =>
+            sin(layer.apply({}, {}, x!, { training: true, key: constant(k, [2], "int32") }).y),
+          xs: [randomTensor(shape, next)],
+          what: `dropout ${rate}`,
+        };
+      },
+      RUNS,
+    ));
 });

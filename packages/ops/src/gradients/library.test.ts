@@ -17,13 +17,12 @@ import {
 } from "../index";
 import { referenceBackend } from "@loom/backend-cpu";
 import {
-  assertVjp,
-  broadcastPartner,
+  broadcastPairArb,
   distinctTensor,
+  intsArb,
   randomTensor,
-  rng,
-  seedArb,
   shapeArb,
+  vjpProperty,
 } from "@loom/testing";
 
 // Gradient checks of the library primitives (matmul, convolution, pooling) and of their
@@ -35,35 +34,27 @@ const RUNS = 10;
 describe("gradient of matmul", () => {
   const arb = fc
     .record({
-      batch: shapeArb(0, 2, 3),
-      keep: fc.integer({ min: 0, max: 2 }),
-      ones: fc.array(fc.boolean(), { minLength: 2, maxLength: 2 }),
-      swap: fc.boolean(),
-      m: fc.integer({ min: 1, max: 4 }),
-      k: fc.integer({ min: 1, max: 4 }),
-      n: fc.integer({ min: 1, max: 4 }),
+      pair: broadcastPairArb(shapeArb(0, 2, 3), 2),
+      mkn: intsArb({ m: [1, 4], k: [1, 4], n: [1, 4] }),
       vecA: fc.boolean(),
       vecB: fc.boolean(),
     })
-    .map(({ batch, keep, ones, swap, m, k, n, vecA, vecB }) => {
-      const other = broadcastPartner(batch, keep, ones);
-      const [ba, bb] = swap ? [other, batch] : [batch, other];
+    .map(({ pair: [ba, bb], mkn: { m, k, n }, vecA, vecB }) => {
       // A vector operand is a plain [k]: NumPy promotes it and drops the added dim.
       const a = vecA ? [k] : [...ba, m, k];
       const b = vecB ? [k] : [...bb, k, n];
       return [a, b] as const;
     });
-  it("batched, broadcast and vector operands, w.r.t. both", async () => {
-    await fc.assert(
-      fc.asyncProperty(arb, seedArb, async ([sa, sb], seed) => {
-        const next = rng(seed);
-        const f = ([a, b]: Tensor[]) => matmul(a!, b!);
-        const what = `matmul ${JSON.stringify(sa)} x ${JSON.stringify(sb)}`;
-        await assertVjp(f, [randomTensor(sa, next), randomTensor(sb, next)], { seed, what });
+  it("batched, broadcast and vector operands, w.r.t. both", () =>
+    vjpProperty(
+      arb,
+      ([sa, sb], next) => ({
+        f: ([a, b]) => matmul(a!, b!),
+        xs: [randomTensor(sa, next), randomTensor(sb, next)],
+        what: `matmul ${JSON.stringify(sa)} x ${JSON.stringify(sb)}`,
       }),
-      { numRuns: 15 },
-    );
-  });
+      15,
+    ));
 });
 
 const pad02 = fc.integer({ min: 0, max: 2 });
@@ -71,18 +62,15 @@ const pad02 = fc.integer({ min: 0, max: 2 });
 /** Random conv2d geometry: strides, asymmetric paddings, dilations and groups. */
 const convArb = fc
   .record({
-    n: fc.integer({ min: 1, max: 2 }),
-    groups: fc.integer({ min: 1, max: 2 }),
-    cin: fc.integer({ min: 1, max: 2 }),
-    cout: fc.integer({ min: 1, max: 2 }),
-    kh: fc.integer({ min: 1, max: 3 }),
-    kw: fc.integer({ min: 1, max: 3 }),
+    dims: intsArb({
+      ...{ n: [1, 2], groups: [1, 2], cin: [1, 2], cout: [1, 2] },
+      ...{ kh: [1, 3], kw: [1, 3], h: [3, 7], w: [3, 7] },
+    }),
     stride: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })),
     dilation: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })),
     pad: fc.tuple(pad02, pad02, pad02, pad02),
-    h: fc.integer({ min: 3, max: 7 }),
-    w: fc.integer({ min: 3, max: 7 }),
   })
+  .map(({ dims, ...rest }) => ({ ...dims, ...rest }))
   .map((g) => {
     const ho = convOutputSize(g.h, g.kh, g.stride[0], g.pad[0], g.pad[1], g.dilation[0]);
     const wo = convOutputSize(g.w, g.kw, g.stride[1], g.pad[2], g.pad[3], g.dilation[1]);
@@ -103,79 +91,68 @@ type ConvCase = typeof convArb extends fc.Arbitrary<infer T> ? T : never;
 const describeConv = (g: ConvCase) => `x ${g.xShape} w ${g.wShape} ${JSON.stringify(g.opts)}`;
 
 describe("gradients of conv2d and its gradient convolutions", () => {
-  it("conv2d w.r.t. x and w", async () => {
-    await fc.assert(
-      fc.asyncProperty(convArb, seedArb, async (g, seed) => {
-        const next = rng(seed);
-        const f = ([x, w]: Tensor[]) => conv2d(x!, w!, g.opts);
-        const xs = [randomTensor(g.xShape, next), randomTensor(g.wShape, next)];
-        await assertVjp(f, xs, { seed, what: describeConv(g) });
+  it("conv2d w.r.t. x and w", () =>
+    vjpProperty(
+      convArb,
+      (g, next) => ({
+        f: ([x, w]) => conv2d(x!, w!, g.opts),
+        xs: [randomTensor(g.xShape, next), randomTensor(g.wShape, next)],
+        what: describeConv(g),
       }),
-      { numRuns: 15 },
-    );
-  });
+      15,
+    ));
 
-  it("conv2d_grad_input (the primitive) w.r.t. dy and w", async () => {
-    await fc.assert(
-      fc.asyncProperty(convArb, seedArb, async (g, seed) => {
-        const next = rng(seed);
-        const attrs = { ...g.attrs, inputShape: [g.h, g.w] };
-        const f = ([dy, w]: Tensor[]) => prim("conv2d_grad_input", [dy!, w!], attrs);
-        const xs = [randomTensor(g.yShape, next), randomTensor(g.wShape, next)];
-        await assertVjp(f, xs, { seed, what: describeConv(g) });
+  it("conv2d_grad_input (the primitive) w.r.t. dy and w", () =>
+    vjpProperty(
+      convArb,
+      (g, next) => ({
+        f: ([dy, w]) =>
+          prim("conv2d_grad_input", [dy!, w!], { ...g.attrs, inputShape: [g.h, g.w] }),
+        xs: [randomTensor(g.yShape, next), randomTensor(g.wShape, next)],
+        what: describeConv(g),
       }),
-      { numRuns: RUNS },
-    );
-  });
+      RUNS,
+    ));
 
-  it("conv2d_grad_filter (the primitive) w.r.t. x and dy", async () => {
-    await fc.assert(
-      fc.asyncProperty(convArb, seedArb, async (g, seed) => {
-        const next = rng(seed);
-        const attrs = { ...g.attrs, filterShape: [g.kh, g.kw] };
-        const f = ([x, dy]: Tensor[]) => prim("conv2d_grad_filter", [x!, dy!], attrs);
-        const xs = [randomTensor(g.xShape, next), randomTensor(g.yShape, next)];
-        await assertVjp(f, xs, { seed, what: describeConv(g) });
+  it("conv2d_grad_filter (the primitive) w.r.t. x and dy", () =>
+    vjpProperty(
+      convArb,
+      (g, next) => ({
+        f: ([x, dy]) =>
+          prim("conv2d_grad_filter", [x!, dy!], { ...g.attrs, filterShape: [g.kh, g.kw] }),
+        xs: [randomTensor(g.xShape, next), randomTensor(g.yShape, next)],
+        what: describeConv(g),
       }),
-      { numRuns: RUNS },
-    );
-  });
+      RUNS,
+    ));
 
-  it("second order: d/d(x, dy) of grad_w <dy, conv2d(x, w)>", async () => {
-    await fc.assert(
-      fc.asyncProperty(convArb, seedArb, async (g, seed) => {
-        const next = rng(seed);
+  /** x, w and a cotangent of conv2d(x, w), for the second-order checks. */
+  const xwy = (g: ConvCase, next: () => number) =>
+    [g.xShape, g.wShape, g.yShape].map((s) => randomTensor(s, next));
+
+  it("second order: d/d(x, dy) of grad_w <dy, conv2d(x, w)>", () =>
+    vjpProperty(
+      convArb,
+      (g, next) => ({
         // grad_w is conv2d_grad_filter(x, dy): bilinear in (x, dy), independent of w.
-        const f = ([x, w, dy]: Tensor[]) =>
-          sin(grad((v: Tensor) => sum(mul(conv2d(x!, v, g.opts), dy!)))(w!));
-        const xs = [
-          randomTensor(g.xShape, next),
-          randomTensor(g.wShape, next),
-          randomTensor(g.yShape, next),
-        ];
-        await assertVjp(f, xs, { seed, what: describeConv(g) });
+        f: ([x, w, dy]) => sin(grad((v: Tensor) => sum(mul(conv2d(x!, v, g.opts), dy!)))(w!)),
+        xs: xwy(g, next),
+        what: describeConv(g),
       }),
-      { numRuns: RUNS },
-    );
-  });
+      RUNS,
+    ));
 
-  it("second order: d/d(x, w) of grad_x of a nonlinear loss of conv2d(x, w)", async () => {
-    await fc.assert(
-      fc.asyncProperty(convArb, seedArb, async (g, seed) => {
-        const next = rng(seed);
+  it("second order: d/d(x, w) of grad_x of a nonlinear loss of conv2d(x, w)", () =>
+    vjpProperty(
+      convArb,
+      (g, next) => ({
         // grad_x holds conv2d_grad_input(sin'(conv) * c, w): both x and w reach it.
-        const f = ([x, w, c]: Tensor[]) =>
-          grad((v: Tensor) => sum(mul(sin(conv2d(v, w!, g.opts)), c!)))(x!);
-        const xs = [
-          randomTensor(g.xShape, next),
-          randomTensor(g.wShape, next),
-          randomTensor(g.yShape, next),
-        ];
-        await assertVjp(f, xs, { seed, what: describeConv(g) });
+        f: ([x, w, c]) => grad((v: Tensor) => sum(mul(sin(conv2d(v, w!, g.opts)), c!)))(x!),
+        xs: xwy(g, next),
+        what: describeConv(g),
       }),
-      { numRuns: RUNS },
-    );
-  });
+      RUNS,
+    ));
 });
 
 /** Random pooling geometry: kernels, strides and paddings smaller than the kernel. */
@@ -207,32 +184,35 @@ const poolArb = fc
   .filter((p) => p.yShape[2]! >= 1 && p.yShape[3]! >= 1);
 
 describe("gradients of pooling", () => {
-  it("maxPool2d (distinct values, so no window has a tie)", async () => {
-    await fc.assert(
-      fc.asyncProperty(poolArb, seedArb, async (p, seed) => {
-        const f = ([x]: Tensor[]) => maxPool2d(x!, p.opts);
-        const x = distinctTensor(p.xShape, rng(seed), -2, 2);
-        await assertVjp(f, [x], { seed, what: `maxPool ${p.xShape} ${JSON.stringify(p.opts)}` });
+  it("maxPool2d (distinct values, so no window has a tie)", () =>
+    vjpProperty(
+      poolArb,
+      (p, next) => ({
+        f: ([x]) => maxPool2d(x!, p.opts),
+        xs: [distinctTensor(p.xShape, next, -2, 2)],
+        what: `maxPool ${p.xShape} ${JSON.stringify(p.opts)}`,
       }),
-      { numRuns: 15 },
-    );
-  });
+      15,
+    ));
 
-  it("avgPool2d, countIncludePad true and false", async () => {
-    await fc.assert(
-      fc.asyncProperty(poolArb, seedArb, async (p, seed) => {
+  it("avgPool2d, countIncludePad true and false", () =>
+    vjpProperty(
+      poolArb,
+      (p, next) => {
         const opts = { ...p.opts, countIncludePad: p.countIncludePad };
-        const f = ([x]: Tensor[]) => sin(avgPool2d(x!, opts));
-        const what = `avgPool ${p.xShape} ${JSON.stringify(opts)}`;
-        await assertVjp(f, [randomTensor(p.xShape, rng(seed))], { seed, what });
-      }),
-      { numRuns: 15 },
-    );
-  });
+        return {
+          f: ([x]) => sin(avgPool2d(x!, opts)),
+          xs: [randomTensor(p.xShape, next)],
+          what: `avgPool ${p.xShape} ${JSON.stringify(opts)}`,
+        };
+      },
+      15,
+    ));
 
-  it("avg_pool2d_grad (the primitive) w.r.t. dy", async () => {
-    await fc.assert(
-      fc.asyncProperty(poolArb, seedArb, async (p, seed) => {
+  it("avg_pool2d_grad (the primitive) w.r.t. dy", () =>
+    vjpProperty(
+      poolArb,
+      (p, next) => {
         const attrs = {
           kernel: p.kernel,
           stride: p.stride,
@@ -240,26 +220,26 @@ describe("gradients of pooling", () => {
           countIncludePad: p.countIncludePad,
           inputShape: [p.h, p.w],
         };
-        const f = ([dy]: Tensor[]) => sin(prim("avg_pool2d_grad", [dy!], attrs));
-        await assertVjp(f, [randomTensor(p.yShape, rng(seed))], { seed });
-      }),
-      { numRuns: RUNS },
-    );
-  });
+        return {
+          f: ([dy]) => sin(prim("avg_pool2d_grad", [dy!], attrs)),
+          xs: [randomTensor(p.yShape, next)],
+        };
+      },
+      RUNS,
+    ));
 
-  it("second order through avg pooling: d/dx of grad_x <c, avgPool2d(sin(x))>", async () => {
-    await fc.assert(
-      fc.asyncProperty(poolArb, seedArb, async (p, seed) => {
-        const next = rng(seed);
+  it("second order through avg pooling: d/dx of grad_x <c, avgPool2d(sin(x))>", () =>
+    vjpProperty(
+      poolArb,
+      (p, next) => {
         const opts = { ...p.opts, countIncludePad: p.countIncludePad };
-        const f = ([x, c]: Tensor[]) =>
-          grad((v: Tensor) => sum(mul(avgPool2d(sin(v), opts), c!)))(x!);
-        const xs = [randomTensor(p.xShape, next), randomTensor(p.yShape, next)];
-        await assertVjp(f, xs, { seed });
-      }),
-      { numRuns: RUNS },
-    );
-  });
+        return {
+          f: ([x, c]) => grad((v: Tensor) => sum(mul(avgPool2d(sin(v), opts), c!)))(x!),
+          xs: [randomTensor(p.xShape, next), randomTensor(p.yShape, next)],
+        };
+      },
+      RUNS,
+    ));
 
   it("second order through max pooling is refused with a LoomError (unsupported)", () => {
     const f = ({ x, c }: { x: Tensor; c: Tensor }) =>

@@ -19,7 +19,7 @@ import {
   sum,
   transpose,
 } from "../index";
-import { assertVjp, distinctTensor, randomTensor, rng, seedArb, shapeArb } from "@loom/testing";
+import { distinctTensor, intsArb, randomTensor, shapeArb, vjpProperty } from "@loom/testing";
 
 // Gradient checks of the movement primitives and the reductions, in float64 on random shapes
 // and attributes. Movement ops are linear, so each is composed with `sin` to make the check
@@ -42,119 +42,104 @@ const axesArb = (n: number) =>
     .array(fc.boolean(), { minLength: n, maxLength: n })
     .map((bs) => bs.flatMap((b, i) => (b ? [i] : [])));
 
+/** What one case of `movedProperty` moves: an input of `shape`, through `move`. */
+interface Moved {
+  readonly shape: readonly number[];
+  readonly move: (x: Tensor) => Tensor;
+  readonly what?: string;
+}
+
+/** The gradient property of `sin(move(x))` for one random input `x` of each case. */
+const movedProperty = <T>(arb: fc.Arbitrary<T>, build: (c: T) => Moved, numRuns = RUNS) =>
+  vjpProperty(
+    arb,
+    (c, next) => {
+      const { shape, move, what } = build(c);
+      return { f: ([x]) => sin(move(x!)), xs: [randomTensor(shape, next)], what };
+    },
+    numRuns,
+  );
+
 describe("gradients of movement primitives", () => {
-  it("reshape", async () => {
-    await fc.assert(
-      fc.asyncProperty(shapeArb(1, 3, 4), fc.boolean(), seedArb, async (shape, flat, seed) => {
-        const n = shape.reduce((a, b) => a * b, 1);
-        const target = flat ? [n] : [...shape].reverse();
-        const f = ([x]: Tensor[]) => sin(reshape(mul(x!, 1.5), target));
-        await assertVjp(f, [randomTensor(shape, rng(seed))], { seed, what: "reshape" });
-      }),
-      { numRuns: RUNS },
-    );
-  });
+  it("reshape", () =>
+    movedProperty(fc.tuple(shapeArb(1, 3, 4), fc.boolean()), ([shape, flat]) => {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const target = flat ? [n] : [...shape].reverse();
+      return { shape, move: (x) => reshape(mul(x, 1.5), target), what: "reshape" };
+    }));
 
-  it("squeeze, expandDims and flatten", async () => {
-    await fc.assert(
-      fc.asyncProperty(shapeArb(2, 4, 3), seedArb, async (shape, seed) => {
-        const f = ([x]: Tensor[]) => sin(flatten(squeeze(expandDims(x!, 1), 1), 1));
-        await assertVjp(f, [randomTensor(shape, rng(seed))], { seed });
-      }),
-      { numRuns: RUNS },
-    );
-  });
+  it("squeeze, expandDims and flatten", () =>
+    movedProperty(shapeArb(2, 4, 3), (shape) => ({
+      shape,
+      move: (x) => flatten(squeeze(expandDims(x, 1), 1), 1),
+    })));
 
-  it("transpose", async () => {
-    const arb = shapeArb(1, 4, 3).chain((shape) =>
-      fc.tuple(fc.constant(shape), permArb(shape.length)),
-    );
-    await fc.assert(
-      fc.asyncProperty(arb, seedArb, async ([shape, perm], seed) => {
-        const f = ([x]: Tensor[]) => sin(transpose(x!, perm));
-        await assertVjp(f, [randomTensor(shape, rng(seed))], { seed, what: `perm ${perm}` });
-      }),
-      { numRuns: RUNS },
-    );
-  });
+  it("transpose", () =>
+    movedProperty(
+      shapeArb(1, 4, 3).chain((shape) => fc.tuple(fc.constant(shape), permArb(shape.length))),
+      ([shape, perm]) => ({ shape, move: (x) => transpose(x, perm), what: `perm ${perm}` }),
+    ));
 
-  it("broadcastTo (new leading axes and stretched 1s)", async () => {
-    const arb = fc.record({
-      shape: shapeArb(0, 3, 3),
-      lead: shapeArb(0, 2, 3),
-      ones: fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }),
-    });
-    await fc.assert(
-      fc.asyncProperty(arb, seedArb, async ({ shape, lead, ones }, seed) => {
-        const from = shape.map((d, i) => (ones[i] ? 1 : d));
-        const f = ([x]: Tensor[]) => sin(broadcastTo(x!, [...lead, ...shape]));
-        await assertVjp(f, [randomTensor(from, rng(seed))], { seed });
+  it("broadcastTo (new leading axes and stretched 1s)", () =>
+    movedProperty(
+      fc.record({
+        shape: shapeArb(0, 3, 3),
+        lead: shapeArb(0, 2, 3),
+        ones: fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }),
       }),
-      { numRuns: RUNS },
-    );
-  });
+      ({ shape, lead, ones }) => ({
+        shape: shape.map((d, i) => (ones[i] ? 1 : d)),
+        move: (x) => broadcastTo(x, [...lead, ...shape]),
+      }),
+    ));
 
-  it("slice with begins, ends and steps", async () => {
+  it("slice with begins, ends and steps", () => {
     const arb = shapeArb(1, 3, 6).chain((shape) =>
       fc.tuple(
         fc.constant(shape),
         fc.tuple(
           ...shape.map((d) =>
-            fc
-              .record({
-                b: fc.integer({ min: 0, max: d - 1 }),
-                len: fc.integer({ min: 1, max: d }),
-                s: fc.integer({ min: 1, max: 3 }),
-              })
-              .map(({ b, len, s }) => ({ b, e: Math.min(d, b + len), s })),
+            intsArb({ b: [0, d - 1], len: [1, d], s: [1, 3] }).map(({ b, len, s }) => ({
+              b,
+              e: Math.min(d, b + len),
+              s,
+            })),
           ),
         ),
       ),
     );
-    await fc.assert(
-      fc.asyncProperty(arb, seedArb, async ([shape, axes], seed) => {
-        const begin = axes.map((a) => a.b);
-        const end = axes.map((a) => a.e);
-        const step = axes.map((a) => a.s);
-        const f = ([x]: Tensor[]) => sin(slice(x!, begin, end, step));
-        const what = `slice ${shape} [${begin}]:[${end}]:[${step}]`;
-        await assertVjp(f, [randomTensor(shape, rng(seed))], { seed, what });
-      }),
-      { numRuns: RUNS },
-    );
+    return movedProperty(arb, ([shape, axes]) => {
+      const begin = axes.map((a) => a.b);
+      const end = axes.map((a) => a.e);
+      const step = axes.map((a) => a.s);
+      const what = `slice ${shape} [${begin}]:[${end}]:[${step}]`;
+      return { shape, move: (x) => slice(x, begin, end, step), what };
+    });
   });
 
-  it("slice twice (the transpose of a strided slice is itself differentiated)", async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 4, max: 9 }), seedArb, async (n, seed) => {
-        const f = ([x]: Tensor[]) => sin(slice(slice(x!, [1], [n], [2]), [0], [null], [2]));
-        await assertVjp(f, [randomTensor([n, 2], rng(seed))], { seed });
-      }),
-      { numRuns: 6 },
-    );
-  });
+  it("slice twice (the transpose of a strided slice is itself differentiated)", () =>
+    movedProperty(
+      fc.integer({ min: 4, max: 9 }),
+      (n) => ({ shape: [n, 2], move: (x) => slice(slice(x, [1], [n], [2]), [0], [null], [2]) }),
+      6,
+    ));
 
-  it("pad with a fill value", async () => {
-    const arb = shapeArb(1, 3, 4).chain((shape) =>
-      fc.tuple(
-        fc.constant(shape),
-        fc.array(fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 })), {
-          minLength: shape.length,
-          maxLength: shape.length,
-        }),
-        fc.double({ min: -2, max: 2, noNaN: true }),
+  it("pad with a fill value", () =>
+    movedProperty(
+      shapeArb(1, 3, 4).chain((shape) =>
+        fc.tuple(
+          fc.constant(shape),
+          fc.array(fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 })), {
+            minLength: shape.length,
+            maxLength: shape.length,
+          }),
+          fc.double({ min: -2, max: 2, noNaN: true }),
+        ),
       ),
-    );
-    await fc.assert(
-      fc.asyncProperty(arb, seedArb, async ([shape, pads, value], seed) => {
-        const f = ([x]: Tensor[]) => sin(pad(x!, pads, value));
-        await assertVjp(f, [randomTensor(shape, rng(seed))], { seed, what: `pad ${pads}` });
-      }),
-      { numRuns: RUNS },
-    );
-  });
+      ([shape, pads, value]) => ({ shape, move: (x) => pad(x, pads, value), what: `pad ${pads}` }),
+    ));
 
-  it("concat of two or three inputs along a random axis", async () => {
+  it("concat of two or three inputs along a random axis", () => {
     const arb = shapeArb(1, 3, 3).chain((shape) =>
       fc.tuple(
         fc.constant(shape),
@@ -162,44 +147,34 @@ describe("gradients of movement primitives", () => {
         fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 2, maxLength: 3 }),
       ),
     );
-    await fc.assert(
-      fc.asyncProperty(arb, seedArb, async ([shape, axis, sizes], seed) => {
-        const next = rng(seed);
-        const xs = sizes.map((d) =>
+    return vjpProperty(
+      arb,
+      ([shape, axis, sizes], next) => ({
+        f: (ins) => sin(concat(ins, axis)),
+        xs: sizes.map((d) =>
           randomTensor(
             shape.map((s, i) => (i === axis ? d : s)),
             next,
           ),
-        );
-        const f = (ins: Tensor[]) => sin(concat(ins, axis));
-        await assertVjp(f, xs, { seed, what: `concat axis ${axis}` });
+        ),
+        what: `concat axis ${axis}`,
       }),
-      { numRuns: RUNS },
+      RUNS,
     );
   });
 
-  it("concat of one input used twice", async () => {
-    await fc.assert(
-      fc.asyncProperty(shapeArb(1, 3, 3), seedArb, async (shape, seed) => {
-        const f = ([x]: Tensor[]) => sin(concat([x!, mul(x!, 2)], -1));
-        await assertVjp(f, [randomTensor(shape, rng(seed))], { seed });
-      }),
-      { numRuns: 6 },
-    );
-  });
+  it("concat of one input used twice", () =>
+    movedProperty(
+      shapeArb(1, 3, 3),
+      (shape) => ({ shape, move: (x) => concat([x, mul(x, 2)], -1) }),
+      6,
+    ));
 
-  it("flip", async () => {
-    const arb = shapeArb(1, 3, 4).chain((shape) =>
-      fc.tuple(fc.constant(shape), axesArb(shape.length)),
-    );
-    await fc.assert(
-      fc.asyncProperty(arb, seedArb, async ([shape, axes], seed) => {
-        const f = ([x]: Tensor[]) => sin(flip(x!, axes));
-        await assertVjp(f, [randomTensor(shape, rng(seed))], { seed, what: `flip ${axes}` });
-      }),
-      { numRuns: RUNS },
-    );
-  });
+  it("flip", () =>
+    movedProperty(
+      shapeArb(1, 3, 4).chain((shape) => fc.tuple(fc.constant(shape), axesArb(shape.length))),
+      ([shape, axes]) => ({ shape, move: (x) => flip(x, axes), what: `flip ${axes}` }),
+    ));
 });
 
 describe("gradients of reductions", () => {
@@ -213,15 +188,15 @@ describe("gradients of reductions", () => {
     ["max", max, true],
     ["min", min, true],
   ];
-  it.each(cases)("%s over random axes, keepdims or not", async (what, reduce, distinct) => {
-    await fc.assert(
-      fc.asyncProperty(reductionArb, seedArb, async ([shape, axes, all, keepdims], seed) => {
-        const next = rng(seed);
-        const x = distinct ? distinctTensor(shape, next, -2, 2) : randomTensor(shape, next);
-        const f = ([v]: Tensor[]) => sin(reduce(v!, all ? undefined : axes, keepdims));
-        await assertVjp(f, [x], { seed, what: `${what} ${shape} axes ${axes} ${keepdims}` });
+  it.each(cases)("%s over random axes, keepdims or not", (what, reduce, distinct) =>
+    vjpProperty(
+      reductionArb,
+      ([shape, axes, all, keepdims], next) => ({
+        f: ([v]) => sin(reduce(v!, all ? undefined : axes, keepdims)),
+        xs: [distinct ? distinctTensor(shape, next, -2, 2) : randomTensor(shape, next)],
+        what: `${what} ${shape} axes ${axes} ${keepdims}`,
       }),
-      { numRuns: RUNS },
-    );
-  });
+      RUNS,
+    ),
+  );
 });

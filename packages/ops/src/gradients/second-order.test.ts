@@ -51,6 +51,7 @@ import {
   checkVjp,
   close,
   distinctTensor,
+  moveAlong,
   gradOk,
   randomTensor,
   rng,
@@ -227,16 +228,8 @@ describe("Hessian-vector products of a 2-layer tanh MLP", () => {
         const v = shapes.map((s) => randomTensor(s, next));
         const analytic = (await hvp.run({ p, v })) as HostTensor[];
         const eps = 1e-5;
-        const moved = (s: number) =>
-          p.map((t, k) =>
-            hostTensor(
-              Array.from(t.data, (a, i) => a + s * eps * v[k]!.data[i]!),
-              t.shape,
-              "float64",
-            ),
-          );
-        const gPlus = (await gradient.run(moved(1))) as HostTensor[];
-        const gMinus = (await gradient.run(moved(-1))) as HostTensor[];
+        const gPlus = (await gradient.run(moveAlong(p, v, eps))) as HostTensor[];
+        const gMinus = (await gradient.run(moveAlong(p, v, -eps))) as HostTensor[];
         analytic.forEach((h, k) =>
           h.data.forEach((a, i) => {
             const numeric = (gPlus[k]!.data[i]! - gMinus[k]!.data[i]!) / (2 * eps);

@@ -3,7 +3,7 @@ import type { DType, HostTensor, Shape } from "@loom/graph";
 import type { Tensor, TensorSpec, Tree } from "../index";
 import { compile, flattenTree, hostTensor, isHostTensor, key, nn } from "../index";
 import { cpuBackend } from "@loom/backend-cpu";
-import { rng } from "@loom/testing";
+import { rng, expectWithin5Sigma, moments } from "@loom/testing";
 
 // Execution tests of packages/ops/src/nn (ops' own tests may not run graphs).
 
@@ -39,21 +39,6 @@ const expectAllClose = (got: readonly number[], want: readonly number[], tol = 1
     if (!(Math.abs(g - want[i]!) <= tol * (1 + Math.abs(want[i]!))))
       expect.fail(`element ${i}: got ${g}, want ${want[i]} (tol ${tol})`);
   });
-};
-
-const moments = (xs: ArrayLike<number>) => {
-  const n = xs.length;
-  let s = 0;
-  for (let i = 0; i < n; i++) s += xs[i]!;
-  const mean = s / n;
-  let m2 = 0;
-  for (let i = 0; i < n; i++) m2 += (xs[i]! - mean) ** 2;
-  return { mean, variance: m2 / n };
-};
-
-const expectWithin5Sigma = (got: number, want: number, stdError: number, what: string) => {
-  if (Math.abs(got - want) > 5 * stdError)
-    expect.fail(`${what}: ${got} is not within 5 sigma (${5 * stdError}) of ${want}`);
 };
 
 // ---------- plain-JS references ----------

@@ -1,42 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { Backend, DType, HostTensor } from "@loom/graph";
 import type { Tensor } from "../index";
-import {
-  abs,
-  add,
-  bitwiseAnd,
-  bitwiseNot,
-  bitwiseOr,
-  bitwiseXor,
-  cast,
-  cos,
-  div,
-  eq,
-  exp,
-  floor,
-  ge,
-  gt,
-  hostTensor,
-  le,
-  log,
-  lt,
-  maximum,
-  minimum,
-  mod,
-  mul,
-  ne,
-  neg,
-  pow,
-  reciprocal,
-  select,
-  shiftLeft,
-  shiftRightLogical,
-  sign,
-  sin,
-  sqrt,
-  sub,
-  tanh,
-} from "../index";
+import { hostTensor } from "../index";
+import * as ops from "../index";
 import type { Tolerance } from "@loom/testing";
 import { ALL_BACKENDS, compareWithReference, describeBackends } from "@loom/testing";
 
@@ -79,6 +45,17 @@ const column = (v: readonly number[], dtype: DType): HostTensor =>
   hostTensor(v, [v.length, 1], dtype);
 const row = (v: readonly number[], dtype: DType): HostTensor => hostTensor(v, [1, v.length], dtype);
 
+type Unary = (x: Tensor) => Tensor;
+type Binary = (a: Tensor, b: Tensor) => Tensor;
+type OpName = keyof typeof ops;
+
+/** `it.each` rows of the ops named `names`, each with its name. */
+const named = <F>(names: readonly OpName[]): (readonly [string, F])[] =>
+  names.map((n) => [n, ops[n] as unknown as F] as const);
+
+const COMPARISONS: readonly OpName[] = ["eq", "ne", "lt", "le", "gt", "ge"];
+const BITWISE: readonly OpName[] = ["bitwiseAnd", "bitwiseOr", "bitwiseXor"];
+
 /** The unary and binary checks of one backend. */
 const checksOn = (backend: () => Backend) => {
   const unary = async (
@@ -117,31 +94,17 @@ describeBackends(ALL_BACKENDS, (on) => {
   const { unary, binary } = checksOn(on.backend);
 
   describe("float32 ALU ops", () => {
-    it.each([
-      ["neg", neg],
-      ["abs", abs],
-      ["sign", sign],
-      ["floor", floor],
-    ] as const)("%s is exact", async (_, f) => {
+    it.each(named<Unary>(["neg", "abs", "sign", "floor"]))("%s is exact", async (_, f) => {
       expect(await unary(f, F, "float32", EXACT)).toBeUndefined();
     });
 
-    it.each([
-      ["add", add],
-      ["sub", sub],
-      ["mul", mul],
-      ["div", div],
-      ["maximum", maximum],
-      ["minimum", minimum],
-      ["eq", eq],
-      ["ne", ne],
-      ["lt", lt],
-      ["le", le],
-      ["gt", gt],
-      ["ge", ge],
-    ] as const)("%s is exact on every pair", async (_, f) => {
-      expect(await binary(f, F, "float32", EXACT)).toBeUndefined();
-    });
+    const arithmetic: OpName[] = ["add", "sub", "mul", "div", "maximum", "minimum"];
+    it.each(named<Binary>([...arithmetic, ...COMPARISONS]))(
+      "%s is exact on every pair",
+      async (_, f) => {
+        expect(await binary(f, F, "float32", EXACT)).toBeUndefined();
+      },
+    );
 
     // Transcendentals are within a few float32 ulps of JS's double-precision ones (the l_*
     // helpers measure about 1 ulp, 1.2e-7); what must hold exactly is where GLSL is undefined:
@@ -149,13 +112,13 @@ describeBackends(ALL_BACKENDS, (on) => {
     // does), so no value here is or becomes a denormal.
     const moderate = [...F.filter((v) => Math.abs(v) <= 200 || !Number.isFinite(v)), 1e-30, 5e-5];
     it.each([
-      ["exp", exp, moderate.filter((v) => !(Math.abs(v) > 80 && Number.isFinite(v))), 0],
-      ["log", log, [...F, 1 + 2 ** -20, 2e-38, 0.999, 3e38], 1],
-      ["sqrt", sqrt, [...F, 2e-38, 2], 0],
-      ["reciprocal", reciprocal, [...F, 2e-38, 5e37], 0],
-      ["sin", sin, [...moderate.filter((v) => Math.abs(v) <= 10), 3.1415927, 1.5], 1],
-      ["cos", cos, [...moderate.filter((v) => Math.abs(v) <= 10), 3.1415927, 1.5], 1],
-      ["tanh", tanh, [...F, 1e-4, -1e-6, 0.3, 9.5, -10.5, 20], 0],
+      ["exp", ops.exp, moderate.filter((v) => !(Math.abs(v) > 80 && Number.isFinite(v))), 0],
+      ["log", ops.log, [...F, 1 + 2 ** -20, 2e-38, 0.999, 3e38], 1],
+      ["sqrt", ops.sqrt, [...F, 2e-38, 2], 0],
+      ["reciprocal", ops.reciprocal, [...F, 2e-38, 5e37], 0],
+      ["sin", ops.sin, [...moderate.filter((v) => Math.abs(v) <= 10), 3.1415927, 1.5], 1],
+      ["cos", ops.cos, [...moderate.filter((v) => Math.abs(v) <= 10), 3.1415927, 1.5], 1],
+      ["tanh", ops.tanh, [...F, 1e-4, -1e-6, 0.3, 9.5, -10.5, 20], 0],
     ] as const)("%s is within 4e-7 and exact on special values", async (_, f, values, scale) => {
       expect(await unary(f, values, "float32", { rtol: 4e-7, scale })).toBeUndefined();
     });
@@ -163,7 +126,9 @@ describeBackends(ALL_BACKENDS, (on) => {
     it("pow follows Math.pow on special values and signs", async () => {
       const base = [0, -0, 1, -1, 2, -2, 0.5, -0.5, 3, Infinity, -Infinity, NaN, 10];
       const expo = [0, -0, 1, -1, 2, 3, -3, 0.5, -0.5, 2.5, Infinity, -Infinity, NaN, 10];
-      expect(await binary(pow, base, "float32", { rtol: 4e-6, scale: 0 }, expo)).toBeUndefined();
+      expect(
+        await binary(ops.pow, base, "float32", { rtol: 4e-6, scale: 0 }, expo),
+      ).toBeUndefined();
     });
 
     it("mod is the exact truncated remainder with the dividend's sign", async () => {
@@ -186,13 +151,15 @@ describeBackends(ALL_BACKENDS, (on) => {
         NaN,
         3,
       ];
-      expect(await binary(mod, vals, "float32", EXACT)).toBeUndefined();
+      expect(await binary(ops.mod, vals, "float32", EXACT)).toBeUndefined();
     });
 
     it("select picks by a bool condition", async () => {
       const r = await compareWithReference(
         on.backend(),
-        (({ a, b }: { a: Tensor; b: Tensor }) => ({ y: select(gt(a, b), a, mul(b, 2)) })) as never,
+        (({ a, b }: { a: Tensor; b: Tensor }) => ({
+          y: ops.select(ops.gt(a, b), a, ops.mul(b, 2)),
+        })) as never,
         { a: { shape: [F.length, 1] }, b: { shape: [1, F.length] } },
         { a: column(F, "float32"), b: row(F, "float32") },
         EXACT,
@@ -202,52 +169,27 @@ describeBackends(ALL_BACKENDS, (on) => {
   });
 
   describe("int32 ALU ops (bit-identical)", () => {
-    it.each([
-      ["neg", neg],
-      ["abs", abs],
-      ["sign", sign],
-      ["bitwiseNot", bitwiseNot],
-    ] as const)("%s", async (_, f) => {
+    it.each(named<Unary>(["neg", "abs", "sign", "bitwiseNot"]))("%s", async (_, f) => {
       expect(await unary(f, I, "int32", EXACT)).toBeUndefined();
     });
 
-    it.each([
-      ["add", add],
-      ["sub", sub],
-      ["mul", mul],
-      ["div", div],
-      ["mod", mod],
-      ["maximum", maximum],
-      ["minimum", minimum],
-      ["bitwiseAnd", bitwiseAnd],
-      ["bitwiseOr", bitwiseOr],
-      ["bitwiseXor", bitwiseXor],
-      ["shiftLeft", shiftLeft],
-      ["shiftRightLogical", shiftRightLogical],
-      ["eq", eq],
-      ["ne", ne],
-      ["lt", lt],
-      ["le", le],
-      ["gt", gt],
-      ["ge", ge],
-    ] as const)("%s on every pair", async (_, f) => {
-      expect(await binary(f, I, "int32", EXACT)).toBeUndefined();
-    });
+    const integer: OpName[] = ["add", "sub", "mul", "div", "mod", "maximum", "minimum"];
+    const shifts: OpName[] = ["shiftLeft", "shiftRightLogical"];
+    it.each(named<Binary>([...integer, ...BITWISE, ...shifts, ...COMPARISONS]))(
+      "%s on every pair",
+      async (_, f) => {
+        expect(await binary(f, I, "int32", EXACT)).toBeUndefined();
+      },
+    );
   });
 
   describe("bool ALU ops and casts (bit-identical)", () => {
-    it.each([
-      ["and", bitwiseAnd],
-      ["or", bitwiseOr],
-      ["xor", bitwiseXor],
-      ["eq", eq],
-      ["ne", ne],
-    ] as const)("%s on bools", async (_, f) => {
+    it.each(named<Binary>([...BITWISE, "eq", "ne"]))("%s on bools", async (_, f) => {
       expect(await binary(f, B, "bool", EXACT)).toBeUndefined();
     });
 
     it("not on bools", async () => {
-      expect(await unary(bitwiseNot, B, "bool", EXACT)).toBeUndefined();
+      expect(await unary(ops.bitwiseNot, B, "bool", EXACT)).toBeUndefined();
     });
 
     it.each([
@@ -258,7 +200,7 @@ describeBackends(ALL_BACKENDS, (on) => {
       ["bool", "int32", B],
       ["bool", "float32", B],
     ] as const)("cast %s -> %s", async (from, to, values) => {
-      expect(await unary((x) => cast(x, to), values, from, EXACT)).toBeUndefined();
+      expect(await unary((x) => ops.cast(x, to), values, from, EXACT)).toBeUndefined();
     });
   });
 });
