@@ -62,10 +62,15 @@ export const decideBuffers = (
     const buffered = new Set<Node>();
     // A cheap view reads one buffer once: a view of several inputs (concat) read more than
     // once is stored, or nested concats of shared values would grow expressions exponentially.
+    // Memoised in topological order (each node's answer is final once it is decided), so a
+    // long chain of views costs no recursion.
+    const views = new Map<Node, boolean>();
     const viewOfBuffer = (n: Node): boolean =>
-      buffered.has(n) ||
-      isSplatConstant(n) ||
-      (table[n.op]!.fusion === "movement" && n.inputs.length === 1 && viewOfBuffer(n.inputs[0]!));
+      views.get(n) ??
+      (isSplatConstant(n) ||
+        (table[n.op]!.fusion === "movement" &&
+          n.inputs.length === 1 &&
+          (buffered.has(n.inputs[0]!) || views.get(n.inputs[0]!) === true)));
     for (const n of order) {
       const fusion = table[n.op]!.fusion;
       const generator = fusion === "elementwise" && n.inputs.length === 0;
@@ -81,6 +86,7 @@ export const decideBuffers = (
           !(fusion === "movement" && viewOfBuffer(n)) &&
           !generator);
       if (own) buffered.add(n);
+      views.set(n, own || viewOfBuffer(n));
     }
     // A library operand read in place must then be a buffer itself: a folded transpose's
     // input, or the base of a same-bytes view (a reshape of a contiguous buffer is its bytes).
