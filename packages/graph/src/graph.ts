@@ -5,6 +5,7 @@ import { fail } from "./error";
 import type { Attrs, Node, TensorType } from "./node";
 import { freezeNode } from "./node";
 import type { OpTable } from "./op-def";
+import { ownValue } from "./own";
 import { formatShape } from "./shape";
 
 /** A graph: named inputs (placeholders) and named outputs; its nodes are those reachable from the outputs. */
@@ -81,7 +82,7 @@ export const applyOp = (
   inputs: readonly Node[],
   attrs: Attrs = {},
 ): E.Either<LoomError, Node> => {
-  const def = table[op];
+  const def = ownValue(table, op);
   if (def === undefined) {
     return fail("unknown_op", op, `no such op; known ops: ${Object.keys(table).join(", ")}`);
   }

@@ -1,6 +1,7 @@
 /** @loom/graph: the IR, the op-definition interface, passes and printers. */
 export * from "./dtype";
 export * from "./error";
+export * from "./own";
 export * from "./expr";
 export * from "./graph";
 export * from "./node";

@@ -6,6 +6,7 @@ import type { OpTable } from "../op-def";
 import { formatShape, isConcrete } from "../shape";
 import { isConstantNode, isInputNode, isSplatConstant } from "../sources";
 import { baseOfSameBytes, isSameBytesView, readsTransposed } from "./views";
+import { ownValue } from "../own";
 
 /** Checks that every node has concrete dims and an op in the table, before fusion decides anything. */
 const checkNodes = (table: OpTable, order: readonly Node[]): E.Either<LoomError, readonly Node[]> =>
@@ -17,7 +18,7 @@ const checkNodes = (table: OpTable, order: readonly Node[]): E.Either<LoomError,
           `shape ${formatShape(n.shape)} still has symbolic dims; specialise shapes before fusion`,
           [n.shape],
         )
-      : table[n.op] === undefined
+      : ownValue(table, n.op) === undefined
         ? fail("unknown_op", n.op, "op is not in the op table")
         : E.right(n),
   )(order);

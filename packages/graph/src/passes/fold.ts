@@ -9,6 +9,7 @@ import type { OpTable } from "../op-def";
 import { isConcrete, numel } from "../shape";
 import type { Pass } from "./pass";
 import { constantData, isConstantNode } from "../sources";
+import { ownValue } from "../own";
 
 /** Results up to this many elements are folded element by element; splats fold at any size. */
 export const FOLD_MAX_ELEMENTS = 4096;
@@ -148,7 +149,7 @@ const unflatten = (flat: number, shape: readonly number[], out: number[]): numbe
  * non-finite value (constant data must stay JSON).
  */
 export const foldValues = (table: OpTable, n: Node): number[] | undefined => {
-  const def = table[n.op];
+  const def = ownValue(table, n.op);
   if (def === undefined || n.inputs.length === 0) return undefined;
   if (!n.inputs.every(isConstantNode)) return undefined;
   if (!isConcrete(n.shape) || !n.inputs.every((i) => isConcrete(i.shape))) return undefined;

@@ -1,5 +1,6 @@
 import * as E from "fp-ts/lib/Either.js";
 import { LoomError } from "../error";
+import { ownValue } from "../own";
 import type { Graph } from "../graph";
 import { formatType, topoOrder } from "../graph";
 import type { OpTable } from "../op-def";
@@ -29,7 +30,7 @@ export const validateGraph = (table: OpTable, g: Graph): E.Either<LoomError, Gra
         new LoomError("invalid_graph", n.op, "node is not frozen; build nodes with applyOp"),
       );
     }
-    const def = table[n.op];
+    const def = ownValue(table, n.op);
     if (def === undefined) {
       return E.left(new LoomError("unknown_op", n.op, "op is not in the op table"));
     }
