@@ -16,7 +16,8 @@ export type LoomErrorCode =
   | "unsupported"
   | "checkpoint_invalid"
   | "non_finite"
-  | "io";
+  | "io"
+  | "too_large";
 
 /** The one error type loom raises: what went wrong, in which op, on which shapes, and what to change. */
 export class LoomError extends Error {

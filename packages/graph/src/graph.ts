@@ -1,4 +1,5 @@
 import * as E from "fp-ts/lib/Either.js";
+import { pipe } from "fp-ts/lib/function.js";
 import { DTYPE_SHORT } from "./dtype";
 import type { LoomError } from "./error";
 import { fail } from "./error";
@@ -86,9 +87,33 @@ export const applyOp = (
   if (def === undefined) {
     return fail("unknown_op", op, `no such op; known ops: ${Object.keys(table).join(", ")}`);
   }
-  return E.map((t: TensorType) => freezeNode(op, inputs, attrs, t))(
+  return pipe(
     def.infer(inputs, attrs as never),
+    E.chain((t) => checkSize(op, t)),
+    E.map((t: TensorType) => freezeNode(op, inputs, attrs, t)),
   );
+};
+
+/**
+ * The most elements one tensor may have: typed arrays, and the 32-bit index arithmetic of
+ * generated kernels, stop at 2^31-1. Checked when a node is built (and again when shape
+ * inference specialises symbolic dims), so a 2^60-element sum is refused at once instead of
+ * failing with "Invalid array length" after minutes, or looping for years.
+ */
+export const MAX_ELEMENTS = 2 ** 31 - 1;
+
+const checkSize = (op: string, t: TensorType): E.Either<LoomError, TensorType> => {
+  const concrete = t.shape.filter((d): d is number => Number.isSafeInteger(d));
+  // BigInt: the count is printed exactly even past 2^53.
+  const n = concrete.reduce((p, d) => p * BigInt(d), 1n);
+  return n <= BigInt(MAX_ELEMENTS)
+    ? E.right(t)
+    : fail(
+        "too_large",
+        op,
+        `result ${formatType(t)} has ${n.toLocaleString("en-US")} elements, more than the ${MAX_ELEMENTS.toLocaleString("en-US")} a tensor may hold; use smaller shapes or split the work`,
+        [t.shape],
+      );
 };
 
 /**

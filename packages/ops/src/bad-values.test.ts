@@ -2,7 +2,11 @@ import { describe, expect, it } from "vitest";
 import { LoomError } from "@loom/graph";
 import { constant, input, scalar } from "./core";
 import { hostTensor } from "./host";
-import { add, mul } from "./api/elementwise";
+import { cpuBackend } from "@loom/backend-cpu";
+import type { Tensor } from "./core";
+import { compile } from "./compile";
+import { add, broadcastTo, mul } from "./api/elementwise";
+import { sum } from "./api/reduce";
 
 /** Expects `f` to throw a LoomError whose message matches every pattern. */
 const refuses = (f: () => unknown, ...patterns: RegExp[]) => {
@@ -39,14 +43,40 @@ describe("bad values are LoomErrors naming the op and the value", () => {
   it("int32 constants out of range or fractional", () => {
     refuses(() => constant(1e10, [], "int32"), /constant/, /10000000000/, /int32/);
     refuses(() => scalar(1.5, "int32"), /constant/, /1\.5/, /int32/);
-    refuses(() => constant([1, 2 ** 31], [2], "int32"), /2147483648/);
+    refuses(() => constant([1, 2 ** 32], [2], "int32"), /4294967296/);
+    refuses(() => constant(-(2 ** 31) - 1, [], "int32"), /-2147483649/);
     refuses(() => hostTensor([0.5], [1], "int32"), /hostTensor/, /0\.5/);
     expect(constant([-(2 ** 31), 2 ** 31 - 1], [2], "int32").shape).toEqual([2]);
+    // An unsigned 32-bit word is an int32 bit pattern, as `| 0` reads it.
+    expect(Array.from(hostTensor([0xdeadbeef], [1], "int32").data)).toEqual([0xdeadbeef | 0]);
   });
 
   it("ordinary values still work", () => {
     expect(constant(Number.NaN).dtype).toBe("float32");
     expect(hostTensor(new Float32Array([1.5]), [1]).data[0]).toBe(1.5);
     expect(scalar(3, "int32").dtype).toBe("int32");
+  });
+});
+
+// Before: 2^31 elements failed with "Invalid array length" after 31 s, and a 2^60-element sum hung.
+describe("element counts are bounded", () => {
+  it("refuses a tensor over 2^31-1 elements when it is built, with the size", () => {
+    const x = input("x", [1]);
+    refuses(() => broadcastTo(x, [2 ** 16, 2 ** 15]), /broadcast/, /2,147,483,648 elements/);
+    refuses(() => sum(broadcastTo(x, [2 ** 30, 2 ** 30])), /1,152,921,504,606,846,976/);
+    expect(broadcastTo(x, [2 ** 16, 2 ** 15 - 1]).shape).toEqual([2 ** 16, 2 ** 15 - 1]);
+  });
+
+  it("refuses it when symbolic dims are bound at compile time", async () => {
+    const backend = cpuBackend();
+    const c = compile(
+      backend,
+      ({ x }: { x: Tensor }) => ({ y: sum(broadcastTo(x, ["N", 2 ** 30])) }),
+      { x: { shape: ["N", 1] } },
+    );
+    await expect(c.run({ x: hostTensor([1, 2, 3, 4], [4, 1]) })).rejects.toThrow(
+      /4,294,967,296 elements/,
+    );
+    backend.dispose();
   });
 });

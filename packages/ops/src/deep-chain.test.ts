@@ -31,7 +31,8 @@ describe("long elementwise chains", () => {
     const fn = ({ x }: { x: Tensor }) => ({ y: chain(x, n) });
     const specs = { x: { shape: [4] } };
     // Split by the fusion size budget (planning twice doubles the time of the longest case).
-    if (n < 10_000) expect(planGraph(trace(fn, specs).graph, {}, {}).kernels.length).toBeGreaterThan(1);
+    if (n < 10_000)
+      expect(planGraph(trace(fn, specs).graph, {}, {}).kernels.length).toBeGreaterThan(1);
     const c = compile(backend, fn, specs);
     const xs = [1, 2.25, -3, 0.125];
     const y = await c.run({ x: hostTensor(xs, [4]) });

@@ -46,8 +46,13 @@ describe.each(NAMES)("the name %s", (name) => {
   });
 
   it("is an op name in JSON", () => {
-    const j = toJson(trace(({ x }: { x: Tensor }) => ({ y: add(x, 1) }), { x: { shape: [2] } }).graph);
-    const bad = { ...j, nodes: j.nodes.map((n, i) => (i === j.nodes.length - 1 ? { ...n, op: name } : n)) };
+    const j = toJson(
+      trace(({ x }: { x: Tensor }) => ({ y: add(x, 1) }), { x: { shape: [2] } }).graph,
+    );
+    const bad = {
+      ...j,
+      nodes: j.nodes.map((n, i) => (i === j.nodes.length - 1 ? { ...n, op: name } : n)),
+    };
     const r = fromJson(primitives, bad);
     expect(r._tag).toBe("Left");
     if (r._tag === "Left") {
@@ -63,9 +68,12 @@ describe.each(NAMES)("the name %s", (name) => {
     expect(flat).toEqual([{ path: `${name}.w`, leaf: 1 }]);
     const back = unflattenTree(tree, leaf, Object.fromEntries([[`${name}.w`, 5]]));
     expect(Object.hasOwn(back as object, name)).toBe(true);
-    expect(flattenTree(mapTree(tree, leaf, (v) => v + 1), leaf)).toEqual([
-      { path: `${name}.w`, leaf: 2 },
-    ]);
+    expect(
+      flattenTree(
+        mapTree(tree, leaf, (v) => v + 1),
+        leaf,
+      ),
+    ).toEqual([{ path: `${name}.w`, leaf: 2 }]);
     expect(() => unflattenTree({ a: 1 }, leaf, {})).toThrow(/no leaf for "a"/);
     expect(() => unflattenTree(Object.fromEntries([[name, 1]]), leaf, {})).toThrow(/no leaf/);
     expect(isTensor(tree)).toBe(false);

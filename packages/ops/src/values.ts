@@ -21,12 +21,14 @@ export const checkDType = (op: string, dtype: unknown): E.Either<LoomError, DTyp
       );
 
 const INT32_MIN = -(2 ** 31);
-const INT32_MAX = 2 ** 31 - 1;
+// Unsigned 32-bit words are int32 bit patterns (random bits, hashes): 0xdeadbeef is accepted
+// and stored as its two's complement, as `| 0` would.
+const UINT32_MAX = 2 ** 32 - 1;
 
 /**
  * Checks values bound for a tensor of `dtype` before a typed array converts them silently: every
- * value a number, and for int32 an integer in [-2^31, 2^31-1] (an Int32Array would wrap 1e10
- * and truncate 1.5). Typed arrays of the dtype's own class need no check.
+ * value a number, and for int32 an integer in [-2^31, 2^32-1] (an Int32Array would wrap 1e10
+ * and truncate 1.5; unsigned words keep their bits). Typed arrays of the dtype's own class need no check.
  */
 export const checkValues = (
   op: string,
@@ -43,11 +45,11 @@ export const checkValues = (
         op,
         `value ${i} is ${describeValue(v)}, not a number; give numbers or a typed array`,
       );
-    if (dtype === "int32" && !(Number.isInteger(v) && v >= INT32_MIN && v <= INT32_MAX))
+    if (dtype === "int32" && !(Number.isInteger(v) && v >= INT32_MIN && v <= UINT32_MAX))
       return fail(
         "invalid_argument",
         op,
-        `value ${i} is ${v}, not an int32 (an integer in [-2147483648, 2147483647]); round it or use float32`,
+        `value ${i} is ${v}, not an int32 (an integer in [-2147483648, 2147483647], or an unsigned 32-bit word up to 4294967295); round it or use float32`,
       );
   }
   return E.right(values as ArrayLike<number>);
