@@ -125,15 +125,24 @@ export const rebuild = (
   f: (node: Node, inputs: readonly Node[]) => E.Either<LoomError, Node>,
 ): E.Either<LoomError, Graph> => {
   const memo = new Map<Node, Node>();
-  for (const n of topoOrder(g)) {
-    const inputs = n.inputs.map((i) => memo.get(i)!);
-    const r = f(n, inputs);
-    if (E.isLeft(r)) return r;
-    memo.set(n, r.right);
-  }
-  const mapRecord = (rec: Readonly<Record<string, Node>>) =>
-    Object.fromEntries(Object.entries(rec).map(([k, n]) => [k, memo.get(n)!]));
-  return E.right(makeGraph(mapRecord(g.inputs), mapRecord(g.outputs)));
+  // traverseArray stops at the first Left; each node's inputs are rebuilt before it (topological order).
+  return pipe(
+    topoOrder(g),
+    E.traverseArray((n) =>
+      pipe(
+        f(
+          n,
+          n.inputs.map((i) => memo.get(i)!),
+        ),
+        E.map((r) => void memo.set(n, r)),
+      ),
+    ),
+    E.map(() => {
+      const mapRecord = (rec: Readonly<Record<string, Node>>) =>
+        Object.fromEntries(Object.entries(rec).map(([k, n]) => [k, memo.get(n)!]));
+      return makeGraph(mapRecord(g.inputs), mapRecord(g.outputs));
+    }),
+  );
 };
 
 /** Same inputs (by identity) as before: a rebuilt node keeps the old object when nothing changed. */

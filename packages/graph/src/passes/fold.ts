@@ -1,4 +1,5 @@
 import * as E from "fp-ts/lib/Either.js";
+import { pipe } from "fp-ts/lib/function.js";
 import { ALU_JS, castNumber } from "../alu-semantics";
 import type { Expr } from "../expr";
 import type { Graph } from "../graph";
@@ -188,16 +189,19 @@ export const foldValues = (table: OpTable, n: Node): number[] | undefined => {
 export const foldConstants = (table: OpTable): Pass => ({
   name: "fold-constants",
   run: (g: Graph) =>
-    rebuild(g, (n, inputs) => {
-      const cur = sameInputs(inputs, n.inputs) ? E.right(n) : applyOp(table, n.op, inputs, n.attrs);
-      if (E.isLeft(cur)) return cur;
-      const data = foldValues(table, cur.right);
-      if (data === undefined) return cur;
-      const c = applyOp(table, "constant", [], {
-        data,
-        shape: [...cur.right.shape],
-        dtype: cur.right.dtype,
-      });
-      return E.isRight(c) ? c : cur;
-    }),
+    rebuild(g, (n, inputs) =>
+      pipe(
+        sameInputs(inputs, n.inputs) ? E.right(n) : applyOp(table, n.op, inputs, n.attrs),
+        E.map((cur) => {
+          const data = foldValues(table, cur);
+          // A constant the rule refuses (none should) leaves the node unfolded.
+          return data === undefined
+            ? cur
+            : pipe(
+                applyOp(table, "constant", [], { data, shape: [...cur.shape], dtype: cur.dtype }),
+                E.getOrElse(() => cur),
+              );
+        }),
+      ),
+    ),
 });
