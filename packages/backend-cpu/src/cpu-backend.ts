@@ -179,17 +179,18 @@ export const cpuBackend = (opts: CpuBackendOptions = {}): Backend => {
           prof[k] = (prof[k] ?? 0) + performance.now() - t0;
         });
       }
-      const out: Record<string, HostTensor> = {};
       const given = new Set<number>();
-      for (const [name, id] of outputs) {
-        const b = plan.buffers[id]!;
-        // A fresh output goes out as it is, once; anything else (an input, a constant, a
-        // buffer of an unplanned executable, a second name for one buffer) is copied.
-        const data = fresh.has(id) && !given.has(id) ? current[id]! : current[id]!.slice();
-        given.add(id);
-        out[name] = { data, shape: b.shape, dtype: b.dtype };
-      }
-      return out;
+      // Built with fromEntries: an output named "__proto__" is an own property, not a prototype.
+      return Object.fromEntries(
+        outputs.map(([name, id]) => {
+          const b = plan.buffers[id]!;
+          // A fresh output goes out as it is, once; anything else (an input, a constant, a
+          // buffer of an unplanned executable, a second name for one buffer) is copied.
+          const data = fresh.has(id) && !given.has(id) ? current[id]! : current[id]!.slice();
+          given.add(id);
+          return [name, { data, shape: b.shape, dtype: b.dtype }];
+        }),
+      );
     };
     return {
       run: async (feeds) => run(feeds),

@@ -185,16 +185,15 @@ export const compileExecutable = (gpu: GpuState, given: Plan): Executable => {
           prof[k] = (prof[k] ?? 0) + performance.now() - t0;
         }
       });
-      const result: Record<string, HostTensor> = {};
-      for (const o of outputs) {
-        const b = plan.buffers[o.id]!;
-        gl.bindFramebuffer(gl.FRAMEBUFFER, o.fbo);
-        result[o.name] = {
-          data: readBack(gl, b, layouts[o.id]!, o.read, o.staging),
-          shape: b.shape,
-          dtype: b.dtype,
-        };
-      }
+      // Built with fromEntries: an output named "__proto__" is an own property, not a prototype.
+      const result: Record<string, HostTensor> = Object.fromEntries(
+        outputs.map((o) => {
+          const b = plan.buffers[o.id]!;
+          gl.bindFramebuffer(gl.FRAMEBUFFER, o.fbo);
+          const data = readBack(gl, b, layouts[o.id]!, o.read, o.staging);
+          return [o.name, { data, shape: b.shape, dtype: b.dtype }];
+        }),
+      );
       gl.bindFramebuffer(gl.FRAMEBUFFER, null);
       checkGl(gl, "while running the kernels");
       return result;

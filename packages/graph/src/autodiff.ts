@@ -3,6 +3,7 @@ import { LoomError, orThrow, tryLoom } from "./error";
 import { applyOp, formatType, topoOrder, makeGraph } from "./graph";
 import type { Node } from "./node";
 import type { BuildNode, OpTable } from "./op-def";
+import { ownValue } from "./own";
 
 /** The two ops reverse mode needs beyond the VJP rules: accumulation and zeros. Supplied by the op catalogue. */
 export interface AdOps {
@@ -59,7 +60,7 @@ export const backprop = (
       const ct = acc.get(n);
       if (ct === undefined || n.inputs.length === 0) continue;
       if (wrtSet.has(n) && !n.inputs.some((x) => live.has(x))) continue;
-      const def = table[n.op];
+      const def = ownValue(table, n.op);
       if (def === undefined) throw new LoomError("unknown_op", n.op, "op is not in the op table");
       const inCts = def.vjp({ inputs: n.inputs, out: n, attrs: n.attrs, ct, prim });
       n.inputs.forEach((inp, k) => {

@@ -17,7 +17,8 @@ export type LoomErrorCode =
   | "unsupported"
   | "checkpoint_invalid"
   | "non_finite"
-  | "io";
+  | "io"
+  | "too_large";
 
 /** The one error type loom raises: what went wrong, in which op, on which shapes, and what to change. */
 export class LoomError extends Error {
@@ -46,10 +47,10 @@ export const showShapes = (shapes: readonly Shape[], sep = " x "): string =>
   shapes.map(formatShape).join(sep);
 
 /** Unwraps a rule result at the public API edge, throwing its LoomError. */
-export const orThrow = <A>(r: E.Either<LoomError, A>): A => {
-  if (E.isLeft(r)) throw r.left;
-  return r.right;
-};
+export const orThrow = <A>(r: E.Either<LoomError, A>): A =>
+  E.getOrElse<LoomError, A>((e) => {
+    throw e;
+  })(r);
 
 /** Runs code that may throw a LoomError and turns it into an Either; other errors propagate. */
 export const tryLoom = <A>(f: () => A): E.Either<LoomError, A> => {

@@ -1,5 +1,6 @@
 import type { HostTensor } from "./backend";
 import { LoomError } from "./error";
+import { ownValue } from "./own";
 import type { Plan } from "./plan";
 import { formatShape, numel } from "./shape";
 
@@ -10,7 +11,7 @@ import { formatShape, numel } from "./shape";
 export const checkFeeds = (plan: Plan, feeds: Readonly<Record<string, HostTensor>>): void => {
   for (const [name, id] of Object.entries(plan.inputs)) {
     const b = plan.buffers[id]!;
-    const f = feeds[name];
+    const f = ownValue(feeds, name);
     if (f === undefined) {
       throw new LoomError(
         "missing_feed",

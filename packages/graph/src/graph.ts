@@ -1,10 +1,12 @@
 import * as E from "fp-ts/lib/Either.js";
+import { pipe } from "fp-ts/lib/function.js";
 import { DTYPE_SHORT } from "./dtype";
 import type { LoomError } from "./error";
 import { fail } from "./error";
 import type { Attrs, Node, TensorType } from "./node";
 import { freezeNode } from "./node";
 import type { OpTable } from "./op-def";
+import { ownValue } from "./own";
 import { formatShape } from "./shape";
 
 /** A graph: named inputs (placeholders) and named outputs; its nodes are those reachable from the outputs. */
@@ -81,13 +83,37 @@ export const applyOp = (
   inputs: readonly Node[],
   attrs: Attrs = {},
 ): E.Either<LoomError, Node> => {
-  const def = table[op];
+  const def = ownValue(table, op);
   if (def === undefined) {
     return fail("unknown_op", op, `no such op; known ops: ${Object.keys(table).join(", ")}`);
   }
-  return E.map((t: TensorType) => freezeNode(op, inputs, attrs, t))(
+  return pipe(
     def.infer(inputs, attrs as never),
+    E.chain((t) => checkSize(op, t)),
+    E.map((t: TensorType) => freezeNode(op, inputs, attrs, t)),
   );
+};
+
+/**
+ * The most elements one tensor may have: typed arrays, and the 32-bit index arithmetic of
+ * generated kernels, stop at 2^31-1. Checked when a node is built (and again when shape
+ * inference specialises symbolic dims), so a 2^60-element sum is refused at once instead of
+ * failing with "Invalid array length" after minutes, or looping for years.
+ */
+export const MAX_ELEMENTS = 2 ** 31 - 1;
+
+const checkSize = (op: string, t: TensorType): E.Either<LoomError, TensorType> => {
+  const concrete = t.shape.filter((d): d is number => Number.isSafeInteger(d));
+  // BigInt: the count is printed exactly even past 2^53.
+  const n = concrete.reduce((p, d) => p * BigInt(d), 1n);
+  return n <= BigInt(MAX_ELEMENTS)
+    ? E.right(t)
+    : fail(
+        "too_large",
+        op,
+        `result ${formatType(t)} has ${n.toLocaleString("en-US")} elements, more than the ${MAX_ELEMENTS.toLocaleString("en-US")} a tensor may hold; use smaller shapes or split the work`,
+        [t.shape],
+      );
 };
 
 /**
@@ -99,15 +125,24 @@ export const rebuild = (
   f: (node: Node, inputs: readonly Node[]) => E.Either<LoomError, Node>,
 ): E.Either<LoomError, Graph> => {
   const memo = new Map<Node, Node>();
-  for (const n of topoOrder(g)) {
-    const inputs = n.inputs.map((i) => memo.get(i)!);
-    const r = f(n, inputs);
-    if (E.isLeft(r)) return r;
-    memo.set(n, r.right);
-  }
-  const mapRecord = (rec: Readonly<Record<string, Node>>) =>
-    Object.fromEntries(Object.entries(rec).map(([k, n]) => [k, memo.get(n)!]));
-  return E.right(makeGraph(mapRecord(g.inputs), mapRecord(g.outputs)));
+  // traverseArray stops at the first Left; each node's inputs are rebuilt before it (topological order).
+  return pipe(
+    topoOrder(g),
+    E.traverseArray((n) =>
+      pipe(
+        f(
+          n,
+          n.inputs.map((i) => memo.get(i)!),
+        ),
+        E.map((r) => void memo.set(n, r)),
+      ),
+    ),
+    E.map(() => {
+      const mapRecord = (rec: Readonly<Record<string, Node>>) =>
+        Object.fromEntries(Object.entries(rec).map(([k, n]) => [k, memo.get(n)!]));
+      return makeGraph(mapRecord(g.inputs), mapRecord(g.outputs));
+    }),
+  );
 };
 
 /** Same inputs (by identity) as before: a rebuilt node keeps the old object when nothing changed. */

@@ -5,6 +5,7 @@
  */
 export * from "./dtype";
 export * from "./error";
+export * from "./own";
 export * from "./expr";
 export * from "./graph";
 export * from "./node";

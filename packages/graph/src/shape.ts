@@ -1,3 +1,5 @@
+import { ownValue } from "./own";
+
 /** A dimension: a concrete size or a named symbol such as `"N"` for a batch not yet known. */
 export type Dim = number | string;
 
@@ -78,4 +80,4 @@ export const broadcastShapes = (a: Shape, b: Shape): Dim[] | undefined => {
 
 /** Substitutes known symbol values into a shape. */
 export const specializeShape = (s: Shape, bindings: Readonly<Record<string, number>>): Dim[] =>
-  s.map((d) => (typeof d === "string" && d in bindings ? bindings[d]! : d));
+  s.map((d) => (typeof d === "string" ? (ownValue(bindings, d) ?? d) : d));

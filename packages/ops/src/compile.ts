@@ -1,5 +1,12 @@
 import type { Backend, DType, Graph, HostTensor, PipelineOptions, Shape } from "@loom/graph";
-import { executableCache, formatShape, graphKey, LoomError as Err, makeGraph } from "@loom/graph";
+import {
+  executableCache,
+  formatShape,
+  graphKey,
+  LoomError as Err,
+  makeGraph,
+  ownValue,
+} from "@loom/graph";
 import type { Tensor } from "./core";
 import { input, isTensor } from "./core";
 import { isHostTensor } from "./host";
@@ -113,9 +120,10 @@ export const bindSymbols = (
   g: Graph,
   shapes: Readonly<Record<string, readonly number[]>>,
 ): Record<string, number> => {
-  const bindings: Record<string, number> = {};
+  // A Map, not an object: symbols are user strings and may be "toString" or "__proto__".
+  const bindings = new Map<string, number>();
   for (const [name, n] of Object.entries(g.inputs)) {
-    const s = shapes[name];
+    const s = ownValue(shapes, name);
     if (s === undefined)
       throw new Err(
         "missing_feed",
@@ -134,17 +142,17 @@ export const bindSymbols = (
       const v = s[i]!;
       if (typeof d === "number") {
         if (d !== v) throw bad();
-      } else if (d in bindings && bindings[d] !== v) {
+      } else if (bindings.has(d) && bindings.get(d) !== v) {
         throw new Err(
           "shape_mismatch",
           "run",
-          `symbol ${d} is ${bindings[d]} in one input and ${v} in "${name}"`,
+          `symbol ${d} is ${bindings.get(d)} in one input and ${v} in "${name}"`,
           [n.shape, s],
         );
-      } else bindings[d] = v;
+      } else bindings.set(d, v);
     });
   }
-  return bindings;
+  return Object.fromEntries(bindings);
 };
 
 /** A compiled function: run it with a tree of host tensors, get a tree of host tensors. */
@@ -186,7 +194,9 @@ export const compile = <S extends Tree<TensorSpec>, O extends Tree<Tensor>>(
       ]),
     );
     const shapes = Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, v.shape]));
-    const key = structure + JSON.stringify(Object.keys(traced.graph.inputs).map((k) => shapes[k]));
+    const key =
+      structure +
+      JSON.stringify(Object.keys(traced.graph.inputs).map((k) => ownValue(shapes, k) ?? null));
     const exe = cache.acquire(key, holder, () => {
       const optimize = opts.optimize ?? backend.name !== "reference";
       return backend.compile(

@@ -1,7 +1,10 @@
 import type { Attrs, BuildNode, DType, Node, Shape, TypedArray } from "@loom/graph";
-import { applyOp, LoomError, orThrow } from "@loom/graph";
+import * as E from "fp-ts/lib/Either.js";
+import { pipe } from "fp-ts/lib/function.js";
+import { applyOp, fail, LoomError, orThrow } from "@loom/graph";
 import type { PrimitiveName } from "./table";
 import { primitives } from "./table";
+import { checkDType, checkValues, describeValue } from "./values";
 
 /** A tensor under construction: a node of the graph being built. */
 export type Tensor = Node;
@@ -27,12 +30,27 @@ export const input = (name: string, shape: Shape, dtype: DType = "float32"): Ten
 /** A constant tensor from a number, nested arrays or a typed array (copied into the graph). */
 export const constant = (
   value: number | TypedArray | readonly number[],
-  shape: Shape = typeof value === "number" ? [] : [value.length],
+  // `value?.length`: a bad value (undefined) must reach the check below, not fail here.
+  shape: Shape = typeof value === "number"
+    ? []
+    : [(value as { length?: number } | undefined)?.length ?? 0],
   dtype: DType = "float32",
-): Tensor => {
-  const data = typeof value === "number" ? [value] : Array.from(value);
-  return prim("constant", [], { data, shape: [...shape], dtype });
-};
+): Tensor =>
+  orThrow(
+    pipe(
+      checkDType("constant", dtype),
+      E.chain(() =>
+        typeof value === "number" || Array.isArray(value) || ArrayBuffer.isView(value)
+          ? checkValues("constant", typeof value === "number" ? [value] : value, dtype)
+          : fail(
+              "invalid_argument",
+              "constant",
+              `value is ${describeValue(value)}; give a number, an array of numbers or a typed array`,
+            ),
+      ),
+      E.map((data) => prim("constant", [], { data: Array.from(data), shape: [...shape], dtype })),
+    ),
+  );
 
 /** A scalar constant of the given dtype. */
 export const scalar = (value: number, dtype: DType = "float32"): Tensor =>

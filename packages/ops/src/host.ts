@@ -1,5 +1,6 @@
 import type { DType, HostTensor, Shape, TypedArray } from "@loom/graph";
-import { allocTyped, formatShape, isConcrete, LoomError, numel } from "@loom/graph";
+import { allocTyped, formatShape, isConcrete, LoomError, numel, orThrow } from "@loom/graph";
+import { checkDType, checkValues } from "./values";
 
 /** Makes a host tensor (values on the host, in a typed array) from numbers or a typed array. */
 export const hostTensor = (
@@ -7,6 +8,7 @@ export const hostTensor = (
   shape: Shape,
   dtype: DType = "float32",
 ): HostTensor => {
+  orThrow(checkDType("hostTensor", dtype));
   if (!isConcrete(shape))
     throw new LoomError(
       "invalid_argument",
@@ -22,7 +24,7 @@ export const hostTensor = (
     );
   }
   const data: TypedArray = allocTyped(dtype, values.length);
-  data.set(values as ArrayLike<number>);
+  data.set(orThrow(checkValues("hostTensor", values, dtype)));
   return { data, shape: [...shape], dtype };
 };
 

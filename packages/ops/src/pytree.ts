@@ -1,4 +1,4 @@
-import { LoomError } from "@loom/graph";
+import { LoomError, ownValue } from "@loom/graph";
 
 /** A nested structure of plain objects and arrays whose leaves are `L`. */
 export type Tree<L> = L | readonly Tree<L>[] | { readonly [k: string]: Tree<L> };
@@ -92,7 +92,7 @@ export const unflattenTree = <L, M>(
   leaves: ReadonlyMap<string, M> | Readonly<Record<string, M>>,
 ): Tree<M> => {
   const get = (p: string) =>
-    leaves instanceof Map ? leaves.get(p) : (leaves as Record<string, M>)[p];
+    leaves instanceof Map ? leaves.get(p) : ownValue(leaves as Record<string, M>, p);
   return mapTree(structure, isLeaf, (_, path) => {
     const v = get(path);
     if (v === undefined) throw new LoomError("invalid_argument", "pytree", `no leaf for "${path}"`);

@@ -6,6 +6,7 @@ import type { OpTable } from "../op-def";
 import { formatShape, isConcrete } from "../shape";
 import { isConstantNode, isInputNode, isSplatConstant } from "../sources";
 import { baseOfSameBytes, isSameBytesView, readsTransposed } from "./views";
+import { ownValue } from "../own";
 
 /** Checks that every node has concrete dims and an op in the table, before fusion decides anything. */
 const checkNodes = (table: OpTable, order: readonly Node[]): E.Either<LoomError, readonly Node[]> =>
@@ -17,7 +18,7 @@ const checkNodes = (table: OpTable, order: readonly Node[]): E.Either<LoomError,
           `shape ${formatShape(n.shape)} still has symbolic dims; specialise shapes before fusion`,
           [n.shape],
         )
-      : table[n.op] === undefined
+      : ownValue(table, n.op) === undefined
         ? fail("unknown_op", n.op, "op is not in the op table")
         : E.right(n),
   )(order);
@@ -62,10 +63,15 @@ export const decideBuffers = (
     const buffered = new Set<Node>();
     // A cheap view reads one buffer once: a view of several inputs (concat) read more than
     // once is stored, or nested concats of shared values would grow expressions exponentially.
+    // Memoised in topological order (each node's answer is final once it is decided), so a
+    // long chain of views costs no recursion.
+    const views = new Map<Node, boolean>();
     const viewOfBuffer = (n: Node): boolean =>
-      buffered.has(n) ||
-      isSplatConstant(n) ||
-      (table[n.op]!.fusion === "movement" && n.inputs.length === 1 && viewOfBuffer(n.inputs[0]!));
+      views.get(n) ??
+      (isSplatConstant(n) ||
+        (table[n.op]!.fusion === "movement" &&
+          n.inputs.length === 1 &&
+          (buffered.has(n.inputs[0]!) || views.get(n.inputs[0]!) === true)));
     for (const n of order) {
       const fusion = table[n.op]!.fusion;
       const generator = fusion === "elementwise" && n.inputs.length === 0;
@@ -81,6 +87,7 @@ export const decideBuffers = (
           !(fusion === "movement" && viewOfBuffer(n)) &&
           !generator);
       if (own) buffered.add(n);
+      views.set(n, own || viewOfBuffer(n));
     }
     // A library operand read in place must then be a buffer itself: a folded transpose's
     // input, or the base of a same-bytes view (a reshape of a contiguous buffer is its bytes).

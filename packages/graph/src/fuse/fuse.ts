@@ -11,6 +11,7 @@ import { decideBuffers } from "./decide-buffers";
 import { compactBuffers, fuseEpilogues } from "./epilogues";
 import { lowerExprKernel } from "./lower-expr";
 import { lowerLibraryKernel } from "./lower-library";
+import { capKernelDepth } from "./size-budget";
 import type { LoweringContext } from "./lowering-context";
 
 export { compactBuffers, fuseEpilogues, isExprKernel } from "./epilogues";
@@ -66,6 +67,7 @@ export const lowerFused = (
   const foldTransposes = opts.foldTransposes !== false;
   return pipe(
     decideBuffers(table, order, new Set(Object.values(g.outputs)), foldTransposes),
+    E.map((buffered) => capKernelDepth(order, buffered)),
     E.chain((buffered) => {
       const { buffers, bufOf } = allocateBuffers(order, buffered);
       const ctx: LoweringContext = {

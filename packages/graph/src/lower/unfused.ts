@@ -10,6 +10,7 @@ import type { OpDef, OpTable, Reduction } from "../op-def";
 import type { BufferInfo, Kernel, Plan } from "../plan";
 import { formatShape, isConcrete } from "../shape";
 import { constantData, isConstantNode, isInputNode } from "../sources";
+import { ownValue } from "../own";
 
 /** The output multi-index of a kernel of the given rank. */
 export const outputIndex = (rank: number): Expr[] =>
@@ -101,7 +102,7 @@ export const lowerUnfused = (table: OpTable, g: Graph): E.Either<LoomError, Plan
         [n.shape],
       );
     }
-    const def = table[n.op];
+    const def = ownValue(table, n.op);
     if (def === undefined) return fail("unknown_op", n.op, "op is not in the op table");
     const id = buffers.length;
     bufOf.set(n, id);

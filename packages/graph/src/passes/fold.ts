@@ -1,4 +1,5 @@
 import * as E from "fp-ts/lib/Either.js";
+import { pipe } from "fp-ts/lib/function.js";
 import { ALU_JS, castNumber } from "../alu-semantics";
 import type { Expr } from "../expr";
 import type { Graph } from "../graph";
@@ -9,6 +10,7 @@ import type { OpTable } from "../op-def";
 import { isConcrete, numel } from "../shape";
 import type { Pass } from "./pass";
 import { constantData, isConstantNode } from "../sources";
+import { ownValue } from "../own";
 
 /** Results up to this many elements are folded element by element; splats fold at any size. */
 export const FOLD_MAX_ELEMENTS = 4096;
@@ -148,7 +150,7 @@ const unflatten = (flat: number, shape: readonly number[], out: number[]): numbe
  * non-finite value (constant data must stay JSON).
  */
 export const foldValues = (table: OpTable, n: Node): number[] | undefined => {
-  const def = table[n.op];
+  const def = ownValue(table, n.op);
   if (def === undefined || n.inputs.length === 0) return undefined;
   if (!n.inputs.every(isConstantNode)) return undefined;
   if (!isConcrete(n.shape) || !n.inputs.every((i) => isConcrete(i.shape))) return undefined;
@@ -187,16 +189,19 @@ export const foldValues = (table: OpTable, n: Node): number[] | undefined => {
 export const foldConstants = (table: OpTable): Pass => ({
   name: "fold-constants",
   run: (g: Graph) =>
-    rebuild(g, (n, inputs) => {
-      const cur = sameInputs(inputs, n.inputs) ? E.right(n) : applyOp(table, n.op, inputs, n.attrs);
-      if (E.isLeft(cur)) return cur;
-      const data = foldValues(table, cur.right);
-      if (data === undefined) return cur;
-      const c = applyOp(table, "constant", [], {
-        data,
-        shape: [...cur.right.shape],
-        dtype: cur.right.dtype,
-      });
-      return E.isRight(c) ? c : cur;
-    }),
+    rebuild(g, (n, inputs) =>
+      pipe(
+        sameInputs(inputs, n.inputs) ? E.right(n) : applyOp(table, n.op, inputs, n.attrs),
+        E.map((cur) => {
+          const data = foldValues(table, cur);
+          // A constant the rule refuses (none should) leaves the node unfolded.
+          return data === undefined
+            ? cur
+            : pipe(
+                applyOp(table, "constant", [], { data, shape: [...cur.shape], dtype: cur.dtype }),
+                E.getOrElse(() => cur),
+              );
+        }),
+      ),
+    ),
 });

@@ -29,7 +29,10 @@ const specializeAttrs = (
   bindings: Readonly<Record<string, number>>,
 ) => {
   const shape = attrs["shape"];
-  if (!Array.isArray(shape) || !shape.some((d) => typeof d === "string" && d in bindings)) {
+  if (
+    !Array.isArray(shape) ||
+    !shape.some((d) => typeof d === "string" && Object.hasOwn(bindings, d))
+  ) {
     return attrs as never;
   }
   return { ...attrs, shape: specializeShape(shape as string[], bindings) } as never;

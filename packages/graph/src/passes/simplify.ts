@@ -1,4 +1,6 @@
 import * as E from "fp-ts/lib/Either.js";
+import { pipe } from "fp-ts/lib/function.js";
+import type { LoomError } from "../error";
 import type { Graph } from "../graph";
 import type { OpTable } from "../op-def";
 import { cse } from "./cse";
@@ -39,17 +41,20 @@ export const simplify = (table: OpTable, opts: SimplifyOptions = {}): Pass => {
   return {
     name: "simplify",
     run: (g) => {
-      let cur = g;
-      for (let round = 0; round < maxRounds; round++) {
-        const before = cur;
-        for (const p of steps) {
-          const r = p.run(cur);
-          if (E.isLeft(r)) return r;
-          cur = r.right;
-        }
-        if (unchanged(before, cur)) break;
-      }
-      return E.right(cur);
+      const round = (before: Graph) =>
+        steps.reduce((acc, p) => E.chain(p.run)(acc), E.right<LoomError, Graph>(before));
+      type State = { readonly g: Graph; readonly done: boolean };
+      const next = (s: State): E.Either<LoomError, State> =>
+        s.done
+          ? E.right(s)
+          : pipe(
+              round(s.g),
+              E.map((after) => ({ g: after, done: unchanged(s.g, after) })),
+            );
+      // Rounds until one changes nothing, at most maxRounds; the first Left ends them.
+      let state = E.right<LoomError, State>({ g, done: false });
+      for (let i = 0; i < maxRounds; i++) state = E.chain(next)(state);
+      return E.map((s: State) => s.g)(state);
     },
   };
 };

@@ -1,4 +1,5 @@
 import * as E from "fp-ts/lib/Either.js";
+import { pipe } from "fp-ts/lib/function.js";
 import type { DType } from "../dtype";
 import type { LoomError } from "../error";
 import { fail } from "../error";
@@ -46,22 +47,28 @@ export const toJson = (g: Graph): JsonGraph => {
 /** Rebuilds a graph from its JSON form, re-checking every node against the op table. */
 export const fromJson = (table: OpTable, j: JsonGraph): E.Either<LoomError, Graph> => {
   const nodes: Node[] = [];
-  for (const [i, jn] of j.nodes.entries()) {
-    if (jn.inputs.some((k) => k >= i || k < 0)) {
-      return fail("invalid_graph", jn.op, `node ${i} reads a node that is not before it`);
-    }
-    const r = applyOp(
-      table,
-      jn.op,
-      jn.inputs.map((k) => nodes[k]!),
-      jn.attrs,
-    );
-    if (E.isLeft(r)) return r;
-    nodes.push(r.right);
-  }
-  const pick = (rec: Readonly<Record<string, number>>) =>
-    Object.fromEntries(Object.entries(rec).map(([k, i]) => [k, nodes[i]!]));
-  return E.right(makeGraph(pick(j.inputs), pick(j.outputs)));
+  // traverseArray stops at the first Left; node i reads only nodes before it, already built.
+  return pipe(
+    j.nodes,
+    E.traverseArrayWithIndex((i, jn: JsonNode) =>
+      jn.inputs.some((k) => !(Number.isInteger(k) && k >= 0 && k < i))
+        ? fail<Node>("invalid_graph", jn.op, `node ${i} reads a node that is not before it`)
+        : pipe(
+            applyOp(
+              table,
+              jn.op,
+              jn.inputs.map((k) => nodes[k]!),
+              jn.attrs,
+            ),
+            E.map((n) => (nodes.push(n), n)),
+          ),
+    ),
+    E.map(() => {
+      const pick = (rec: Readonly<Record<string, number>>) =>
+        Object.fromEntries(Object.entries(rec).map(([k, i]) => [k, nodes[i]!]));
+      return makeGraph(pick(j.inputs), pick(j.outputs));
+    }),
+  );
 };
 
 /** A string equal for structurally equal graphs; used for caching compiled executables. */

@@ -4,6 +4,7 @@ import type { CompileOptions, Tree } from "@loom/ops";
 import { compile, flattenTree, hostTensor, isHostTensor, key as makeKey } from "@loom/ops";
 import type { Dataset } from "../data/dataset";
 import { batchOf } from "../data/dataset";
+import { checkLabels, classesOf } from "../data/check-labels";
 import type { ModelVars } from "./init";
 import { epochPermutation } from "./shuffle";
 import type { StepSetup } from "./step";
@@ -125,6 +126,21 @@ const runEval = async (
   return { loss: loss / data.count, accuracy: correct / data.count };
 };
 
+/**
+ * Refuses labels outside [0, classes) before anything runs. Labels are host data here, so a host
+ * scan (one pass over an Int32Array) checks them for free; a check op in the graph would cost
+ * every step and could only report after the run. The classes are the eval step's logits width.
+ */
+const checkDataLabels = (
+  op: string,
+  step: ReturnType<typeof compileEval>,
+  sets: readonly (readonly [string, Dataset | undefined])[],
+): void => {
+  const classes = classesOf(step.traced.graph);
+  if (classes === undefined) return;
+  for (const [which, data] of sets) if (data) checkLabels(op, data, classes, which);
+};
+
 /** Evaluates a model on a dataset in inference mode, in batches; frees its executables after. */
 export const evaluate = async (
   backend: Backend,
@@ -135,6 +151,7 @@ export const evaluate = async (
   opts: CompileOptions = {},
 ): Promise<Metrics> => {
   const f = compileEval(backend, setup, vars, data.shape, opts);
+  checkDataLabels("evaluate", f, [["the", data]]);
   try {
     return await runEval(f, vars, data, batchSize);
   } finally {
@@ -177,6 +194,11 @@ export const fit = async (opts: FitOptions): Promise<FitResult> => {
   // One evaluation step for the whole run, freed with the training step at the end: compiling
   // it per epoch would compile it again every epoch, since dispose frees what it compiled.
   const evalFn = opts.val && compileEval(backend, opts, state, opts.val.shape, opts.pipeline);
+  // Traced only (nothing compiles until a run): the model's logits width for the label check.
+  checkDataLabels("fit", evalFn ?? compileEval(backend, opts, state, train.shape, opts.pipeline), [
+    ["training", train],
+    ["validation", opts.val],
+  ]);
   const dropoutKey = makeKey(seed);
   const batches = Math.floor(train.count / batchSize);
   const history: EpochReport[] = [];
