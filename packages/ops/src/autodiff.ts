@@ -55,13 +55,22 @@ export function vjp<I extends Tree<Tensor>, O extends Tree<Tensor>, X extends Tr
   f: (x: I) => readonly [O, X],
   primals: I,
   opts: VjpOptions & { readonly hasAux: true },
-): { out: O; pullback: (ct: O) => I; aux: X };
+): {
+  out: O;
+  /** Maps cotangents of the output to cotangents of `primals`. */
+  pullback: (ct: O) => I;
+  aux: X;
+};
 /** Vector-Jacobian product of `f` at `primals` (see the overload with `hasAux`). */
 export function vjp<I extends Tree<Tensor>, O extends Tree<Tensor>>(
   f: (x: I) => O,
   primals: I,
   opts?: VjpOptions & { readonly hasAux?: false },
-): { out: O; pullback: (ct: O) => I };
+): {
+  out: O;
+  /** Maps cotangents of the output to cotangents of `primals`. */
+  pullback: (ct: O) => I;
+};
 export function vjp<I extends Tree<Tensor>, O extends Tree<Tensor>>(
   f: (x: I) => unknown,
   primals: I,
