@@ -205,8 +205,11 @@ describe("mini-batches", () => {
     expect(steps).toEqual([0, 1, 2, 10, 11, 12, 20, 21, 22]);
     expect(r.history.map((h) => h.steps)).toEqual([3, 3, 3]);
     expect(r.state.step).toBe(9);
-    expect(reads).toHaveLength(27);
-    const epochs = [0, 1, 2].map((e) => reads.slice(e * 9, e * 9 + 9));
+    // fit first checks every label on the host (each read once, in order), then trains.
+    expect(reads.slice(0, n)).toEqual([...Array(n).keys()]);
+    const batchReads = reads.slice(n);
+    expect(batchReads).toHaveLength(27);
+    const epochs = [0, 1, 2].map((e) => batchReads.slice(e * 9, e * 9 + 9));
     epochs.forEach((used, e) => {
       expect(new Set(used).size).toBe(9);
       expect(used).toEqual([...epochPermutation(11, e, n)].slice(0, 9));

