@@ -94,30 +94,11 @@ describe("loom convert", () => {
       expect(r.err).toMatch(message);
     }
     expect(readTorchStateDict(readFileSync(torchFile))["1.bias"]!.shape).toEqual([10]);
-    expect(
-      (await loom("convert", "--from", "torch", "-c", torchFile, "--model", "perceptron")).code,
-    ).toBe(0);
-    const again = await loom(
-      "convert",
-      "--from",
-      "torch",
-      "-c",
-      torchFile,
-      "--model",
-      "perceptron",
-    );
+    const fromTorch = ["convert", "--from", "torch", "-c", torchFile, "--model", "perceptron"];
+    expect((await loom(...fromTorch)).code).toBe(0);
+    const again = await loom(...fromTorch);
     expect(again.err).toMatch(/q\.loom\.safetensors exists; pass --overwrite/);
-    const forced = [
-      "convert",
-      "--from",
-      "torch",
-      "-c",
-      torchFile,
-      "--model",
-      "perceptron",
-      "--overwrite",
-    ];
-    expect((await loom(...forced)).code).toBe(0);
+    expect((await loom(...fromTorch, "--overwrite")).code).toBe(0);
     const wrong = await loom(
       "convert",
       "--to",
