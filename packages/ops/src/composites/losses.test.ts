@@ -119,7 +119,28 @@ describe("softmaxCrossEntropy: labelSmoothing and ignoreIndex as torch's cross_e
     });
   }
 
-  it("without ignoreIndex, labelSmoothing alone averages over every row", async () => {
+  it("ignores label -100 by default, as torch's ignore_index default", async () => {
+    for (const eps of [0, 0.1]) {
+      const r = ceRef(logits, labels, eps, -100);
+      const o = { labelSmoothing: eps };
+      expectAll(
+        await run((a, b) => softmaxCrossEntropy(a, b, { ...o, reduction: "none" }), lg, lb),
+        r.rows,
+      );
+      expectAll(await run((a, b) => softmaxCrossEntropy(a, b, o), lg, lb), [r.sum / r.kept]);
+    }
+  });
+
+  it("another ignoreIndex replaces the default", async () => {
+    const lab = [2, 0, 1, 3];
+    const r = ceRef(logits, lab, 0, 1);
+    const b = hostTensor(lab, [4], "int32");
+    expectAll(await run((a, c) => softmaxCrossEntropy(a, c, { ignoreIndex: 1 }), lg, b), [
+      r.sum / r.kept,
+    ]);
+  });
+
+  it("without ignored labels, labelSmoothing alone averages over every row", async () => {
     const lab = [2, 0, 1, 3];
     const r = ceRef(logits, lab, 0.2);
     const b = hostTensor(lab, [4], "int32");

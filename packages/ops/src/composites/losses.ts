@@ -58,7 +58,7 @@ export interface CrossEntropyOptions extends LossOptions {
   readonly labelSmoothing?: number;
   /**
    * Rows whose label equals this contribute 0, and `"mean"` divides by the number of other
-   * rows (PyTorch's default is -100; here the default ignores nothing).
+   * rows (default -100, as PyTorch; a batch whose rows are all ignored gives NaN, as PyTorch).
    */
   readonly ignoreIndex?: number;
 }
@@ -99,7 +99,7 @@ export const softmaxCrossEntropy = (
   const op = "softmaxCrossEntropy";
   checkOptions(op, opts, CE_KEYS);
   const reduction = reductionOf(op, opts);
-  const { labelSmoothing: eps = 0, ignoreIndex } = opts ?? {};
+  const { labelSmoothing: eps = 0, ignoreIndex = -100 } = opts ?? {};
   if (typeof eps !== "number" || !(eps >= 0 && eps <= 1)) {
     throw new LoomError(
       "invalid_argument",
@@ -107,7 +107,7 @@ export const softmaxCrossEntropy = (
       `labelSmoothing must be in [0, 1], got ${String(eps)}`,
     );
   }
-  if (ignoreIndex !== undefined && !Number.isInteger(ignoreIndex)) {
+  if (!Number.isInteger(ignoreIndex)) {
     throw new LoomError(
       "invalid_argument",
       op,
@@ -153,7 +153,6 @@ export const softmaxCrossEntropy = (
   const logp = logSoftmax(logits, -1);
   const nll = neg(sum(mul(oneHot(labels, classes, logits.dtype), logp), [1]));
   const perRow = eps === 0 ? nll : sub(mul(nll, 1 - eps), mul(sum(logp, [1]), eps / classes));
-  if (ignoreIndex === undefined) return reduce(perRow, reduction);
   const kept = cast(ne(labels, ignoreIndex), logits.dtype);
   const masked = mul(perRow, kept);
   return reduction === "mean" ? div(sum(masked), sum(kept)) : reduce(masked, reduction);
