@@ -1,65 +1,65 @@
-import type { Conv2dCall, Conv2dGradFilterCall, Conv2dGradInputCall } from "@loom/graph";
-import type { LibraryKernelImpl } from "../kernel";
+import type {
+  Conv2dCall,
+  Conv2dGradFilterCall,
+  Conv2dGradInputCall,
+  ConvParams,
+  LibraryCall,
+  TypedArray,
+} from "@loom/graph";
+import type { LibraryArgs, LibraryKernelImpl } from "../kernel";
 import { convGeometry } from "../window";
 
 /**
- * The input position a kernel tap reads for an output position, or -1 outside the input:
- * `i = o*stride - padLo + k*dilation`.
+ * The three convolution kernels are one sum, `y[n,o,ho,wo] += x[n,c,h,w] * w[o,ci,kh,kw]`,
+ * read from different operands: the forward pass accumulates into y, the input gradient into
+ * x (from y's gradient and w), the filter gradient into w (from x and y's gradient). So the
+ * reference visits every multiply of that sum once and each kernel scatters it into its own
+ * output, in a float64 accumulator (one rounding to the output's type at the end).
  */
+
+/** The flat positions of the three operands that one multiply of the convolution joins. */
+type Visit = (xi: number, wi: number, yi: number) => void;
+
+/** The input position a tap reads, or -1 in the padding: `i = o*stride - padLo + k*dilation`. */
 const tap = (o: number, k: number, stride: number, padLo: number, dil: number, size: number) => {
   const i = o * stride - padLo + k * dil;
   return i >= 0 && i < size ? i : -1;
 };
 
 /**
- * The output position whose kernel tap `k` reads input position `i`, or -1 when none does
- * (the inverse of `tap`, used by the gather form of the input gradient).
+ * Visits every multiply of a convolution of x `[N,C,H,W]` with w `[O,C/g,KH,KW]` into
+ * y `[N,O,Ho,Wo]`; output channel o sees the input channels of its group `floor(o / (O/g))`.
  */
-const untap = (i: number, k: number, stride: number, padLo: number, dil: number, size: number) => {
-  const t = i + padLo - k * dil;
-  if (t < 0 || t % stride !== 0) return -1;
-  const o = t / stride;
-  return o < size ? o : -1;
-};
-
-/**
- * conv2d: x `[N,C,H,W]`, w `[O,C/g,KH,KW]` -> `[N,O,Ho,Wo]`; output channel o sees the input
- * channels of its group `floor(o / (O/g))`.
- */
-export const conv2dReference: LibraryKernelImpl<Conv2dCall> = ({
-  inputs,
-  inShapes,
-  out,
-  outShape,
-  call,
-}) => {
-  const [x, w] = [inputs[0]!, inputs[1]!];
-  const [, C, H, W] = inShapes[0]!;
-  const [, I, KH, KW] = inShapes[1]!;
-  const [N, O, Ho, Wo] = outShape;
+const forEachTap = (
+  [N, C, H, W]: readonly number[],
+  [O, I, KH, KW]: readonly number[],
+  [Ho, Wo]: readonly number[],
+  call: ConvParams,
+  visit: Visit,
+): void => {
   const g = convGeometry(call);
   const perGroupOut = O! / g.groups;
-  let q = 0;
   for (let n = 0; n < N!; n++) {
     for (let o = 0; o < O!; o++) {
       const c0 = Math.floor(o / perGroupOut) * I!;
       for (let ho = 0; ho < Ho!; ho++) {
         for (let wo = 0; wo < Wo!; wo++) {
-          let acc = 0;
+          const yi = ((n * O! + o) * Ho! + ho) * Wo! + wo;
           for (let ci = 0; ci < I!; ci++) {
-            const xBase = (n * C! + c0 + ci) * H!;
-            const wBase = (o * I! + ci) * KH!;
             for (let kh = 0; kh < KH!; kh++) {
               const h = tap(ho, kh, g.sh, g.pt, g.dh, H!);
               if (h < 0) continue;
               for (let kw = 0; kw < KW!; kw++) {
-                const ww = tap(wo, kw, g.sw, g.pl, g.dw, W!);
-                if (ww < 0) continue;
-                acc += x[(xBase + h) * W! + ww]! * w[(wBase + kh) * KW! + kw]!;
+                const w = tap(wo, kw, g.sw, g.pl, g.dw, W!);
+                if (w >= 0)
+                  visit(
+                    ((n * C! + c0 + ci) * H! + h) * W! + w,
+                    ((o * I! + ci) * KH! + kh) * KW! + kw,
+                    yi,
+                  );
               }
             }
           }
-          out[q++] = acc;
         }
       }
     }
@@ -67,90 +67,41 @@ export const conv2dReference: LibraryKernelImpl<Conv2dCall> = ({
 };
 
 /**
- * conv2d_grad_input: dy `[N,O,Ho,Wo]`, w `[O,C/g,KH,KW]` -> dx `[N,C,H,W]`. Written as a gather
- * (each dx element sums the output taps that read it) so it accumulates in one JS number.
+ * A reference convolution kernel: `shapes` names the x, w and y shapes among the call's input
+ * and output shapes, and `madd` adds one multiply's product into the float64 accumulator.
  */
-export const conv2dGradInputReference: LibraryKernelImpl<Conv2dGradInputCall> = ({
-  inputs,
-  inShapes,
-  out,
-  outShape,
-  call,
-}) => {
-  const [dy, w] = [inputs[0]!, inputs[1]!];
-  const [, O, Ho, Wo] = inShapes[0]!;
-  const [, I, KH, KW] = inShapes[1]!;
-  const [N, C, H, W] = outShape;
-  const g = convGeometry(call);
-  const perGroupOut = O! / g.groups;
-  let q = 0;
-  for (let n = 0; n < N!; n++) {
-    for (let c = 0; c < C!; c++) {
-      const grp = Math.floor(c / I!);
-      const ci = c % I!;
-      for (let h = 0; h < H!; h++) {
-        for (let ww = 0; ww < W!; ww++) {
-          let acc = 0;
-          for (let o = grp * perGroupOut; o < (grp + 1) * perGroupOut; o++) {
-            for (let kh = 0; kh < KH!; kh++) {
-              const ho = untap(h, kh, g.sh, g.pt, g.dh, Ho!);
-              if (ho < 0) continue;
-              for (let kw = 0; kw < KW!; kw++) {
-                const wo = untap(ww, kw, g.sw, g.pl, g.dw, Wo!);
-                if (wo < 0) continue;
-                acc +=
-                  dy[((n * O! + o) * Ho! + ho) * Wo! + wo]! *
-                  w[((o * I! + ci) * KH! + kh) * KW! + kw]!;
-              }
-            }
-          }
-          out[q++] = acc;
-        }
-      }
-    }
-  }
-};
+const convReference =
+  <C extends ConvParams & LibraryCall>(
+    shapes: (args: LibraryArgs<C>) => readonly (readonly number[])[],
+    madd: (acc: Float64Array, a: TypedArray, b: TypedArray) => Visit,
+  ): LibraryKernelImpl<C> =>
+  (args) => {
+    const [x, w, y] = shapes(args);
+    const acc = new Float64Array(args.out.length);
+    forEachTap(x!, w!, y!.slice(2), args.call, madd(acc, args.inputs[0]!, args.inputs[1]!));
+    args.out.set(acc);
+  };
 
-/**
- * conv2d_grad_filter: x `[N,C,H,W]`, dy `[N,O,Ho,Wo]` -> dw `[O,C/g,KH,KW]`: each filter tap
- * sums input times output gradient over the batch and every output position.
- */
-export const conv2dGradFilterReference: LibraryKernelImpl<Conv2dGradFilterCall> = ({
-  inputs,
-  inShapes,
-  out,
-  outShape,
-  call,
-}) => {
-  const [x, dy] = [inputs[0]!, inputs[1]!];
-  const [N, C, H, W] = inShapes[0]!;
-  const [, , Ho, Wo] = inShapes[1]!;
-  const [O, I, KH, KW] = outShape;
-  const g = convGeometry(call);
-  const perGroupOut = O! / g.groups;
-  let q = 0;
-  for (let o = 0; o < O!; o++) {
-    const c0 = Math.floor(o / perGroupOut) * I!;
-    for (let ci = 0; ci < I!; ci++) {
-      for (let kh = 0; kh < KH!; kh++) {
-        for (let kw = 0; kw < KW!; kw++) {
-          let acc = 0;
-          for (let n = 0; n < N!; n++) {
-            const xBase = (n * C! + c0 + ci) * H!;
-            const dyBase = (n * O! + o) * Ho!;
-            for (let ho = 0; ho < Ho!; ho++) {
-              const h = tap(ho, kh, g.sh, g.pt, g.dh, H!);
-              if (h < 0) continue;
-              for (let wo = 0; wo < Wo!; wo++) {
-                const ww = tap(wo, kw, g.sw, g.pl, g.dw, W!);
-                if (ww < 0) continue;
-                acc += x[(xBase + h) * W! + ww]! * dy[(dyBase + ho) * Wo! + wo]!;
-              }
-            }
-          }
-          out[q++] = acc;
-        }
-      }
-    }
-  }
-};
+/** conv2d: x `[N,C,H,W]`, w `[O,C/g,KH,KW]` -> y `[N,O,Ho,Wo]`. */
+export const conv2dReference = convReference<Conv2dCall>(
+  ({ inShapes, outShape }) => [inShapes[0]!, inShapes[1]!, outShape],
+  (acc, x, w) => (xi, wi, yi) => {
+    acc[yi]! += x[xi]! * w[wi]!;
+  },
+);
+
+/** conv2d_grad_input: dy `[N,O,Ho,Wo]`, w `[O,C/g,KH,KW]` -> dx `[N,C,H,W]`. */
+export const conv2dGradInputReference = convReference<Conv2dGradInputCall>(
+  ({ inShapes, outShape }) => [outShape, inShapes[1]!, inShapes[0]!],
+  (acc, dy, w) => (xi, wi, yi) => {
+    acc[xi]! += dy[yi]! * w[wi]!;
+  },
+);
+
+/** conv2d_grad_filter: x `[N,C,H,W]`, dy `[N,O,Ho,Wo]` -> dw `[O,C/g,KH,KW]`. */
+export const conv2dGradFilterReference = convReference<Conv2dGradFilterCall>(
+  ({ inShapes, outShape }) => [inShapes[0]!, outShape, inShapes[1]!],
+  (acc, x, dy) => (xi, wi, yi) => {
+    acc[wi]! += x[xi]! * dy[yi]!;
+  },
+);
