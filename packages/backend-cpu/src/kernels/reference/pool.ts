@@ -3,10 +3,10 @@ import type {
   AvgPool2dGradCall,
   MaxPool2dCall,
   MaxPool2dGradCall,
+  PoolParams,
   TypedArray,
 } from "@loom/graph";
 import type { LibraryKernelImpl } from "../kernel";
-import type { PoolGeometry } from "../window";
 import { poolGeometry } from "../window";
 
 /**
@@ -49,62 +49,64 @@ const argmaxWindow = (
   return best;
 };
 
-/** Visits every window of every `[H,W]` plane with its in-bounds row and column ranges. */
+/** One window: its output position, the offset of its `[H,W]` plane, and its extent. */
+type WindowVisit = (q: number, base: number, rows: Window, cols: Window, W: number) => void;
+
+/**
+ * Visits every window of every `[H,W]` plane of x `[N,C,H,W]` (y `[N,C,Ho,Wo]` gives the
+ * window counts) with its in-bounds row and column ranges.
+ */
 const forEachWindow = (
-  planes: number,
-  Ho: number,
-  Wo: number,
-  H: number,
-  W: number,
-  g: PoolGeometry,
-  body: (plane: number, q: number, rows: Window, cols: Window) => void,
+  [N, C, H, W]: readonly number[],
+  [, , Ho, Wo]: readonly number[],
+  call: PoolParams,
+  visit: WindowVisit,
 ): void => {
+  const g = poolGeometry(call);
   let q = 0;
-  for (let p = 0; p < planes; p++) {
-    for (let ho = 0; ho < Ho; ho++) {
-      const rows = clip(ho * g.sh - g.pt, g.kh, H, g.pb);
-      for (let wo = 0; wo < Wo; wo++) body(p, q++, rows, clip(wo * g.sw - g.pl, g.kw, W, g.pr));
+  for (let p = 0; p < N! * C!; p++) {
+    for (let ho = 0; ho < Ho!; ho++) {
+      const rows = clip(ho * g.sh - g.pt, g.kh, H!, g.pb);
+      for (let wo = 0; wo < Wo!; wo++) {
+        visit(q++, p * H! * W!, rows, clip(wo * g.sw - g.pl, g.kw, W!, g.pr), W!);
+      }
     }
   }
 };
 
+/**
+ * A gradient kernel: `visit` adds each window's share of dy into a float64 accumulator shaped
+ * like x, which is rounded into the output once at the end.
+ */
+const scatterWindows = (
+  out: TypedArray,
+  x: readonly number[],
+  y: readonly number[],
+  call: PoolParams,
+  visit: (acc: Float64Array) => WindowVisit,
+): void => {
+  const acc = new Float64Array(out.length);
+  forEachWindow(x, y, call, visit(acc));
+  out.set(acc);
+};
+
 /** max_pool2d: x `[N,C,H,W]` -> `[N,C,Ho,Wo]`, the maximum of each window (padding is -infinity). */
-export const maxPool2dReference: LibraryKernelImpl<MaxPool2dCall> = ({
-  inputs,
-  inShapes,
-  out,
-  outShape,
-  call,
-}) => {
-  const x = inputs[0]!;
-  const [N, C, H, W] = inShapes[0]!;
-  const g = poolGeometry(call);
-  forEachWindow(N! * C!, outShape[2]!, outShape[3]!, H!, W!, g, (p, q, rows, cols) => {
-    const base = p * H! * W!;
-    out[q] = x[base + argmaxWindow(x, base, rows, cols, W!)]!;
+export const maxPool2dReference: LibraryKernelImpl<MaxPool2dCall> = (k) => {
+  const x = k.inputs[0]!;
+  forEachWindow(k.inShapes[0]!, k.outShape, k.call, (q, base, rows, cols, W) => {
+    k.out[q] = x[base + argmaxWindow(x, base, rows, cols, W)]!;
   });
 };
 
 /**
  * max_pool2d_grad: (x, dy) -> dx shaped like x; each window's dy goes to the first maximal
- * element of the window, summed over overlapping windows in a float64 scratch buffer.
+ * element of the window, summed over overlapping windows.
  */
-export const maxPool2dGradReference: LibraryKernelImpl<MaxPool2dGradCall> = ({
-  inputs,
-  inShapes,
-  out,
-  call,
-}) => {
-  const [x, dy] = [inputs[0]!, inputs[1]!];
-  const [N, C, H, W] = inShapes[0]!;
-  const [, , Ho, Wo] = inShapes[1]!;
-  const g = poolGeometry(call);
-  const acc = new Float64Array(out.length);
-  forEachWindow(N! * C!, Ho!, Wo!, H!, W!, g, (p, q, rows, cols) => {
-    const base = p * H! * W!;
-    acc[base + argmaxWindow(x, base, rows, cols, W!)]! += dy[q]!;
+export const maxPool2dGradReference: LibraryKernelImpl<MaxPool2dGradCall> = (k) => {
+  const [x, dy] = [k.inputs[0]!, k.inputs[1]!];
+  scatterWindows(k.out, k.inShapes[0]!, k.inShapes[1]!, k.call, (acc) => (q, base, r, c, W) => {
+    acc[base + argmaxWindow(x, base, r, c, W)]! += dy[q]!;
   });
-  out.set(acc);
 };
 
 /** The divisor of a window: its size within the padded input, or only its in-bounds elements. */
@@ -112,24 +114,14 @@ const divisor = (rows: Window, cols: Window, includePad: boolean): number =>
   includePad ? rows[2] * cols[2] : (rows[1] - rows[0]) * (cols[1] - cols[0]);
 
 /** avg_pool2d: x `[N,C,H,W]` -> `[N,C,Ho,Wo]`, the mean of each window (padding is zero). */
-export const avgPool2dReference: LibraryKernelImpl<AvgPool2dCall> = ({
-  inputs,
-  inShapes,
-  out,
-  outShape,
-  call,
-}) => {
-  const x = inputs[0]!;
-  const [N, C, H, W] = inShapes[0]!;
-  const g = poolGeometry(call);
-  const include = call.countIncludePad;
-  forEachWindow(N! * C!, outShape[2]!, outShape[3]!, H!, W!, g, (p, q, rows, cols) => {
-    const base = p * H! * W!;
+export const avgPool2dReference: LibraryKernelImpl<AvgPool2dCall> = (k) => {
+  const x = k.inputs[0]!;
+  forEachWindow(k.inShapes[0]!, k.outShape, k.call, (q, base, rows, cols, W) => {
     let acc = 0;
     for (let h = rows[0]; h < rows[1]; h++) {
-      for (let w = cols[0]; w < cols[1]; w++) acc += x[base + h * W! + w]!;
+      for (let w = cols[0]; w < cols[1]; w++) acc += x[base + h * W + w]!;
     }
-    out[q] = acc / divisor(rows, cols, include);
+    k.out[q] = acc / divisor(rows, cols, k.call.countIncludePad);
   });
 };
 
@@ -137,25 +129,12 @@ export const avgPool2dReference: LibraryKernelImpl<AvgPool2dCall> = ({
  * avg_pool2d_grad: dy `[N,C,Ho,Wo]` -> dx `[N,C,H,W]` (H, W from `inputShape`): each window's
  * dy, divided by the window's forward divisor, added to each of its in-bounds elements.
  */
-export const avgPool2dGradReference: LibraryKernelImpl<AvgPool2dGradCall> = ({
-  inputs,
-  inShapes,
-  out,
-  outShape,
-  call,
-}) => {
-  const dy = inputs[0]!;
-  const [N, C, Ho, Wo] = inShapes[0]!;
-  const [, , H, W] = outShape;
-  const g = poolGeometry(call);
-  const include = call.countIncludePad;
-  const acc = new Float64Array(out.length);
-  forEachWindow(N! * C!, Ho!, Wo!, H!, W!, g, (p, q, rows, cols) => {
-    const base = p * H! * W!;
-    const share = dy[q]! / divisor(rows, cols, include);
-    for (let h = rows[0]; h < rows[1]; h++) {
-      for (let w = cols[0]; w < cols[1]; w++) acc[base + h * W! + w]! += share;
+export const avgPool2dGradReference: LibraryKernelImpl<AvgPool2dGradCall> = (k) => {
+  const dy = k.inputs[0]!;
+  scatterWindows(k.out, k.outShape, k.inShapes[0]!, k.call, (acc) => (q, base, r, c, W) => {
+    const share = dy[q]! / divisor(r, c, k.call.countIncludePad);
+    for (let h = r[0]; h < r[1]; h++) {
+      for (let w = c[0]; w < c[1]; w++) acc[base + h * W + w]! += share;
     }
   });
-  out.set(acc);
 };
