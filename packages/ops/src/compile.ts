@@ -31,29 +31,24 @@ export const isSpec = (x: unknown): x is TensorSpec =>
   !isTensor(x) &&
   !isHostTensor(x);
 
+/**
+ * A tree type with every `From` leaf replaced by `To` (arrays stay arrays, records stay
+ * records): the types of what flows in and out of a compiled function follow the user's tree.
+ */
+type MapLeaves<T, From, To> =
+  Tree<From> extends T
+    ? Tree<To>
+    : T extends From
+      ? To
+      : T extends object
+        ? { -readonly [K in keyof T]: MapLeaves<T[K], From, To> }
+        : never;
+
 /** The tree of tensors a function receives for a tree of specs. */
-export type TensorsOf<S> =
-  Tree<TensorSpec> extends S
-    ? Tree<Tensor>
-    : S extends TensorSpec
-      ? Tensor
-      : S extends readonly unknown[]
-        ? { -readonly [K in keyof S]: TensorsOf<S[K]> }
-        : S extends object
-          ? { -readonly [K in keyof S]: TensorsOf<S[K]> }
-          : never;
+export type TensorsOf<S> = MapLeaves<S, TensorSpec, Tensor>;
 
 /** The tree of host tensors a compiled function returns for a tree of tensors. */
-export type HostsOf<O> =
-  Tree<Tensor> extends O
-    ? Tree<HostTensor>
-    : O extends Tensor
-      ? HostTensor
-      : O extends readonly unknown[]
-        ? { -readonly [K in keyof O]: HostsOf<O[K]> }
-        : O extends object
-          ? { -readonly [K in keyof O]: HostsOf<O[K]> }
-          : never;
+export type HostsOf<O> = MapLeaves<O, Tensor, HostTensor>;
 
 /** A function from a tree of tensors to a tree of tensors: a model, a loss, a training step. */
 export type TensorFn<S = Tree<TensorSpec>, O extends Tree<Tensor> = Tree<Tensor>> = (
