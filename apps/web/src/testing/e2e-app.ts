@@ -69,13 +69,19 @@ export const startApp = async (): Promise<E2eApp> => {
   };
 };
 
+/** The pad's box on the screen, scrolled into view first (mouse events off the screen are lost). */
+export const padBox = async (page: Page) => {
+  await page.locator("#pad").scrollIntoViewIfNeeded();
+  return (await page.locator("#pad").boundingBox())!;
+};
+
 /**
  * Draws a 28x28 image on the 280x280 pad with the mouse, 10 pad pixels per image pixel: every
  * row's runs of ink (>= 0.5) as one horizontal stroke each of the pad's 20-pixel brush.
  */
 export const drawDigit = async (page: Page, pixels: Float32Array): Promise<void> => {
   await page.click("#clear");
-  const box = (await page.locator("#pad").boundingBox())!;
+  const box = await padBox(page);
   const k = box.width / 28;
   for (let y = 0; y < 28; y++) {
     for (let x = 0; x < 28; x++) {
