@@ -4,6 +4,7 @@
  * digit (often an 8): a drawing must span a fifth of the pad, and must be lines rather than a
  * filled blot.
  */
+import { inkBox } from "./preprocess";
 
 /** The drawing's bounding box must span at least this fraction of the pad's side. */
 export const MIN_SPAN = 0.2;
@@ -20,26 +21,13 @@ export const inkProblem = (
   width: number,
   height: number,
 ): string | undefined => {
-  let x0 = width;
-  let x1 = 0;
-  let y0 = height;
-  let y1 = 0;
-  let inked = 0;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      if (ink[y * width + x]! < 0.5) continue;
-      inked++;
-      x0 = Math.min(x0, x);
-      x1 = Math.max(x1, x + 1);
-      y0 = Math.min(y0, y);
-      y1 = Math.max(y1, y + 1);
-    }
-  }
-  if (inked === 0) return undefined;
+  // Half ink or more: the anti-aliased fringe of a stroke does not count.
+  const { x0, x1, y0, y1, count } = inkBox(ink, width, height, (v) => v >= 0.5);
+  if (count === 0) return undefined;
   const side = Math.max(x1 - x0, y1 - y0);
   if (side < MIN_SPAN * Math.min(width, height))
     return "Too little ink to read: draw the digit bigger.";
-  if (inked > MAX_COVER * side * side)
+  if (count > MAX_COVER * side * side)
     return "That is a blot, not a digit: clear the pad and draw the digit with lines.";
   return undefined;
 };
