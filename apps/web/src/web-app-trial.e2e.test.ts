@@ -133,7 +133,7 @@ describe("the web app after its user trial", () => {
     // The table's one epoch is the model's next: the run went on from where it stopped.
     expect(
       await page.$$eval("#epoch-table tbody tr", (rows) =>
-        rows.map((r) => r.cells[0]!.textContent),
+        rows.map((r) => (r as HTMLTableRowElement).cells[0]!.textContent),
       ),
     ).toEqual([String(epoch + 1)]);
     const after = Number(await attrOf(page, "#test-accuracy", "data-value"));
