@@ -81,7 +81,7 @@ describe("loom inspect", () => {
   it.each([
     [
       ["inspect", "--model", "nope"],
-      /^loom: .*unknown model "nope"; known models: perceptron, mlp, lenet, alexnet, vgg11, vgg16, resnet18, resnet34, resnet50, resnet20, resnet32, resnet56\n$/,
+      /^loom: .*unknown model "nope"; known models: perceptron, mlp, lenet, alexnet, vgg-small, vgg11, vgg16, resnet18, resnet34, resnet50, resnet20, resnet32, resnet56\n$/,
     ],
     [
       ["inspect", "--model", "mlp", "--format", "xml"],
@@ -125,7 +125,7 @@ describe("the loom binary", () => {
     );
     expect(err.code).toBe(2);
     expect(err.stderr).toBe(
-      'loom: model: unknown model "resnet9000"; known models: perceptron, mlp, lenet, alexnet, vgg11, vgg16, resnet18, resnet34, resnet50, resnet20, resnet32, resnet56\n',
+      'loom: model: unknown model "resnet9000"; known models: perceptron, mlp, lenet, alexnet, vgg-small, vgg11, vgg16, resnet18, resnet34, resnet50, resnet20, resnet32, resnet56\n',
     );
     expect(err.stdout).toBe("");
   });

@@ -5,35 +5,24 @@
 import "uplot/dist/uPlot.min.css";
 import "./style.css";
 import { MNIST_ASSET_NAME } from "./data/mnist-asset";
+import { inkProblem } from "./ink-check";
 import { toMnist } from "./preprocess";
-import type {
-  FromWorker,
-  ModelInfo,
-  TestResult,
-  ToWorker,
-  TrainConfig,
-  WebBackend,
-  WebModel,
-} from "./protocol";
+import type { FromWorker, ModelInfo, TestResult, ToWorker } from "./protocol";
+import { webglChoice } from "./ui/backend-choice";
 import { accuracyChart, lossChart } from "./ui/charts";
+import { confusionView } from "./ui/confusion-view";
 import { digitGrid } from "./ui/digit-grid";
 import { drawPad } from "./ui/draw-pad";
 import { featureMaps } from "./ui/feature-maps";
 import { paint } from "./ui/images";
+import { layerView } from "./ui/layer-view";
+import { modelLine } from "./ui/model-text";
 import { probabilityBars } from "./ui/probabilities";
 import { clock, progressText } from "./ui/progress-text";
-import { configFromUrl } from "./ui/url-config";
+import { trainForm } from "./ui/train-form";
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
-const form = {
-  model: $<HTMLSelectElement>("model"),
-  backend: $<HTMLSelectElement>("backend"),
-  optimizer: $<HTMLSelectElement>("optimizer"),
-  lr: $<HTMLInputElement>("lr"),
-  epochs: $<HTMLInputElement>("epochs"),
-  batch: $<HTMLInputElement>("batch"),
-};
 const trainButton = $<HTMLButtonElement>("train");
 const stopButton = $<HTMLButtonElement>("stop");
 const saveButton = $<HTMLButtonElement>("save");
@@ -41,6 +30,7 @@ const loadInput = $<HTMLInputElement>("load");
 const loadButton = $<HTMLButtonElement>("load-button");
 const status = $("status");
 const notice = $("notice");
+const backendHint = $("backend-hint");
 const progress = $("progress");
 const progressBar = progress.querySelector<HTMLElement>(".bar")!;
 const progressLine = $("progress-text");
@@ -48,51 +38,53 @@ const modelInfo = $("model-info");
 const testAccuracy = $("test-accuracy");
 const prediction = $("prediction");
 const confidence = $("confidence");
+const answeredBy = $("answered-by");
 const inputCanvas = $<HTMLCanvasElement>("input");
 const epochRows = $<HTMLTableElement>("epoch-table").tBodies[0]!;
 
 const losses = lossChart($("loss-chart"));
 const accuracies = accuracyChart($("accuracy-chart"));
 const bars = probabilityBars($("probabilities"));
-const maps = featureMaps($("feature-maps"));
+const layers = layerView($<HTMLSelectElement>("layer"), $("feature-maps"));
+const filters = featureMaps($("filters"));
+const confusion = confusionView($<HTMLTableElement>("confusion"));
 
 const worker = new Worker(new URL("./worker/worker.ts", import.meta.url), { type: "module" });
 const send = (m: ToWorker, transfer: Transferable[] = []) => worker.postMessage(m, transfer);
 
-// The optimizers and their learning rates come from the worker; until then the form is empty
-// and disabled (the page's bundle carries no training code).
-let urlConfig: TrainConfig | undefined;
-let defaultLr: Readonly<Record<string, number>> = {};
-const fillForm = (optimizers: Readonly<Record<string, number>>) => {
-  defaultLr = optimizers;
-  urlConfig = configFromUrl(location.search, optimizers);
-  for (const o of Object.keys(optimizers)) form.optimizer.add(new Option(o, o));
-  form.model.value = urlConfig.model;
-  form.backend.value = urlConfig.backend;
-  form.optimizer.value = urlConfig.optimizer;
-  form.lr.value = String(urlConfig.lr);
-  form.epochs.value = String(urlConfig.epochs);
-  form.batch.value = String(urlConfig.batchSize);
-};
-form.optimizer.addEventListener("change", () => {
-  form.lr.value = String(defaultLr[form.optimizer.value] ?? form.lr.value);
-});
-
 let ready = false;
 let training = false;
-let hasModel = false;
-let run: { config: TrainConfig; totalSteps: number } | undefined;
+/** The finished model (trained or loaded): what Save saves and Train may continue. */
+let model: ModelInfo | undefined;
+/** The worker has weights to classify with: a finished model, or a whole epoch of this run. */
+let canClassify = false;
+let testLabels: Uint8Array | undefined;
+let run: { stepsPerEpoch: number; totalSteps: number; epochs: number; steps: number } | undefined;
+
+const form = trainForm({
+  check: (id, config) => send({ kind: "check", id, config }),
+  start: (config) => {
+    training = true;
+    notice.hidden = true;
+    setButtons();
+    setProgress(0, "Compiling the training step…");
+    send({ kind: "train", config });
+  },
+});
 
 const setButtons = () => {
-  for (const field of Object.values(form)) field.disabled = !ready || training;
+  form.setEnabled(ready && !training);
   trainButton.disabled = !ready || training;
   stopButton.disabled = !training;
-  saveButton.disabled = !hasModel;
+  saveButton.disabled = model === undefined || training;
   loadButton.disabled = !ready || training;
 };
 
 const say = (text: string, kind: "info" | "error" = "info") => {
   notice.hidden = false;
+  // Errors interrupt a screen reader; other news waits for a pause.
+  notice.setAttribute("aria-live", kind === "error" ? "assertive" : "polite");
+  notice.setAttribute("role", kind === "error" ? "alert" : "status");
   notice.textContent = text;
   notice.classList.toggle("error", kind === "error");
 };
@@ -100,8 +92,17 @@ const say = (text: string, kind: "info" | "error" = "info") => {
 const setProgress = (fraction: number, text: string) => {
   progressBar.style.width = `${(fraction * 100).toFixed(1)}%`;
   progress.setAttribute("aria-valuenow", String(Math.round(fraction * 100)));
+  progress.setAttribute("aria-valuetext", text);
   progressLine.textContent = text;
 };
+
+// Reloading or closing the tab mid-run would lose the run: ask first.
+addEventListener("beforeunload", (e) => {
+  if (!training) return;
+  e.preventDefault();
+  // Older browsers show the prompt only when returnValue is set.
+  e.returnValue = "";
+});
 
 // Classification: the newest drawing wins; one request in flight at a time.
 let nextId = 1;
@@ -109,20 +110,26 @@ let inFlight: number | undefined;
 let pending = false;
 let picked: Float32Array | undefined;
 
-const currentInput = (): Float32Array | undefined => picked ?? toMnist(pad.ink(), 280, 280);
+const showNothing = (why: string) => {
+  bars.show(undefined);
+  prediction.textContent = "–";
+  confidence.textContent = why;
+  answeredBy.textContent = "";
+};
 
 const classify = () => {
-  const pixels = currentInput();
+  const ink = picked === undefined ? pad.ink() : undefined;
+  const problem = ink === undefined ? undefined : inkProblem(ink, 280, 280);
+  const pixels = picked ?? (problem === undefined ? toMnist(ink!, 280, 280) : undefined);
   paint(inputCanvas, pixels ?? new Float32Array(784), 28, 28);
-  if (pixels === undefined) {
-    bars.show(undefined);
-    prediction.textContent = "–";
-    confidence.textContent = "";
-    return;
-  }
-  if (!hasModel) {
-    prediction.textContent = "–";
-    confidence.textContent = "Train or load a model first.";
+  if (problem !== undefined) return showNothing(problem);
+  if (pixels === undefined) return showNothing("");
+  if (!canClassify) {
+    showNothing(
+      training
+        ? "The first epoch is still training: it answers when it ends."
+        : "Train or load a model first.",
+    );
     return;
   }
   if (inFlight !== undefined) {
@@ -151,7 +158,7 @@ $("clear").addEventListener("click", () => {
   pad.clear();
   picked = undefined;
   classify();
-  maps.show(undefined, "Draw a digit to see them.");
+  layers.show(undefined);
 });
 
 const grid = digitGrid($("digit-grid"), $("digits-info"), (pixels) => {
@@ -169,27 +176,11 @@ for (const [button, on] of [
     grid.setMistakesOnly(on);
     showAll.classList.toggle("on", !on);
     showMistakes.classList.toggle("on", on);
+    showAll.setAttribute("aria-pressed", String(!on));
+    showMistakes.setAttribute("aria-pressed", String(on));
   });
 }
 
-$("train-form").addEventListener("submit", (e) => {
-  e.preventDefault();
-  const config: TrainConfig = {
-    model: form.model.value as WebModel,
-    backend: form.backend.value as WebBackend,
-    optimizer: form.optimizer.value,
-    lr: Number(form.lr.value),
-    epochs: Number(form.epochs.value),
-    batchSize: Number(form.batch.value),
-    seed: urlConfig?.seed ?? 0,
-    ...(urlConfig?.limit === undefined ? {} : { limit: urlConfig.limit }),
-  };
-  training = true;
-  notice.hidden = true;
-  setButtons();
-  setProgress(0, "Compiling the training step…");
-  send({ kind: "train", config });
-});
 stopButton.addEventListener("click", () => {
   send({ kind: "stop" });
   stopButton.disabled = true;
@@ -207,23 +198,25 @@ loadInput.addEventListener("change", async () => {
 });
 
 const percent = (x: number) => `${(x * 100).toFixed(2)}%`;
-const MODEL_NAMES: Readonly<Record<string, string>> = { mlp: "MLP", lenet: "LeNet-5" };
 
 const showModel = (info: ModelInfo, test: TestResult) => {
-  hasModel = true;
-  const name = MODEL_NAMES[info.model] ?? info.model;
-  const trained = `${info.epoch} epoch${info.epoch === 1 ? "" : "s"} (${info.step.toLocaleString("en-US")} steps)`;
-  modelInfo.textContent =
-    info.source === "loaded"
-      ? `${name} loaded from ${info.fileName}: ${trained}.`
-      : `${name} trained here on ${info.backend === "webgl" ? "WebGL" : "the CPU"}: ${trained}.`;
+  const changed = model?.model !== info.model || info.source === "loaded";
+  model = info;
+  canClassify = true;
+  modelInfo.textContent = modelLine(info);
   testAccuracy.textContent = percent(test.accuracy);
   testAccuracy.dataset["value"] = String(test.accuracy);
   testAccuracy.title = `loss ${test.loss.toFixed(4)} on the 2,000 test digits`;
   if (info.source === "loaded")
     say(`Loaded ${info.fileName}: ${percent(test.accuracy)} of the test digits right.`);
-  if (info.source === "trained") accuracies.setTest(test.accuracy);
+  // A stopped run's test accuracy sits where it stopped, part-way through an epoch.
+  if (info.source === "trained" && run)
+    accuracies.setTest(run.steps / run.stepsPerEpoch, test.accuracy);
   grid.setResult(test);
+  if (testLabels) confusion.show(testLabels, test.predictions);
+  filters.show(test.filters, "This model's first layer has no weights to draw as images.");
+  if (changed) layers.reset();
+  form.setModel(info);
   setButtons();
   classify();
 };
@@ -233,42 +226,52 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
   switch (m.kind) {
     case "ready": {
       ready = true;
-      fillForm(m.optimizers);
+      form.fill(m.optimizers);
       status.textContent = `MNIST: ${m.sizes.train.toLocaleString("en-US")} training · ${m.sizes.val.toLocaleString("en-US")} validation · ${m.sizes.test.toLocaleString("en-US")} test digits`;
       const webgl = form.backend.options[1]!;
+      const choice = webglChoice(m.webgl);
       webgl.disabled = !m.webgl.available;
-      webgl.textContent = m.webgl.available
-        ? "WebGL2 (GPU, in the worker)"
-        : "WebGL2 (not available here)";
-      webgl.title = m.webgl.reason ?? "";
+      webgl.textContent = choice.label;
+      webgl.title = m.webgl.reason ?? m.webgl.renderer ?? "";
+      backendHint.hidden = choice.advice === undefined;
+      backendHint.textContent = choice.advice ?? "";
       if (!m.webgl.available && form.backend.value === "webgl") {
         form.backend.value = "cpu";
         say(`WebGL is not available here (${m.webgl.reason}); the CPU backend will train.`);
       }
+      testLabels = m.testLabels.slice();
       grid.setData(m.testImages, m.testLabels);
       setButtons();
       break;
     }
+    case "checked":
+      form.checked(m.id, m.problems);
+      break;
     case "started": {
       const totalSteps = m.stepsPerEpoch * m.config.epochs;
-      run = { config: m.config, totalSteps };
+      run = { stepsPerEpoch: m.stepsPerEpoch, totalSteps, epochs: m.config.epochs, steps: 0 };
       losses.reset(totalSteps);
-      accuracies.reset(m.config.epochs);
+      accuracies.reset(m.config.epochs, m.startEpoch);
       epochRows.replaceChildren();
       if (m.config.limit !== undefined)
         say(
           `Training on the first ${m.trainCount.toLocaleString("en-US")} training digits only (URL option limit).`,
         );
+      const from =
+        m.startEpoch > 0 || m.startStep > 0
+          ? ` from epoch ${m.startEpoch}, step ${m.startStep}`
+          : "";
       setProgress(
         0,
-        `epoch 1/${m.config.epochs} · compiling on the ${m.backend.toUpperCase()} backend…`,
+        `epoch 1/${m.config.epochs} · compiling on the ${m.backend.toUpperCase()} backend${from}…`,
       );
       break;
     }
     case "step": {
       losses.add(m.step, m.loss);
       if (run) {
-        const p = progressText({ ...m, totalSteps: run.totalSteps, epochs: run.config.epochs });
+        run.steps = m.step;
+        const p = progressText({ ...m, totalSteps: run.totalSteps, epochs: run.epochs });
         setProgress(p.fraction, `${p.text} · loss ${m.loss.toFixed(3)}`);
       }
       break;
@@ -285,6 +288,9 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
         `${m.seconds.toFixed(1)} s`,
       ];
       for (const c of cells) row.insertCell().textContent = c;
+      // The worker classifies with this epoch's weights from now on, while training goes on.
+      canClassify = true;
+      classify();
       break;
     }
     case "evaluating":
@@ -311,13 +317,11 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
       const best = p.indexOf(Math.max(...p));
       prediction.textContent = String(best);
       confidence.textContent = `${(p[best]! * 100).toFixed(1)}% sure`;
+      answeredBy.textContent = m.by.training
+        ? `Answered by the weights after epoch ${m.by.epoch} (step ${m.by.step.toLocaleString("en-US")}); training goes on.`
+        : "";
       bars.show(p);
-      maps.show(
-        m.features,
-        hasModel
-          ? "The MLP has no convolutions; train or load LeNet-5 to see its feature maps."
-          : "",
-      );
+      layers.show(m.layers);
       if (pending) {
         pending = false;
         classify();
@@ -340,7 +344,7 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
     case "error":
       if (m.during === "classify") {
         inFlight = undefined;
-        if (hasModel) say(m.message, "error");
+        if (canClassify) say(m.message, "error");
         break;
       }
       if (m.during === "init") status.textContent = `Could not load the digits: ${m.message}`;
@@ -354,7 +358,8 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
   }
 };
 
-maps.show(undefined, "Draw a digit to see them.");
+layers.reset();
+filters.show(undefined, "Train or load a model to see its first layer.");
 bars.show(undefined);
 setButtons();
 send({

@@ -19,6 +19,34 @@ export const inkOf = (rgba: Uint8ClampedArray, width: number, height: number): F
   return ink;
 };
 
+/**
+ * The bounding box (`x1`, `y1` exclusive) of the pixels whose ink `counts`, and how many there
+ * are (0: an empty box).
+ */
+export const inkBox = (
+  ink: Float32Array,
+  width: number,
+  height: number,
+  counts: (v: number) => boolean,
+) => {
+  let x0 = width;
+  let x1 = 0;
+  let y0 = height;
+  let y1 = 0;
+  let count = 0;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      if (!counts(ink[y * width + x]!)) continue;
+      count++;
+      x0 = Math.min(x0, x);
+      x1 = Math.max(x1, x + 1);
+      y0 = Math.min(y0, y);
+      y1 = Math.max(y1, y + 1);
+    }
+  }
+  return { x0, x1, y0, y1, count };
+};
+
 /** For each of `BOX` target cells, the source pixels it covers and by what fraction of the cell. */
 const areaWeights = (origin: number, scale: number, size: number) =>
   Array.from({ length: BOX }, (_, t) => {
@@ -45,20 +73,8 @@ export const toMnist = (
   width: number,
   height: number,
 ): Float32Array | undefined => {
-  let x0 = width;
-  let x1 = 0;
-  let y0 = height;
-  let y1 = 0;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      if (ink[y * width + x]! <= 0) continue;
-      x0 = Math.min(x0, x);
-      x1 = Math.max(x1, x + 1);
-      y0 = Math.min(y0, y);
-      y1 = Math.max(y1, y + 1);
-    }
-  }
-  if (x1 <= x0) return undefined;
+  const { x0, x1, y0, y1, count } = inkBox(ink, width, height, (v) => v > 0);
+  if (count === 0) return undefined;
   const side = Math.max(x1 - x0, y1 - y0);
   const scale = side / BOX;
   const wx = areaWeights(x0 - (side - (x1 - x0)) / 2, scale, width);

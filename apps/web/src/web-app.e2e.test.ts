@@ -5,16 +5,11 @@
  * accuracy, draws a real test digit with the mouse, saves the model, refuses a corrupted copy,
  * loads a LeNet-5 checkpoint written in Node, and saves a screenshot to out/web-app.png.
  */
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Browser, Page } from "playwright";
-import { chromium } from "playwright";
-import type { PreviewServer } from "vite";
-import { build, preview } from "vite";
+import type { Page } from "playwright";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { CHROMIUM, CHROMIUM_ARGS } from "../../../vitest.config";
 import { cpuBackend } from "@loom/backend-cpu";
 import {
   decodeCheckpoint,
@@ -28,73 +23,32 @@ import {
   runMeta,
   sliceDataset,
 } from "@loom/models";
+import type { E2eApp } from "./testing/e2e-app";
+import { attrOf, drawDigit as drawOn, startApp } from "./testing/e2e-app";
 
-const APP = fileURLToPath(new URL("..", import.meta.url));
 const OUT = fileURLToPath(new URL("../../../out/", import.meta.url));
 
-let dist: string;
-let server: PreviewServer;
-let browser: Browser;
+let app: E2eApp;
 let page: Page;
 let url: string;
-const log: string[] = [];
-const pageErrors: string[] = [];
+let log: string[];
 
 beforeAll(async () => {
-  dist = await mkdtemp(join(tmpdir(), "loom-web-"));
-  const t0 = performance.now();
-  await build({ root: APP, logLevel: "warn", build: { outDir: dist, emptyOutDir: true } });
-  log.push(`build ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  server = await preview({
-    root: APP,
-    logLevel: "warn",
-    build: { outDir: dist },
-    preview: { port: 0, host: "127.0.0.1" },
-  });
-  url = server.resolvedUrls!.local[0]!;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-  page = await browser.newPage({ viewport: { width: 1440, height: 1000 }, acceptDownloads: true });
-  page.on("pageerror", (e) => pageErrors.push(e.message));
-  page.on("console", (m) => {
-    if (m.type() === "error") log.push(`console: ${m.text()}`);
-  });
+  app = await startApp();
+  ({ url, log } = app);
+  page = await app.newPage();
 }, 60_000);
 
 // An exception in the page fails the test that caused it, not a later wait.
 afterEach(() => {
-  expect(pageErrors).toEqual([]);
+  expect(app.pageErrors).toEqual([]);
 });
 
-afterAll(async () => {
-  console.log(log.join("\n"));
-  await browser?.close();
-  await server?.close();
-  if (dist) await rm(dist, { recursive: true, force: true });
-});
+afterAll(async () => app?.close());
 
-/**
- * Draws a 28x28 image on the 280x280 pad with the mouse, 10 pad pixels per image pixel: every
- * row's runs of ink (>= 0.5) as one horizontal stroke each of the pad's 20-pixel brush.
- */
-const drawDigit = async (pixels: Float32Array) => {
-  await page.click("#clear");
-  const box = (await page.locator("#pad").boundingBox())!;
-  const k = box.width / 28;
-  for (let y = 0; y < 28; y++) {
-    for (let x = 0; x < 28; x++) {
-      if (pixels[y * 28 + x]! < 0.5 || (x > 0 && pixels[y * 28 + x - 1]! >= 0.5)) continue;
-      let end = x;
-      while (end + 1 < 28 && pixels[y * 28 + end + 1]! >= 0.5) end++;
-      await page.mouse.move(box.x + (x + 0.5) * k, box.y + (y + 0.5) * k);
-      await page.mouse.down();
-      await page.mouse.move(box.x + (end + 0.5) * k, box.y + (y + 0.5) * k);
-      await page.mouse.up();
-    }
-  }
-};
+const drawDigit = (pixels: Float32Array) => drawOn(page, pixels);
 
-const attr = (selector: string, name: string) =>
-  page.$eval(selector, (el, n) => el.getAttribute(n) ?? "", name);
+const attr = (selector: string, name: string) => attrOf(page, selector, name);
 
 describe("the web app in Chromium", () => {
   it("trains an MLP for one epoch with live charts and progress, and reports the test accuracy", async () => {

@@ -8,7 +8,7 @@ import { lenet5 } from "./zoo/lenet";
 import { mlp } from "./zoo/mlp";
 import { perceptron } from "./zoo/perceptron";
 import { cifarResnet, resnet } from "./zoo/resnet";
-import { vgg } from "./zoo/vgg";
+import { smallVgg, vgg } from "./zoo/vgg";
 
 /** A named model: its layer and the shape of one input example. */
 export interface ModelEntry {
@@ -37,7 +37,7 @@ const cifar = (depth: number) => (o: ModelOptions) => {
 };
 
 /**
- * The models the CLI and the web app can name: the small ones and the CIFAR ResNets default to
+ * The models the CLI and the web app can name: the small ones (`vgg-small` too) and the CIFAR ResNets default to
  * MNIST (1x28x28, 10 classes), AlexNet, VGG and the ImageNet ResNets to 3x224x224 and 1000
  * classes.
  */
@@ -46,6 +46,7 @@ const MODELS: Readonly<Record<string, (o: ModelOptions) => ModelEntry>> = {
   mlp: (o) => ({ layer: mlp(o), input: o.input ?? MNIST }),
   lenet: (o) => ({ layer: lenet5(o), input: o.input ?? MNIST }),
   alexnet: (o) => ({ layer: alexnet(o), input: o.input ?? IMAGENET }),
+  "vgg-small": (o) => ({ layer: smallVgg(o), input: o.input ?? MNIST }),
   vgg11: (o) => ({ layer: vgg(11, o), input: o.input ?? IMAGENET }),
   vgg16: (o) => ({ layer: vgg(16, o), input: o.input ?? IMAGENET }),
   resnet18: (o) => ({ layer: resnet(18, o), input: o.input ?? IMAGENET }),

@@ -49,13 +49,14 @@ interface ChartSpec {
 const liveChart = (el: HTMLElement, spec: ChartSpec) => {
   const empty = () => Array.from({ length: spec.series.length + 1 }, () => [] as (number | null)[]);
   let columns = empty();
-  let total = 1;
+  let lo = 0;
+  let hi = 1;
   const plot = mount(
     el,
     {
       legend: { live: false },
       cursor: { drag: { x: false, y: false } },
-      scales: { x: { time: false, range: () => [0, total] }, y: { range: spec.yRange } },
+      scales: { x: { time: false, range: () => [lo, hi] }, y: { range: spec.yRange } },
       axes: [...spec.axes],
       series: [{}, ...spec.series],
     },
@@ -66,10 +67,11 @@ const liveChart = (el: HTMLElement, spec: ChartSpec) => {
     el.dataset["points"] = String(columns[0]!.length);
   });
   return {
-    /** Clears the chart for a run whose x ends at `length`. */
-    reset: (length: number) => {
+    /** Clears the chart for a run whose x goes from `origin` to `origin + length`. */
+    reset: (length: number, origin = 0) => {
       columns = empty();
-      total = Math.max(1, length);
+      lo = origin;
+      hi = origin + Math.max(1, length);
       draw();
     },
     /** Adds the point at x of every series. */
@@ -78,10 +80,13 @@ const liveChart = (el: HTMLElement, spec: ChartSpec) => {
       ys.forEach((y, i) => columns[i + 1]!.push(y));
       draw();
     },
-    /** Sets series `i`'s value at the last x drawn, if there is one. */
-    setLast: (i: number, y: number) => {
+    /** Sets series `i`'s value at x: at the last x drawn if it is x, else at a new last point. */
+    setAt: (x: number, i: number, y: number) => {
+      if (columns[0]!.at(-1) !== x) {
+        columns[0]!.push(x);
+        for (const column of columns.slice(1)) column.push(null);
+      }
       const column = columns[i + 1]!;
-      if (column.length === 0) return;
       column[column.length - 1] = y;
       draw();
     },
@@ -121,7 +126,9 @@ export const lossChart = (el: HTMLElement) => {
 
 /**
  * The accuracy chart: training accuracy (over the epoch's batches, as the weights moved) and
- * validation accuracy per epoch, and the final test accuracy as a green point at the last epoch.
+ * validation accuracy per epoch, and the final test accuracy as a green point where the run
+ * ended (part-way through an epoch for a stopped run). A continued run's epochs go on from
+ * the model's.
  */
 export const accuracyChart = (el: HTMLElement) => {
   const chart = liveChart(el, {
@@ -148,12 +155,19 @@ export const accuracyChart = (el: HTMLElement) => {
       },
     ],
   });
+  let origin = 0;
   return {
-    /** Clears the chart for a run of `total` epochs. */
-    reset: (total: number) => chart.reset(total),
+    /** Clears the chart for a run of `total` epochs after the model's first `from`. */
+    reset: (total: number, from = 0) => {
+      origin = from;
+      chart.reset(total, from);
+    },
     add: (epoch: number, trainAccuracy: number, valAccuracy: number | undefined) =>
       chart.push(epoch, [trainAccuracy, valAccuracy ?? NaN, null]),
-    /** Marks the test accuracy at the last epoch drawn. */
-    setTest: (accuracy: number) => chart.setLast(2, accuracy),
+    /** Marks the test accuracy after `epochs` epochs of this run (a fraction for a stopped run). */
+    setTest: (epochs: number, accuracy: number) => {
+      chart.setAt(origin + epochs, 2, accuracy);
+      el.dataset["test"] = `${origin + epochs}:${accuracy}`;
+    },
   };
 };

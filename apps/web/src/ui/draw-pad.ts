@@ -34,11 +34,19 @@ export const drawPad = (canvas: HTMLCanvasElement, onChange: () => void) => {
     ctx.stroke();
   };
 
+  // A zero-length stroke draws nothing, whatever its caps: a tap is a dot of the brush's size.
+  const dot = (p: { x: number; y: number }) => {
+    ctx.fillStyle = "#fff";
+    ctx.beginPath();
+    ctx.arc(p.x, p.y, BRUSH / 2, 0, 2 * Math.PI);
+    ctx.fill();
+  };
+
   canvas.addEventListener("pointerdown", (e) => {
     e.preventDefault();
     canvas.setPointerCapture(e.pointerId);
     last = at(e);
-    segment(last, last);
+    dot(last);
     onChange();
   });
   canvas.addEventListener("pointermove", (e) => {

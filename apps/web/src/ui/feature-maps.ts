@@ -1,7 +1,10 @@
 import type { FeatureMaps } from "../protocol";
 import { paint } from "./images";
 
-/** A layer's feature maps for the digit being classified, each scaled to its own maximum. */
+/**
+ * Images of a layer (activations for the digit being classified, or a layer's weights), each
+ * scaled to its own maximum, each labelled for screen readers.
+ */
 export const featureMaps = (el: HTMLElement) => ({
   show: (maps: FeatureMaps | undefined, why: string) => {
     if (maps === undefined) {
@@ -12,6 +15,8 @@ export const featureMaps = (el: HTMLElement) => ({
       return;
     }
     const size = maps.height * maps.width;
+    const strip = maps.height === 1;
+    el.classList.toggle("strips", strip);
     el.replaceChildren(
       ...Array.from({ length: maps.channels }, (_, c) => {
         const canvas = document.createElement("canvas");
@@ -22,7 +27,12 @@ export const featureMaps = (el: HTMLElement) => ({
           maps.height,
           "viridis",
         );
-        canvas.title = `${maps.name}, channel ${c}`;
+        const what = strip
+          ? `${maps.name}: ${maps.width} values`
+          : `${maps.name}, channel ${c}, ${maps.height}×${maps.width}`;
+        canvas.title = what;
+        canvas.setAttribute("role", "img");
+        canvas.setAttribute("aria-label", what);
         return canvas;
       }),
     );

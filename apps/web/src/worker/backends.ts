@@ -2,6 +2,7 @@ import type { Backend } from "@loom/graph";
 import { cpuBackend } from "@loom/backend-cpu";
 import { add, compile } from "@loom/ops";
 import type { WebBackend, WebglSupport } from "../protocol";
+import { detectRenderer, isSoftwareRenderer } from "./renderer";
 
 /**
  * A backend by name. WebGL comes from a dynamic import: a WebGL backend that fails to load or
@@ -16,7 +17,8 @@ export const makeBackend = async (name: WebBackend): Promise<Backend> => {
 
 /**
  * Whether the WebGL backend works here: it must start (WebGL2 on an OffscreenCanvas, with
- * EXT_color_buffer_float) and add two small vectors correctly.
+ * EXT_color_buffer_float) and add two small vectors correctly; the renderer it draws with is
+ * named, and flagged when it is a software one.
  */
 export const detectWebgl = async (): Promise<WebglSupport> => {
   if (typeof OffscreenCanvas === "undefined")
@@ -31,7 +33,10 @@ export const detectWebgl = async (): Promise<WebglSupport> => {
     const got = Array.from(y.data);
     if (got.join() !== "2,4,6,8")
       return { available: false, reason: `self-test gave ${got.join()}, not 2,4,6,8` };
-    return { available: true };
+    const renderer = detectRenderer();
+    return renderer === undefined
+      ? { available: true }
+      : { available: true, renderer, software: isSoftwareRenderer(renderer) };
   } catch (e) {
     return { available: false, reason: e instanceof Error ? e.message : String(e) };
   } finally {

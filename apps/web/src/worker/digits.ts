@@ -1,10 +1,10 @@
 /**
  * What the worker computes about digits with a model: the test digits' metrics and
- * predictions, a softmax, and which activation to show as feature maps.
+ * predictions and a softmax.
  */
 import type { Backend, HostTensor } from "@loom/graph";
 import type { Dataset, ModelVars } from "@loom/models/browser";
-import { activationNames, batchOf, evalStep, specsOf } from "@loom/models/browser";
+import { batchOf, evalStep, specsOf } from "@loom/models/browser";
 import type { nn } from "@loom/ops";
 import { compile } from "@loom/ops";
 import type { TestResult } from "../protocol";
@@ -19,12 +19,6 @@ export const softmaxRow = (logits: ArrayLike<number>): Float32Array => {
   const e = Array.from({ length: logits.length }, (_, i) => Math.exp(logits[i]! - max));
   const sum = e.reduce((a, b) => a + b, 0);
   return Float32Array.from(e, (v) => v / sum);
-};
-
-/** The first convolutional activation the model offers to taps (LeNet's `act1`), if any. */
-export const featureNameOf = (layer: nn.Layer, vars: ModelVars): string | undefined => {
-  const names = activationNames(layer, vars, DIGIT);
-  return names.includes("act1") ? "act1" : undefined;
 };
 
 /**

@@ -2,45 +2,13 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LoomError } from "@loom/graph";
 import { cpuBackend } from "@loom/backend-cpu";
 import type { ModelVars } from "@loom/models";
 import { configOf, decodeCheckpoint, evaluate, getModel, loadMnist } from "@loom/models";
 import { loadCheckpoint } from "@loom/models/node";
-import type { FromWorker, TrainConfig } from "../protocol";
-import { createSession, VALIDATION_DIGITS } from "./session";
-
-type Msg<K extends FromWorker["kind"]> = Extract<FromWorker, { kind: K }>;
-
-/** A session over the real split, recording what it posts. */
-const recorder = (onPost?: (m: FromWorker) => void, webglError?: string) => {
-  const messages: FromWorker[] = [];
-  const session = createSession({
-    data: loadMnist(),
-    post: (m) => {
-      messages.push(m);
-      onPost?.(m);
-    },
-    makeBackend: async (name) => {
-      if (name === "webgl") throw new LoomError("unsupported", "webgl", webglError ?? "no WebGL2");
-      return cpuBackend();
-    },
-  });
-  const of = <K extends FromWorker["kind"]>(kind: K) =>
-    messages.filter((m): m is Msg<K> => m.kind === kind);
-  return { session, messages, of };
-};
-
-const MLP: TrainConfig = {
-  model: "mlp",
-  backend: "cpu",
-  optimizer: "adam",
-  lr: 1e-3,
-  epochs: 1,
-  batchSize: 50,
-  seed: 0,
-  limit: 1000,
-};
+import { softmaxRow } from "./digits";
+import { VALIDATION_DIGITS } from "./session";
+import { MLP, recorder } from "../testing/session-recorder";
 
 describe("a training session", () => {
   const r = recorder();
@@ -71,6 +39,8 @@ describe("a training session", () => {
       backend: "cpu",
       epoch: 1,
       step: 20,
+      batchNorm: false,
+      optimizer: "adam",
     });
     expect(model!.test.predictions).toHaveLength(2000);
     expect(r.of("finished")).toMatchObject([{ stopped: false, steps: 20 }]);
@@ -102,7 +72,7 @@ describe("a training session", () => {
     expect(Math.max(...test.confidence)).toBeLessThanOrEqual(1);
   });
 
-  it("classifies a digit as the test run did, with probabilities that sum to 1 and no feature maps for an MLP", async () => {
+  it("classifies a digit as the test run did, with probabilities that sum to 1 and every layer's activations", async () => {
     const { test } = loadMnist();
     const predictions = r.of("model")[0]!.test.predictions;
     for (const i of [0, 1, 2]) {
@@ -111,7 +81,21 @@ describe("a training session", () => {
       const p = Array.from(c.probabilities);
       expect(p.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
       expect(p.indexOf(Math.max(...p))).toBe(predictions[i]);
-      expect(c.features).toBeUndefined();
+      expect(c.by).toEqual({ epoch: 1, step: 20, training: false });
+      // Every layer of the MLP, each a strip of its units: act1 is relu(fc1), out the logits.
+      const layer = (n: string) => c.layers.find((l) => l.name === n)!;
+      expect(c.layers.map((l) => `${l.name}:${l.width}`)).toEqual([
+        "flatten:784",
+        "fc1:256",
+        "act1:256",
+        "fc2:128",
+        "act2:128",
+        "out:10",
+      ]);
+      expect(Array.from(layer("act1").data)).toEqual(
+        Array.from(layer("fc1").data, (v) => Math.max(0, v)),
+      );
+      expect(Array.from(softmaxRow(layer("out").data))).toEqual(p);
     }
   });
 
@@ -140,6 +124,8 @@ describe("a training session", () => {
       source: "loaded",
       epoch: 1,
       step: 20,
+      batchNorm: false,
+      optimizer: "adam",
       fileName: saved.fileName,
     });
     const trained = r.of("model")[0]!.test;
@@ -157,12 +143,22 @@ describe("a training session", () => {
     await r.session.load("flipped.safetensors", flipped);
     await r.session.load("short.safetensors", good.subarray(0, 100));
     await r.session.load("notes.txt", new TextEncoder().encode("hello, this is not a model"));
+    // Random bytes whose 9th byte is "{" and whose first 8 announce an absurd header length.
+    const random = Uint8Array.from({ length: 4096 }, (_, i) => (i * 2654435761) >>> 24);
+    random.set([0x9c, 0x7e, 0x31, 0xd2, 0x55, 0x10, 0x3a, 0x74, 0x7b]);
+    await r.session.load("random.bin", random);
     const errors = r.messages.slice(before).filter((m) => m.kind === "error");
-    expect(errors.map((e) => e.kind === "error" && e.during)).toEqual(["load", "load", "load"]);
+    expect(errors.map((e) => e.kind === "error" && e.during)).toEqual([
+      "load",
+      "load",
+      "load",
+      "load",
+    ]);
     const texts = errors.map((e) => (e.kind === "error" ? e.message : ""));
     expect(texts[0]).toMatch(/^Could not load flipped.safetensors: .*corrupted/);
     expect(texts[1]).toMatch(/^Could not load short.safetensors: /);
-    expect(texts[2]).toMatch(/^Could not load notes.txt: /);
+    expect(texts[2]).toMatch(/^Could not load notes.txt: .*not a safetensors file/);
+    expect(texts[3]).toMatch(/^Could not load random.bin: .*not a safetensors file/);
     expect(r.of("model")).toHaveLength(models);
     // Still the trained model: it classifies test digit 0 as before.
     const { test } = loadMnist();
@@ -190,7 +186,7 @@ describe("session control", () => {
     expect(finished!.steps).toBeLessThan(10);
     expect(r.of("epoch")).toEqual([]);
     const [model] = r.of("model");
-    expect(model!.info).toMatchObject({ epoch: 0, step: finished!.steps });
+    expect(model!.info).toMatchObject({ epoch: 0, step: finished!.steps, stoppedInEpoch: 1 });
   });
 
   it("falls back to the CPU with a notice when WebGL is missing", async () => {
@@ -210,7 +206,7 @@ describe("session control", () => {
     await r.session.train({ ...MLP, optimizer: "lbfgs" });
     const errors = r.of("error").map((e) => e.message);
     expect(errors[0]).toMatch(/training diverged/);
-    expect(errors[1]).toMatch(/batch size must be a whole number from 1 to 1000/);
+    expect(errors[1]).toMatch(/batch size must be an integer in \[1, 1000\], got 5000/);
     expect(errors[2]).toMatch(/unknown optimizer "lbfgs"/);
     expect(r.of("model")).toEqual([]);
   });
@@ -231,11 +227,19 @@ describe("session control", () => {
     expect(r.of("error")).toEqual([]);
     const { test } = loadMnist();
     await r.session.classify(1, test.images.slice(0, 784));
-    const f = r.of("classified")[0]!.features!;
+    const f = r.of("classified")[0]!.layers.find((l) => l.name === "act1")!;
     expect([f.name, f.channels, f.height, f.width]).toEqual(["act1", 6, 28, 28]);
     expect(f.data).toHaveLength(6 * 28 * 28);
     // After a ReLU: no negative values, and the digit lights some of them up.
     expect(Math.min(...f.data)).toBeGreaterThanOrEqual(0);
-    expect(f.data.filter((v) => v > 0).length).toBeGreaterThan(100);
+    expect(f.data.filter((v: number) => v > 0).length).toBeGreaterThan(100);
+    // The first layer's six 5x5 filters come with the test results.
+    const filters = r.of("model")[0]!.test.filters!;
+    expect([filters.name, filters.channels, filters.height, filters.width]).toEqual([
+      "params.conv1.w",
+      6,
+      5,
+      5,
+    ]);
   });
 });

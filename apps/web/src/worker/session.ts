@@ -7,24 +7,22 @@
 import type { Backend } from "@loom/graph";
 import { LoomError } from "@loom/graph";
 import { cpuBackend } from "@loom/backend-cpu";
-import type { Dataset, RunConfig, TrainState } from "@loom/models/browser";
+import type { Dataset } from "@loom/models/browser";
 import {
+  activationNames,
   encodeCheckpoint,
-  fit,
   forwardWithActivations,
-  getModel,
-  initModel,
-  makeOptimizer,
   runMeta,
   splitValidation,
 } from "@loom/models/browser";
-import type { nn } from "@loom/ops";
 import { hostTensor } from "@loom/ops";
-import type { FeatureMaps, FromWorker, ModelInfo, TrainConfig, WebBackend } from "../protocol";
-import { DIGIT, featureNameOf, softmaxRow, testModel } from "./digits";
+import type { FromWorker, TrainConfig, WebBackend } from "../protocol";
+import { DIGIT, softmaxRow, testModel } from "./digits";
+import { activationImages, firstLayerImages } from "./pictures";
 import { readCheckpoint } from "./read-checkpoint";
-import { badRequest, checkConfig, trainingDigits } from "./requests";
-import { yieldingBackend } from "./yielding-backend";
+import { badRequest, checkConfig, configProblems, trainingDigits } from "./requests";
+import type { Current } from "./train-run";
+import { trainRun } from "./train-run";
 
 /** The last training digits, held out to validate every epoch (as `loom train --val-split 1000`). */
 export const VALIDATION_DIGITS = 1000;
@@ -34,6 +32,8 @@ export interface Session {
   readonly train: (config: TrainConfig) => Promise<void>;
   readonly stop: () => void;
   readonly classify: (id: number, pixels: Float32Array) => Promise<void>;
+  /** Answers with the configuration's problems per form field (`checked`). */
+  readonly check: (id: number, config: TrainConfig) => void;
   readonly save: () => void;
   readonly load: (fileName: string, bytes: Uint8Array) => Promise<void>;
 }
@@ -45,16 +45,6 @@ export interface SessionOptions {
   readonly post: (message: FromWorker, transfer?: Transferable[]) => void;
   /** A backend by name; may throw (WebGL missing), which falls back to the CPU with a notice. */
   readonly makeBackend: (name: WebBackend) => Promise<Backend>;
-}
-
-interface Current {
-  readonly config: RunConfig;
-  readonly layer: nn.Layer;
-  readonly state: TrainState;
-  readonly seed: number;
-  readonly info: ModelInfo;
-  /** The activation shown as feature maps, when the model has a convolutional one. */
-  readonly featureName?: string;
 }
 
 const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
@@ -69,13 +59,17 @@ export const createSession = (opts: SessionOptions): Session => {
   const { train: pool, val } = splitValidation(data.train, VALIDATION_DIGITS);
   let current: Current | undefined;
   let running: AbortController | undefined;
+  /** The newest whole epoch of the run going on (classifying with it says so). */
+  let live: Current | undefined;
 
   const publish = async (next: Current): Promise<void> => {
     const result = await testModel(cpu, next.layer, next.state, data.test);
+    const filters = firstLayerImages(next.state.params);
     current = next;
-    post({ kind: "model", info: next.info, test: result }, [
+    post({ kind: "model", info: next.info, test: { ...result, ...(filters ? { filters } : {}) } }, [
       result.predictions.buffer as ArrayBuffer,
       result.confidence.buffer as ArrayBuffer,
+      ...(filters ? [filters.data.buffer as ArrayBuffer] : []),
     ]);
   };
 
@@ -92,84 +86,29 @@ export const createSession = (opts: SessionOptions): Session => {
     }
   };
 
-  const runFit = async (
+  const runOn = async (
     config: TrainConfig,
     train: Dataset,
     backendName: WebBackend,
     signal: AbortSignal,
+    from: Current | undefined,
   ) => {
     const { backend, name } = await backendFor(backendName);
     try {
-      const stepper = yieldingBackend(backend);
-      const { layer } = getModel(config.model);
-      const runConfig: RunConfig = {
-        model: config.model,
-        dropout: 0,
-        batchNorm: false,
-        optimizer: config.optimizer,
-      };
-      const start = await initModel(stepper, layer, config.seed, { shape: ["N", ...DIGIT] });
-      const batches = Math.floor(train.count / config.batchSize);
-      post({
-        kind: "started",
-        config,
-        backend: name,
-        trainCount: train.count,
-        stepsPerEpoch: batches,
-      });
-      const featureName = featureNameOf(layer, start);
-      const trained = (state: TrainState): Current => ({
-        config: runConfig,
-        layer,
-        state,
-        seed: config.seed,
-        featureName,
-        info: {
-          model: config.model,
-          source: "trained",
-          backend: name,
-          epoch: state.epoch,
-          step: state.step,
-        },
-      });
-      let t0: number | undefined;
-      let tLast = 0;
-      const result = await fit({
-        backend: stepper,
-        model: layer,
-        optimizer: makeOptimizer(config.optimizer, config.lr),
+      return await trainRun(config, {
+        backend,
+        backendName: name,
         train,
         val,
-        epochs: config.epochs,
-        batchSize: config.batchSize,
-        seed: config.seed,
-        start,
         signal,
-        onStep: ({ epoch, batch, loss }) => {
-          // The first step includes compiling the step; rates start after it.
-          tLast = performance.now();
-          t0 ??= tLast;
-          post({
-            kind: "step",
-            step: epoch * batches + batch + 1,
-            epoch,
-            loss,
-            seconds: (tLast - t0) / 1000,
-          });
-        },
-        onEpoch: (report, state) => {
-          post({
-            kind: "epoch",
-            epoch: report.epoch,
-            train: report.train,
-            ...(report.val ? { val: report.val } : {}),
-            seconds: report.seconds,
-          });
-          // Classify with the newest whole epoch while training goes on.
-          current = trained(state);
+        post,
+        from,
+        // Classify with the newest whole epoch while training goes on.
+        onModel: (model) => {
+          current = model;
+          live = model;
         },
       });
-      return { result, trained, stepSeconds: t0 === undefined ? 0 : (tLast - t0) / 1000 };
     } finally {
       backend.dispose();
     }
@@ -186,10 +125,10 @@ export const createSession = (opts: SessionOptions): Session => {
     const started = performance.now();
     try {
       const train = trainingDigits(pool, config.limit);
-      checkConfig(config, train.count);
+      checkConfig(config, train.count, before !== undefined);
       let run;
       try {
-        run = await runFit(config, train, config.backend, controller.signal);
+        run = await runOn(config, train, config.backend, controller.signal, before);
       } catch (e) {
         // A backend still being written may fail where the CPU does not: say so and carry on.
         if (config.backend !== "webgl" || controller.signal.aborted || isDivergence(e)) throw e;
@@ -197,13 +136,14 @@ export const createSession = (opts: SessionOptions): Session => {
           kind: "notice",
           text: `Training on WebGL failed (${messageOf(e)}); training again on the CPU.`,
         });
-        run = await runFit(config, train, "cpu", controller.signal);
+        current = before;
+        run = await runOn(config, train, "cpu", controller.signal, before);
       }
-      const { result, trained, stepSeconds } = run;
-      const steps = result.state.step;
+      const { result, model, stepSeconds } = run;
+      const steps = result.state.step - (config.resume ? (before?.state.step ?? 0) : 0);
       if (steps > 0) {
         post({ kind: "evaluating" });
-        await publish(trained(result.state));
+        await publish(model);
       }
       const seconds = (performance.now() - started) / 1000;
       post({ kind: "finished", stopped: result.aborted, steps, stepSeconds, seconds });
@@ -217,6 +157,7 @@ export const createSession = (opts: SessionOptions): Session => {
       }
     } finally {
       running = undefined;
+      live = undefined;
     }
   };
 
@@ -232,7 +173,7 @@ export const createSession = (opts: SessionOptions): Session => {
     }
     try {
       if (pixels.length !== 784) throw badRequest(`a digit is 784 pixels, got ${pixels.length}`);
-      const names = model.featureName === undefined ? [] : [model.featureName];
+      const names = activationNames(model.layer, model.state, DIGIT);
       const { logits, activations } = await forwardWithActivations(
         cpu,
         model.layer,
@@ -241,24 +182,29 @@ export const createSession = (opts: SessionOptions): Session => {
         names,
       );
       const probabilities = softmaxRow(logits.data);
-      const act = model.featureName === undefined ? undefined : activations[model.featureName];
-      const features: FeatureMaps | undefined =
-        act !== undefined && act.shape.length === 4
-          ? {
-              name: model.featureName!,
-              channels: act.shape[1]!,
-              height: act.shape[2]!,
-              width: act.shape[3]!,
-              data: Float32Array.from(act.data),
-            }
-          : undefined;
-      post({ kind: "classified", id, probabilities, ...(features ? { features } : {}) }, [
+      const layers = names.map((n) => activationImages(n, activations[n]!));
+      const by = {
+        epoch: model.info.epoch,
+        step: model.info.step,
+        training: model === live,
+      };
+      post({ kind: "classified", id, probabilities, layers, by }, [
         probabilities.buffer as ArrayBuffer,
-        ...(features ? [features.data.buffer as ArrayBuffer] : []),
+        ...layers.map((l) => l.data.buffer as ArrayBuffer),
       ]);
     } catch (e) {
       post({ kind: "error", during: "classify", message: messageOf(e) });
     }
+  };
+
+  const check = (id: number, config: TrainConfig): void => {
+    // A bad limit is refused when training starts; the form's fields are checked against all digits.
+    const limit = config.limit;
+    const count =
+      limit !== undefined && Number.isInteger(limit) && limit >= 1
+        ? Math.min(limit, pool.count)
+        : pool.count;
+    post({ kind: "checked", id, problems: configProblems(config, count, current !== undefined) });
   };
 
   const save = (): void => {
@@ -297,12 +243,13 @@ export const createSession = (opts: SessionOptions): Session => {
         layer,
         state,
         seed,
-        featureName: featureNameOf(layer, state),
         info: {
           model: config.model,
           source: "loaded",
           epoch: state.epoch,
           step: state.step,
+          batchNorm: config.batchNorm,
+          ...(config.optimizer === undefined ? {} : { optimizer: config.optimizer }),
           fileName,
         },
       });
@@ -315,5 +262,5 @@ export const createSession = (opts: SessionOptions): Session => {
     }
   };
 
-  return { train, stop: () => running?.abort(), classify, save, load };
+  return { train, stop: () => running?.abort(), classify, check, save, load };
 };

@@ -64,6 +64,9 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
     case "classify":
       void session.classify(m.id, m.pixels);
       break;
+    case "check":
+      session.check(m.id, m.config);
+      break;
     case "save":
       session.save();
       break;

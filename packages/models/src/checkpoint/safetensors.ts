@@ -257,8 +257,11 @@ const headerLength = (bytes: Uint8Array): number => {
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, 8);
   const n = view.getUint32(0, true) + view.getUint32(4, true) * 2 ** 32;
+  // No real header is this long: random bytes that happen to have a "{" ninth are not a file of ours.
   if (n > MAX_HEADER_BYTES)
-    throw invalid(`header length ${n} is over the ${MAX_HEADER_BYTES}-byte limit`);
+    throw notSafetensors(
+      `its first 8 bytes announce a ${n}-byte header, over the ${MAX_HEADER_BYTES}-byte limit`,
+    );
   if (8 + n > bytes.length) {
     throw invalid(
       `header length ${n} runs past the end of the file (${bytes.length} bytes): the file is truncated`,

@@ -159,6 +159,17 @@ export const evaluate = async (
   }
 };
 
+/** Throws a LoomError unless `batchSize` is a whole number of examples in [1, `count`] (fit's rule; forms check with it too). */
+export const checkBatchSize = (op: string, batchSize: number, count: number): void => {
+  if (!(Number.isInteger(batchSize) && batchSize >= 1 && batchSize <= count)) {
+    throw new LoomError(
+      "invalid_argument",
+      op,
+      `batch size must be an integer in [1, ${count}], got ${batchSize}`,
+    );
+  }
+};
+
 /**
  * Mini-batch training: a keyed shuffle every epoch, one compiled training step for every
  * batch (the last partial batch is dropped, so batch statistics never come from a handful of
@@ -167,13 +178,7 @@ export const evaluate = async (
  */
 export const fit = async (opts: FitOptions): Promise<FitResult> => {
   const { backend, train, batchSize, seed } = opts;
-  if (!(Number.isInteger(batchSize) && batchSize >= 1 && batchSize <= train.count)) {
-    throw new LoomError(
-      "invalid_argument",
-      "fit",
-      `batch size must be an integer in [1, ${train.count}], got ${batchSize}`,
-    );
-  }
+  checkBatchSize("fit", batchSize, train.count);
   let state: TrainState = isTrainState(opts.start)
     ? opts.start
     : { ...opts.start, opt: opts.optimizer.init(opts.start.params), epoch: 0, step: 0 };

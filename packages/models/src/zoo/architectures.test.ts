@@ -63,6 +63,14 @@ describe("architectures: parameter counts", () => {
     expect(paramCount(cifarResnet(20, { shortcut: "B" }), [3, 32, 32])).toBe(count(3, 3, proj));
   });
 
+  it("has a small VGG for the digits: convs 32-32-64-64, fc 3136-128-128-10", () => {
+    const convs = [32 * 9 + 32, 32 * 32 * 9 + 32, 64 * 32 * 9 + 64, 64 * 64 * 9 + 64];
+    const fcs = [64 * 49 * 128 + 128, 128 * 128 + 128, 128 * 10 + 10];
+    expect(paramCount(getModel("vgg-small").layer, [1, 28, 28])).toBe(
+      [...convs, ...fcs].reduce((a, b) => a + b, 0),
+    );
+  });
+
   it("scales with classes and width", () => {
     expect(paramCount(resnet(18, { classes: 10 }), [3, 64, 64])).toBe(11_689_512 - 990 * 513);
     expect(paramCount(vgg(16, { batchNorm: true }), [3, 224, 224])).toBe(
@@ -78,9 +86,15 @@ describe("architectures: parameter counts", () => {
 
 describe("architectures: output shapes", () => {
   it.each(MODEL_NAMES.map((n) => [n]))("%s maps its default input to [N, classes]", (name) => {
-    const classes = ["perceptron", "mlp", "lenet", "resnet20", "resnet32", "resnet56"].includes(
-      name,
-    )
+    const classes = [
+      "perceptron",
+      "mlp",
+      "lenet",
+      "vgg-small",
+      "resnet20",
+      "resnet32",
+      "resnet56",
+    ].includes(name)
       ? 10
       : 1000;
     expect(outputShape(name)).toEqual(["N", classes]);

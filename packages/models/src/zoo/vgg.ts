@@ -54,7 +54,40 @@ export interface VggOptions {
 export const vgg = (depth: VggDepth, opts: VggOptions = {}): nn.Layer => {
   const config = depthConfig("vgg", VGG_CONFIGS, depth, "11, 13, 16 or 19");
   checkCommon(`vgg${depth}`, opts);
-  const hidden = opts.hidden ?? 4096;
+  return withMinSize(
+    `vgg${depth}`,
+    32,
+    vggNet(config, opts, { hidden: 4096, classes: 1000, pool: 7 }),
+  );
+};
+
+/** The conv widths of `smallVgg`'s two stages. */
+export const SMALL_VGG_CONFIG = [
+  [32, 32],
+  [64, 64],
+] as const;
+
+/**
+ * A small VGG for 28x28 digits: two stages of two 3x3 convs (32 and 64 channels, optional batch
+ * norm) each closed by a 2x2 max pool, then fc 128-relu twice and fc 10, with the same layer
+ * names as `vgg` (`features.conv1_1`... `classifier.fc3`). Dropout is off unless asked for.
+ */
+export const smallVgg = (opts: VggOptions = {}): nn.Layer => {
+  checkCommon("vgg-small", opts);
+  return withMinSize(
+    "vgg-small",
+    4,
+    vggNet(SMALL_VGG_CONFIG, { dropout: 0, ...opts }, { hidden: 128, classes: 10, pool: 7 }),
+  );
+};
+
+/** VGG's layers for stages of conv widths; `defaults` are the hidden width, classes and pooled size. */
+const vggNet = (
+  config: readonly (readonly number[])[],
+  opts: VggOptions,
+  defaults: { readonly hidden: number; readonly classes: number; readonly pool: number },
+): nn.Layer => {
+  const hidden = opts.hidden ?? defaults.hidden;
   const rate = opts.dropout ?? 0.5;
   const features: Record<string, nn.Layer> = {};
   config.forEach((widths, s) => {
@@ -66,9 +99,9 @@ export const vgg = (depth: VggDepth, opts: VggOptions = {}): nn.Layer => {
     });
     features[`pool${s + 1}`] = nn.maxPool2d({ kernel: 2, stride: 2 });
   });
-  const net = nn.sequential({
+  return nn.sequential({
     features: nn.sequential(features),
-    avgpool: nn.adaptiveAvgPool2d(7),
+    avgpool: nn.adaptiveAvgPool2d(defaults.pool),
     flatten: nn.flatten(),
     classifier: nn.sequential({
       fc1: nn.dense(hidden),
@@ -77,8 +110,7 @@ export const vgg = (depth: VggDepth, opts: VggOptions = {}): nn.Layer => {
       fc2: nn.dense(hidden),
       relu2: nn.relu(),
       ...(rate > 0 ? { drop2: nn.dropout(rate) } : {}),
-      fc3: nn.dense(opts.classes ?? 1000),
+      fc3: nn.dense(opts.classes ?? defaults.classes),
     }),
   });
-  return withMinSize(`vgg${depth}`, 32, net);
 };
