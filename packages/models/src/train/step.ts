@@ -1,13 +1,10 @@
-import type { HostTensor, Shape } from "@loom/graph";
-import type { Tensor, TensorSpec, Tree, nn } from "@loom/ops";
+import type { Tensor, Tree, nn } from "@loom/ops";
 import {
   add,
   argmax,
   cast,
   eq,
   foldIn,
-  isHostTensor,
-  mapTree,
   mul,
   optim,
   softmaxCrossEntropy,
@@ -37,9 +34,8 @@ const AUGMENT_STREAM = 0x41554721;
 export const countCorrect = (logits: Tensor, labels: Tensor): Tensor =>
   sum(cast(eq(argmax(logits, -1), labels), "float32"));
 
-/** The tree of specs (shape and dtype) of a tree of host tensors. */
-export const specsOf = (t: Tree<HostTensor>): Tree<TensorSpec> =>
-  mapTree(t, isHostTensor, (h): TensorSpec => ({ shape: h.shape as Shape, dtype: h.dtype }));
+/** `specsOf` moved to `@loom/ops`; re-exported here so that existing imports keep working. */
+export { specsOf } from "@loom/ops";
 
 /**
  * One training step as a pure function of tensors: forward in training mode, loss, backward,
