@@ -47,7 +47,7 @@ export const trainStep =
   (io: {
     params: Tree<Tensor>;
     state: Tree<Tensor>;
-    opt: Tree<Tensor>;
+    optState: Tree<Tensor>;
     x: Tensor;
     y: Tensor;
     key: Tensor;
@@ -63,12 +63,12 @@ export const trainStep =
       const objective = setup.regularizer === undefined ? loss : add(loss, setup.regularizer(p));
       return { loss: objective, aux: { loss, logits: r.y, state: r.state } };
     })(io.params);
-    const { updates, state: opt } = setup.optimizer.update(grad, io.opt, io.params);
+    const { updates, state: optState } = setup.optimizer.update(grad, io.optState, io.params);
     const params = optim.applyUpdates(io.params, updates);
     return {
       params,
       state: aux.state,
-      opt,
+      optState,
       loss: aux.loss,
       correct: countCorrect(aux.logits, io.y),
     };
