@@ -75,11 +75,11 @@ const startOf = async (
     return { layer, runConfig, start };
   }
   const fresh = optimizer.init(from.state.params);
-  const same = from.config.optimizer === config.optimizer && sameLayout(from.state.opt, fresh);
+  const same = from.config.optimizer === config.optimizer && sameLayout(from.state.optState, fresh);
   return {
     layer: from.layer,
     runConfig: { ...from.config, optimizer: config.optimizer },
-    start: same ? from.state : { ...from.state, opt: fresh },
+    start: same ? from.state : { ...from.state, optState: fresh },
   };
 };
 
