@@ -15,6 +15,8 @@ import {
 } from "./texture";
 import { splitWideKernels } from "./split-wide-kernels";
 import { assignTextures, kernelReads } from "./texture-pool";
+import type { TilingLimits } from "./kernels/tiled";
+import { ScratchPool } from "./scratch";
 
 /** What the backend shares with its executables. */
 export interface GpuState {
@@ -26,17 +28,20 @@ export interface GpuState {
   readonly maxSamplers: number;
   readonly reuseTextures: boolean;
   readonly forceRgbaReads: boolean;
+  readonly tiling: TilingLimits["mode"];
   readonly profile: number[] | undefined;
   readonly disposed: () => boolean;
 }
 
-/** A kernel as one draw: its program, the textures bound to units 0.., the framebuffer and viewport. */
+/** One draw: its program, the textures bound to units 0.., the framebuffer and viewport, and the plan kernel it belongs to. */
 interface Draw {
+  readonly kernel: number;
   readonly integer: boolean;
   readonly program: WebGLProgram;
   readonly textures: readonly WebGLTexture[];
   readonly fbo: WebGLFramebuffer;
-  readonly layout: TextureLayout;
+  readonly width: number;
+  readonly height: number;
 }
 
 const labelOf = (k: Kernel, i: number) => ({
@@ -105,9 +110,11 @@ export const compileExecutable = (gpu: GpuState, given: Plan): Executable => {
     }
     return fbo;
   };
+  const pool = new ScratchPool(gl);
   let alive = true;
   const dispose = () => {
     alive = false;
+    pool.dispose();
     for (const f of fbos.values()) gl.deleteFramebuffer(f);
     for (const t of textures) gl.deleteTexture(t);
     fbos.clear();
@@ -129,19 +136,42 @@ export const compileExecutable = (gpu: GpuState, given: Plan): Executable => {
         uploadArray(b.dtype, values, undefined),
       );
     }
-    const sources = planShaders(plan, layouts).map((source, i) => ({
-      source,
-      samplers: kernelReads(plan.kernels[i]!).length,
-      label: labelOf(plan.kernels[i]!, i),
-    }));
+    const limits = { maxSize: gpu.maxHeight, maxSamplers: gpu.maxSamplers, mode: gpu.tiling };
+    const shaders = planShaders(plan, layouts, limits);
+    const sources = shaders.flatMap((sh, i) => [
+      ...(sh.tiled?.passes ?? []).map((p) => ({
+        source: p.source,
+        samplers: p.reads.length,
+        label: labelOf(plan.kernels[i]!, i),
+      })),
+      { source: sh.frame, samplers: sh.samplers, label: labelOf(plan.kernels[i]!, i) },
+    ]);
     const programs = gpu.programs.programsFor(sources);
-    const draws: Draw[] = plan.kernels.map((k, i) => ({
-      integer: formats[k.out]!.integer,
-      program: programs[i]!.program,
-      textures: kernelReads(k).map(texOf),
-      fbo: fboOf(k.out),
-      layout: layouts[k.out]!,
-    }));
+    let next = 0;
+    const draws: Draw[] = plan.kernels.flatMap((k, i) => {
+      const { tiled } = shaders[i]!;
+      const reads = kernelReads(k).map(texOf);
+      const own = tiled === undefined ? [] : pool.texturesFor(tiled.scratch);
+      const passes = (tiled?.passes ?? []).map((p) => ({
+        kernel: i,
+        integer: false,
+        program: programs[next++]!.program,
+        textures: p.reads.map((r) => (r.kind === "input" ? reads[r.index]! : own[r.index]!)),
+        fbo: pool.framebuffer(p.writes.map((w) => own[w]!)),
+        width: tiled!.scratch[p.writes[0]!]!.width,
+        height: tiled!.scratch[p.writes[0]!]!.height,
+      }));
+      const frame: Draw = {
+        kernel: i,
+        integer: formats[k.out]!.integer,
+        program: programs[next++]!.program,
+        textures: [...reads, ...(tiled?.frameScratch ?? []).map((s) => own[s]!)],
+        fbo: fboOf(k.out),
+        width: layouts[k.out]!.width,
+        height: layouts[k.out]!.height,
+      };
+      return [...passes, frame];
+    });
     const outputs = Object.entries(plan.outputs).map(([name, id]) => {
       const fbo = fboOf(id);
       gl.bindFramebuffer(gl.FRAMEBUFFER, fbo);
@@ -170,10 +200,10 @@ export const compileExecutable = (gpu: GpuState, given: Plan): Executable => {
       }
       gl.bindVertexArray(gpu.vao);
       const prof = gpu.profile;
-      draws.forEach((d, k) => {
+      draws.forEach((d) => {
         const t0 = prof === undefined ? 0 : performance.now();
         gl.bindFramebuffer(gl.FRAMEBUFFER, d.fbo);
-        gl.viewport(0, 0, d.layout.width, d.layout.height);
+        gl.viewport(0, 0, d.width, d.height);
         gl.useProgram(d.program);
         d.textures.forEach((t, unit) => {
           gl.activeTexture(gl.TEXTURE0 + unit);
@@ -182,7 +212,7 @@ export const compileExecutable = (gpu: GpuState, given: Plan): Executable => {
         gl.drawArrays(gl.TRIANGLES, 0, 3);
         if (prof !== undefined) {
           waitForGpu(gl, d.integer);
-          prof[k] = (prof[k] ?? 0) + performance.now() - t0;
+          prof[d.kernel] = (prof[d.kernel] ?? 0) + performance.now() - t0;
         }
       });
       // Built with fromEntries: an output named "__proto__" is an own property, not a prototype.

@@ -25,6 +25,12 @@ export interface WebGLBackendOptions {
    * GPU after every draw (a one-texel read), so it slows the run down.
    */
   readonly profile?: number[];
+  /**
+   * Register-tiled multi-pass library kernels (matmul: packed operands, 4x4 blocks per
+   * fragment): "auto" (default) where they fit the GPU's limits and the work pays for the
+   * extra draws, "always" where they fit (tests), "never".
+   */
+  readonly tiling?: "auto" | "always" | "never";
 }
 
 /**
@@ -58,6 +64,7 @@ export const webglBackend = (opts: WebGLBackendOptions = {}): Backend => {
     maxSamplers: gl.getParameter(gl.MAX_TEXTURE_IMAGE_UNITS) as number,
     reuseTextures: opts.reuseTextures ?? true,
     forceRgbaReads: opts.forceRgbaReads ?? false,
+    tiling: opts.tiling ?? "auto",
     profile: opts.profile,
     disposed: () => disposed,
   };

@@ -6,6 +6,8 @@ import { conv2dGradInputGlsl } from "./conv2d-grad-input";
 import type { LibraryCalls, LibraryKind } from "@loom/graph";
 import type { GlslLibraryKernel, GlslLibraryKernels } from "./kernel";
 import { matmulGlsl } from "./matmul";
+import { matmulTiled } from "./matmul-tiled";
+import type { TiledGenerator, TiledGenerators } from "./tiled";
 import { maxPool2dGlsl } from "./max-pool2d";
 import { maxPool2dGradGlsl } from "./max-pool2d-grad";
 
@@ -24,3 +26,12 @@ export const GLSL_KERNELS: GlslLibraryKernels = {
 /** The shader functions of a library call; indexed through the kind's type so the call's type follows it. */
 export const glslKernelFor = <K extends LibraryKind>(kind: K): GlslLibraryKernel<LibraryCalls[K]> =>
   GLSL_KERNELS[kind];
+
+/** The register-tiled multi-pass kernels, for the call kinds that have one (the others run one fragment per output element). */
+export const TILED_KERNELS: TiledGenerators = { matmul: matmulTiled };
+
+/** The tiled generator of a call kind, if it has one. */
+export const tiledKernelFor = <K extends LibraryKind>(
+  kind: K,
+): TiledGenerator<LibraryCalls[K]> | undefined =>
+  TILED_KERNELS[kind] as TiledGenerator<LibraryCalls[K]> | undefined;
