@@ -3,6 +3,7 @@ import { avgPool2dGradGlsl } from "./avg-pool2d-grad";
 import { conv2dGlsl } from "./conv2d";
 import { conv2dGradFilterGlsl } from "./conv2d-grad-filter";
 import { conv2dGradInputGlsl } from "./conv2d-grad-input";
+import { conv2dGradFilterTiled, conv2dGradInputTiled, conv2dTiled } from "./conv-tiled";
 import type { LibraryCalls, LibraryKind } from "@loom/graph";
 import type { GlslLibraryKernel, GlslLibraryKernels } from "./kernel";
 import { matmulGlsl } from "./matmul";
@@ -28,7 +29,12 @@ export const glslKernelFor = <K extends LibraryKind>(kind: K): GlslLibraryKernel
   GLSL_KERNELS[kind];
 
 /** The register-tiled multi-pass kernels, for the call kinds that have one (the others run one fragment per output element). */
-export const TILED_KERNELS: TiledGenerators = { matmul: matmulTiled };
+export const TILED_KERNELS: TiledGenerators = {
+  matmul: matmulTiled,
+  conv2d: conv2dTiled,
+  conv2d_grad_input: conv2dGradInputTiled,
+  conv2d_grad_filter: conv2dGradFilterTiled,
+};
 
 /** The tiled generator of a call kind, if it has one. */
 export const tiledKernelFor = <K extends LibraryKind>(
