@@ -52,7 +52,7 @@ const folded = (rows: number, width: number, max: number): Folded | undefined =>
 const texel = (f: Folded, row: string, col: string): string =>
   f.fold === 1
     ? `ivec2(${col}, ${row})`
-    : `ivec2((${row}) / ${I(f.height)} * ${I(f.width)} + ${col}, (${row}) % ${I(f.height)})`;
+    : `ivec2((${row}) / ${I(f.height)} * ${I(f.width)} + (${col}), (${row}) % ${I(f.height)})`;
 
 /** GLSL declaring `row` and `col`, the logical texel of fragment `c` in a folded matrix. */
 const fragmentOf = (f: Folded): string =>
