@@ -44,16 +44,23 @@ export const conv2dTiled: TiledGenerator<Conv2dCall> = (a) => {
       M: P,
       N: O!,
       K,
-      aLoader: loader(0, a.inputs[0]!),
-      aAt: `float a_at(int b, int p, int k) {
-  ${split3(["n", "ho", "wo"], "p", Ho!, Wo!)}
-  ${split3(["c", "kh", "kw"], "k", KH!, KW!)}
-  int h = ho * ${g.sh} - ${g.pt} + kh * ${g.dh};
-  int w = wo * ${g.sw} - ${g.pl} + kw * ${g.dw};
-  return h < 0 || h >= ${I(H!)} || w < 0 || w >= ${I(W!)} ? 0.0 : ld0(((n * ${I(C!)} + c) * ${I(H!)} + h) * ${I(W!)} + w);
-}`,
-      bLoader: loader(0, a.inputs[1]!),
-      bAt: `float b_at(int b, int o, int k) { return ld0(o * ${I(K)} + k); }`,
+      a: {
+        input: 0,
+        loader: loader(0, a.inputs[0]!),
+        row: `${split3(["n", "ho", "wo"], "i", Ho!, Wo!)}
+    int h0 = ho * ${g.sh} - ${g.pt};
+    int w0 = wo * ${g.sw} - ${g.pl};`,
+        at: `${split3(["c", "kh", "kw"], "k", KH!, KW!)}
+      int h = h0 + kh * ${g.dh};
+      int w = w0 + kw * ${g.dw};
+      if (h >= 0 && h < ${I(H!)} && w >= 0 && w < ${I(W!)}) e = ld0(((n * ${I(C!)} + c) * ${I(H!)} + h) * ${I(W!)} + w);`,
+      },
+      b: {
+        input: 1,
+        loader: loader(0, a.inputs[1]!),
+        row: `int o = i * ${I(K)};`,
+        at: "e = ld0(o + k);",
+      },
       lib: `float lib(int pos) {
   ${split3(["n", "o", "r"], "pos", O!, Ho! * Wo!)}
   return prod(0, n * ${I(Ho! * Wo!)} + r, o);
@@ -79,22 +86,27 @@ export const conv2dGradInputTiled: TiledGenerator<Conv2dGradInputCall> = (a) => 
       M: P,
       N: C!,
       K,
-      aLoader: loader(0, a.inputs[0]!),
-      aAt: `float a_at(int b, int p, int k) {
-  ${split3(["n", "h", "w"], "p", H!, W!)}
-  ${split3(["o", "kh", "kw"], "k", KH!, KW!)}
-  int th = h + ${g.pt} - kh * ${g.dh};
-  int tw = w + ${g.pl} - kw * ${g.dw};
-  if (th < 0 || tw < 0 || th % ${g.sh} != 0 || tw % ${g.sw} != 0) return 0.0;
-  int ho = th / ${g.sh};
-  int wo = tw / ${g.sw};
-  return ho >= ${I(Ho!)} || wo >= ${I(Wo!)} ? 0.0 : ld0(((n * ${I(O!)} + o) * ${I(Ho!)} + ho) * ${I(Wo!)} + wo);
-}`,
-      bLoader: loader(0, a.inputs[1]!),
-      bAt: `float b_at(int b, int c, int k) {
-  ${split3(["o", "kh", "kw"], "k", KH!, KW!)}
-  return ld0(((o * ${I(C!)} + c) * ${I(KH!)} + kh) * ${I(KW!)} + kw);
-}`,
+      a: {
+        input: 0,
+        loader: loader(0, a.inputs[0]!),
+        row: `${split3(["n", "h", "w"], "i", H!, W!)}
+    int h0 = h + ${g.pt};
+    int w0 = w + ${g.pl};`,
+        at: `${split3(["o", "kh", "kw"], "k", KH!, KW!)}
+      int th = h0 - kh * ${g.dh};
+      int tw = w0 - kw * ${g.dw};
+      int ho = th / ${g.sh};
+      int wo = tw / ${g.sw};
+      if (th >= 0 && tw >= 0 && ho * ${g.sh} == th && wo * ${g.sw} == tw && ho < ${I(Ho!)} && wo < ${I(Wo!)})
+        e = ld0(((n * ${I(O!)} + o) * ${I(Ho!)} + ho) * ${I(Wo!)} + wo);`,
+      },
+      b: {
+        input: 1,
+        loader: loader(0, a.inputs[1]!),
+        row: `int c = i;`,
+        at: `${split3(["o", "kh", "kw"], "k", KH!, KW!)}
+      e = ld0(((o * ${I(C!)} + c) * ${I(KH!)} + kh) * ${I(KW!)} + kw);`,
+      },
       lib: `float lib(int pos) {
   ${split3(["n", "c", "r"], "pos", C!, H! * W!)}
   return prod(0, n * ${I(H! * W!)} + r, c);
@@ -123,20 +135,24 @@ export const conv2dGradFilterTiled: TiledGenerator<Conv2dGradFilterCall> = (a) =
       M: O!,
       N: J,
       K,
-      inputs: [1, 0],
-      aLoader: loader(0, a.inputs[1]!),
-      aAt: `float a_at(int b, int o, int k) {
-  int n = k / ${I(Ho! * Wo!)};
-  return ld0((n * ${I(O!)} + o) * ${I(Ho! * Wo!)} + k - n * ${I(Ho! * Wo!)});
-}`,
-      bLoader: loader(0, a.inputs[0]!),
-      bAt: `float b_at(int b, int j, int k) {
-  ${split3(["c", "kh", "kw"], "j", KH!, KW!)}
-  ${split3(["n", "ho", "wo"], "k", Ho!, Wo!)}
-  int h = ho * ${g.sh} - ${g.pt} + kh * ${g.dh};
-  int w = wo * ${g.sw} - ${g.pl} + kw * ${g.dw};
-  return h < 0 || h >= ${I(H!)} || w < 0 || w >= ${I(W!)} ? 0.0 : ld0(((n * ${I(C!)} + c) * ${I(H!)} + h) * ${I(W!)} + w);
-}`,
+      a: {
+        input: 1,
+        loader: loader(0, a.inputs[1]!),
+        row: `int o = i;`,
+        at: `int n = k / ${I(Ho! * Wo!)};
+      e = ld0((n * ${I(O!)} + o) * ${I(Ho! * Wo!)} + k - n * ${I(Ho! * Wo!)});`,
+      },
+      b: {
+        input: 0,
+        loader: loader(0, a.inputs[0]!),
+        row: `${split3(["c", "kh", "kw"], "i", KH!, KW!)}
+    int h0 = kh * ${g.dh} - ${g.pt};
+    int w0 = kw * ${g.dw} - ${g.pl};`,
+        at: `${split3(["n", "ho", "wo"], "k", Ho!, Wo!)}
+      int h = ho * ${g.sh} + h0;
+      int w = wo * ${g.sw} + w0;
+      if (h >= 0 && h < ${I(H!)} && w >= 0 && w < ${I(W!)}) e = ld0(((n * ${I(C!)} + c) * ${I(H!)} + h) * ${I(W!)} + w);`,
+      },
       lib: `float lib(int pos) { return prod(0, pos / ${I(J)}, pos % ${I(J)}); }`,
     },
     a.frameUnits,

@@ -13,23 +13,30 @@ const ROWS = 4;
 export const MAX_STEPS = 512;
 
 /**
- * A GEMM `out[b, i, j] = sum_k A(b, i, k) * B(b, j, k)` in the operands' own layouts: GLSL
- * functions `float a_at(int b, int i, int k)` and `float b_at(int b, int j, int k)` (reading
- * the op's input 0 resp. 1 through `ld0`, each pack pass binding its operand at unit 0),
- * and the frame's `lib(pos)` calling `prod(b, i, j)`.
+ * How a pack pass reads one GEMM operand: from the op's input `input` (bound at unit 0 and
+ * read by `loader`'s `ld0`), `row` GLSL statements run once per fragment (ints `b` and `i`,
+ * the operand's row, in scope: index arithmetic shared by the fragment's four k) and `at`
+ * statements setting `float e` to the element at int `k`.
+ */
+export interface GemmOperand {
+  readonly input: number;
+  readonly loader: string;
+  readonly row: string;
+  readonly at: string;
+}
+
+/**
+ * A GEMM `out[b, i, j] = sum_k A(b, i, k) * B(b, j, k)` in the operands' own layouts, and
+ * the frame's `lib(pos)` calling `prod(b, i, j)`.
  */
 export interface GemmSpec {
   readonly batch: number;
   readonly M: number;
   readonly N: number;
   readonly K: number;
-  readonly aLoader: string;
-  readonly aAt: string;
-  readonly bLoader: string;
-  readonly bAt: string;
+  readonly a: GemmOperand;
+  readonly b: GemmOperand;
   readonly lib: string;
-  /** Which of the op's inputs A and B are read from (default 0 and 1). */
-  readonly inputs?: readonly [number, number];
 }
 
 /** A logical `[rows, width]` RGBA matrix folded into a texture: `fold` side-by-side bands of `height` rows. */
@@ -68,7 +75,7 @@ const size = (f: Folded) => ({ width: f.width * f.fold, height: f.height });
  * Register-tiled GEMM in three draws and the frame (the design follows tfjs-webgl's packed
  * matmul, with blocks of 4x4 instead of 2x2). (1) A is packed into RGBA32F rows of four
  * consecutive k, (2) B likewise with its rows the output columns: the pack passes read the
- * operands through `a_at`/`b_at`, so transposed, strided or im2col operands all become one
+ * operands through their `GemmOperand`s, so transposed, strided or im2col operands all become one
  * layout, zero-padded to whole texels and blocks. (3) Each fragment of the product computes 4
  * output rows x 4 columns: per four k it fetches 4 texels of A and 4 of B and does 4
  * vec4-by-mat4 products (64 multiply-adds per 8 fetches), writing row r of its block to
@@ -102,19 +109,27 @@ export const gemmTiled = (
       "gemm",
       `a fragment would loop ${Kq} > ${MAX_STEPS} times`,
     );
-  const pack = (f: Folded, pad: number, rows: number, fn: string, at: string, loader: string) =>
+  const pack = (f: Folded, pad: number, rows: number, op: GemmOperand) =>
     passShader(
       1,
       1,
-      `${loader}\n${at}`,
+      op.loader,
       `${fragmentOf(f)}
   int g = row / ${I(pad)};
   int i = row - g * ${I(pad)};
   int b = g / ${I(S)};
   int k0 = (g - b * ${I(S)}) * ${I(Kc)} + col * 4;
   vec4 v = vec4(0.0);
-  if (row < ${I(f.rows)} && i < ${I(rows)})
-    for (int t = 0; t < 4; t++) if (col * 4 + t < ${I(Kc)} && k0 + t < ${I(K)}) v[t] = ${fn}(b, i, k0 + t);
+  if (row < ${I(f.rows)} && i < ${I(rows)}) {
+    ${op.row}
+    for (int t = 0; t < 4; t++) {
+      int k = k0 + t;
+      if (col * 4 + t >= ${I(Kc)} || k >= ${I(K)}) break;
+      float e = 0.0;
+      ${op.at}
+      v[t] = e;
+    }
+  }
   o0 = v;`,
     );
   const rs = Array.from({ length: ROWS }, (_, t) => t);
@@ -155,13 +170,13 @@ ${rs.map((t) => `  o${t} = acc${t};`).join("\n")}`,
     scratch: [size(fa), size(fb), ...rs.map(() => size(fp))],
     passes: [
       {
-        source: pack(fa, Mpad, M, "a_at", g.aAt, g.aLoader),
-        reads: [{ kind: "input", index: g.inputs?.[0] ?? 0 }],
+        source: pack(fa, Mpad, M, g.a),
+        reads: [{ kind: "input", index: g.a.input }],
         writes: [0],
       },
       {
-        source: pack(fb, Npad, N, "b_at", g.bAt, g.bLoader),
-        reads: [{ kind: "input", index: g.inputs?.[1] ?? 1 }],
+        source: pack(fb, Npad, N, g.b),
+        reads: [{ kind: "input", index: g.b.input }],
         writes: [1],
       },
       {

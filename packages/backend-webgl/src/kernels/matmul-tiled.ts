@@ -37,10 +37,18 @@ export const matmulTiled: TiledGenerator<MatmulCall> = ({
       M,
       N,
       K,
-      aLoader: loader(0, inputs[0]!),
-      aAt: `float a_at(int b, int i, int k) { return ld0(b * ${I(M * K)} + i * ${I(ai)} + k * ${I(ap)}); }`,
-      bLoader: loader(0, inputs[1]!),
-      bAt: `float b_at(int b, int j, int k) { return ld0(b * ${I(K * N)} + j * ${I(bj)} + k * ${I(bp)}); }`,
+      a: {
+        input: 0,
+        loader: loader(0, inputs[0]!),
+        row: `int o = b * ${I(M * K)} + i * ${I(ai)};`,
+        at: `e = ld0(o + k * ${I(ap)});`,
+      },
+      b: {
+        input: 1,
+        loader: loader(0, inputs[1]!),
+        row: `int o = b * ${I(K * N)} + i * ${I(bj)};`,
+        at: `e = ld0(o + k * ${I(bp)});`,
+      },
       lib: `float lib(int pos) {
   int j = pos % ${I(N)};
   int i = (pos / ${I(N)}) % ${I(M)};
