@@ -1,9 +1,4 @@
-import type {
-  Conv2dCall,
-  Conv2dGradFilterCall,
-  Conv2dGradInputCall,
-  ConvParams,
-} from "@loom/graph";
+import type { Conv2dCall, Conv2dGradFilterCall, Conv2dGradInputCall } from "@loom/graph";
 import { glslInt as I } from "../render-glsl";
 import { loader } from "../shader-frame";
 import { gemmTiled } from "./gemm";
@@ -19,7 +14,10 @@ import { windowGeometry } from "./window";
 const MIN_MACS = 32768;
 
 /** Whether a convolution call is tiled: ungrouped float32, and big enough unless forced. */
-const tiles = (a: TiledArgs<ConvParams & { kind: string }>, macs: number): boolean =>
+const tiles = (
+  a: TiledArgs<Conv2dCall | Conv2dGradInputCall | Conv2dGradFilterCall>,
+  macs: number,
+): boolean =>
   a.limits.mode !== "never" &&
   a.call.groups === 1 &&
   a.inputs.every((b) => b.dtype === "float32") &&
