@@ -27,6 +27,10 @@ const tiles = (
 const split3 = (names: readonly [string, string, string], v: string, B: number, C: number) =>
   `int ${names[0]} = ${v} / ${I(B * C)}; int ${names[2]} = ${v} % ${I(C)}; int ${names[1]} = (${v} / ${I(C)}) % ${I(B)};`;
 
+/** GLSL setting `e` to input element `(n, c, h, w)` of an `[_, C, H, W]` input, left 0 in the padding. */
+const inputTap = (C: number, H: number, W: number) =>
+  `if (h >= 0 && h < ${I(H)} && w >= 0 && w < ${I(W)}) e = ld0(((n * ${I(C)} + c) * ${I(H)} + h) * ${I(W)} + w);`;
+
 /** The product as `[N*Ho*Wo, C*KH*KW] x [C*KH*KW, O]`: rows are output positions, A gathers the input windows. */
 export const conv2dTiled: TiledGenerator<Conv2dCall> = (a) => {
   const [N, C, H, W] = a.inShapes[0]!;
@@ -51,7 +55,7 @@ export const conv2dTiled: TiledGenerator<Conv2dCall> = (a) => {
         at: `${split3(["c", "kh", "kw"], "k", KH!, KW!)}
       int h = h0 + kh * ${g.dh};
       int w = w0 + kw * ${g.dw};
-      if (h >= 0 && h < ${I(H!)} && w >= 0 && w < ${I(W!)}) e = ld0(((n * ${I(C!)} + c) * ${I(H!)} + h) * ${I(W!)} + w);`,
+      ${inputTap(C!, H!, W!)}`,
       },
       b: {
         input: 1,
@@ -149,7 +153,7 @@ export const conv2dGradFilterTiled: TiledGenerator<Conv2dGradFilterCall> = (a) =
         at: `${split3(["n", "ho", "wo"], "k", Ho!, Wo!)}
       int h = ho * ${g.sh} + h0;
       int w = wo * ${g.sw} + w0;
-      if (h >= 0 && h < ${I(H!)} && w >= 0 && w < ${I(W!)}) e = ld0(((n * ${I(C!)} + c) * ${I(H!)} + h) * ${I(W!)} + w);`,
+      ${inputTap(C!, H!, W!)}`,
       },
       lib: `float lib(int pos) { return prod(0, pos / ${I(J)}, pos % ${I(J)}); }`,
     },
