@@ -3,18 +3,19 @@ import { castNumber, checkFeeds, formatShape, LoomError, numel } from "@loom/gra
 import { checkGl, contextLost } from "./context";
 import { planShaders } from "./kernel-source";
 import type { ProgramCache } from "./programs";
-import type { ReadFormat, TextureFormat, TextureLayout } from "./texture";
 import {
   createTexture,
   formatOf,
   readFormatOf,
-  readTexture,
   textureLayout,
   uploadArray,
   uploadTexture,
 } from "./texture";
 import { splitWideKernels } from "./split-wide-kernels";
+import { finishReads, gpuDone, outputRead, startReads } from "./readback";
 import { assignTextures, kernelReads } from "./texture-pool";
+import type { TilingLimits } from "./kernels/tiled";
+import { ScratchPool } from "./scratch";
 
 /** What the backend shares with its executables. */
 export interface GpuState {
@@ -26,17 +27,20 @@ export interface GpuState {
   readonly maxSamplers: number;
   readonly reuseTextures: boolean;
   readonly forceRgbaReads: boolean;
+  readonly tiling: TilingLimits["mode"];
   readonly profile: number[] | undefined;
   readonly disposed: () => boolean;
 }
 
-/** A kernel as one draw: its program, the textures bound to units 0.., the framebuffer and viewport. */
+/** One draw: its program, the textures bound to units 0.., the framebuffer and viewport, and the plan kernel it belongs to. */
 interface Draw {
+  readonly kernel: number;
   readonly integer: boolean;
   readonly program: WebGLProgram;
   readonly textures: readonly WebGLTexture[];
   readonly fbo: WebGLFramebuffer;
-  readonly layout: TextureLayout;
+  readonly width: number;
+  readonly height: number;
 }
 
 const labelOf = (k: Kernel, i: number) => ({
@@ -105,9 +109,14 @@ export const compileExecutable = (gpu: GpuState, given: Plan): Executable => {
     }
     return fbo;
   };
+  const pool = new ScratchPool(gl);
+  const pbos: WebGLBuffer[] = [];
   let alive = true;
   const dispose = () => {
     alive = false;
+    pool.dispose();
+    for (const b of pbos) gl.deleteBuffer(b);
+    pbos.length = 0;
     for (const f of fbos.values()) gl.deleteFramebuffer(f);
     for (const t of textures) gl.deleteTexture(t);
     fbos.clear();
@@ -129,37 +138,67 @@ export const compileExecutable = (gpu: GpuState, given: Plan): Executable => {
         uploadArray(b.dtype, values, undefined),
       );
     }
-    const sources = planShaders(plan, layouts).map((source, i) => ({
-      source,
-      samplers: kernelReads(plan.kernels[i]!).length,
-      label: labelOf(plan.kernels[i]!, i),
-    }));
+    const limits = { maxSize: gpu.maxHeight, maxSamplers: gpu.maxSamplers, mode: gpu.tiling };
+    const shaders = planShaders(plan, layouts, limits);
+    const sources = shaders.flatMap((sh, i) => [
+      ...(sh.tiled?.passes ?? []).map((p) => ({
+        source: p.source,
+        samplers: p.reads.length,
+        label: labelOf(plan.kernels[i]!, i),
+      })),
+      { source: sh.frame, samplers: sh.samplers, label: labelOf(plan.kernels[i]!, i) },
+    ]);
     const programs = gpu.programs.programsFor(sources);
-    const draws: Draw[] = plan.kernels.map((k, i) => ({
-      integer: formats[k.out]!.integer,
-      program: programs[i]!.program,
-      textures: kernelReads(k).map(texOf),
-      fbo: fboOf(k.out),
-      layout: layouts[k.out]!,
-    }));
+    let next = 0;
+    const draws: Draw[] = plan.kernels.flatMap((k, i) => {
+      const { tiled } = shaders[i]!;
+      const reads = kernelReads(k).map(texOf);
+      const own = tiled === undefined ? [] : pool.texturesFor(tiled.scratch);
+      const passes = (tiled?.passes ?? []).map((p) => ({
+        kernel: i,
+        integer: false,
+        program: programs[next++]!.program,
+        textures: p.reads.map((r) => (r.kind === "input" ? reads[r.index]! : own[r.index]!)),
+        fbo: pool.framebuffer(p.writes.map((w) => own[w]!)),
+        width: tiled!.scratch[p.writes[0]!]!.width,
+        height: tiled!.scratch[p.writes[0]!]!.height,
+      }));
+      const frame: Draw = {
+        kernel: i,
+        integer: formats[k.out]!.integer,
+        program: programs[next++]!.program,
+        textures: [...reads, ...(tiled?.frameScratch ?? []).map((s) => own[s]!)],
+        fbo: fboOf(k.out),
+        width: layouts[k.out]!.width,
+        height: layouts[k.out]!.height,
+      };
+      return [...passes, frame];
+    });
     const outputs = Object.entries(plan.outputs).map(([name, id]) => {
       const fbo = fboOf(id);
       gl.bindFramebuffer(gl.FRAMEBUFFER, fbo);
       const read = readFormatOf(gl, formats[id]!, gpu.forceRgbaReads);
-      return { name, id, fbo, read, staging: staging(read, formats[id]!, layouts[id]!) };
+      const r = outputRead(gl, { name, info: plan.buffers[id]!, layout: layouts[id]!, fbo, read });
+      pbos.push(r.pbo);
+      return r;
     });
     gl.bindFramebuffer(gl.FRAMEBUFFER, null);
     checkGl(gl, "while allocating textures and compiling kernels");
     const inputs = Object.entries(plan.inputs);
     const scratch = new Map<number, Float32Array | Int32Array>();
 
-    const run = (feeds: Readonly<Record<string, HostTensor>>): Record<string, HostTensor> => {
+    const checkAlive = () => {
       if (gpu.disposed() || !alive)
         throw new LoomError(
           "invalid_argument",
           "run",
           "this WebGL executable (or its backend) was disposed; compile the function again",
         );
+    };
+    const run = async (
+      feeds: Readonly<Record<string, HostTensor>>,
+    ): Promise<Record<string, HostTensor>> => {
+      checkAlive();
       if (gl.isContextLost()) throw contextLost("before running");
       checkFeeds(plan, feeds);
       for (const [name, id] of inputs) {
@@ -170,10 +209,10 @@ export const compileExecutable = (gpu: GpuState, given: Plan): Executable => {
       }
       gl.bindVertexArray(gpu.vao);
       const prof = gpu.profile;
-      draws.forEach((d, k) => {
+      draws.forEach((d) => {
         const t0 = prof === undefined ? 0 : performance.now();
         gl.bindFramebuffer(gl.FRAMEBUFFER, d.fbo);
-        gl.viewport(0, 0, d.layout.width, d.layout.height);
+        gl.viewport(0, 0, d.width, d.height);
         gl.useProgram(d.program);
         d.textures.forEach((t, unit) => {
           gl.activeTexture(gl.TEXTURE0 + unit);
@@ -182,23 +221,24 @@ export const compileExecutable = (gpu: GpuState, given: Plan): Executable => {
         gl.drawArrays(gl.TRIANGLES, 0, 3);
         if (prof !== undefined) {
           waitForGpu(gl, d.integer);
-          prof[k] = (prof[k] ?? 0) + performance.now() - t0;
+          prof[d.kernel] = (prof[d.kernel] ?? 0) + performance.now() - t0;
         }
       });
-      // Built with fromEntries: an output named "__proto__" is an own property, not a prototype.
-      const result: Record<string, HostTensor> = Object.fromEntries(
-        outputs.map((o) => {
-          const b = plan.buffers[o.id]!;
-          gl.bindFramebuffer(gl.FRAMEBUFFER, o.fbo);
-          const data = readBack(gl, b, layouts[o.id]!, o.read, o.staging);
-          return [o.name, { data, shape: b.shape, dtype: b.dtype }];
-        }),
-      );
-      gl.bindFramebuffer(gl.FRAMEBUFFER, null);
+      startReads(gl, outputs);
+      await gpuDone(gl);
+      checkAlive();
+      const result = finishReads(gl, outputs);
       checkGl(gl, "while running the kernels");
       return result;
     };
-    return { run: async (feeds) => run(feeds), dispose };
+    // Runs share the textures: each starts when the one before has been read back.
+    let queue: Promise<unknown> = Promise.resolve();
+    const serial = (feeds: Readonly<Record<string, HostTensor>>) => {
+      const next = queue.then(() => run(feeds));
+      queue = next.catch(() => undefined);
+      return next;
+    };
+    return { run: serial, dispose };
   } catch (e) {
     dispose();
     throw e;
@@ -209,33 +249,4 @@ export const compileExecutable = (gpu: GpuState, given: Plan): Executable => {
 const waitForGpu = (gl: WebGL2RenderingContext, integer: boolean): void => {
   if (integer) gl.readPixels(0, 0, 1, 1, gl.RGBA_INTEGER, gl.INT, new Int32Array(4));
   else gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.FLOAT, new Float32Array(4));
-};
-
-/** The staging array of an output read as RGBA, reused by every run. */
-const staging = (
-  read: ReadFormat,
-  format: TextureFormat,
-  layout: TextureLayout,
-): Float32Array | Int32Array | undefined => {
-  if (read.channels === 1) return undefined;
-  const n = 4 * layout.n;
-  return format.integer ? new Int32Array(n) : new Float32Array(n);
-};
-
-/** Reads one output into a fresh array of its dtype (bools through an int32 array). */
-const readBack = (
-  gl: WebGL2RenderingContext,
-  b: BufferInfo,
-  layout: TextureLayout,
-  read: ReadFormat,
-  stage: Float32Array | Int32Array | undefined,
-): Float32Array | Int32Array | Uint8Array => {
-  if (b.dtype === "float32") {
-    const out = new Float32Array(layout.n);
-    readTexture(gl, layout, read, out, stage);
-    return out;
-  }
-  const ints = new Int32Array(layout.n);
-  readTexture(gl, layout, read, ints, stage);
-  return b.dtype === "bool" ? Uint8Array.from(ints, (v) => (v !== 0 ? 1 : 0)) : ints;
 };

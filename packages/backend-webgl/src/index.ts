@@ -4,6 +4,8 @@
  * @module \@loom/backend-webgl
  */
 export * from "./webgl-backend";
+export * from "./auto-backend";
+export * from "./renderer";
 export { RENDER_GLSL, glslType, glslConst } from "./render-glsl";
 export { renderExpr } from "./glsl-expr";
 export type { RenderedExpr, RenderLoad } from "./glsl-expr";

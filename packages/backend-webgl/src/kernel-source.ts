@@ -1,31 +1,15 @@
-import type { DType, Expr, LibraryKernel, Plan } from "@loom/graph";
+import type { Expr, LibraryKernel, Plan } from "@loom/graph";
 import { numel } from "@loom/graph";
 import { renderExpr } from "./glsl-expr";
 import { helpersFor } from "./glsl-helpers";
-import { glslKernelFor } from "./kernels";
-import { glslInt, glslType } from "./render-glsl";
+import { glslKernelFor, tiledKernelFor } from "./kernels";
+import type { TiledKernel, TilingLimits } from "./kernels/tiled";
+import { glslInt } from "./render-glsl";
 import { kernelReads } from "./texture-pool";
 import type { TextureLayout } from "./texture";
-import { texelOf, textureLayout } from "./texture";
-
-/** A texture a shader reads or writes: its dtype and layout. */
-export interface ShaderBuffer {
-  readonly dtype: DType;
-  readonly layout: TextureLayout;
-}
-
-/** The vertex shader of every kernel: one triangle covering the viewport, with no vertex buffers. */
-export const VERTEX_SHADER = `#version 300 es
-void main() {
-  gl_Position = vec4(float((gl_VertexID & 1) << 2) - 1.0, float((gl_VertexID & 2) << 1) - 1.0, 0.0, 1.0);
-}`;
-
-/** GLSL `ldK(int i)`: input K's element at flat index i, as a value of its dtype. */
-const loader = (k: number, b: ShaderBuffer): string => {
-  const texel = `texelFetch(u${k}, ${texelOf(b.layout, "i")}, 0).r`;
-  const value = b.dtype === "bool" ? `${texel} != 0` : texel;
-  return `${glslType(b.dtype)} ld${k}(int i) { return ${value}; }`;
-};
+import { textureLayout } from "./texture";
+import type { ShaderBuffer } from "./shader-frame";
+import { loader, samplerDecl, SHADER_HEADER } from "./shader-frame";
 
 /** GLSL declaring `x0, x1, ...`, the output multi-index of flat `pos` (only the axes `used`). */
 const outputIndex = (shape: readonly number[], used: (axis: number) => boolean): string[] => {
@@ -45,7 +29,8 @@ const outputIndex = (shape: readonly number[], used: (axis: number) => boolean):
  * A complete fragment shader: one fragment per output element. The element's flat index
  * `pos` comes from gl_FragCoord (row-major texels of the output's layout); fragments past the
  * last element (the tail of the last row) store 0 and stop. `functions` and `stmts` compute
- * `value`, which is stored with the output's dtype (bools as 0/1).
+ * `value`, which is stored with the output's dtype (bools as 0/1). A tiled kernel's frame also
+ * samples `scratchUnits` RGBA32F textures, at the units after the inputs'.
  */
 export const fragmentShader = (
   inputs: readonly ShaderBuffer[],
@@ -54,6 +39,7 @@ export const fragmentShader = (
   functions: string,
   stmts: readonly string[],
   value: string,
+  scratchUnits = 0,
 ): string => {
   const body = [...stmts, value].join("\n");
   const outType = out.dtype === "float32" ? "float" : "int";
@@ -61,12 +47,9 @@ export const fragmentShader = (
   const loaders = inputs.map((b, k) => loader(k, b)).join("\n");
   const used = (a: number) => new RegExp(`\\bx${a}\\b`).test(`${functions}\n${body}`);
   return [
-    "#version 300 es",
-    "precision highp float;",
-    "precision highp int;",
-    "precision highp sampler2D;",
-    "precision highp isampler2D;",
-    ...inputs.map((b, k) => `uniform ${b.dtype === "float32" ? "sampler2D" : "isampler2D"} u${k};`),
+    ...SHADER_HEADER,
+    ...inputs.map((b, k) => samplerDecl(k, b.dtype)),
+    ...Array.from({ length: scratchUnits }, (_, r) => samplerDecl(inputs.length + r, "float32")),
     `layout(location = 0) out highp ${outType} o;`,
     helpersFor(`${functions}\n${body}`),
     loaders,
@@ -94,18 +77,34 @@ export const exprKernelSource = (
   return fragmentShader(inputs, out, shape, "", stmts, value);
 };
 
+/** The shaders of one kernel: its frame, the samplers the frame uses, and a tiled kernel's prepasses. */
+export interface KernelShaders {
+  readonly frame: string;
+  readonly samplers: number;
+  readonly tiled: TiledKernel | undefined;
+}
+
 /**
- * The fragment shader of a library kernel: the op's `lib(pos)` from GLSL_KERNELS, then its
- * epilogue (load 0 is the accumulated value, load k epilogue input k-1, sampled after the
- * op's own inputs). Without an epilogue the accumulated value is stored as it is.
+ * The shaders of a library kernel: the op's `lib(pos)` (from its tiled generator when that
+ * fits and pays, else from GLSL_KERNELS), then its epilogue (load 0 is the accumulated value,
+ * load k epilogue input k-1, sampled after the op's own inputs). Without an epilogue the
+ * accumulated value is stored as it is.
  */
-export const libraryKernelSource = (
+export const libraryKernelShaders = (
   k: LibraryKernel,
   inShapes: readonly (readonly number[])[],
   inputs: readonly ShaderBuffer[],
   out: ShaderBuffer,
-): string => {
-  const functions = glslKernelFor(k.call.kind)({ inShapes, outShape: k.shape, call: k.call });
+  limits: TilingLimits,
+): KernelShaders => {
+  const args = { inShapes, outShape: k.shape, call: k.call };
+  const tiled = tiledKernelFor(k.call.kind)?.({
+    ...args,
+    inputs: inputs.slice(0, k.inputs.length),
+    frameUnits: inputs.length,
+    limits,
+  } as never);
+  const functions = tiled?.functions ?? glslKernelFor(k.call.kind)(args);
   const own = k.inputs.length;
   const epi =
     k.epilogue === undefined
@@ -113,21 +112,28 @@ export const libraryKernelSource = (
       : renderExpr(k.epilogue.expr, (j, at) =>
           j === 0 ? "acc" : `ld${glslInt(own + j - 1)}(${at})`,
         );
-  return fragmentShader(
+  const scratchUnits = tiled?.frameScratch.length ?? 0;
+  const frame = fragmentShader(
     inputs,
     out,
     k.shape,
     functions,
     ["float acc = lib(pos);", ...epi.stmts],
     epi.value,
+    scratchUnits,
   );
+  return { frame, samplers: inputs.length + scratchUnits, tiled };
 };
 
 /**
- * The fragment shader of every kernel of a plan, in order, for buffers laid out by `layouts`
- * (input k of a kernel is sampled by texture unit k: the op's inputs, then its epilogue's).
+ * The shaders of every kernel of a plan, in order, for buffers laid out by `layouts` (input
+ * k of a kernel is sampled by texture unit k: the op's inputs, then its epilogue's).
  */
-export const planShaders = (plan: Plan, layouts: readonly TextureLayout[]): string[] => {
+export const planShaders = (
+  plan: Plan,
+  layouts: readonly TextureLayout[],
+  limits: TilingLimits,
+): KernelShaders[] => {
   const buffer = (b: number): ShaderBuffer => ({
     dtype: plan.buffers[b]!.dtype,
     layout: layouts[b]!,
@@ -135,19 +141,25 @@ export const planShaders = (plan: Plan, layouts: readonly TextureLayout[]): stri
   return plan.kernels.map((k) => {
     const ins = kernelReads(k).map(buffer);
     return k.kind === "expr"
-      ? exprKernelSource(k.expr, ins, buffer(k.out), k.shape)
-      : libraryKernelSource(
+      ? {
+          frame: exprKernelSource(k.expr, ins, buffer(k.out), k.shape),
+          samplers: ins.length,
+          tiled: undefined,
+        }
+      : libraryKernelShaders(
           k,
           k.inputShapes ?? k.inputs.map((b) => plan.buffers[b]!.shape),
           ins,
           buffer(k.out),
+          limits,
         );
   });
 };
 
-/** The GLSL a WebGL backend with rows of `maxTextureWidth` texels runs for each kernel of a plan, for inspection. */
+/** The GLSL a WebGL backend with rows of `maxTextureWidth` texels runs for each kernel of a plan (a tiled kernel's prepasses first), for inspection. */
 export const glslOfPlan = (plan: Plan, maxTextureWidth = 4096): string[] =>
   planShaders(
     plan,
     plan.buffers.map((b) => textureLayout(numel(b.shape), maxTextureWidth, Infinity)),
-  );
+    { maxSize: 16384, maxSamplers: 16, mode: "auto" },
+  ).map((s) => [...(s.tiled?.passes.map((p) => p.source) ?? []), s.frame].join("\n\n"));

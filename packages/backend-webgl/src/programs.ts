@@ -1,5 +1,5 @@
 import { LoomError } from "@loom/graph";
-import { VERTEX_SHADER } from "./kernel-source";
+import { VERTEX_SHADER } from "./shader-frame";
 
 /** A linked kernel program, its sampler units set (sampler `uK` reads texture unit K). */
 export interface KernelProgram {

@@ -152,36 +152,6 @@ export const readFormatOf = (
   return f === format.format && t === format.type ? { format: f, type: t, channels: 1 } : rgba;
 };
 
-/**
- * Reads the `layout.n` elements of the texture attached to the bound read framebuffer into
- * `out` (Float32Array or Int32Array), through `staging` (4 values per texel) for RGBA reads.
- */
-export const readTexture = (
-  gl: WebGL2RenderingContext,
-  layout: TextureLayout,
-  read: ReadFormat,
-  out: Float32Array | Int32Array,
-  staging: Float32Array | Int32Array | undefined,
-): void => {
-  if (layout.n === 0) return;
-  const full = Math.floor(layout.n / layout.width);
-  const rest = layout.n - full * layout.width;
-  const dst = read.channels === 1 ? out : staging!;
-  if (full > 0) gl.readPixels(0, 0, layout.width, full, read.format, read.type, dst, 0);
-  if (rest > 0)
-    gl.readPixels(
-      0,
-      full,
-      rest,
-      1,
-      read.format,
-      read.type,
-      dst,
-      full * layout.width * read.channels,
-    );
-  if (read.channels === 4) for (let i = 0; i < layout.n; i++) out[i] = staging![4 * i]!;
-};
-
 /** The values of host data as the array a texture of `dtype` uploads (bools and other array classes are converted). */
 export const uploadArray = (
   dtype: DType,

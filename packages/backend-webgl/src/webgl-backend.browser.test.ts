@@ -107,6 +107,19 @@ describe("the backend", () => {
     }
   });
 
+  it("reads back asynchronously, runs issued together taking turns (each its own feeds)", async () => {
+    const f = compile(shared, ({ x }: Record<string, Tensor>) => ({ y: mul(x!, 2) }), {
+      x: { shape: [5] },
+    });
+    const feeds = [1, 2, 3].map((k) => ({ x: hostTensor([k, k, k, k, k], [5]) }));
+    const outs = (await Promise.all(feeds.map((fd) => f.run(fd as never)))) as unknown as {
+      y: HostTensor;
+    }[];
+    expect(outs.map((o) => Array.from(o.y.data))).toEqual(
+      [1, 2, 3].map((k) => Array(5).fill(2 * k)),
+    );
+  });
+
   it("returns inputs, constants, scalars and bool feeds as they are", async () => {
     const fn = ({ x, m }: Record<string, Tensor>) => ({
       x: x!,

@@ -5,6 +5,8 @@ import { createContext } from "./context";
 import type { GpuState } from "./executable";
 import { compileExecutable } from "./executable";
 import { ProgramCache } from "./programs";
+import type { RendererInfo } from "./renderer";
+import { rendererOf } from "./renderer";
 
 /** Options of the WebGL2 backend. */
 export interface WebGLBackendOptions {
@@ -25,7 +27,16 @@ export interface WebGLBackendOptions {
    * GPU after every draw (a one-texel read), so it slows the run down.
    */
   readonly profile?: number[];
+  /**
+   * Register-tiled multi-pass library kernels (matmul: packed operands, 4x4 blocks per
+   * fragment): "auto" (default) where they fit the GPU's limits and the work pays for the
+   * extra draws, "always" where they fit (tests), "never".
+   */
+  readonly tiling?: "auto" | "always" | "never";
 }
+
+/** The WebGL2 backend, with what it runs on (`renderer.software`: SwiftShader and the like, slower than the CPU backend). */
+export type WebGLBackend = Backend & { readonly renderer: RendererInfo };
 
 /**
  * The WebGL2 backend: every kernel of a plan is one fragment shader drawn over its output
@@ -35,7 +46,7 @@ export interface WebGLBackendOptions {
  * source and shared by the backend's executables. `inPlace` is false: a shader cannot render
  * into a texture it samples, so the memory planner must not ask for in-place writes.
  */
-export const webglBackend = (opts: WebGLBackendOptions = {}): Backend => {
+export const webglBackend = (opts: WebGLBackendOptions = {}): WebGLBackend => {
   const gl = createContext(opts.canvas);
   const maxSize = gl.getParameter(gl.MAX_TEXTURE_SIZE) as number;
   const maxWidth = opts.maxTextureWidth ?? Math.min(4096, maxSize);
@@ -58,6 +69,7 @@ export const webglBackend = (opts: WebGLBackendOptions = {}): Backend => {
     maxSamplers: gl.getParameter(gl.MAX_TEXTURE_IMAGE_UNITS) as number,
     reuseTextures: opts.reuseTextures ?? true,
     forceRgbaReads: opts.forceRgbaReads ?? false,
+    tiling: opts.tiling ?? "auto",
     profile: opts.profile,
     disposed: () => disposed,
   };
@@ -90,5 +102,12 @@ export const webglBackend = (opts: WebGLBackendOptions = {}): Backend => {
     // browsers cap the number of live WebGL contexts.
     if (opts.canvas === undefined) gl.getExtension("WEBGL_lose_context")?.loseContext();
   };
-  return { name: "webgl", inPlace: false, compile, executables: cache, dispose };
+  return {
+    name: "webgl",
+    inPlace: false,
+    compile,
+    executables: cache,
+    dispose,
+    renderer: rendererOf(gl),
+  };
 };

@@ -16,6 +16,8 @@ export type ConvSpec = {
   readonly filters: number;
   readonly kernel: number;
   readonly padding: "same" | "valid";
+  /** Also both gradients (input and filter) against a given output gradient: a training layer's work. */
+  readonly grads?: boolean;
 };
 
 /** One SGD training step (forward, softmax cross-entropy, backward, update) of a model on MNIST-shaped inputs. */
@@ -24,6 +26,8 @@ export type StepSpec = {
   readonly model: "mlp" | "lenet";
   readonly batch: number;
   readonly lr: number;
+  /** Each run starts from nothing: a fresh backend, compilation (shaders included), one step. */
+  readonly cold?: boolean;
 };
 
 /** Fresh compiles of a training step: trace, passes, lowering and the backend's compile (loom only). */
@@ -92,8 +96,8 @@ const convCase = (name: string, spec: Omit<ConvSpec, "kind">): BenchCase => {
     name,
     title: `conv2d [${s.batch},${s.inChannels},${s.size},${s.size}] * [${s.filters},${s.inChannels},${s.kernel},${s.kernel}] ${s.padding}`,
     spec: s,
-    flops: 2 * s.batch * s.filters * o * o * s.inChannels * s.kernel * s.kernel,
-    size: "small",
+    flops: (s.grads ? 6 : 2) * s.batch * s.filters * o * o * s.inChannels * s.kernel * s.kernel,
+    size: s.grads ? "huge" : "small",
   };
 };
 
@@ -117,6 +121,15 @@ export const CASES: readonly BenchCase[] = [
     kernel: 5,
     padding: "valid",
   }),
+  convCase("conv2d-resnet-grads", {
+    batch: 8,
+    inChannels: 64,
+    size: 56,
+    filters: 64,
+    kernel: 3,
+    padding: "same",
+    grads: true,
+  }),
   {
     name: "mlp-step",
     title: "MLP 784-256-10 SGD step, batch 128",
@@ -130,6 +143,14 @@ export const CASES: readonly BenchCase[] = [
     spec: { kind: "step", model: "lenet", batch: 64, lr: 0.1 },
     flops: null,
     size: "large",
+  },
+  {
+    name: "lenet-cold-step",
+    title: "LeNet-5 first SGD step from a fresh backend (compile, shaders, one step), batch 64",
+    spec: { kind: "step", model: "lenet", batch: 64, lr: 0.1, cold: true },
+    flops: null,
+    size: "huge",
+    maxRuns: 2,
   },
   {
     name: "lenet-compile",
@@ -192,6 +213,8 @@ export type ConvData = {
   readonly kind: "conv2d";
   readonly x: Float32Array;
   readonly w: Float32Array;
+  /** The output gradient of a case with `grads`, `[batch, filters, out, out]`. */
+  readonly dy: Float32Array;
 };
 /** A training batch and the initial variables (from loom's `initModel`), in loom's layouts. */
 export type StepData = {
@@ -238,6 +261,7 @@ export const makeCaseData = async (c: BenchCase): Promise<CaseData> => {
         kind: "conv2d",
         x: uniformArray(s.batch * s.inChannels * s.size * s.size, 21),
         w: uniformArray(s.filters * s.inChannels * s.kernel * s.kernel, 22, -0.2, 0.2),
+        dy: uniformArray(s.grads ? s.batch * s.filters * convOutSize(s) ** 2 : 0, 23),
       };
     case "step":
     case "compile":

@@ -1,7 +1,20 @@
 import * as backendCpu from "@loom/backend-cpu";
 import type { Backend, HostTensor } from "@loom/graph";
 import type { CompileOptions, Tree } from "@loom/ops";
-import { compile, conv2d, hostTensor, key, matmul, optim, planGraph, trace } from "@loom/ops";
+import type { Tensor } from "@loom/ops";
+import {
+  compile,
+  conv2d,
+  hostTensor,
+  key,
+  matmul,
+  mul,
+  optim,
+  planGraph,
+  sum,
+  trace,
+  valueAndGrad,
+} from "@loom/ops";
 import { specsOf, trainStep } from "@loom/models/browser";
 import type {
   BenchCase,
@@ -13,7 +26,7 @@ import type {
   StepData,
   StepSpec,
 } from "./cases";
-import { dataOf, IMAGE_SHAPE, modelOf } from "./cases";
+import { convOutSize, dataOf, IMAGE_SHAPE, modelOf } from "./cases";
 import type { TimingOptions } from "./stats";
 
 /** A loom CPU backend to benchmark, and how the bench treats it. */
@@ -67,16 +80,30 @@ const matmulRunner: Prepare<number> = async (backend, opts, n, data) => {
 };
 
 const convRunner: Prepare<ConvSpec> = async (backend, opts, s, data) => {
-  const { x, w } = dataOf(data, "conv2d");
+  const { x, w, dy } = dataOf(data, "conv2d");
   const xs = [s.batch, s.inChannels, s.size, s.size];
   const ws = [s.filters, s.inChannels, s.kernel, s.kernel];
-  const f = compile(
-    backend,
-    (io) => ({ y: conv2d(io.x, io.w, { padding: s.padding }) }),
-    { x: { shape: xs }, w: { shape: ws } },
-    opts,
-  );
-  const feeds = { x: f32(x, xs), w: f32(w, ws) };
+  const ys = [s.batch, s.filters, convOutSize(s), convOutSize(s)];
+  const y = (a: Tensor, b: Tensor) => conv2d(a, b, { padding: s.padding });
+  // With grads: the output and both gradients of <y, dy>, all read back (a layer's training work).
+  const withGrads = (io: Record<"x" | "w" | "dy", Tensor>) => ({
+    y: y(io.x, io.w),
+    ...valueAndGrad((p: { x: Tensor; w: Tensor }) => sum(mul(y(p.x, p.w), io.dy)))({
+      x: io.x,
+      w: io.w,
+    }).grad,
+  });
+  const run = s.grads
+    ? compile(backend, withGrads, { x: { shape: xs }, w: { shape: ws }, dy: { shape: ys } }, opts)
+    : compile(
+        backend,
+        (io) => ({ y: y(io.x, io.w) }),
+        { x: { shape: xs }, w: { shape: ws } },
+        opts,
+      );
+  const base = { x: f32(x, xs), w: f32(w, ws) };
+  const feeds = s.grads ? { ...base, dy: f32(dy, ys) } : base;
+  const f = { run: (t: typeof feeds) => run.run(t as never), dispose: run.dispose };
   return { run: async () => void (await f.run(feeds)), dispose: f.dispose };
 };
 
@@ -131,6 +158,21 @@ export const stepRunner: Prepare<StepSpec> = async (backend, opts, spec, data) =
   };
 };
 
+/** Every run a fresh backend (no cached programs), the step compiled and run once: the first step a user waits for. */
+const coldRunner = (entry: LoomBackendEntry, spec: StepSpec, data: CaseData): Runner => ({
+  run: async () => {
+    const backend = entry.make();
+    const r = await stepRunner(backend, entry.options, spec, data);
+    try {
+      return await r.run();
+    } finally {
+      r.dispose();
+      backend.dispose();
+    }
+  },
+  dispose: () => {},
+});
+
 /** One fresh compile per run: trace, the passes, lowering and the backend's own compile. */
 const compileRunner: Prepare<CompileSpec> = async (backend, opts, spec, data) => {
   const d = dataOf(data, "step");
@@ -173,7 +215,7 @@ export const loomImpl = (entry: LoomBackendEntry, hasFastLoom: boolean): Impl =>
         case "conv2d":
           return convRunner(backend, entry.options, s, data);
         case "step":
-          return stepRunner(backend, entry.options, s, data);
+          return s.cold ? coldRunner(entry, s, data) : stepRunner(backend, entry.options, s, data);
         case "compile":
           return compileRunner(backend, entry.options, s, data);
       }

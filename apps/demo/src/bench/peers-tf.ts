@@ -121,6 +121,27 @@ export const tfStepRunner = (spec: StepSpec, data: CaseData): Runner => {
   };
 };
 
+/**
+ * Every run a fresh tfjs backend (re-registered from its factory, so no compiled program is
+ * cached) and one step: tfjs's first step, as loom's cold case.
+ */
+const tfColdRunner = (backend: TfBackend, spec: StepSpec, data: CaseData): Runner => ({
+  run: async () => {
+    const factory = tf.findBackendFactory(backend);
+    if (factory === null) throw new Error(`bench: tfjs has no ${backend} backend factory`);
+    tf.removeBackend(backend);
+    tf.registerBackend(backend, factory);
+    await useTfBackend(backend);
+    const r = tfStepRunner(spec, data);
+    try {
+      return await r.run();
+    } finally {
+      r.dispose();
+    }
+  },
+  dispose: () => {},
+});
+
 /** Runs `f` and reads its result back, so that the timed work includes the whole computation. */
 const runner = (f: () => tf.Tensor, inputs: tf.Tensor[]): Runner => ({
   run: async () => {
@@ -133,7 +154,7 @@ const runner = (f: () => tf.Tensor, inputs: tf.Tensor[]): Runner => ({
 });
 
 const convRunner = (s: ConvSpec, data: CaseData): Runner => {
-  const { x, w } = dataOf(data, "conv2d");
+  const { x, w, dy } = dataOf(data, "conv2d");
   const xt = tf.tensor4d(nchwToNhwc(x, [s.batch, s.inChannels, s.size, s.size]), [
     s.batch,
     s.size,
@@ -143,6 +164,21 @@ const convRunner = (s: ConvSpec, data: CaseData): Runner => {
   const ws = [s.filters, s.inChannels, s.kernel, s.kernel];
   const wt = tf.tensor4d(oihwToHwio(w, ws), [s.kernel, s.kernel, s.inChannels, s.filters]);
   const o = convOutSize(s);
+  if (s.grads) {
+    const dyt = tf.tensor4d(nchwToNhwc(dy, [s.batch, s.filters, o, o]), [s.batch, o, o, s.filters]);
+    const grads = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+      tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, s.padding), dyt)),
+    );
+    return {
+      run: async () => {
+        const outs = [tf.conv2d(xt, wt, 1, s.padding), ...grads([xt, wt])];
+        for (const t of outs) t.dataSync();
+        tf.dispose(outs);
+        return undefined;
+      },
+      dispose: () => tf.dispose([xt, wt, dyt]),
+    };
+  }
   return runner(() => {
     const y = tf.conv2d(xt, wt, 1, s.padding);
     if (y.shape[1] !== o) throw new Error(`bench: tfjs conv gave ${y.shape}, expected side ${o}`);
@@ -194,7 +230,7 @@ export const tfImpl = (backend: TfBackend): Impl => ({
       case "conv2d":
         return convRunner(s, data);
       case "step":
-        return tfStepRunner(s, data);
+        return s.cold ? tfColdRunner(backend, s, data) : tfStepRunner(s, data);
       case "compile":
         throw new Error("bench: tfjs has no compile step to time");
     }

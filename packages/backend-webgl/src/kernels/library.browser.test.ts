@@ -30,7 +30,12 @@ import { webglBackend } from "../webgl-backend";
 // of the largest output; maximum pooling (a selection) is exact.
 
 const gl = webglBackend();
-afterAll(() => gl.dispose());
+// The register-tiled GEMM kernels of matmul and the convolutions, forced on the small shapes.
+const tiled = webglBackend({ tiling: "always" });
+afterAll(() => {
+  gl.dispose();
+  tiled.dispose();
+});
 
 const SUMS: Tolerance = { rtol: 1e-5 };
 
@@ -54,7 +59,8 @@ const check = async (
   specs: Record<string, TensorSpec>,
   feeds: Feeds = randomFeeds(specs, 1),
   tol: Tolerance = SUMS,
-) => compareWithCpu(gl, fn as never, specs as Tree<TensorSpec>, feeds, tol);
+  backend = gl,
+) => compareWithCpu(backend, fn as never, specs as Tree<TensorSpec>, feeds, tol);
 
 const spec = (...shape: number[]): TensorSpec => ({ shape });
 
@@ -147,8 +153,10 @@ describe.each(CONVS)("conv2d %s", (_, xs, ws, opts) => {
     const specs = { x: spec(...xs), w: spec(...ws), b: spec(ws[0]!) };
     const ks = libraryKernels(fused, specs);
     expect(ks.map((k) => [k.call.kind, k.epilogue !== undefined])).toEqual([["conv2d", true]]);
-    expect(await check(plain, specs)).toBeUndefined();
-    expect(await check(fused, specs)).toBeUndefined();
+    for (const backend of [gl, tiled]) {
+      expect(await check(plain, specs, undefined, SUMS, backend)).toBeUndefined();
+      expect(await check(fused, specs, undefined, SUMS, backend)).toBeUndefined();
+    }
   });
 
   it("conv2d_grad_input and conv2d_grad_filter", async () => {
@@ -167,7 +175,8 @@ describe.each(CONVS)("conv2d %s", (_, xs, ws, opts) => {
         .map((k) => k.call.kind)
         .sort(),
     ).toEqual(["conv2d_grad_filter", "conv2d_grad_input"]);
-    expect(await check(fn, specs)).toBeUndefined();
+    for (const backend of [gl, tiled])
+      expect(await check(fn, specs, undefined, SUMS, backend)).toBeUndefined();
   });
 });
 

@@ -288,7 +288,15 @@ describe("fused composites agree with the unfused reference", () => {
             const { value, grad } = valueAndGrad(loss)(params);
             return { value, ...(grad as Record<string, Tensor>) };
           };
-          expect(await compareAll(on, fn, specs, feeds)).toBeUndefined();
+          // w1's and b1's gradients pass through dh = dlogits . w2[j, :], a sum that cancels to
+          // exactly 0 when w2's row is constant (dlogits sums to 0 per sample): the output is
+          // then the rounding residue of O(1) terms (1.5e-8 on the CPU, 0 on WebGL), so its
+          // tolerance is relative to the terms' bound, not to its own largest value. With the
+          // mean loss, |dlogits| sums to at most 2 over the batch, |w2|, |x| <= 1, and max
+          // pooling routes it to 4 positions per channel: the terms are at most 2 (MLP) or 8.
+          const bound = p.conv ? 8 : 2;
+          const scales = { w1: bound, b1: bound };
+          expect(await compareAll(on, fn, specs, feeds, scales)).toBeUndefined();
         }),
         { numRuns: Math.ceil(RUNS / 2) },
       );

@@ -1,0 +1,194 @@
+import { LoomError } from "@loom/graph";
+import { glslInt as I } from "../render-glsl";
+import type { TiledKernel, TilingLimits } from "./tiled";
+import { passShader } from "./tiled";
+
+/** Output rows per fragment of the product pass (each an RGBA render target: MRT). */
+const ROWS = 4;
+/**
+ * The most steps of four k one fragment loops over (and the most partial products the frame
+ * sums): longer reductions are split into partial GEMMs, so no fragment runs long enough to
+ * trip a GPU watchdog.
+ */
+export const MAX_STEPS = 512;
+
+/**
+ * How a pack pass reads one GEMM operand: from the op's input `input` (bound at unit 0 and
+ * read by `loader`'s `ld0`), `row` GLSL statements run once per fragment (ints `b` and `i`,
+ * the operand's row, in scope: index arithmetic shared by the fragment's four k) and `at`
+ * statements setting `float e` to the element at int `k`.
+ */
+export interface GemmOperand {
+  readonly input: number;
+  readonly loader: string;
+  readonly row: string;
+  readonly at: string;
+}
+
+/**
+ * A GEMM `out[b, i, j] = sum_k A(b, i, k) * B(b, j, k)` in the operands' own layouts, and
+ * the frame's `lib(pos)` calling `prod(b, i, j)`.
+ */
+export interface GemmSpec {
+  readonly batch: number;
+  readonly M: number;
+  readonly N: number;
+  readonly K: number;
+  readonly a: GemmOperand;
+  readonly b: GemmOperand;
+  readonly lib: string;
+}
+
+/** A logical `[rows, width]` RGBA matrix folded into a texture: `fold` side-by-side bands of `height` rows. */
+interface Folded {
+  readonly rows: number;
+  readonly width: number;
+  readonly fold: number;
+  readonly height: number;
+}
+
+/** Folds `rows` rows of `width` texels into at most `max` rows, bands a multiple of 4 rows high; undefined if too wide. */
+const folded = (rows: number, width: number, max: number): Folded | undefined => {
+  const fold = Math.ceil(rows / Math.floor(max / ROWS) / ROWS);
+  const height = Math.ceil(rows / fold / ROWS) * ROWS;
+  if (fold === 1) return { rows, width, fold, height: rows };
+  return width * fold <= max && height <= max ? { rows, width, fold, height } : undefined;
+};
+
+/** GLSL `ivec2` of logical texel `(col, row)` of a folded matrix (row and col are rendered ints). */
+const texel = (f: Folded, row: string, col: string): string =>
+  f.fold === 1
+    ? `ivec2(${col}, ${row})`
+    : `ivec2((${row}) / ${I(f.height)} * ${I(f.width)} + (${col}), (${row}) % ${I(f.height)})`;
+
+/** GLSL declaring `row` and `col`, the logical texel of fragment `c` in a folded matrix. */
+const fragmentOf = (f: Folded): string =>
+  f.fold === 1
+    ? "  int row = c.y;\n  int col = c.x;"
+    : `  int band = c.x / ${I(f.width)};
+  int col = c.x - band * ${I(f.width)};
+  int row = band * ${I(f.height)} + c.y;`;
+
+const size = (f: Folded) => ({ width: f.width * f.fold, height: f.height });
+
+/**
+ * Register-tiled GEMM in three draws and the frame (the design follows tfjs-webgl's packed
+ * matmul, with blocks of 4x4 instead of 2x2). (1) A is packed into RGBA32F rows of four
+ * consecutive k, (2) B likewise with its rows the output columns: the pack passes read the
+ * operands through their `GemmOperand`s, so transposed, strided or im2col operands all become one
+ * layout, zero-padded to whole texels and blocks. (3) Each fragment of the product computes 4
+ * output rows x 4 columns: per four k it fetches 4 texels of A and 4 of B and does 4
+ * vec4-by-mat4 products (64 multiply-adds per 8 fetches), writing row r of its block to
+ * render target r. Reductions longer than `MAX_STEPS` texels are split into `S` partial
+ * GEMMs (a batch dimension of their own) that the frame's `prod` sums. Matrices with more
+ * rows than a texture holds are folded into side-by-side bands. Packed textures are
+ * addressed `ivec2(k/4, row)`: no division in the inner loop.
+ */
+export const gemmTiled = (
+  g: GemmSpec,
+  frameUnits: number,
+  limits: TilingLimits,
+): TiledKernel | undefined => {
+  const { M, N, K } = g;
+  const S = Math.ceil(Math.ceil(K / 4) / MAX_STEPS);
+  const Kc = Math.ceil(K / S / 4) * 4;
+  const Kq = Kc / 4;
+  const B = g.batch * S;
+  const Mr = Math.ceil(M / ROWS);
+  const Mpad = Mr * ROWS;
+  const Nq = Math.ceil(N / 4);
+  const Npad = Nq * 4;
+  if (K === 0 || S > MAX_STEPS || frameUnits + ROWS > limits.maxSamplers) return undefined;
+  const fa = folded(B * Mpad, Kq, limits.maxSize);
+  const fb = folded(B * Npad, Kq, limits.maxSize);
+  const fp = folded(B * Mr, Nq, limits.maxSize);
+  if (fa === undefined || fb === undefined || fp === undefined) return undefined;
+  if (Kq > MAX_STEPS)
+    throw new LoomError(
+      "invalid_graph",
+      "gemm",
+      `a fragment would loop ${Kq} > ${MAX_STEPS} times`,
+    );
+  const pack = (f: Folded, pad: number, rows: number, op: GemmOperand) =>
+    passShader(
+      1,
+      1,
+      op.loader,
+      `${fragmentOf(f)}
+  int g = row / ${I(pad)};
+  int i = row - g * ${I(pad)};
+  int b = g / ${I(S)};
+  int k0 = (g - b * ${I(S)}) * ${I(Kc)} + col * 4;
+  vec4 v = vec4(0.0);
+  if (row < ${I(f.rows)} && i < ${I(rows)}) {
+    ${op.row}
+    for (int t = 0; t < 4; t++) {
+      int k = k0 + t;
+      if (col * 4 + t >= ${I(Kc)} || k >= ${I(K)}) break;
+      float e = 0.0;
+      ${op.at}
+      v[t] = e;
+    }
+  }
+  o0 = v;`,
+    );
+  const rs = Array.from({ length: ROWS }, (_, t) => t);
+  const product = passShader(
+    2,
+    ROWS,
+    "",
+    `${fragmentOf(fp)}
+  int g = row / ${I(Mr)};
+  int ar = g * ${I(Mpad)} + (row - g * ${I(Mr)}) * ${I(ROWS)};
+  int br = g * ${I(Npad)} + col * 4;
+  ivec2 a0 = ${texel(fa, "ar", "0")};
+  ivec2 b0 = ${texel(fb, "br", "0")};
+${rs.map((t) => `  vec4 acc${t} = vec4(0.0);`).join("\n")}
+  for (int q = 0; q < ${I(Kq)}; q++) {
+    mat4 bm = mat4(${rs.map((t) => `texelFetch(u1, b0 + ivec2(q, ${t}), 0)`).join(", ")});
+${rs.map((t) => `    acc${t} += texelFetch(u0, a0 + ivec2(q, ${t}), 0) * bm;`).join("\n")}
+  }
+${rs.map((t) => `  o${t} = acc${t};`).join("\n")}`,
+  );
+  const fetch = (t: number) => `texelFetch(u${I(frameUnits + t)}, at, 0)`;
+  const pick = rs
+    .slice(0, -1)
+    .reduceRight((rest, t) => `t == ${t} ? ${fetch(t)} : ${rest}`, fetch(ROWS - 1));
+  const prodOne = `ivec2 at = ${texel(fp, `g * ${I(Mr)} + (i >> 2)`, "j >> 2")};
+    int t = i & 3;
+    vec4 v = ${pick};
+    acc += v[j & 3];`;
+  const prod = `float prod(int b, int i, int j) {
+  float acc = 0.0;
+  for (int s = 0; s < ${I(S)}; s++) {
+    int g = b * ${I(S)} + s;
+    ${prodOne}
+  }
+  return acc;
+}`;
+  return {
+    scratch: [size(fa), size(fb), ...rs.map(() => size(fp))],
+    passes: [
+      {
+        source: pack(fa, Mpad, M, g.a),
+        reads: [{ kind: "input", index: g.a.input }],
+        writes: [0],
+      },
+      {
+        source: pack(fb, Npad, N, g.b),
+        reads: [{ kind: "input", index: g.b.input }],
+        writes: [1],
+      },
+      {
+        source: product,
+        reads: [
+          { kind: "scratch", index: 0 },
+          { kind: "scratch", index: 1 },
+        ],
+        writes: rs.map((t) => 2 + t),
+      },
+    ],
+    frameScratch: rs.map((t) => 2 + t),
+    functions: `${prod}\n${g.lib}`,
+  };
+};
