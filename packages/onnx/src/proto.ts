@@ -41,7 +41,12 @@ export const loomDType = (code: number): DType | undefined =>
 
 /** The ONNX element type loom writes for a dtype: int32 stays int32, as ONNX allows. */
 export const onnxDType = (d: DType): number =>
-  ({ float32: ONNX_DTYPE.FLOAT, float64: ONNX_DTYPE.DOUBLE, int32: ONNX_DTYPE.INT32, bool: ONNX_DTYPE.BOOL })[d];
+  ({
+    float32: ONNX_DTYPE.FLOAT,
+    float64: ONNX_DTYPE.DOUBLE,
+    int32: ONNX_DTYPE.INT32,
+    bool: ONNX_DTYPE.BOOL,
+  })[d];
 
 /** A protobuf int64 (a number, or protobufjs's Long before `toObject`) as a JS number. */
 export const num = (x: number | { toNumber(): number } | null | undefined): number =>
@@ -50,18 +55,21 @@ export const num = (x: number | { toNumber(): number } | null | undefined): numb
 const OBJECT_OPTIONS = { longs: Number, defaults: false, arrays: true } as const;
 
 const decodeWith = <T>(what: string, decode: () => T): E.Either<LoomError, T> =>
-  E.tryCatch(decode, (e) =>
-    new LoomError(
-      "invalid_argument",
-      "onnx",
-      `cannot decode ${what}: ${e instanceof Error ? e.message : String(e)}; is it an ONNX protobuf file?`,
-    ),
+  E.tryCatch(
+    decode,
+    (e) =>
+      new LoomError(
+        "invalid_argument",
+        "onnx",
+        `cannot decode ${what}: ${e instanceof Error ? e.message : String(e)}; is it an ONNX protobuf file?`,
+      ),
   );
 
 /** Decodes an ONNX model file (`model.onnx`) into plain objects. */
 export const readModel = (bytes: Uint8Array): E.Either<LoomError, ModelProto> =>
-  decodeWith("the model", () =>
-    onnx.ModelProto.toObject(onnx.ModelProto.decode(bytes), OBJECT_OPTIONS) as ModelProto,
+  decodeWith(
+    "the model",
+    () => onnx.ModelProto.toObject(onnx.ModelProto.decode(bytes), OBJECT_OPTIONS) as ModelProto,
   );
 
 /** Encodes an ONNX model to the bytes of a `model.onnx` file. */
@@ -70,8 +78,9 @@ export const writeModel = (model: ModelProto): Uint8Array =>
 
 /** Decodes a serialized `TensorProto` (the backend tests' `input_0.pb`). */
 export const readTensorProto = (bytes: Uint8Array): E.Either<LoomError, TensorProto> =>
-  decodeWith("a tensor", () =>
-    onnx.TensorProto.toObject(onnx.TensorProto.decode(bytes), OBJECT_OPTIONS) as TensorProto,
+  decodeWith(
+    "a tensor",
+    () => onnx.TensorProto.toObject(onnx.TensorProto.decode(bytes), OBJECT_OPTIONS) as TensorProto,
   );
 
 /** Encodes a `TensorProto` (for writing test data). */
@@ -123,7 +132,11 @@ export const hostFromProto = (t: TensorProto): E.Either<LoomError, HostTensor> =
   const what = `tensor ${t.name ?? "(unnamed)"}`;
   if (t.externalData && t.externalData.length > 0)
     return E.left(
-      new LoomError("unsupported", "onnx", `${what} keeps its data in an external file; save the model with its data inside`),
+      new LoomError(
+        "unsupported",
+        "onnx",
+        `${what} keeps its data in an external file; save the model with its data inside`,
+      ),
     );
   if (dtype === undefined || values === undefined)
     return E.left(
@@ -136,7 +149,12 @@ export const hostFromProto = (t: TensorProto): E.Either<LoomError, HostTensor> =
   const size = shape.reduce((a, b) => a * b, 1);
   if (values.length !== size)
     return E.left(
-      new LoomError("shape_mismatch", "onnx", `${what} has ${values.length} values for shape [${shape.join(",")}]`, [shape]),
+      new LoomError(
+        "shape_mismatch",
+        "onnx",
+        `${what} has ${values.length} values for shape [${shape.join(",")}]`,
+        [shape],
+      ),
     );
   const data = allocTyped(dtype, size);
   data.set(code === ONNX_DTYPE.INT64 ? values.map(saturate) : values);

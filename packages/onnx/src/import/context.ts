@@ -65,7 +65,8 @@ const orThrowLoom = <A>(r: E.Either<LoomError, A>): A => {
 };
 
 /** A loom constant holding a host tensor's values. */
-export const constantOf = (t: HostTensor): Tensor => constant(Array.from(t.data), t.shape as number[], t.dtype);
+export const constantOf = (t: HostTensor): Tensor =>
+  constant(Array.from(t.data), t.shape as number[], t.dtype);
 
 /**
  * The values of a tensor that the graph fixes at import time (a Constant, an integer
@@ -97,7 +98,10 @@ export const needStatic = (n: ConvertNode, i: number, what: string): readonly nu
   const t = n.inputs[i];
   const v = t === undefined ? undefined : staticValues(t);
   if (v === undefined)
-    throw unsupported(n, `its ${what} (input ${i}) must be known when the model is imported (a constant or an initializer), not computed from a graph input`);
+    throw unsupported(
+      n,
+      `its ${what} (input ${i}) must be known when the model is imported (a constant or an initializer), not computed from a graph input`,
+    );
   return v;
 };
 
@@ -115,4 +119,8 @@ export const intsFromAttrOrInput = (
   attr: string,
   i: number,
 ): readonly number[] | undefined =>
-  n.attrs.has(attr) ? n.attrs.ints(attr) : n.inputs[i] !== undefined ? needStatic(n, i, attr) : undefined;
+  n.attrs.has(attr)
+    ? n.attrs.ints(attr)
+    : n.inputs[i] !== undefined
+      ? needStatic(n, i, attr)
+      : undefined;

@@ -31,7 +31,10 @@ export interface ImportedModel {
    * outputs by name. It builds loom graph like any model, so it traces, compiles on every
    * backend and differentiates.
    */
-  readonly apply: (params: Tree<Tensor>, inputs: Readonly<Record<string, Tensor>>) => Record<string, Tensor>;
+  readonly apply: (
+    params: Tree<Tensor>,
+    inputs: Readonly<Record<string, Tensor>>,
+  ) => Record<string, Tensor>;
 }
 
 /** Options of {@link importModel}. */
@@ -44,13 +47,18 @@ export interface ImportOptions {
 }
 
 const opsetOf = (m: ModelProto): number =>
-  num((m.opsetImport ?? []).find((o) => (o.domain ?? "") === "" || o.domain === "ai.onnx")?.version ?? 1);
+  num(
+    (m.opsetImport ?? []).find((o) => (o.domain ?? "") === "" || o.domain === "ai.onnx")?.version ??
+      1,
+  );
 
 const isDefaultDomain = (n: NodeProto) => (n.domain ?? "") === "" || n.domain === "ai.onnx";
 
 /** One LoomError naming every node whose op loom does not import, before anything is built. */
 const checkSupported = (nodes: readonly NodeProto[]): E.Either<LoomError, void> => {
-  const bad = nodes.filter((n) => !isDefaultDomain(n) || !Object.hasOwn(converters, n.opType ?? ""));
+  const bad = nodes.filter(
+    (n) => !isDefaultDomain(n) || !Object.hasOwn(converters, n.opType ?? ""),
+  );
   if (bad.length === 0) return E.right(undefined);
   const ops = [...new Set(bad.map((n) => `${n.domain ? `${n.domain}.` : ""}${n.opType}`))].sort();
   const list = bad.map((n, i) => `${n.opType} (node ${n.name || `#${i}`})`).join(", ");
@@ -68,20 +76,22 @@ const specOf = (v: ValueInfoProto): E.Either<LoomError, TensorSpec> => {
   const dtype = loomDType(t?.elemType ?? 0);
   if (t === undefined || t === null || dtype === undefined)
     return E.left(
-      new LoomError("unsupported", "importOnnx", `input ${v.name} is not a tensor of float, double, int32, int64 or bool`),
+      new LoomError(
+        "unsupported",
+        "importOnnx",
+        `input ${v.name} is not a tensor of float, double, int32, int64 or bool`,
+      ),
     );
   const shape: Dim[] = (t.shape?.dim ?? []).map((d, i) =>
-    d.dimValue !== undefined && d.dimValue !== null ? num(d.dimValue) : d.dimParam || `${v.name}_${i}`,
+    d.dimValue !== undefined && d.dimValue !== null
+      ? num(d.dimValue)
+      : d.dimParam || `${v.name}_${i}`,
   );
   return E.right({ shape, dtype });
 };
 
 /** Runs the nodes in order, each converted by its op's converter, naming the node on a failure. */
-const runNodes = (
-  nodes: readonly NodeProto[],
-  opset: number,
-  env: Map<string, Tensor>,
-): void => {
+const runNodes = (nodes: readonly NodeProto[], opset: number, env: Map<string, Tensor>): void => {
   nodes.forEach((node, i) => {
     const name = node.name || `#${i}`;
     const view: ConvertNode = {
@@ -94,7 +104,11 @@ const runNodes = (
     };
     const missing = (node.input ?? []).find((s) => s !== "" && !env.has(s));
     if (missing !== undefined)
-      throw new LoomError("invalid_graph", view.opType, `node ${name} reads ${missing}, which no earlier node or input defines`);
+      throw new LoomError(
+        "invalid_graph",
+        view.opType,
+        `node ${name} reads ${missing}, which no earlier node or input defines`,
+      );
     const out = tryLoom(() => converters[view.opType]!(view));
     if (E.isLeft(out)) {
       const e = out.left;
@@ -107,7 +121,10 @@ const runNodes = (
 };
 
 /** An ONNX model (decoded) as a loom function, or one LoomError naming every unsupported node. */
-export const importModel = (model: ModelProto, opts: ImportOptions = {}): E.Either<LoomError, ImportedModel> => {
+export const importModel = (
+  model: ModelProto,
+  opts: ImportOptions = {},
+): E.Either<LoomError, ImportedModel> => {
   const g = model.graph ?? {};
   const nodes = g.node ?? [];
   const opset = opsetOf(model);
@@ -129,7 +146,9 @@ export const importModel = (model: ModelProto, opts: ImportOptions = {}): E.Eith
     E.bind("inputs", ({ inits }) => {
       const initNames = new Set(inits.map(([k]) => k));
       return pipe(
-        (g.input ?? []).filter((v) => !initNames.has(v.name ?? "") && !Object.hasOwn(constants, v.name ?? "")),
+        (g.input ?? []).filter(
+          (v) => !initNames.has(v.name ?? "") && !Object.hasOwn(constants, v.name ?? ""),
+        ),
         A.traverse(E.Applicative)((v) =>
           pipe(
             specOf(v),
@@ -153,7 +172,11 @@ export const importModel = (model: ModelProto, opts: ImportOptions = {}): E.Eith
         for (const [k] of inputs) {
           const x = xs[k];
           if (x === undefined)
-            throw new LoomError("missing_feed", "importOnnx", `the model needs input ${k}; got ${Object.keys(xs).join(", ") || "none"}`);
+            throw new LoomError(
+              "missing_feed",
+              "importOnnx",
+              `the model needs input ${k}; got ${Object.keys(xs).join(", ") || "none"}`,
+            );
           env.set(k, x);
         }
         runNodes(nodes, opset, env);
@@ -161,7 +184,11 @@ export const importModel = (model: ModelProto, opts: ImportOptions = {}): E.Eith
           outputs.map((o) => {
             const t = env.get(o);
             if (t === undefined)
-              throw new LoomError("invalid_graph", "importOnnx", `no node computes the output ${o}`);
+              throw new LoomError(
+                "invalid_graph",
+                "importOnnx",
+                `no node computes the output ${o}`,
+              );
             return [o, t];
           }),
         );
@@ -179,9 +206,21 @@ export const importModel = (model: ModelProto, opts: ImportOptions = {}): E.Eith
   );
 };
 
+/**
+ * Applies an imported model to one tree `{ params, inputs }`, the shape `compile` and `trace`
+ * hand a function: `compile(backend, (x) => applyTree(m, x), { params: specs, inputs: specs })`.
+ */
+export const applyTree = (m: ImportedModel, x: Tree<Tensor>): Record<string, Tensor> => {
+  const { params, inputs } = x as { params: Tree<Tensor>; inputs: Record<string, Tensor> };
+  return m.apply(params, inputs);
+};
+
 /** Decodes and imports an ONNX file's bytes (`fs.readFileSync("model.onnx")`); throws the LoomError. */
 export const importOnnx = (bytes: Uint8Array, opts: ImportOptions = {}): ImportedModel => {
-  const r = pipe(readModel(bytes), E.chain((m) => importModel(m, opts)));
+  const r = pipe(
+    readModel(bytes),
+    E.chain((m) => importModel(m, opts)),
+  );
   if (E.isLeft(r)) throw r.left;
   return r.right;
 };

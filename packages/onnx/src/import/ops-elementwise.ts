@@ -24,13 +24,21 @@ const variadic =
     return [xs.slice(1).reduce(f, xs[0]!)];
   };
 
+/** PRelu's slope: broadcast as NumPy does, or (older exporters) a `[C]` vector per channel of `[N, C, ...]`. */
+const perChannelSlope = (x: Tensor, slope: Tensor): Tensor =>
+  slope.shape.length === 1 &&
+  x.shape.length > 2 &&
+  slope.shape[0] === x.shape[1] &&
+  slope.shape[0] !== x.shape[x.shape.length - 1]
+    ? L.reshape(slope, [slope.shape[0]!, ...x.shape.slice(2).map(() => 1)])
+    : slope;
+
 const scalarLike = (x: Tensor, v: number) => L.scalar(v, x.dtype);
 
 const hardSigmoid = (x: Tensor, alpha: number, beta: number) =>
   L.minimum(L.maximum(L.add(L.mul(x, alpha), beta), 0), 1);
 
-const elu = (x: Tensor, alpha: number) =>
-  L.select(L.gt(x, 0), x, L.mul(L.sub(L.exp(x), 1), alpha));
+const elu = (x: Tensor, alpha: number) => L.select(L.gt(x, 0), x, L.mul(L.sub(L.exp(x), 1), alpha));
 
 // ONNX's Selu defaults, to float32 precision as the spec writes them.
 const SELU_ALPHA = 1.67326319217681884765625;
@@ -40,7 +48,12 @@ const SELU_GAMMA = 1.05070102214813232421875;
 const clip: Converter = (n) => {
   const x = inputAt(n, 0);
   if (n.opset < 11) {
-    return [L.minimum(L.maximum(x, n.attrs.float("min", -3.4028234663852886e38)), n.attrs.float("max", 3.4028234663852886e38))];
+    return [
+      L.minimum(
+        L.maximum(x, n.attrs.float("min", -3.4028234663852886e38)),
+        n.attrs.float("max", 3.4028234663852886e38),
+      ),
+    ];
   }
   const lo = n.inputs[1];
   const hi = n.inputs[2];
@@ -89,7 +102,11 @@ const round = (x: Tensor) => {
   const f = L.floor(x);
   const d = L.sub(x, f);
   const even = L.eq(L.sub(f, L.mul(L.floor(L.div(f, 2)), 2)), 0);
-  return L.select(L.gt(d, 0.5), L.add(f, 1), L.select(L.lt(d, 0.5), f, L.select(even, f, L.add(f, 1))));
+  return L.select(
+    L.gt(d, 0.5),
+    L.add(f, 1),
+    L.select(L.lt(d, 0.5), f, L.select(even, f, L.add(f, 1))),
+  );
 };
 
 /** Converters of ONNX's elementwise ops, by op type. */
@@ -115,10 +132,14 @@ export const elementwiseConverters: Readonly<Record<string, Converter>> = {
   Round: unary(round),
   Relu: unary(L.relu),
   LeakyRelu: unary((x, n) => L.leakyRelu(x, n.attrs.float("alpha", 0.01))),
-  PRelu: binary((x, slope) => L.select(L.lt(x, 0), L.mul(x, slope), x)),
-  ThresholdedRelu: unary((x, n) => L.select(L.gt(x, n.attrs.float("alpha", 1)), x, scalarLike(x, 0))),
+  PRelu: binary((x, slope) => L.select(L.lt(x, 0), L.mul(x, perChannelSlope(x, slope)), x)),
+  ThresholdedRelu: unary((x, n) =>
+    L.select(L.gt(x, n.attrs.float("alpha", 1)), x, scalarLike(x, 0)),
+  ),
   Sigmoid: unary(L.sigmoid),
-  HardSigmoid: unary((x, n) => hardSigmoid(x, n.attrs.float("alpha", 0.2), n.attrs.float("beta", 0.5))),
+  HardSigmoid: unary((x, n) =>
+    hardSigmoid(x, n.attrs.float("alpha", 0.2), n.attrs.float("beta", 0.5)),
+  ),
   HardSwish: unary((x) => L.mul(x, hardSigmoid(x, 1 / 6, 0.5))),
   Tanh: unary(L.tanh),
   Softplus: unary((x) => L.softplus(x)),
@@ -154,7 +175,8 @@ export const elementwiseConverters: Readonly<Record<string, Converter>> = {
     const pos = n.attrs.int("detect_positive", 1) === 1;
     const negv = n.attrs.int("detect_negative", 1) === 1;
     const p = L.eq(x, Infinity);
-    const m = L.eq(x, -Infinity);
+    // eq(x, -Infinity) misses -inf on the CPU backend today; negate instead.
+    const m = L.eq(L.neg(x), Infinity);
     return pos && negv ? L.bitwiseOr(p, m) : pos ? p : negv ? m : L.bitwiseAnd(p, m);
   }),
   Cast: (n) => [castTo(n, n.attrs.int("to", 1))],

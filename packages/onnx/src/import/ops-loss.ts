@@ -16,7 +16,8 @@ const classesLast = (x: Tensor) => {
  */
 const nll = (n: ConvertNode, logp: Tensor, labels: Tensor, weight: Tensor | undefined): Tensor => {
   const reduction = n.attrs.string("reduction", "mean");
-  if (!["mean", "sum", "none"].includes(reduction)) throw unsupported(n, `reduction "${reduction}"`);
+  if (!["mean", "sum", "none"].includes(reduction))
+    throw unsupported(n, `reduction "${reduction}"`);
   const classes = logp.shape[1] as number;
   const ignore = n.attrs.has("ignore_index") ? n.attrs.int("ignore_index", 0) : undefined;
   const hot = L.oneHot(labels, classes, logp.dtype);

@@ -32,8 +32,12 @@ const slice: Converter = (n) => {
   const r = rankOf(x);
   const starts = intsFromAttrOrInput(n, "starts", 1)!;
   const ends = intsFromAttrOrInput(n, "ends", 2)!;
-  const axes = (intsFromAttrOrInput(n, "axes", 3) ?? starts.map((_, i) => i)).map((a) => norm(a, r));
-  const steps = (n.opset >= 10 && n.inputs[4] !== undefined ? needStatic(n, 4, "steps") : undefined) ?? starts.map(() => 1);
+  const axes = (intsFromAttrOrInput(n, "axes", 3) ?? starts.map((_, i) => i)).map((a) =>
+    norm(a, r),
+  );
+  const steps =
+    (n.opset >= 10 && n.inputs[4] !== undefined ? needStatic(n, 4, "steps") : undefined) ??
+    starts.map(() => 1);
   const begin = x.shape.map(() => 0);
   const end: (number | null)[] = x.shape.map(() => null);
   const step = x.shape.map(() => 1);
@@ -41,7 +45,8 @@ const slice: Converter = (n) => {
   axes.forEach((a, i) => {
     const d = x.shape[a] as number;
     const s = steps[i]!;
-    const clampIdx = (v: number, lo: number, hi: number) => Math.min(Math.max(v < 0 ? v + d : v, lo), hi);
+    const clampIdx = (v: number, lo: number, hi: number) =>
+      Math.min(Math.max(v < 0 ? v + d : v, lo), hi);
     if (s > 0) {
       begin[a] = clampIdx(starts[i]!, 0, d);
       end[a] = Math.max(clampIdx(ends[i]! >= INT32_MAX ? d : ends[i]!, 0, d), begin[a]!);
@@ -72,7 +77,10 @@ const pad: Converter = (n) => {
         ? 0
         : needStatic(n, 2, "constant_value")[0]!;
   const r = rankOf(x);
-  const axes = n.inputs[3] === undefined ? x.shape.map((_, i) => i) : needStatic(n, 3, "axes").map((a) => norm(a, r));
+  const axes =
+    n.inputs[3] === undefined
+      ? x.shape.map((_, i) => i)
+      : needStatic(n, 3, "axes").map((a) => norm(a, r));
   const pairs: [number, number][] = x.shape.map(() => [0, 0]);
   axes.forEach((a, i) => (pairs[a] = [pads[i]!, pads[i + axes.length]!]));
   // Negative pads crop.
@@ -81,7 +89,13 @@ const pad: Converter = (n) => {
     pairs.map(([lo]) => Math.max(0, -lo)),
     pairs.map(([, hi], i) => (hi < 0 ? (x.shape[i] as number) + hi : null)),
   );
-  return [L.pad(cropped, pairs.map(([lo, hi]) => [Math.max(0, lo), Math.max(0, hi)] as const), value)];
+  return [
+    L.pad(
+      cropped,
+      pairs.map(([lo, hi]) => [Math.max(0, lo), Math.max(0, hi)] as const),
+      value,
+    ),
+  ];
 };
 
 const squeeze: Converter = (n) => {
@@ -95,7 +109,12 @@ const unsqueeze: Converter = (n) => {
   const r = rankOf(x) + axes.length;
   const at = new Set(axes.map((a) => norm(a, r)));
   const src = [...x.shape];
-  return [L.reshape(x, Array.from({ length: r }, (_, i) => (at.has(i) ? 1 : src.shift()!)))];
+  return [
+    L.reshape(
+      x,
+      Array.from({ length: r }, (_, i) => (at.has(i) ? 1 : src.shift()!)),
+    ),
+  ];
 };
 
 const expand: Converter = (n) => {
@@ -118,8 +137,15 @@ const gather: Converter = (n) => {
   const end = (i: number) => x.shape.map((_, k) => (k === a ? i + 1 : null));
   const picked =
     idx.length === 0
-      ? L.slice(x, begin(0), end(0).map((e, k) => (k === a ? 0 : e)))
-      : L.concat(idx.map((i) => L.slice(x, begin(i), end(i))), a);
+      ? L.slice(
+          x,
+          begin(0),
+          end(0).map((e, k) => (k === a ? 0 : e)),
+        )
+      : L.concat(
+          idx.map((i) => L.slice(x, begin(i), end(i))),
+          a,
+        );
   return [L.reshape(picked, [...x.shape.slice(0, a), ...idxT.shape, ...x.shape.slice(a + 1)])];
 };
 
@@ -148,7 +174,11 @@ const shapeOf: Converter = (n) => {
   const clampR = (v: number) => Math.min(Math.max(norm(v, r), 0), r);
   const dims = x.shape.slice(clampR(n.attrs.int("start", 0)), clampR(n.attrs.int("end", r)));
   if (!dims.every((d) => typeof d === "number"))
-    throw new LoomError("unsupported", "Shape", `the shape of ${n.name} has symbolic dims; bind them first`);
+    throw new LoomError(
+      "unsupported",
+      "Shape",
+      `the shape of ${n.name} has symbolic dims; bind them first`,
+    );
   return [L.constant(dims as number[], [dims.length], "int32")];
 };
 
@@ -156,12 +186,25 @@ const split: Converter = (n) => {
   const x = inputAt(n, 0);
   const a = norm(n.attrs.int("axis", 0), rankOf(x));
   const d = x.shape[a] as number;
-  const given = n.opset < 13 ? n.attrs.ints("split") : n.inputs[1] === undefined ? undefined : needStatic(n, 1, "split");
+  const given =
+    n.opset < 13
+      ? n.attrs.ints("split")
+      : n.inputs[1] === undefined
+        ? undefined
+        : needStatic(n, 1, "split");
   const parts = n.outputCount;
-  const sizes = given ?? Array.from({ length: parts }, (_, i) => Math.min(Math.ceil(d / parts), d - i * Math.ceil(d / parts)));
+  const sizes =
+    given ??
+    Array.from({ length: parts }, (_, i) =>
+      Math.min(Math.ceil(d / parts), d - i * Math.ceil(d / parts)),
+    );
   let at = 0;
   return sizes.map((s) => {
-    const out = L.slice(x, x.shape.map((_, k) => (k === a ? at : 0)), x.shape.map((_, k) => (k === a ? at + s : null)));
+    const out = L.slice(
+      x,
+      x.shape.map((_, k) => (k === a ? at : 0)),
+      x.shape.map((_, k) => (k === a ? at + s : null)),
+    );
     at += s;
     return out;
   });
@@ -170,14 +213,35 @@ const split: Converter = (n) => {
 const tile: Converter = (n) => {
   const x = inputAt(n, 0);
   const reps = needStatic(n, 1, "repeats");
-  return [reps.reduce((acc, k, a) => (k === 1 ? acc : L.concat(Array.from({ length: k }, () => acc), a)), x)];
+  return [
+    reps.reduce(
+      (acc, k, a) =>
+        k === 1
+          ? acc
+          : L.concat(
+              Array.from({ length: k }, () => acc),
+              a,
+            ),
+      x,
+    ),
+  ];
 };
 
 const range: Converter = (n) => {
-  const [start, limit, delta] = [0, 1, 2].map((i) => needStatic(n, i, "range bound")[0]!) as [number, number, number];
+  const [start, limit, delta] = [0, 1, 2].map((i) => needStatic(n, i, "range bound")[0]!) as [
+    number,
+    number,
+    number,
+  ];
   const count = Math.max(Math.ceil((limit - start) / delta), 0);
   const dtype = inputAt(n, 0).dtype;
-  return [L.constant(Array.from({ length: count }, (_, i) => start + i * delta), [count], dtype)];
+  return [
+    L.constant(
+      Array.from({ length: count }, (_, i) => start + i * delta),
+      [count],
+      dtype,
+    ),
+  ];
 };
 
 /** Converters of ONNX's movement and shape ops, by op type. */
@@ -185,7 +249,12 @@ export const movementConverters: Readonly<Record<string, Converter>> = {
   Reshape: reshape,
   Flatten: flatten,
   Transpose: (n) => [L.transpose(inputAt(n, 0), n.attrs.ints("perm"))],
-  Concat: (n) => [L.concat(n.inputs.filter((t): t is Tensor => t !== undefined), n.attrs.int("axis", 0))],
+  Concat: (n) => [
+    L.concat(
+      n.inputs.filter((t): t is Tensor => t !== undefined),
+      n.attrs.int("axis", 0),
+    ),
+  ],
   Slice: slice,
   Pad: pad,
   Squeeze: squeeze,
@@ -195,9 +264,13 @@ export const movementConverters: Readonly<Record<string, Converter>> = {
   Constant: constantNode,
   ConstantOfShape: constantOfShape,
   Shape: shapeOf,
-  Size: (n) => [L.scalar(inputAt(n, 0).shape.reduce<number>((p, d) => p * (d as number), 1), "int32")],
+  Size: (n) => [
+    L.scalar(
+      inputAt(n, 0).shape.reduce<number>((p, d) => p * (d as number), 1),
+      "int32",
+    ),
+  ],
   Split: split,
   Tile: tile,
   Range: range,
 };
-

@@ -35,7 +35,10 @@ const windowPadding = (
     const pads = [0, 1].map((i) => {
       const size = x.shape[i + 2] as number;
       const out = Math.ceil(size / stride[i]!);
-      const total = Math.max((out - 1) * stride[i]! + (kernel[i]! - 1) * dilation[i]! + 1 - size, 0);
+      const total = Math.max(
+        (out - 1) * stride[i]! + (kernel[i]! - 1) * dilation[i]! + 1 - size,
+        0,
+      );
       const small = Math.floor(total / 2);
       return autoPad === "SAME_UPPER" ? [small, total - small] : [total - small, small];
     });
@@ -48,7 +51,10 @@ const windowPadding = (
 /** Checks that a window op is 2-D (loom's convolution and pooling are NCHW). */
 const check2d = (n: ConvertNode, x: Tensor): void => {
   if (x.shape.length !== 4)
-    throw unsupported(n, `a ${x.shape.length - 2}-D window; loom's convolution and pooling are 2-D (NCHW)`);
+    throw unsupported(
+      n,
+      `a ${x.shape.length - 2}-D window; loom's convolution and pooling are 2-D (NCHW)`,
+    );
 };
 
 const conv: Converter = (n) => {
@@ -96,7 +102,13 @@ const spatialAxes = (x: Tensor) => x.shape.slice(2).map((_, i) => i + 2);
 const batchNorm: Converter = (n) => {
   if (n.attrs.int("training_mode", 0) === 1 || n.outputCount > 1)
     throw unsupported(n, "training mode (running statistics as outputs); export in eval mode");
-  const [x, scale, bias, mean, variance] = [0, 1, 2, 3, 4].map((i) => inputAt(n, i)) as [Tensor, Tensor, Tensor, Tensor, Tensor];
+  const [x, scale, bias, mean, variance] = [0, 1, 2, 3, 4].map((i) => inputAt(n, i)) as [
+    Tensor,
+    Tensor,
+    Tensor,
+    Tensor,
+    Tensor,
+  ];
   const r = x.shape.length;
   const eps = n.attrs.float("epsilon", 1e-5);
   const inv = L.div(perChannel(scale, r), L.sqrt(L.add(perChannel(variance, r), eps)));
@@ -152,15 +164,17 @@ export const nnConverters: Readonly<Record<string, Converter>> = {
     return [L.add(L.mul(y, perChannel(inputAt(n, 1), r)), perChannel(inputAt(n, 2), r))];
   },
   LayerNormalization: (n) => {
-    if (n.outputCount > 1) throw unsupported(n, "the Mean and InvStdDev outputs");
     const x = inputAt(n, 0);
     const r = x.shape.length;
     const axis = n.attrs.int("axis", -1);
     const from = axis < 0 ? axis + r : axis;
     const axes = x.shape.slice(from).map((_, i) => i + from);
-    const y = L.mul(normalize(x, axes, n.attrs.float("epsilon", 1e-5)), inputAt(n, 1));
+    const eps = n.attrs.float("epsilon", 1e-5);
+    const m = L.mean(x, axes, true);
+    const invStd = L.reciprocal(L.sqrt(L.add(L.mean(L.square(L.sub(x, m)), axes, true), eps)));
+    const y = L.mul(L.mul(L.sub(x, m), invStd), inputAt(n, 1));
     const b = n.inputs[2];
-    return [b === undefined ? y : L.add(y, b)];
+    return [b === undefined ? y : L.add(y, b), m, invStd].slice(0, Math.max(1, n.outputCount));
   },
   Dropout: (n) => {
     // Inference semantics: the identity; a training_mode input that is set is refused.
@@ -169,7 +183,9 @@ export const nnConverters: Readonly<Record<string, Converter>> = {
     if (training === undefined ? n.inputs[2] !== undefined : training[0] !== 0)
       throw unsupported(n, "training mode; export the model for inference");
     const out = [x];
-    return n.outputCount > 1 ? [...out, L.cast(L.broadcastTo(L.scalar(1, "int32"), x.shape), "bool")] : out;
+    return n.outputCount > 1
+      ? [...out, L.cast(L.broadcastTo(L.scalar(1, "int32"), x.shape), "bool")]
+      : out;
   },
   Softmax: softmaxLike((x, a) => L.softmax(x, a)),
   LogSoftmax: softmaxLike((x, a) => L.logSoftmax(x, a)),

@@ -14,7 +14,10 @@ const reduceAxes = (n: ConvertNode, x: Tensor): readonly number[] | "none" => {
 };
 
 const reduce =
-  (f: (x: Tensor, axes: readonly number[], keep: boolean) => Tensor, pre?: (x: Tensor) => Tensor): Converter =>
+  (
+    f: (x: Tensor, axes: readonly number[], keep: boolean) => Tensor,
+    pre?: (x: Tensor) => Tensor,
+  ): Converter =>
   (n) => {
     const x0 = inputAt(n, 0);
     const x = pre === undefined ? x0 : pre(x0);
@@ -29,7 +32,11 @@ const prod = (x: Tensor, axes: readonly number[], keep: boolean): Tensor => {
   const negatives = L.sum(L.cast(L.lt(x, 0), "int32"), axes, keep);
   const odd = L.eq(L.sub(negatives, L.mul(L.div(negatives, 2), 2)), 1);
   const signed = L.select(odd, L.neg(mag), mag);
-  const r = L.select(L.gt(L.sum(L.cast(L.eq(x, 0), "int32"), axes, keep), 0), L.scalar(0, mag.dtype), signed);
+  const r = L.select(
+    L.gt(L.sum(L.cast(L.eq(x, 0), "int32"), axes, keep), 0),
+    L.scalar(0, mag.dtype),
+    signed,
+  );
   return isFloat(x.dtype) ? r : L.cast(L.floor(L.add(r, 0.5)), x.dtype);
 };
 
