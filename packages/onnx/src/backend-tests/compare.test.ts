@@ -8,7 +8,7 @@ describe("mismatch (ONNX tolerances)", () => {
     expect(mismatch(hostTensor([1, 100.09, Number.NaN], [3]), e)).toBeUndefined();
   });
   it("names the first element outside the tolerance", () => {
-    expect(mismatch(hostTensor([1, 100.2, Number.NaN], [3]), e)).toMatch(/element 1 is 100.2/);
+    expect(mismatch(hostTensor([1, 100.2, Number.NaN], [3]), e)).toMatch(/element 1 is 100.19/);
     expect(mismatch(hostTensor([1, 100, 0], [3]), e)).toMatch(/element 2/);
   });
   it("refuses another shape or dtype", () => {
