@@ -9,3 +9,7 @@ export * from "./import/context";
 export * from "./import/converters";
 export * from "./import/import-model";
 export * from "./import/param-tree";
+export * from "./export/emit";
+export * from "./export/op-exporters";
+export * from "./export/export-graph";
+export * from "./export/export-layer";
