@@ -7,8 +7,9 @@ import { emit, int64s, intAttr, intsAttr, scalarOf, shapeValue } from "./emit";
 /** Writes one loom node as ONNX nodes; throws a LoomError `unsupported` for what ONNX 13 cannot say. */
 export type OpExporter = (c: EmitContext) => void;
 
-const INT64_MAX = 9223372036854775807;
-const INT64_MIN = -9223372036854775808;
+// Slice clamps its bounds to the axis: past-the-end values (an open end, a walk back to the start).
+const END = 2 ** 31 - 1;
+const BEFORE_START = -(2 ** 31);
 
 const same =
   (opType: string): OpExporter =>
@@ -113,7 +114,7 @@ export const opExporters: Readonly<Record<string, OpExporter>> = {
   slice: (c) => {
     const a = attrs(c.node);
     const begin = a["begin"] as number[];
-    const end = (a["end"] as (number | null)[]).map((e) => (e === null ? INT64_MAX : e));
+    const end = (a["end"] as (number | null)[]).map((e) => (e === null ? END : e));
     const axes = begin.map((_, i) => i);
     emit(
       c,
@@ -143,7 +144,7 @@ export const opExporters: Readonly<Record<string, OpExporter>> = {
         int64s(
           c,
           "ends",
-          axes.map(() => INT64_MIN),
+          axes.map(() => BEFORE_START),
         ),
         int64s(c, "axes", axes),
         int64s(
