@@ -28,6 +28,7 @@ export interface EmitContext {
 
 const ATTR_INT = 2;
 const ATTR_INTS = 7;
+const ATTR_TENSOR = 4;
 
 /** An int attribute. */
 export const intAttr = (name: string, i: number): AttributeProto => ({ name, type: ATTR_INT, i });
@@ -62,17 +63,20 @@ export const int64s = (c: EmitContext, suffix: string, values: readonly number[]
   return name;
 };
 
-/** Adds a scalar constant of `dtype` and returns its name. */
+/**
+ * Adds a scalar of `dtype` as a Constant node, not an initializer: importers (loom's
+ * included) take float initializers for trainable weights, and this value is an attribute.
+ */
 export const scalarOf = (c: EmitContext, suffix: string, value: number, dtype: DType): string => {
   const name = c.fresh(suffix);
   const code = onnxDType(dtype);
   const t: TensorProto =
     dtype === "float32"
-      ? { name, dims: [], dataType: code, floatData: [value] }
+      ? { dims: [], dataType: code, floatData: [value] }
       : dtype === "float64"
-        ? { name, dims: [], dataType: code, doubleData: [value] }
-        : { name, dims: [], dataType: code, int32Data: [value] };
-  c.out.initializers.push(t);
+        ? { dims: [], dataType: code, doubleData: [value] }
+        : { dims: [], dataType: code, int32Data: [value] };
+  emit(c, "Constant", [], name, [{ name: "value", type: ATTR_TENSOR, t }]);
   return name;
 };
 
