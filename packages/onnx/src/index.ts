@@ -13,3 +13,4 @@ export * from "./export/emit";
 export * from "./export/op-exporters";
 export * from "./export/export-graph";
 export * from "./export/export-layer";
+export * from "./import/as-layer";

@@ -24,6 +24,7 @@ import {
 } from "@loom/models";
 import type { PipelineReport, Tensor, TensorSpec, Tree } from "@loom/ops";
 import { inspectPipeline, isSpec, mapTree, STAGE_NAMES, trace } from "@loom/ops";
+import { onnxGraph } from "./import";
 import type { CliIo } from "../cli-io";
 import { pipelineFromEnv } from "../pipeline-env";
 
@@ -135,7 +136,11 @@ const canonical = (stage: string): string =>
 
 /** Runs `loom inspect`. */
 export const runInspect = (o: InspectOptions, io: CliIo): void => {
-  const graph = o.train ? trainGraph(o.model, o.batch) : modelGraph(o.model, o.batch);
+  const graph = o.model.endsWith(".onnx")
+    ? onnxGraph(o.model, o.batch)
+    : o.train
+      ? trainGraph(o.model, o.batch)
+      : modelGraph(o.model, o.batch);
   const stage = canonical(o.stage);
   if (stage === "input" && !o.json && o.kernel === undefined) {
     io.out(`${renderGraph(graph, o.format, o.model)}\n`);
@@ -185,7 +190,7 @@ export const registerInspect = (program: Command, io: CliIo): Command =>
     .description(
       "print a model's graph after each pipeline stage, its kernels and their generated code",
     )
-    .requiredOption("-m, --model <name>", `the model (${MODEL_NAMES.join(", ")})`)
+    .requiredOption("-m, --model <name>", `the model (${MODEL_NAMES.join(", ")}, or an ONNX file)`)
     .addOption(
       new Option("-f, --format <format>", "output format").choices(INSPECT_FORMATS).default("text"),
     )

@@ -13,6 +13,7 @@ import type { ModelProto, TensorProto, ValueInfoProto } from "../proto";
 import { onnxDType, protoFromHost, writeModel } from "../proto";
 import type { EmitContext, Emitted } from "./emit";
 import { emit } from "./emit";
+import { planBroadcasts } from "./elide-broadcasts";
 import { opExporters } from "./op-exporters";
 
 /**
@@ -102,8 +103,10 @@ export const exportGraph = (g: Graph, opts: ExportOptions): E.Either<LoomError, 
       n.shape.forEach((d, axis) => {
         if (typeof d === "string" && !symbols.has(d)) symbols.set(d, { input: k, axis });
       });
+  const plan = planBroadcasts(g);
   const run = tryLoom(() => {
     order.forEach((n, i) => {
+      if (plan.dropped(n)) return;
       const name = inputName.get(n) ?? outputOf.get(n) ?? `${n.op}_${i}`;
       names.set(n, name);
       if (isInputNode(n)) {
@@ -120,7 +123,7 @@ export const exportGraph = (g: Graph, opts: ExportOptions): E.Either<LoomError, 
       let fresh = 0;
       const c: EmitContext = {
         node: n,
-        inputs: n.inputs.map((x) => names.get(x)!),
+        inputs: plan.reads(n).map((x) => names.get(x)!),
         output: name,
         fresh: (suffix) => `${name}_${suffix}${fresh++}`,
         out,
