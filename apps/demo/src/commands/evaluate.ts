@@ -25,6 +25,8 @@ export const registerEvaluate = (program: Command, io: CliIo, options: CliOption
             "evaluate",
             "give either --checkpoint FILE or --model FILE.onnx",
           );
+        // A dry run checks the options; an ONNX file is data, read only by a real run.
+        if (opts.model !== undefined && options.dryRun) return;
         const { name, vars, layer } =
           opts.model !== undefined
             ? await loadOnnxLayer(opts.model)

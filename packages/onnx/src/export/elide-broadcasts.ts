@@ -2,25 +2,25 @@ import type { Dim, Graph, Node } from "@loom/graph";
 import { broadcastShapes, topoOrder } from "@loom/graph";
 
 /** The loom ops whose ONNX form broadcasts its operands itself (NumPy's rule, as loom's). */
-const SELF_BROADCASTING = new Set([
-  "add",
-  "sub",
-  "mul",
-  "div",
-  "pow",
-  "maximum",
-  "minimum",
-  "eq",
-  "ne",
-  "lt",
-  "le",
-  "gt",
-  "ge",
-  "select",
-  "bitwise_and",
-  "bitwise_or",
-  "bitwise_xor",
-]);
+const SELF_BROADCASTING: Readonly<Record<string, true>> = {
+  add: true,
+  sub: true,
+  mul: true,
+  div: true,
+  pow: true,
+  maximum: true,
+  minimum: true,
+  eq: true,
+  ne: true,
+  lt: true,
+  le: true,
+  gt: true,
+  ge: true,
+  select: true,
+  bitwise_and: true,
+  bitwise_or: true,
+  bitwise_xor: true,
+};
 
 const sameShape = (a: readonly Dim[], b: readonly Dim[]) =>
   a.length === b.length && a.every((d, i) => d === b[i]);
@@ -44,7 +44,7 @@ export const planBroadcasts = (g: Graph): BroadcastPlan => {
   const used = new Set<Node>(Object.values(g.outputs));
   for (const n of topoOrder(g)) {
     let ins = n.inputs;
-    if (SELF_BROADCASTING.has(n.op)) {
+    if (Object.hasOwn(SELF_BROADCASTING, n.op)) {
       const through = n.inputs.map((x) => (x.op === "broadcast" ? x.inputs[0]! : x));
       const shape = through.reduce<readonly Dim[] | undefined>(
         (s, x) => (s === undefined ? undefined : broadcastShapes(s, x.shape)),
