@@ -1,6 +1,6 @@
 import * as backendCpu from "@loom/backend-cpu";
 import type { Backend, HostTensor } from "@loom/graph";
-import type { CompileOptions, Tree } from "@loom/ops";
+import type { CompileOptions, Tensor, Tree } from "@loom/ops";
 import { compile, conv2d, hostTensor, key, matmul, optim, planGraph, trace } from "@loom/ops";
 import { specsOf, trainStep } from "@loom/models/browser";
 import type {
@@ -8,12 +8,13 @@ import type {
   CaseData,
   CompileSpec,
   ConvSpec,
+  ForwardSpec,
   Impl,
   Runner,
   StepData,
   StepSpec,
 } from "./cases";
-import { dataOf, IMAGE_SHAPE, modelOf } from "./cases";
+import { dataOf, forwardModel, IMAGE_SHAPE, modelOf } from "./cases";
 import type { TimingOptions } from "./stats";
 
 /** A loom CPU backend to benchmark, and how the bench treats it. */
@@ -146,6 +147,21 @@ const compileRunner: Prepare<CompileSpec> = async (backend, opts, spec, data) =>
   };
 };
 
+/** An eval-mode forward pass of a case's model on its fixed variables and batch. */
+const forwardRunner: Prepare<ForwardSpec> = async (backend, opts, spec, data) => {
+  const d = dataOf(data, "forward");
+  const layer = forwardModel(spec);
+  const shape = [spec.batch, ...spec.input];
+  const f = compile(
+    backend,
+    (io) => ({ y: layer.apply(io.params, io.state, io.x as Tensor, { training: false }).y }),
+    { params: specsOf(d.vars.params), state: specsOf(d.vars.state), x: { shape } },
+    opts,
+  );
+  const feeds = { params: d.vars.params, state: d.vars.state, x: f32(d.x, shape) };
+  return { run: async () => void (await f.run(feeds as never)), dispose: f.dispose };
+};
+
 /** The timing loop of the reference interpreter: one warm-up and a handful of runs at most. */
 const slowTiming = (t: TimingOptions): TimingOptions => ({
   ...t,
@@ -176,6 +192,8 @@ export const loomImpl = (entry: LoomBackendEntry, hasFastLoom: boolean): Impl =>
           return stepRunner(backend, entry.options, s, data);
         case "compile":
           return compileRunner(backend, entry.options, s, data);
+        case "forward":
+          return forwardRunner(backend, entry.options, s, data);
       }
     },
   };
