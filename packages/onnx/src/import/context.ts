@@ -21,12 +21,19 @@ export interface ConvertNode {
 
 /** Reads a node's attributes with ONNX's defaults. */
 export interface Attrs {
+  /** True when the node sets the attribute. */
   readonly has: (name: string) => boolean;
+  /** An int attribute, or `dflt`. */
   readonly int: (name: string, dflt: number) => number;
+  /** An ints attribute, or `dflt`. */
   readonly ints: (name: string, dflt?: readonly number[]) => readonly number[] | undefined;
+  /** A float attribute, or `dflt`. */
   readonly float: (name: string, dflt: number) => number;
+  /** A floats attribute, if set. */
   readonly floats: (name: string) => readonly number[] | undefined;
+  /** A string attribute (UTF-8), or `dflt`. */
   readonly string: (name: string, dflt: string) => string;
+  /** A tensor attribute as a host tensor, if set. */
   readonly tensor: (name: string) => HostTensor | undefined;
 }
 
