@@ -6,16 +6,10 @@ import * as ort from "onnxruntime-node";
 import { hostTensor } from "@loom/ops";
 import { writeTorchStateDict } from "@loom/models";
 import { writeModel } from "@loom/onnx";
-import { runCli } from "../cli";
+import { expectUsageError, lastJson, loom } from "../testing/run-loom";
 
 const dir = mkdtempSync(join(tmpdir(), "loom-onnx-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-const loom = async (...argv: string[]) => {
-  let out = "";
-  let err = "";
-  const code = await runCli(argv, { out: (s) => void (out += s), err: (s) => void (err += s) });
-  return { code, out, err };
 };
 
 const w = Array.from({ length: 10 * 784 }, (_, i) => Math.sin(i) / 8);
@@ -66,7 +60,7 @@ describe("loom export and loom import", () => {
 
     const im = await loom("import", onnxFile, "--json");
     expect(im.code).toBe(0);
-    const summary = JSON.parse(im.out.trim().split("\n").pop()!);
+    const summary = lastJson<{ inputs: unknown; outputs: unknown; parameters: number; ops: Record<string, number> }>(im.out);
     expect(summary.inputs).toEqual({ x: "[N,1,28,28]" });
     expect(summary.outputs).toEqual(["logits"]);
     expect(summary.parameters).toBe(7850);
@@ -94,8 +88,6 @@ describe("loom export and loom import", () => {
         },
       }),
     );
-    const r = await loom("import", file);
-    expect(r.code).toBe(2);
-    expect(r.err).toMatch(/NonZero \(node second\).*TopK \(node third\)/);
+    expectUsageError(await loom("import", file), /NonZero \(node second\).*TopK \(node third\)/);
   });
 });

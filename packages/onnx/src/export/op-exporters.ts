@@ -54,6 +54,21 @@ const windowAttrs = (a: Record<string, unknown>) => [
   intsAttr("pads", pads4(a["pad"] as number[])),
 ];
 
+/** MaxPool and AveragePool: the window, and AveragePool's divisor rule. */
+const pool =
+  (opType: "MaxPool" | "AveragePool"): OpExporter =>
+  (c) => {
+    const a = attrs(c.node);
+    emit(c, opType, c.inputs, c.output, [
+      intsAttr("kernel_shape", a["kernel"] as number[]),
+      ...windowAttrs(a),
+      intAttr("ceil_mode", a["ceilMode"] ? 1 : 0),
+      ...(opType === "AveragePool"
+        ? [intAttr("count_include_pad", a["countIncludePad"] ? 1 : 0)]
+        : []),
+    ]);
+  };
+
 const bitwise =
   (opType: string): OpExporter =>
   (c) => {
@@ -184,21 +199,6 @@ export const opExporters: Readonly<Record<string, OpExporter>> = {
       intAttr("group", a["groups"] as number),
     ]);
   },
-  max_pool2d: (c) => {
-    const a = attrs(c.node);
-    emit(c, "MaxPool", c.inputs, c.output, [
-      intsAttr("kernel_shape", a["kernel"] as number[]),
-      ...windowAttrs(a),
-      intAttr("ceil_mode", a["ceilMode"] ? 1 : 0),
-    ]);
-  },
-  avg_pool2d: (c) => {
-    const a = attrs(c.node);
-    emit(c, "AveragePool", c.inputs, c.output, [
-      intsAttr("kernel_shape", a["kernel"] as number[]),
-      ...windowAttrs(a),
-      intAttr("ceil_mode", a["ceilMode"] ? 1 : 0),
-      intAttr("count_include_pad", a["countIncludePad"] ? 1 : 0),
-    ]);
-  },
+  max_pool2d: pool("MaxPool"),
+  avg_pool2d: pool("AveragePool"),
 };
