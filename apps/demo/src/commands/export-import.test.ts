@@ -10,7 +10,6 @@ import { expectUsageError, lastJson, loom } from "../testing/run-loom";
 
 const dir = mkdtempSync(join(tmpdir(), "loom-onnx-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-};
 
 const w = Array.from({ length: 10 * 784 }, (_, i) => Math.sin(i) / 8);
 const b = Array.from({ length: 10 }, (_, i) => i / 10 - 0.5);
@@ -60,7 +59,12 @@ describe("loom export and loom import", () => {
 
     const im = await loom("import", onnxFile, "--json");
     expect(im.code).toBe(0);
-    const summary = lastJson<{ inputs: unknown; outputs: unknown; parameters: number; ops: Record<string, number> }>(im.out);
+    const summary = lastJson<{
+      inputs: unknown;
+      outputs: unknown;
+      parameters: number;
+      ops: Record<string, number>;
+    }>(im.out);
     expect(summary.inputs).toEqual({ x: "[N,1,28,28]" });
     expect(summary.outputs).toEqual(["logits"]);
     expect(summary.parameters).toBe(7850);
