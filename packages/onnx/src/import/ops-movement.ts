@@ -68,7 +68,7 @@ const slice: Converter = (n) => {
 const pad: Converter = (n) => {
   const x = inputAt(n, 0);
   const mode = n.attrs.string("mode", "constant");
-  if (mode !== "constant") throw unsupported(n, `mode "${mode}" (loom pads with a constant)`);
+  if (!["constant", "edge", "reflect"].includes(mode)) throw unsupported(n, `mode "${mode}"`);
   const pads = n.opset < 11 ? n.attrs.ints("pads")! : needStatic(n, 1, "pads");
   const value =
     n.opset < 11
@@ -89,13 +89,35 @@ const pad: Converter = (n) => {
     pairs.map(([lo]) => Math.max(0, -lo)),
     pairs.map(([, hi], i) => (hi < 0 ? (x.shape[i] as number) + hi : null)),
   );
-  return [
-    L.pad(
-      cropped,
-      pairs.map(([lo, hi]) => [Math.max(0, lo), Math.max(0, hi)] as const),
-      value,
-    ),
-  ];
+  const grow = pairs.map(([lo, hi]) => [Math.max(0, lo), Math.max(0, hi)] as const);
+  if (mode === "constant") return [L.pad(cropped, grow, value)];
+  return [grow.reduce((t, [lo, hi], a) => padAxis(t, a, lo, hi, mode), cropped)];
+};
+
+/** Pads one axis by repeating its edge ("edge") or mirroring it without the edge ("reflect"). */
+const padAxis = (x: Tensor, a: number, lo: number, hi: number, mode: string): Tensor => {
+  if (lo === 0 && hi === 0) return x;
+  const d = x.shape[a] as number;
+  const take = (from: number, to: number) =>
+    L.slice(
+      x,
+      x.shape.map((_, k) => (k === a ? from : 0)),
+      x.shape.map((_, k) => (k === a ? to : null)),
+    );
+  const side = (count: number, at: number, from: number, to: number): Tensor[] => {
+    if (count === 0) return [];
+    if (mode === "edge") {
+      const edge = take(at, at + 1);
+      return [
+        L.broadcastTo(
+          edge,
+          edge.shape.map((s, k) => (k === a ? count : s)),
+        ),
+      ];
+    }
+    return [L.flip(take(from, to), a)];
+  };
+  return L.concat([...side(lo, 0, 1, lo + 1), x, ...side(hi, d - 1, d - 1 - hi, d - 1)], a);
 };
 
 const squeeze: Converter = (n) => {

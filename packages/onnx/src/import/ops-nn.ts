@@ -1,6 +1,6 @@
 import type { Tensor } from "@loom/ops";
 import * as L from "@loom/ops";
-import type { ConvertNode, Converter } from "./context";
+import type { Attrs, ConvertNode, Converter } from "./context";
 import { inputAt, staticValues, unsupported } from "./context";
 
 /** Reshapes a per-channel vector `[C]` to broadcast against `[N, C, ...spatial]`. */
@@ -56,6 +56,41 @@ const check2d = (n: ConvertNode, x: Tensor): void => {
       `a ${x.shape.length - 2}-D window; loom's convolution and pooling are 2-D (NCHW)`,
     );
 };
+
+/** A 1-D window attribute as the 2-D one over a unit height: `[k]` -> `[1, k]`, pads `[b, e]` -> `[0, b, 0, e]`. */
+const lift1dAttrs = (a: Attrs): Attrs => {
+  const lifted: Readonly<Record<string, (v: readonly number[]) => readonly number[]>> = {
+    kernel_shape: (v) => [1, ...v],
+    strides: (v) => [1, ...v],
+    dilations: (v) => [1, ...v],
+    pads: (v) => [0, v[0]!, 0, v[1]!],
+  };
+  return {
+    ...a,
+    ints: (name, dflt) => {
+      const v = a.ints(name);
+      return v !== undefined && Object.hasOwn(lifted, name) ? lifted[name]!(v) : (v ?? dflt);
+    },
+  };
+};
+
+/**
+ * Runs a 2-D window converter on a 1-D window op (`[N, C, L]`) by adding a unit height to the
+ * input (and to a weight `[O, I, K]`) and dropping it from the result.
+ */
+const lift1d =
+  (f: Converter, liftInputs: readonly number[]): Converter =>
+  (n) => {
+    const x = inputAt(n, 0);
+    if (x.shape.length !== 3) return f(n);
+    const unitHeight = (t: Tensor) => L.reshape(t, [t.shape[0]!, t.shape[1]!, 1, t.shape[2]!]);
+    const inputs = n.inputs.map((t, i) =>
+      t !== undefined && liftInputs.includes(i) ? unitHeight(t) : t,
+    );
+    return f({ ...n, inputs, attrs: lift1dAttrs(n.attrs) }).map((y) =>
+      L.reshape(y, [y.shape[0]!, y.shape[1]!, y.shape[3]!]),
+    );
+  };
 
 const conv: Converter = (n) => {
   const x = inputAt(n, 0);
@@ -151,9 +186,9 @@ const hardmax = (x: Tensor, axis: number) => {
 export const nnConverters: Readonly<Record<string, Converter>> = {
   MatMul: (n) => [L.matmul(inputAt(n, 0), inputAt(n, 1))],
   Gemm: gemm,
-  Conv: conv,
-  MaxPool: pool("max"),
-  AveragePool: pool("avg"),
+  Conv: lift1d(conv, [0, 1]),
+  MaxPool: lift1d(pool("max"), [0]),
+  AveragePool: lift1d(pool("avg"), [0]),
   GlobalAveragePool: (n) => [L.mean(inputAt(n, 0), spatialAxes(inputAt(n, 0)), true)],
   GlobalMaxPool: (n) => [L.max(inputAt(n, 0), spatialAxes(inputAt(n, 0)), true)],
   BatchNormalization: batchNorm,
