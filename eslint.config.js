@@ -55,6 +55,7 @@ export default defineConfig(
     rules: onlyLoom("A backend", ["@loom/graph"]),
   },
   { files: ["packages/models/**"], rules: onlyLoom("@loom/models", ["@loom/graph", "@loom/ops"]) },
+  { files: ["packages/onnx/**"], rules: onlyLoom("@loom/onnx", ["@loom/graph", "@loom/ops"]) },
   {
     // The umbrella re-exports the library packages (not @loom/testing).
     files: ["packages/loom/src/**"],
@@ -74,6 +75,7 @@ export default defineConfig(
       "@loom/backend-cpu",
       "@loom/backend-webgl",
       "@loom/models",
+      "@loom/onnx",
     ]),
   },
   {
@@ -86,6 +88,7 @@ export default defineConfig(
       "@loom/backend-cpu",
       "@loom/backend-webgl",
       "@loom/models",
+      "@loom/onnx",
       "@loom/testing",
     ]),
   },

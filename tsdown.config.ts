@@ -25,7 +25,7 @@ const lib = (dir: string, entry: Record<string, string>, extra: UserConfig = {})
   sourcemap: false,
   dts: { tsconfig: TSCONFIG },
   deps: {
-    neverBundle: [/^@loom\//, /^fp-ts(\/|$)/, "mnist", /^node:/],
+    neverBundle: [/^@loom\//, /^fp-ts(\/|$)/, "mnist", "onnx-proto", /^node:/],
     onlyBundle: [],
   },
   report: false,
@@ -44,5 +44,6 @@ export default defineConfig([
     { banner: { dts: '/// <reference lib="dom" />' } },
   ),
   lib("models", { index: "src/index.ts", browser: "src/browser.ts", node: "src/node.ts" }),
+  lib("onnx", { index: "src/index.ts", node: "src/node.ts" }),
   lib("loom", { index: "src/index.ts" }),
 ]);

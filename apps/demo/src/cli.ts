@@ -7,6 +7,8 @@ import { processIo } from "./cli-io";
 import type { CliOptions } from "./cli-options";
 import { registerConvert } from "./commands/convert";
 import { registerEvaluate } from "./commands/evaluate";
+import { registerExport } from "./commands/export";
+import { registerImport } from "./commands/import";
 import { registerFeatures } from "./commands/features";
 import { registerInspect } from "./commands/inspect";
 import { registerSummary } from "./commands/summary";
@@ -48,6 +50,9 @@ export const makeProgram = (io: CliIo, options: CliOptions = {}): Command => {
   registerEvaluate(program, io, options);
   registerFeatures(program, io, options);
   const convert = registerConvert(program, io);
+  const onnxCommands = [registerExport(program, io), registerImport(program, io)];
+  // export and import read and write files: in a dry run, parsing their options is the whole check.
+  if (options.dryRun) for (const c of onnxCommands) c.action(() => undefined);
   // convert reads and writes files: in a dry run, parsing its options is the whole check.
   if (options.dryRun) convert.action(() => undefined);
   return program;

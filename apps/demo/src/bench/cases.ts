@@ -1,7 +1,8 @@
 import { referenceBackend } from "@loom/backend-cpu";
 import type { ModelVars } from "@loom/models/browser";
-import { initModel, lenet5 } from "@loom/models/browser";
-import { nn } from "@loom/ops";
+import { initModel, lenet5, resnet, varSpecs } from "@loom/models/browser";
+import type { TensorSpec, Tree } from "@loom/ops";
+import { hostTensor, isSpec, mapTree, nn } from "@loom/ops";
 import type { TimingOptions } from "./stats";
 
 /** `c[n,n] = a[n,n] @ b[n,n]`. */
@@ -33,8 +34,17 @@ export type StepSpec = {
 /** Fresh compiles of a training step: trace, passes, lowering and the backend's compile (loom only). */
 export type CompileSpec = Omit<StepSpec, "kind"> & { readonly kind: "compile" };
 
+/** An eval-mode forward pass of a model (the ONNX peer runs the same model exported). */
+export type ForwardSpec = {
+  readonly kind: "forward";
+  readonly model: "mlp" | "lenet" | "resnet18";
+  readonly batch: number;
+  /** One example's shape. */
+  readonly input: readonly number[];
+};
+
 /** What a case computes. */
-export type CaseSpec = MatmulSpec | ConvSpec | StepSpec | CompileSpec;
+export type CaseSpec = MatmulSpec | ConvSpec | StepSpec | CompileSpec | ForwardSpec;
 
 /**
  * How heavy a case is for loom's slow reference interpreter: "small" always runs on it,
@@ -101,6 +111,21 @@ const convCase = (name: string, spec: Omit<ConvSpec, "kind">): BenchCase => {
   };
 };
 
+function forwardCase(
+  model: ForwardSpec["model"],
+  batch: number,
+  input: readonly number[],
+  what: string,
+): BenchCase {
+  return {
+    name: `${model}-forward`,
+    title: `${what} eval-mode forward pass, batch ${batch}`,
+    spec: { kind: "forward", model, batch, input },
+    flops: null,
+    size: model === "resnet18" ? "huge" : model === "lenet" ? "large" : "small",
+  };
+}
+
 /** Every case, in the order they run and print. */
 export const CASES: readonly BenchCase[] = [
   matmulCase(256, "small"),
@@ -160,6 +185,9 @@ export const CASES: readonly BenchCase[] = [
     size: "small",
     maxRuns: 5,
   },
+  forwardCase("mlp", 128, [1, 28, 28], "MLP 784-256-10"),
+  forwardCase("lenet", 64, [1, 28, 28], "LeNet-5"),
+  forwardCase("resnet18", 8, [3, 64, 64], "ResNet-18 (10 classes, 64x64 inputs)"),
 ];
 
 /** The cases whose name contains `filter` (all of them for an empty filter). */
@@ -173,6 +201,14 @@ export const mlpModel = (): nn.Layer =>
 /** The model of a training-step case (LeNet-5 as in @loom/models: ReLU, max pooling, 28x28 inputs). */
 export const modelOf = (spec: StepSpec | CompileSpec): nn.Layer =>
   spec.model === "mlp" ? mlpModel() : lenet5();
+
+/** The model of a forward case. */
+export const forwardModel = (spec: ForwardSpec): nn.Layer =>
+  spec.model === "mlp"
+    ? mlpModel()
+    : spec.model === "lenet"
+      ? lenet5()
+      : resnet(18, { classes: 10 });
 
 /** MNIST's image shape, without the batch. */
 export const IMAGE_SHAPE = [1, 28, 28] as const;
@@ -224,8 +260,39 @@ export type StepData = {
   readonly x: Float32Array;
   readonly labels: Int32Array;
 };
+/** The variables and input batch of a forward case. */
+export type ForwardData = {
+  readonly kind: "forward";
+  readonly vars: ModelVars;
+  readonly x: Float32Array;
+};
 /** The inputs of a case, made once and handed to every implementation. */
-export type CaseData = MatmulData | ConvData | StepData;
+export type CaseData = MatmulData | ConvData | StepData | ForwardData;
+
+/**
+ * Deterministic variables for a forward case, drawn directly (uniform in +-0.05; batch-norm
+ * statistics 1) rather than by running `init`: ResNet-18's 11M parameters would
+ * take the reference interpreter long, and the timing does not depend on the values.
+ */
+const makeForwardData = (spec: ForwardSpec): ForwardData => {
+  const specs = varSpecs(forwardModel(spec), { shape: [spec.batch, ...spec.input] });
+  let seed = 31;
+  const fill = (t: Tree<TensorSpec>, value?: () => number) =>
+    mapTree(t, isSpec, (s) => {
+      const n = (s.shape as number[]).reduce((a, b) => a * b, 1);
+      return hostTensor(
+        value === undefined
+          ? uniformArray(n, seed++, -0.05, 0.05)
+          : Array.from({ length: n }, value),
+        s.shape,
+      );
+    });
+  return {
+    kind: "forward",
+    vars: { params: fill(specs.params), state: fill(specs.state, () => 1) },
+    x: uniformArray(spec.batch * spec.input.reduce((a, b) => a * b, 1), 41, 0, 1),
+  };
+};
 
 /**
  * The initial variables (loom's `initModel` unless given) and a batch of a training step:
@@ -266,6 +333,8 @@ export const makeCaseData = async (c: BenchCase): Promise<CaseData> => {
     case "step":
     case "compile":
       return makeStepData(s);
+    case "forward":
+      return makeForwardData(s);
   }
 };
 

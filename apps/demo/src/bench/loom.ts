@@ -21,12 +21,13 @@ import type {
   CaseData,
   CompileSpec,
   ConvSpec,
+  ForwardSpec,
   Impl,
   Runner,
   StepData,
   StepSpec,
 } from "./cases";
-import { convOutSize, dataOf, IMAGE_SHAPE, modelOf } from "./cases";
+import { convOutSize, dataOf, forwardModel, IMAGE_SHAPE, modelOf } from "./cases";
 import type { TimingOptions } from "./stats";
 
 /** A loom CPU backend to benchmark, and how the bench treats it. */
@@ -188,6 +189,21 @@ const compileRunner: Prepare<CompileSpec> = async (backend, opts, spec, data) =>
   };
 };
 
+/** An eval-mode forward pass of a case's model on its fixed variables and batch. */
+const forwardRunner: Prepare<ForwardSpec> = async (backend, opts, spec, data) => {
+  const d = dataOf(data, "forward");
+  const layer = forwardModel(spec);
+  const shape = [spec.batch, ...spec.input];
+  const f = compile(
+    backend,
+    (io) => ({ y: layer.apply(io.params, io.state, io.x as Tensor, { training: false }).y }),
+    { params: specsOf(d.vars.params), state: specsOf(d.vars.state), x: { shape } },
+    opts,
+  );
+  const feeds = { params: d.vars.params, state: d.vars.state, x: f32(d.x, shape) };
+  return { run: async () => void (await f.run(feeds as never)), dispose: f.dispose };
+};
+
 /** The timing loop of the reference interpreter: one warm-up and a handful of runs at most. */
 const slowTiming = (t: TimingOptions): TimingOptions => ({
   ...t,
@@ -218,6 +234,8 @@ export const loomImpl = (entry: LoomBackendEntry, hasFastLoom: boolean): Impl =>
           return s.cold ? coldRunner(entry, s, data) : stepRunner(backend, entry.options, s, data);
         case "compile":
           return compileRunner(backend, entry.options, s, data);
+        case "forward":
+          return forwardRunner(backend, entry.options, s, data);
       }
     },
   };

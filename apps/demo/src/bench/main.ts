@@ -3,6 +3,7 @@ import { parseArgs } from "node:util";
 import { runInChromium } from "./browser";
 import { selectCases } from "./cases";
 import { loomImpls } from "./loom";
+import { ortImpl } from "./peers-ort";
 import { tfImpls } from "./peers-tf";
 import type { BenchResult } from "./report";
 import { HEADER } from "./report";
@@ -51,7 +52,7 @@ const main = async (): Promise<number> => {
   out(HEADER);
   const node = await runCases({
     cases,
-    impls: [...loomImpls(), ...tfImpls()].filter(wanted),
+    impls: [...loomImpls(), ...tfImpls(), ortImpl()].filter(wanted),
     quick: values.quick,
     out,
     log,

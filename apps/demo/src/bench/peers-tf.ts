@@ -212,7 +212,12 @@ export const useTfBackend = async (name: TfBackend): Promise<void> => {
 export const tfImpl = (backend: TfBackend): Impl => ({
   name: `tfjs-${backend}`,
   side: "peer",
-  skip: (c: BenchCase) => (c.spec.kind === "compile" ? "loom only" : undefined),
+  skip: (c: BenchCase) =>
+    c.spec.kind === "compile"
+      ? "loom only"
+      : c.spec.kind === "forward"
+        ? "forward cases compare with onnxruntime-node"
+        : undefined,
   timing: (t) => t,
   prepare: async (c, data) => {
     await useTfBackend(backend);
@@ -232,7 +237,8 @@ export const tfImpl = (backend: TfBackend): Impl => ({
       case "step":
         return s.cold ? tfColdRunner(backend, s, data) : tfStepRunner(s, data);
       case "compile":
-        throw new Error("bench: tfjs has no compile step to time");
+      case "forward":
+        throw new Error(`bench: tfjs does not run the ${s.kind} cases`);
     }
   },
 });

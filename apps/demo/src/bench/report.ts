@@ -43,7 +43,7 @@ export const formatNote = (caseName: string, impl: string, note: string): string
 /** The `loom / peer` lines of one case: above 1 means loom takes longer. */
 export const ratioLines = (caseName: string, rows: readonly Row[]): string[] => {
   const mine = rows.filter((r) => r.case === caseName);
-  const peers = mine.filter((r) => r.impl.startsWith("tfjs"));
+  const peers = mine.filter((r) => !r.impl.startsWith("loom"));
   return mine
     .filter((r) => r.impl.startsWith("loom"))
     .flatMap((l) =>

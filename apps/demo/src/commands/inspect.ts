@@ -25,6 +25,7 @@ import {
 import type { PipelineReport, Tensor, TensorSpec, Tree } from "@loom/ops";
 import { inspectPipeline, isSpec, mapTree, STAGE_NAMES, trace } from "@loom/ops";
 import type { ModelEntry } from "@loom/models";
+import { onnxGraph } from "./import";
 import type { CliIo } from "../cli-io";
 import type { ModelSourceOptions, ResolvedModel } from "./user-module";
 import { parseInputShape } from "./summary";
@@ -136,10 +137,15 @@ export const summarize = (model: string, train: boolean, r: PipelineReport) => (
 const canonical = (stage: string): string =>
   (STAGE_ALIASES as Record<string, string>)[stage] ?? stage;
 
-/** Runs `loom inspect` on a zoo model, or on `user`, a model loaded from the user's module. */
+/** Runs `loom inspect` on a zoo model, an ONNX file, or `user`, a model loaded from the user's module. */
 export const runInspect = (o: InspectOptions, io: CliIo, user?: ResolvedModel): void => {
   const model = user ?? o.model!;
-  const graph = o.train ? trainGraph(model, o.batch) : modelGraph(model, o.batch);
+  const graph =
+    typeof model === "string" && model.endsWith(".onnx")
+      ? onnxGraph(model, o.batch)
+      : o.train
+        ? trainGraph(model, o.batch)
+        : modelGraph(model, o.batch);
   o = { ...o, model: user?.name ?? o.model };
   const stage = canonical(o.stage);
   if (stage === "input" && !o.json && o.kernel === undefined) {
@@ -189,7 +195,10 @@ export const registerInspect = (program: Command, io: CliIo): Command =>
     .description(
       "print a model's graph after each pipeline stage, its kernels and their generated code",
     )
-    .option("-m, --model <name>", `a zoo model (${MODEL_NAMES.join(", ")}), or see --module`)
+    .option(
+      "-m, --model <name>",
+      `a zoo model (${MODEL_NAMES.join(", ")}), an ONNX file, or see --module`,
+    )
     .addOption(
       new Option("-f, --format <format>", "output format").choices(INSPECT_FORMATS).default("text"),
     )
