@@ -59,7 +59,8 @@ export const batchOf = (
       );
     }
     x.set(ds.images.subarray(i * size, (i + 1) * size), k * size);
-    y.set(ds.labels.subarray(i * lsize, (i + 1) * lsize), k * lsize);
+    // Element by element: labels may be any array-like view (a test reads them through a Proxy).
+    for (let j = 0; j < lsize; j++) y[k * lsize + j] = ds.labels[i * lsize + j]!;
   }
   return {
     x: hostTensor(x, [b, ...ds.shape]),
