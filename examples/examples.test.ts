@@ -1,0 +1,90 @@
+/**
+ * Every Node example runs as a user runs it (`tsx src/main.ts` in its folder, a child process)
+ * with a small data limit, and what it prints is checked: the examples are documentation, and
+ * documentation that no longer runs is worse than none. The browser example has its own test
+ * (`browser/browser.test.ts`).
+ */
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+
+const TSX = fileURLToPath(new URL("../node_modules/tsx/dist/cli.mjs", import.meta.url));
+
+/** Runs an example's `src/main.ts` with arguments and environment; resolves with its stdout. */
+const runExample = async (
+  name: string,
+  args: readonly string[] = [],
+  env: Record<string, string> = {},
+): Promise<string> => {
+  const cwd = fileURLToPath(new URL(`./${name}/`, import.meta.url));
+  const { stdout } = await promisify(execFile)(process.execPath, [TSX, "src/main.ts", ...args], {
+    cwd,
+    env: { ...process.env, ...env, NO_COLOR: "1" },
+  });
+  return stdout;
+};
+
+/** The numbers of the lines matching `re` (its first group). */
+const numbers = (out: string, re: RegExp): number[] =>
+  [...out.matchAll(new RegExp(re, "g"))].map((m) => Number(m[1]));
+
+describe("the examples", () => {
+  it("taste: the loss starts at ln 3 (zero weights, three classes) and falls every step", async () => {
+    const losses = numbers(await runExample("taste"), /loss ([\d.]+)/);
+    expect(losses).toHaveLength(5);
+    expect(losses[0]).toBeCloseTo(Math.log(3), 4);
+    losses.slice(1).forEach((l, i) => expect(l).toBeLessThan(losses[i]!));
+  });
+
+  it("xor: learns the truth table", async () => {
+    const out = await runExample("xor", ["200"]);
+    for (const [a, b] of [
+      [0, 0],
+      [0, 1],
+      [1, 0],
+      [1, 1],
+    ])
+      expect(out).toContain(`${a} xor ${b} = ${a ^ b}`);
+  });
+
+  it("custom-loop: the Huber loss of the regression falls fivefold", async () => {
+    const out = await runExample("custom-loop");
+    const losses = numbers(out, /huber loss ([\d.]+)/);
+    expect(losses).toHaveLength(8);
+    expect(losses.at(-1)!).toBeLessThan(losses[0]! / 5);
+    expect(out).toContain("glu.w [32x2], glu.gate [32x2], out.w [1x32], out.b [1]");
+  });
+
+  it("inspect: batch norm and ReLU end in the convolution's epilogue; the arena reuses memory", async () => {
+    const out = await runExample("inspect", ["4"]);
+    const stages = [...out.matchAll(/^(\S+) +(\d+) (nodes|kernels)$/gm)].map((m) => m[1]);
+    expect(stages).toEqual([
+      "input",
+      "infer-shapes",
+      "simplify",
+      "fuse",
+      "schedule",
+      "plan-memory",
+    ]);
+    const absorbed = /conv kernel computes: (.*)/.exec(out)![1]!.split(" ");
+    expect(absorbed[0]).toBe("conv2d");
+    // batch norm's (x - mean) / sqrt(var + eps) * gamma + beta, then ReLU as max(x, 0)
+    expect(absorbed).toEqual(expect.arrayContaining(["sub", "sqrt", "recip", "mul", "add"]));
+    expect(absorbed.at(-1)).toBe("maximum");
+    const [arena, lower, noReuse] = numbers(out, /(\d+) B/).slice(0, 3);
+    expect(arena).toBeGreaterThanOrEqual(lower!);
+    expect(arena).toBeLessThan(noReuse!);
+  });
+
+  it("mnist-cnn: learns digits, and the reloaded model predicts what the trained one did", async () => {
+    const out = await runExample("mnist-cnn", [], { LIMIT: "600", EPOCHS: "2" });
+    const [accuracy] = numbers(out, /test accuracy ([\d.]+)%/);
+    // 540 training digits, two epochs: well above chance (10%).
+    expect(accuracy).toBeGreaterThan(40);
+    const predicted = /predicted +([\d ]+)/.exec(out)![1]!.trim();
+    const reloaded = /reloaded +([\d ]+)/.exec(out)![1]!.trim();
+    expect(predicted.split(" ")).toHaveLength(8);
+    expect(reloaded).toBe(predicted);
+  });
+});

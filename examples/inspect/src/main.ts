@@ -1,0 +1,61 @@
+/**
+ * What the pipeline does to a custom model: the graph after every stage, the kernel that
+ * absorbed batch norm and ReLU into a convolution, and the memory plan. Nothing runs: the
+ * pipeline works on the traced graph alone. `tsx src/main.ts [batch]` (default 8).
+ */
+import * as loom from "@loom/loom";
+
+const batch = Number(process.argv[2] ?? 8);
+
+// #region model
+const model = loom.nn.sequential({
+  conv: loom.nn.conv2d(8, 3, { padding: 1 }),
+  bn: loom.nn.batchNorm(),
+  act: loom.nn.relu(),
+  conv2: loom.nn.conv2d(8, 3, { padding: 1 }),
+  act2: loom.nn.relu(),
+  pool: loom.nn.maxPool2d({ kernel: 2 }),
+  flat: loom.nn.flatten(),
+  fc: loom.nn.dense(10),
+});
+// #endregion model
+
+// #region trace
+// The inference graph, traced on placeholders: shapes only, no values, no backend.
+const input = { shape: ["N", 1, 16, 16] } as const;
+const vars = loom.varSpecs(model, input);
+const traced = loom.trace(
+  ({ params, state, x }) => model.apply(params, state, x, { training: false }).y,
+  { ...vars, x: input },
+);
+// #endregion trace
+
+// #region stages
+// Every stage of the one pipeline, for a concrete batch: graphs first, then plans.
+const report = loom.inspectPipeline(traced.graph, { N: batch });
+for (const s of report.stages) {
+  const size =
+    s.kind === "graph"
+      ? `${loom.topoOrder(s.graph).length} nodes`
+      : `${s.plan.kernels.length} kernels`;
+  console.log(`${s.name.padEnd(12)} ${size}`);
+}
+// #endregion stages
+
+// #region kernel
+// Each kernel lists the graph nodes it computes: find the convolution that absorbed the rest.
+const nodes = loom.topoOrder(report.graph);
+const conv = report.planned.kernels.find((k) => k.kind === "library" && k.call.kind === "conv2d");
+if (conv === undefined) throw new Error("no convolution kernel in the plan");
+console.log(`conv kernel computes: ${conv.nodes.map((n) => nodes[n]!.op).join(" ")}`);
+console.log(loom.printKernel(report.planned, conv, report.planned.kernels.indexOf(conv)));
+// #endregion kernel
+
+// #region memory
+// The memory plan: one arena for every temporary, against what no reuse would need.
+const m = report.memory!;
+console.log(
+  `arena ${m.peakBytes} B (lower bound ${m.lowerBoundBytes} B, ${m.noReuseBytes} B without reuse), ` +
+    `${m.inPlace} kernels in place; inputs ${m.inputBytes} B, outputs ${m.outputBytes} B`,
+);
+// #endregion memory
