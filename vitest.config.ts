@@ -29,7 +29,7 @@ export default defineConfig({
             "packages/**/src/**/*.test.ts",
             "apps/**/src/**/*.test.ts",
             "examples/**/*.test.ts",
-            "docs/*.test.ts",
+            "scripts/*.test.ts",
           ],
           exclude: ["**/*.browser.test.ts", "**/node_modules/**"],
           pool: "forks",

@@ -48,6 +48,22 @@ describe("the examples", () => {
       expect(out).toContain(`${a} xor ${b} = ${a ^ b}`);
   });
 
+  it("state: trees of params and state, batch norm's statistics, keys", async () => {
+    const out = await runExample("state");
+    expect(out).toContain(
+      "params: hidden.w [4x3], hidden.b [4], bn.gamma [4], bn.beta [4], out.w [1x4], out.b [1]",
+    );
+    expect(out).toContain("state:  bn.mean [4], bn.var [4]");
+    expect(out).toContain(`${3 * 4 + 4 + 4 + 4 + 4 + 1} parameters`);
+    const line = (name: string) => new RegExp(`^${name}: (.*)$`, "m").exec(out)![1]!;
+    expect(line("running mean before")).toBe("0.000,0.000,0.000,0.000");
+    expect(line("after a training step")).not.toBe(line("running mean before"));
+    expect(line("after inference")).toBe(line("running mean before"));
+    expect(line("again")).toBe(line("a"));
+    expect(line("b")).not.toBe(line("a"));
+    expect(line("weights' sum of squares / 2")).toBe(line("on the host"));
+  });
+
   it("custom-loop: the Huber loss of the regression falls fivefold", async () => {
     const out = await runExample("custom-loop");
     const losses = numbers(out, /huber loss ([\d.]+)/);
@@ -75,6 +91,16 @@ describe("the examples", () => {
     const [arena, lower, noReuse] = numbers(out, /(\d+) B/).slice(0, 3);
     expect(arena).toBeGreaterThanOrEqual(lower!);
     expect(arena).toBeLessThan(noReuse!);
+    const dumped = /dumped: (.*)/.exec(out)![1]!.split(" ");
+    expect(dumped).toEqual(expect.arrayContaining(["cnn-00-input.txt", "cnn-05-plan-memory.txt"]));
+  });
+
+  it("interop: a model goes to a PyTorch state dict and back exactly, and through a checkpoint", async () => {
+    const out = await runExample("interop");
+    expect(out).toMatch(/^0\.weight +<- loom params\.conv1\.w$/m);
+    expect(out).toContain("checkpoint: model lenet, step 0");
+    // LeNet-5: conv1, conv2, fc1, fc2, fc3, each a weight and a bias.
+    expect(out).toContain("10 tensors; round trip exact");
   });
 
   it("mnist-cnn: learns digits, and the reloaded model predicts what the trained one did", async () => {

@@ -1,8 +1,11 @@
 /**
  * What the pipeline does to a custom model: the graph after every stage, the kernel that
  * absorbed batch norm and ReLU into a convolution, and the memory plan. Nothing runs: the
- * pipeline works on the traced graph alone. `tsx src/main.ts [batch]` (default 8).
+ * pipeline works on the traced graph alone (until the dump, which compiles and runs). `tsx src/main.ts [batch]` (default 8).
  */
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import * as loom from "@loom/loom";
 
 const batch = Number(process.argv[2] ?? 8);
@@ -59,3 +62,24 @@ console.log(
     `${m.inPlace} kernels in place; inputs ${m.inputBytes} B, outputs ${m.outputBytes} B`,
 );
 // #endregion memory
+
+// #region dump
+// A dump sink sees every stage of every compile: graphs as text and DOT, plans as text, in
+// files named after the compile's `name` (the CLI's LOOM_DUMP_DIR does this for its compiles).
+const dir = mkdtempSync(join(tmpdir(), "loom-dump-"));
+const backend = loom.cpuBackend();
+const vars0 = await loom.initModel(backend, model, 0, { shape: [batch, 1, 16, 16] });
+const forward = loom.compile(
+  backend,
+  ({ params, state, x }) => model.apply(params, state, x, { training: false }).y,
+  { params: loom.specsOf(vars0.params), state: loom.specsOf(vars0.state), x: input },
+  { name: "cnn", sink: loom.dumpSink((file, text) => writeFileSync(join(dir, file), text)) },
+);
+await forward.run({
+  ...vars0,
+  x: loom.hostTensor(new Float32Array(batch * 256), [batch, 1, 16, 16]),
+});
+console.log(`dumped: ${readdirSync(dir).sort().join(" ")}`);
+// #endregion dump
+rmSync(dir, { recursive: true, force: true });
+backend.dispose();
