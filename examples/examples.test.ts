@@ -7,9 +7,28 @@
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
+import { outputBlocks, outputLineMatches, readFromRoot } from "../scripts/snippets";
 
 const TSX = fileURLToPath(new URL("../node_modules/tsx/dist/cli.mjs", import.meta.url));
+
+/** What the guides say the examples print (blocks marked `<!-- output: examples/<name> -->`). */
+const documented = outputBlocks(readFromRoot);
+const checked = new Set<string>();
+
+/** Checks the lines the guides show for an example (run without arguments) against its output. */
+const expectDocumentedOutput = (name: string, out: string) => {
+  const printed = out.split("\n");
+  for (const block of documented.filter((b) => b.example === `examples/${name}`)) {
+    for (const line of block.lines) {
+      const found = printed.some((p) => outputLineMatches(line, p));
+      expect(found, `${block.doc} shows "${line}", which examples/${name} does not print`).toBe(
+        true,
+      );
+    }
+  }
+  checked.add(`examples/${name}`);
+};
 
 /** Runs an example's `src/main.ts` with arguments and environment; resolves with its stdout. */
 const runExample = async (
@@ -30,6 +49,11 @@ const numbers = (out: string, re: RegExp): number[] =>
   [...out.matchAll(new RegExp(re, "g"))].map((m) => Number(m[1]));
 
 describe("the examples", () => {
+  afterAll(() => {
+    // Every output block of the guides belongs to an example this file ran as documented.
+    expect(documented.map((b) => b.example).filter((e) => !checked.has(e))).toEqual([]);
+  });
+
   it("taste: the loss starts at ln 3 (zero weights, three classes) and falls every step", async () => {
     const losses = numbers(await runExample("taste"), /loss ([\d.]+)/);
     expect(losses).toHaveLength(5);
@@ -38,7 +62,8 @@ describe("the examples", () => {
   });
 
   it("xor: learns the truth table", async () => {
-    const out = await runExample("xor", ["200"]);
+    const out = await runExample("xor");
+    expectDocumentedOutput("xor", out);
     for (const [a, b] of [
       [0, 0],
       [0, 1],
@@ -50,6 +75,7 @@ describe("the examples", () => {
 
   it("state: trees of params and state, batch norm's statistics, keys", async () => {
     const out = await runExample("state");
+    expectDocumentedOutput("state", out);
     expect(out).toContain(
       "params: hidden.w [4x3], hidden.b [4], bn.gamma [4], bn.beta [4], out.w [1x4], out.b [1]",
     );
@@ -73,7 +99,12 @@ describe("the examples", () => {
   });
 
   it("inspect: batch norm and ReLU end in the convolution's epilogue; the arena reuses memory", async () => {
-    const out = await runExample("inspect", ["4"]);
+    const out = await runExample("inspect");
+    expectDocumentedOutput("inspect", out);
+    // conv 8*1*3*3+8, bn 2*8, conv2 8*8*3*3+8, fc 512*10+10; MACs: 16*16 outputs per channel
+    const params = 8 * 9 + 8 + 16 + 8 * 8 * 9 + 8 + 512 * 10 + 10;
+    const macs = 16 * 16 * 8 * 9 + 16 * 16 * 8 * 8 * 9 + 512 * 10;
+    expect(out).toContain(`total: ${params} params, ${macs} MACs per example`);
     const stages = [...out.matchAll(/^(\S+) +(\d+) (nodes|kernels)$/gm)].map((m) => m[1]);
     expect(stages).toEqual([
       "input",
@@ -97,6 +128,7 @@ describe("the examples", () => {
 
   it("interop: a model goes to a PyTorch state dict and back exactly, and through a checkpoint", async () => {
     const out = await runExample("interop");
+    expectDocumentedOutput("interop", out);
     expect(out).toMatch(/^0\.weight +<- loom params\.conv1\.w$/m);
     expect(out).toContain("checkpoint: model lenet, step 0");
     // LeNet-5: conv1, conv2, fc1, fc2, fc3, each a weight and a bias.

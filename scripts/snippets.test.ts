@@ -16,8 +16,12 @@ describe("the code in the README and the guides", () => {
     };
     const stale = "<!-- snippet: a.ts#r -->\n```ts\nold\n```\n\n```ts\nloose\n```\n";
     const { text, unsourced } = syncSnippets(stale, (f) => files[f]!);
-    expect(text).toBe("<!-- snippet: a.ts#r -->\n```ts\nconst y = 2;\n  y;\n```\n\n```ts\nloose\n```\n");
-    expect(unsourced).toEqual([{ line: 6, message: "a code block with no snippet marker above it" }]);
+    expect(text).toBe(
+      "<!-- snippet: a.ts#r -->\n```ts\nconst y = 2;\n  y;\n```\n\n```ts\nloose\n```\n",
+    );
+    expect(unsourced).toEqual([
+      { line: 6, message: "a code block with no snippet marker above it" },
+    ]);
     expect(syncSnippets("<!-- snippet: a.ts -->\n```ts\n```", (f) => files[f]!).text).toBe(
       "<!-- snippet: a.ts -->\n```ts\nconst x = 1;\n  const y = 2;\n    y;\n```",
     );

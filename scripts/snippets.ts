@@ -5,6 +5,9 @@
  * `// #endregion train`, dedented), or the whole file without `#...`. `syncSnippets` rewrites
  * the blocks from their files; `snippets.test.ts` fails when a block differs from its file or a
  * TypeScript block has no source. `pnpm snippets` rewrites every guide after an example changes.
+ * A line `<!-- output: examples/xor -->` before a text block says the block is what that
+ * example prints when run without arguments: `examples.test.ts` checks every such line against
+ * the example's output (`...` in a line matches anything).
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -73,15 +76,49 @@ export const syncSnippets = (
       if (i < lines.length) out.push(lines[i]!);
     }
     if (!marker) continue;
-    const open = lines[i + 1] ?? "";
-    if (!/^```\w+$/.test(open)) throw new Error(`line ${i + 1}: a snippet marker needs a fenced block below it`);
-    let close = i + 2;
+    // Prettier puts a blank line between the marker and the block.
+    const at = lines[i + 1] === "" ? i + 2 : i + 1;
+    const open = lines[at] ?? "";
+    if (!/^```\w+$/.test(open))
+      throw new Error(`line ${i + 1}: a snippet marker needs a fenced block below it`);
+    let close = at + 1;
     while (close < lines.length && lines[close] !== "```") close++;
-    out.push(open, regionOf(read(marker[1]!), marker[1]!, marker[2]), "```");
+    const body = regionOf(read(marker[1]!), marker[1]!, marker[2]);
+    out.push(...lines.slice(i + 1, at), open, body, "```");
     i = close;
   }
   return { text: out.join("\n"), unsourced };
 };
+
+/** A text block of a Markdown file that shows what an example prints. */
+export interface OutputBlock {
+  readonly doc: string;
+  /** The example's folder, e.g. `examples/xor`. */
+  readonly example: string;
+  readonly lines: readonly string[];
+}
+
+/** The output blocks of the README and the guides. */
+export const outputBlocks = (read: (file: string) => string): OutputBlock[] =>
+  SNIPPET_DOCS.flatMap((doc) => {
+    const lines = read(doc).split("\n");
+    return lines.flatMap((l, i) => {
+      const m = /^<!-- output: (\S+) -->$/.exec(l);
+      if (!m) return [];
+      const open = lines.findIndex((x, j) => j > i && x.startsWith("```"));
+      const end = lines.indexOf("```", open + 1);
+      return [{ doc, example: m[1]!, lines: lines.slice(open + 1, end) }];
+    });
+  });
+
+/** Whether a documented output line matches a printed line, `...` standing for anything. */
+export const outputLineMatches = (documented: string, printed: string): boolean =>
+  new RegExp(
+    `^${documented
+      .split("...")
+      .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
+      .join(".*")}$`,
+  ).test(printed);
 
 /** Reads a file relative to the repository root. */
 export const readFromRoot = (file: string): string => readFileSync(join(ROOT, file), "utf8");

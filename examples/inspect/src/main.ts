@@ -23,6 +23,14 @@ const model = loom.nn.sequential({
 });
 // #endregion model
 
+// #region summary
+// Layers, output shapes, parameters and multiply-accumulates, from shape inference alone.
+const summary = loom.summarize(model, { shape: [1, 1, 16, 16] });
+for (const l of summary.layers)
+  console.log(`${l.name.padEnd(6)} ${loom.formatShape(l.outputShape).padEnd(14)} ${l.params}`);
+console.log(`total: ${summary.params} params, ${summary.macs} MACs per example`);
+// #endregion summary
+
 // #region trace
 // The inference graph, traced on placeholders: shapes only, no values, no backend.
 const input = { shape: ["N", 1, 16, 16] } as const;

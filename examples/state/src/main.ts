@@ -103,6 +103,6 @@ console.log(`weights' sum of squares / 2: ${penalty.data[0]!.toFixed(4)}`);
 const onHost = loom
   .flattenTree(vars.params, loom.isHostTensor)
   .filter(({ path }) => path.endsWith(".w"))
-  .reduce((s, { leaf }) => s + leaf.data.reduce((a, v) => a + v * v, 0), 0);
+  .reduce((s, { leaf }) => s + loom.toArray(leaf).reduce((a, v) => a + v * v, 0), 0);
 console.log(`on the host: ${(onHost / 2).toFixed(4)}`);
 backend.dispose();
