@@ -40,7 +40,7 @@ const lenetTrainPlan = (): Plan => {
   const traced = trace(trainStep({ model, optimizer }), {
     params: specsOf(params),
     state: specsOf(zeros(vars.state)),
-    opt: specsOf(optimizer.init(params)),
+    optState: specsOf(optimizer.init(params)),
     x,
     y: { shape: [BATCH], dtype: "int32" },
     key: { shape: [2], dtype: "int32" },

@@ -65,7 +65,7 @@ const oneStep = async (model: nn.Layer) => {
   const specs = {
     params: specsOf(vars.params),
     state: specsOf(vars.state),
-    opt: specsOf(opt),
+    optState: specsOf(opt),
     x: { shape: [BATCH, 1, 28, 28] },
     y: { shape: [BATCH], dtype: "int32" as const },
     key: { shape: [2], dtype: "int32" as const },
@@ -80,7 +80,7 @@ const oneStep = async (model: nn.Layer) => {
   const feeds = {
     params: vars.params,
     state: vars.state,
-    opt,
+    optState: opt,
     x,
     y,
     key: key(3),
@@ -115,7 +115,7 @@ const stepGraphs = (model: nn.Layer) => {
     trainStep({ model, optimizer }) as never,
     {
       ...shapes,
-      opt: specsOf(opt),
+      optState: specsOf(opt),
       x: { shape: [BATCH, 1, 28, 28] },
       y: { shape: [BATCH], dtype: "int32" },
       key: { shape: [2], dtype: "int32" },

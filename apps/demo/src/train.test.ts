@@ -55,7 +55,7 @@ const bitsOf = (t: Tree<HostTensor>): Record<string, string> =>
   );
 
 const allFinite = (s: TrainState): boolean =>
-  [s.params, s.state, s.opt].every((t) =>
+  [s.params, s.state, s.optState].every((t) =>
     flattenTree(t, isHostTensor).every(({ leaf }) => leaf.data.every(Number.isFinite)),
   );
 
@@ -262,7 +262,7 @@ describe("stopping with an AbortSignal", () => {
     });
     expect(second.state.step).toBe(6);
     expect(bitsOf(second.state.params)).toEqual(bitsOf(r.state.params));
-    expect(bitsOf(second.state.opt)).toEqual(bitsOf(r.state.opt));
+    expect(bitsOf(second.state.optState)).toEqual(bitsOf(r.state.optState));
     expect(bitsOf(r.state.params)).not.toEqual(bitsOf(first.state.params));
   });
 
@@ -346,7 +346,7 @@ describe("on MNIST digits", () => {
     await saveCheckpoint(path, {
       params: first.state.params,
       state: first.state.state,
-      optState: first.state.opt,
+      optState: first.state.optState,
       step: first.state.step,
       meta: { epoch: String(first.state.epoch) },
     });
@@ -358,7 +358,7 @@ describe("on MNIST digits", () => {
       start: {
         params: ck.params,
         state: ck.state,
-        opt: ck.optState,
+        optState: ck.optState,
         step: ck.step,
         epoch: Number(ck.meta["epoch"]),
       },
@@ -370,7 +370,7 @@ describe("on MNIST digits", () => {
     expect(straight.state.step).toBe(16);
     expect(bitsOf(resumed.state.params)).toEqual(bitsOf(straight.state.params));
     expect(bitsOf(resumed.state.state)).toEqual(bitsOf(straight.state.state));
-    expect(bitsOf(resumed.state.opt)).toEqual(bitsOf(straight.state.opt));
+    expect(bitsOf(resumed.state.optState)).toEqual(bitsOf(straight.state.optState));
     expect(resumed.history[0]!.train).toEqual(straight.history[1]!.train);
     // And the second epoch did change something.
     expect(bitsOf(first.state.params)).not.toEqual(bitsOf(straight.state.params));

@@ -220,7 +220,7 @@ describe("the web app in Chromium", () => {
     const file = encodeCheckpoint({
       params: state.params,
       state: state.state,
-      optState: state.opt,
+      optState: state.optState,
       step: state.step,
       meta: runMeta({ model: "lenet", dropout: 0, batchNorm: false, optimizer: "adam" }, 1, 0),
     });

@@ -16,3 +16,5 @@ export { cpuBackend, defaultThreads, threadsAvailable } from "@loom/backend-cpu"
 export type { CpuBackendOptions, ThreadOptions } from "@loom/backend-cpu";
 export { webglBackend } from "@loom/backend-webgl";
 export type { WebGLBackendOptions, WebGLTarget } from "@loom/backend-webgl";
+// Shadows the star export of @loom/ops' predict: the same function, with a default backend.
+export { predict } from "./predict";

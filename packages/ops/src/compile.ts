@@ -16,6 +16,7 @@ import type { StageChoice } from "./pipeline";
 import { planGraph } from "./pipeline";
 import type { OptionKeys } from "./api/options";
 import { checkOptions } from "./api/options";
+import { checkFeeds } from "./feeds";
 
 /** The type of a graph input: a shape (dims may be symbols such as "N") and a dtype (float32 by default). */
 export interface TensorSpec {
@@ -187,6 +188,7 @@ export const compile = <S extends Tree<TensorSpec>, O extends Tree<Tensor>>(
   const held = new Set<string>();
   const holder = {};
   const run = async (feedTree: HostsOf<TensorsOf<S>>): Promise<HostsOf<O>> => {
+    checkFeeds(flattenTree(traced.inputStructure, isSpec), feedTree);
     const feeds: Record<string, HostTensor> = Object.fromEntries(
       flattenTree(feedTree as Tree<HostTensor>, isHostTensor).map(({ path, leaf }) => [
         leafName(path, "input"),

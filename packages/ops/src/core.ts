@@ -5,6 +5,7 @@ import { applyOp, fail, LoomError, orThrow } from "@loom/graph";
 import type { PrimitiveName } from "./table";
 import { primitives } from "./table";
 import { checkDType, checkValues, describeValue } from "./values";
+import { checkTensor } from "./graph-operand";
 
 /** A tensor under construction: a node of the graph being built. */
 export type Tensor = Node;
@@ -16,8 +17,11 @@ export type TensorLike = Tensor | number;
  * Builds a primitive node, checking it by the op's rule; throws the rule's LoomError. This is
  * the public API edge: rules return Either, the user-facing functions throw.
  */
-export const prim = (op: PrimitiveName, inputs: readonly Tensor[], attrs: Attrs = {}): Tensor =>
-  orThrow(applyOp(primitives, op, inputs, attrs));
+export const prim = (op: PrimitiveName, inputs: readonly Tensor[], attrs: Attrs = {}): Tensor => {
+  // Host data reaching a node would build a graph that fails far away, or nowhere.
+  inputs.forEach((x, i) => checkTensor(op, x, `input ${i}`));
+  return orThrow(applyOp(primitives, op, inputs, attrs));
+};
 
 /** `prim` over any op name, as VJP rules receive it (`VjpContext.prim`); for calling a rule directly. */
 export const buildNode: BuildNode = (op, inputs, attrs = {}) =>
@@ -56,9 +60,8 @@ export const constant = (
 export const scalar = (value: number, dtype: DType = "float32"): Tensor =>
   constant(value, [], dtype);
 
-/** True for graph nodes (as opposed to numbers). */
-export const isTensor = (x: unknown): x is Tensor =>
-  typeof x === "object" && x !== null && "op" in x && "inputs" in x && "shape" in x;
+/** True for graph nodes (as opposed to numbers or host data). */
+export { isTensor } from "./graph-operand";
 
 /** Throws a LoomError of code invalid_argument for `op`. */
 export const badArgument = (op: string, message: string, shapes: readonly Shape[] = []): never => {

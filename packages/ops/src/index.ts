@@ -8,6 +8,8 @@ export * from "./table";
 export * from "./pytree";
 export * from "./host";
 export * from "./compile";
+export * from "./specs-of";
+export * from "./predict";
 export * from "./autodiff";
 export * from "./pipeline";
 export * from "./dump";

@@ -1,6 +1,6 @@
 import * as E from "fp-ts/lib/Either.js";
-import type { DType } from "@loom/graph";
-import { DTYPES, fail, LoomError } from "@loom/graph";
+import type { DType, LoomError } from "@loom/graph";
+import { DTYPES, fail } from "@loom/graph";
 
 /** A short, safe description of any value for an error message: `undefined`, `"abc"`, `1.5`, `object`. */
 export const describeValue = (x: unknown): string =>
@@ -53,14 +53,4 @@ export const checkValues = (
       );
   }
   return E.right(values as ArrayLike<number>);
-};
-
-/** Throws a LoomError of `op` unless `x` is a tensor-like operand (a tensor or a number). */
-export const checkOperand = (op: string, x: unknown, isTensor: (x: unknown) => boolean): void => {
-  if (typeof x !== "number" && !isTensor(x))
-    throw new LoomError(
-      "invalid_argument",
-      op,
-      `operand is ${describeValue(x)}; expected a tensor or a number`,
-    );
 };

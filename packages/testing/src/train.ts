@@ -8,7 +8,7 @@ import { specsOf, trainStep } from "@loom/models";
 export interface StepOut {
   readonly params: Tree<HostTensor>;
   readonly state: Tree<HostTensor>;
-  readonly opt: Tree<HostTensor>;
+  readonly optState: Tree<HostTensor>;
   readonly loss: HostTensor;
   readonly correct: HostTensor;
 }
@@ -36,7 +36,7 @@ export const measure = async (
   data: { x: HostTensor; y: HostTensor },
   steps: number,
 ): Promise<{ losses: number[]; ms: number }> => {
-  let state = { params: vars.params, state: vars.state, opt: optimizer.init(vars.params) };
+  let state = { params: vars.params, state: vars.state, optState: optimizer.init(vars.params) };
   const feeds = (i: number) => ({
     ...state,
     ...data,
@@ -50,7 +50,7 @@ export const measure = async (
     if (i === 1) t0 = performance.now();
     const out = await step.run(feeds(i) as never);
     losses.push(out.loss.data[0]!);
-    state = { params: out.params, state: out.state, opt: out.opt };
+    state = { params: out.params, state: out.state, optState: out.optState };
   }
   return { losses, ms: (performance.now() - t0) / Math.max(1, steps - 1) };
 };

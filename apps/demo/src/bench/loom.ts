@@ -84,18 +84,18 @@ const convRunner: Prepare<ConvSpec> = async (backend, opts, s, data) => {
 type StepVars = {
   readonly params: Tree<HostTensor>;
   readonly state: Tree<HostTensor>;
-  readonly opt: Tree<HostTensor>;
+  readonly optState: Tree<HostTensor>;
 };
 
 /** The setup and input specs of a case's training step, as `fit` compiles it. */
 const stepProgram = (spec: StepSpec | CompileSpec, d: StepData) => {
   const optimizer = optim.sgd(spec.lr);
-  const start: StepVars = { ...d.vars, opt: optimizer.init(d.vars.params) };
+  const start: StepVars = { ...d.vars, optState: optimizer.init(d.vars.params) };
   const fn = trainStep({ model: modelOf(spec), optimizer });
   const specs = {
     params: specsOf(start.params),
     state: specsOf(start.state),
-    opt: specsOf(start.opt),
+    optState: specsOf(start.optState),
     x: { shape: [spec.batch, ...IMAGE_SHAPE] },
     y: { shape: [spec.batch], dtype: "int32" as const },
     key: { shape: [2], dtype: "int32" as const },
@@ -124,7 +124,7 @@ export const stepRunner: Prepare<StepSpec> = async (backend, opts, spec, data) =
       const out = (await f.run({ ...vars, ...fixed } as never)) as unknown as StepVars & {
         loss: HostTensor;
       };
-      vars = { params: out.params, state: out.state, opt: out.opt };
+      vars = { params: out.params, state: out.state, optState: out.optState };
       return out.loss.data[0]!;
     },
     dispose: f.dispose,

@@ -89,7 +89,7 @@ export const trainGraph = (name: string, batch: Dim): Graph => {
     trainStep({ model: layer, optimizer }) as unknown as (i: unknown) => Tree<Tensor>,
     {
       ...vars,
-      opt,
+      optState: opt,
       x: { shape: [batch, ...input] },
       y: { shape: [batch], dtype: "int32" },
       key: { shape: [2], dtype: "int32" },

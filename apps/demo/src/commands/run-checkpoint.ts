@@ -66,7 +66,7 @@ export const save = (
     {
       params: state.params,
       state: state.state,
-      optState: state.opt,
+      optState: state.optState,
       step: state.step,
       meta: runMeta(config, state.epoch, seed),
     },
@@ -105,7 +105,7 @@ export const resumeFrom = async (
   return {
     params: checked.params,
     state: checked.state,
-    opt: checked.optState,
+    optState: checked.optState,
     step: checked.step,
     epoch: runProgressOf(ck.meta, path).epoch,
   };

@@ -28,7 +28,7 @@ describe("readCheckpoint", () => {
     expect(Array.from(w.data.subarray(0, 5))).toEqual(
       Array.from((vars.params as { fc1: { w: HostTensor } }).fc1.w.data.subarray(0, 5)),
     );
-    expect(Object.keys(read.state.opt)).toEqual(["mu"]);
+    expect(Object.keys(read.state.optState)).toEqual(["mu"]);
   });
 
   it("refuses files that are not a 28x28-digit model's, naming the file and the problem", async () => {

@@ -45,7 +45,7 @@ export const readCheckpoint = (bytes: Uint8Array, fileName: string): ReadCheckpo
     state: {
       params: ck.params,
       state: ck.state,
-      opt: ck.optState,
+      optState: ck.optState,
       epoch,
       step: ck.step,
     },

@@ -272,7 +272,7 @@ export const createSession = (opts: SessionOptions): Session => {
       const bytes = encodeCheckpoint({
         params: state.params,
         state: state.state,
-        optState: state.opt,
+        optState: state.optState,
         step: state.step,
         meta: runMeta(config, state.epoch, seed),
       });

@@ -86,6 +86,14 @@ describe("encodeCheckpoint / decodeCheckpoint", () => {
     expect(back.step).toBe(0);
   });
 
+  it("saves a model without a step (for inference): no loom.step is written, and it reads as 0", () => {
+    const bytes = encodeCheckpoint({ params: { w: hostTensor([1, 2], [2]) } });
+    expect(decodeSafetensors(bytes).metadata).not.toHaveProperty("loom.step");
+    const back = decodeCheckpoint(bytes);
+    expect(back.step).toBe(0);
+    expect(Array.from((back.params as { w: HostTensor }).w.data)).toEqual([1, 2]);
+  });
+
   it("rebuilds into the structure of `expected`, given as host tensors or specs", () => {
     const b = bundle();
     const expected = {

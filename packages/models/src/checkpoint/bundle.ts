@@ -17,12 +17,16 @@ import {
   SAFETENSORS_DTYPE,
 } from "./safetensors";
 
-/** What a checkpoint holds. `state` and `optState` default to empty trees. */
+/**
+ * What a checkpoint holds. `state` and `optState` (the optimizer's state: `fit`'s `TrainState` uses
+ * the same name, so `{ ...trainState }` saves and a loaded checkpoint resumes) default to empty
+ * trees; `step` may be left out for a model saved for inference, and reads back as 0.
+ */
 export interface CheckpointBundle {
   readonly params: Tree<HostTensor>;
   readonly state?: Tree<HostTensor>;
   readonly optState?: Tree<HostTensor>;
-  readonly step: number;
+  readonly step?: number;
   /** Free-form strings (model name, config JSON); keys starting with `loom.` are reserved. */
   readonly meta?: Readonly<Record<string, string>>;
 }
@@ -116,7 +120,7 @@ export const encodeCheckpoint = (
   options: EncodeCheckpointOptions = {},
 ): Uint8Array => {
   const { step, meta = {} } = bundle;
-  if (!Number.isSafeInteger(step) || step < 0) {
+  if (step !== undefined && (!Number.isSafeInteger(step) || step < 0)) {
     throw badInput(`step must be an integer >= 0, got ${String(step)}`);
   }
   const reserved = Object.keys(meta).find((k) => k.startsWith("loom."));
@@ -155,7 +159,7 @@ export const encodeCheckpoint = (
   const metadata = {
     ...meta,
     [CHECKPOINT_KEYS.format]: CHECKPOINT_FORMAT,
-    [CHECKPOINT_KEYS.step]: String(step),
+    ...(step === undefined ? {} : { [CHECKPOINT_KEYS.step]: String(step) }),
     [CHECKPOINT_KEYS.structure]: JSON.stringify(skeleton),
   };
   return encodeSafetensors(named, {
@@ -282,7 +286,8 @@ const decodeChecked = (
       `checksum ${CHECKPOINT_KEYS.checksum} is ${JSON.stringify(stored ?? null)} but the contents give "${actual}": the file is corrupted`,
     );
   }
-  const stepText = metadata[CHECKPOINT_KEYS.step] ?? "";
+  // A file saved without a step (a model for inference) has none: it reads as step 0.
+  const stepText = metadata[CHECKPOINT_KEYS.step] ?? "0";
   const step = Number(stepText);
   if (!/^(0|[1-9][0-9]*)$/.test(stepText) || !Number.isSafeInteger(step)) {
     throw invalid(`${CHECKPOINT_KEYS.step} is ${JSON.stringify(stepText)}, not an integer >= 0`);

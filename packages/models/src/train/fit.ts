@@ -27,7 +27,8 @@ export interface EpochReport {
 
 /** Everything needed to continue training exactly where it stopped. */
 export interface TrainState extends ModelVars {
-  readonly opt: Tree<HostTensor>;
+  /** The optimizer state (`optimizer.init`'s tree), as checkpoints name it. */
+  readonly optState: Tree<HostTensor>;
   /** Epochs completed. */
   readonly epoch: number;
   /** Optimizer steps taken. */
@@ -68,14 +69,15 @@ export interface FitResult {
   readonly aborted: boolean;
 }
 
-const isTrainState = (s: ModelVars | TrainState): s is TrainState => "opt" in s && "epoch" in s;
+const isTrainState = (s: ModelVars | TrainState): s is TrainState =>
+  "optState" in s && "epoch" in s;
 
 /** The first NaN or Inf in a state's float tensors, as `path[i] is value`, or undefined. */
 const firstNonFinite = (s: TrainState): string | undefined => {
   const trees = [
     ["params", s.params],
     ["state", s.state],
-    ["opt", s.opt],
+    ["optState", s.optState],
   ] as const;
   for (const [name, tree] of trees) {
     for (const { path, leaf } of flattenTree(tree, isHostTensor, name)) {
@@ -176,14 +178,14 @@ export const fit = async (opts: FitOptions): Promise<FitResult> => {
   }
   let state: TrainState = isTrainState(opts.start)
     ? opts.start
-    : { ...opts.start, opt: opts.optimizer.init(opts.start.params), epoch: 0, step: 0 };
+    : { ...opts.start, optState: opts.optimizer.init(opts.start.params), epoch: 0, step: 0 };
   const step = compile(
     backend,
     trainStep(opts),
     {
       params: specsOf(state.params),
       state: specsOf(state.state),
-      opt: specsOf(state.opt),
+      optState: specsOf(state.optState),
       x: { shape: [batchSize, ...train.shape] },
       y: { shape: [batchSize], dtype: "int32" },
       key: { shape: [2], dtype: "int32" },
@@ -219,7 +221,7 @@ export const fit = async (opts: FitOptions): Promise<FitResult> => {
         const out = (await step.run({
           params: state.params,
           state: state.state,
-          opt: state.opt,
+          optState: state.optState,
           x,
           y,
           key: dropoutKey,
@@ -227,7 +229,7 @@ export const fit = async (opts: FitOptions): Promise<FitResult> => {
         } as never)) as unknown as {
           params: Tree<HostTensor>;
           state: Tree<HostTensor>;
-          opt: Tree<HostTensor>;
+          optState: Tree<HostTensor>;
           loss: HostTensor;
           correct: HostTensor;
         };
@@ -244,7 +246,7 @@ export const fit = async (opts: FitOptions): Promise<FitResult> => {
         state = {
           params: out.params,
           state: out.state,
-          opt: out.opt,
+          optState: out.optState,
           epoch: state.epoch,
           step: state.step + 1,
         };

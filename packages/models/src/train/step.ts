@@ -1,13 +1,10 @@
-import type { HostTensor, Shape } from "@loom/graph";
-import type { Tensor, TensorSpec, Tree, nn } from "@loom/ops";
+import type { Tensor, Tree, nn } from "@loom/ops";
 import {
   add,
   argmax,
   cast,
   eq,
   foldIn,
-  isHostTensor,
-  mapTree,
   mul,
   optim,
   softmaxCrossEntropy,
@@ -37,9 +34,8 @@ const AUGMENT_STREAM = 0x41554721;
 export const countCorrect = (logits: Tensor, labels: Tensor): Tensor =>
   sum(cast(eq(argmax(logits, -1), labels), "float32"));
 
-/** The tree of specs (shape and dtype) of a tree of host tensors. */
-export const specsOf = (t: Tree<HostTensor>): Tree<TensorSpec> =>
-  mapTree(t, isHostTensor, (h): TensorSpec => ({ shape: h.shape as Shape, dtype: h.dtype }));
+/** `specsOf` moved to `@loom/ops`; re-exported here so that existing imports keep working. */
+export { specsOf } from "@loom/ops";
 
 /**
  * One training step as a pure function of tensors: forward in training mode, loss, backward,
@@ -51,7 +47,7 @@ export const trainStep =
   (io: {
     params: Tree<Tensor>;
     state: Tree<Tensor>;
-    opt: Tree<Tensor>;
+    optState: Tree<Tensor>;
     x: Tensor;
     y: Tensor;
     key: Tensor;
@@ -67,12 +63,12 @@ export const trainStep =
       const objective = setup.regularizer === undefined ? loss : add(loss, setup.regularizer(p));
       return { loss: objective, aux: { loss, logits: r.y, state: r.state } };
     })(io.params);
-    const { updates, state: opt } = setup.optimizer.update(grad, io.opt, io.params);
+    const { updates, state: optState } = setup.optimizer.update(grad, io.optState, io.params);
     const params = optim.applyUpdates(io.params, updates);
     return {
       params,
       state: aux.state,
-      opt,
+      optState,
       loss: aux.loss,
       correct: countCorrect(aux.logits, io.y),
     };

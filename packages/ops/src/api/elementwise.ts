@@ -3,7 +3,7 @@ import { broadcastShapes, formatShape, LoomError, shapeEq } from "@loom/graph";
 import type { Tensor, TensorLike } from "../core";
 import { isTensor, prim, scalar } from "../core";
 import type { PrimitiveName } from "../table";
-import { checkOperand } from "../values";
+import { checkOperand } from "../graph-operand";
 
 /** Makes a tensor of a tensor-like: numbers become scalars of `dtype`. */
 export const asTensor = (x: TensorLike, dtype: DType = "float32"): Tensor =>
@@ -18,7 +18,7 @@ export const broadcastTo = (x: Tensor, shape: Shape): Tensor =>
  * tensor operands; tensors of different dtypes must be cast explicitly.
  */
 export const broadcastAll = (op: string, xs: readonly TensorLike[]): Tensor[] => {
-  for (const x of xs) checkOperand(op, x, isTensor);
+  for (const x of xs) checkOperand(op, x);
   const tensors = xs.filter(isTensor);
   const dtype = tensors[0]?.dtype ?? "float32";
   const ts = xs.map((x) => asTensor(x, dtype));

@@ -2,6 +2,7 @@ import type { Dim, Shape } from "@loom/graph";
 import { formatShape, LoomError, shapeEq, symbolicSize } from "@loom/graph";
 import type { Tensor } from "../core";
 import { badArgument, isTensor, prim } from "../core";
+import { checkTensor } from "../graph-operand";
 
 /** Normalises a possibly negative axis of a rank-`rank` tensor, or throws naming the op and shape. */
 export const normalizeAxis = (
@@ -37,10 +38,6 @@ export const normalizeAxes = (
     ]);
   }
   return norm;
-};
-
-const checkTensor = (op: string, x: unknown): void => {
-  if (!isTensor(x)) badArgument(op, `expects a tensor, got ${typeof x}`);
 };
 
 const isDimSpec = (d: unknown): d is Dim =>

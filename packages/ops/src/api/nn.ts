@@ -6,6 +6,7 @@ import type { Pad4, Pair } from "../primitives/window-attrs";
 import { add, broadcastTo } from "./elementwise";
 import type { OptionKeys } from "./options";
 import { checkOptions } from "./options";
+import { checkTensor } from "../graph-operand";
 
 /** The spatial output size of a convolution or pooling window (shared with the shape rules). */
 export { convOutputSize } from "../primitives/window-attrs";
@@ -19,6 +20,8 @@ const reshapeTo = (x: Tensor, shape: readonly Dim[]): Tensor =>
  * broadcast, and may be symbols such as "N".
  */
 export const matmul = (a: Tensor, b: Tensor): Tensor => {
+  checkTensor("matmul", a, "a");
+  checkTensor("matmul", b, "b");
   const shapes = [a.shape, b.shape];
   if (a.shape.length === 0 || b.shape.length === 0) {
     throw new LoomError(
@@ -168,6 +171,8 @@ const addChannelBias = (y: Tensor, b: Tensor): Tensor => {
  * (torch.nn.functional.conv2d).
  */
 export const conv2d = (x: Tensor, w: Tensor, opts: Conv2dOptions = {}): Tensor => {
+  checkTensor("conv2d", x, "x");
+  checkTensor("conv2d", w, "w");
   checkOptions("conv2d", opts, CONV2D_KEYS);
   const { stride = 1, padding = 0, dilation = 1, groups = 1, bias } = opts ?? {};
   const s = pair("conv2d", "stride", stride);
@@ -201,6 +206,7 @@ export const POOL_KEYS: OptionKeys<PoolOptions> = {
 };
 
 const poolAttrs = (op: string, x: Tensor, opts: PoolOptions) => {
+  checkTensor(op, x, "x");
   if (typeof opts !== "object" || opts === null || opts.kernel === undefined) {
     throw new LoomError(
       "invalid_argument",

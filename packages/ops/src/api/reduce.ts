@@ -1,6 +1,6 @@
 import { isFloat } from "@loom/graph";
 import type { Tensor } from "../core";
-import { badArgument, isTensor, prim, scalar } from "../core";
+import { prim, scalar } from "../core";
 import {
   add,
   bitwiseOr,
@@ -17,12 +17,13 @@ import {
   sub,
 } from "./elementwise";
 import { normalizeAxes, normalizeAxis, reshape } from "./movement";
+import { checkTensor } from "../graph-operand";
 
 /** Which axes a reduction covers: a number, a list (negative allowed), or every axis when omitted. */
 export type Axes = number | readonly number[] | undefined;
 
 const axesOf = (op: string, x: Tensor, axes: Axes): number[] => {
-  if (!isTensor(x)) badArgument(op, `expects a tensor, got ${typeof x}`);
+  checkTensor(op, x);
   return axes === undefined ? x.shape.map((_, i) => i) : normalizeAxes(op, axes, x.shape);
 };
 
@@ -95,7 +96,7 @@ const NO_INDEX = 2147483647;
  * get a huge value, and a min-reduction picks the first. A NaN counts as the maximum (NumPy).
  */
 export const argmax = (x: Tensor, axis = -1): Tensor => {
-  if (!isTensor(x)) badArgument("argmax", `expects a tensor, got ${typeof x}`);
+  checkTensor("argmax", x);
   const a = normalizeAxis("argmax", axis, x.shape);
   const v = x.dtype === "bool" ? cast(x, "int32") : x;
   const m = max(v, a, true);
@@ -106,7 +107,7 @@ export const argmax = (x: Tensor, axis = -1): Tensor => {
 
 /** The int32 index of the first minimum along `axis` (default the last). */
 export const argmin = (x: Tensor, axis = -1): Tensor => {
-  if (!isTensor(x)) badArgument("argmin", `expects a tensor, got ${typeof x}`);
+  checkTensor("argmin", x);
   return argmax(neg(x.dtype === "bool" ? cast(x, "int32") : x), axis);
 };
 

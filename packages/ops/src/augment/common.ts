@@ -1,10 +1,10 @@
 import type { DType, Dim } from "@loom/graph";
 import { formatShape, isFloat, LoomError } from "@loom/graph";
 import type { Tensor } from "../core";
-import { isTensor } from "../core";
 import { add, cast, floor, minimum, mul } from "../api/elementwise";
 import { reshape } from "../api/movement";
 import { foldIn, uniform } from "../random";
+import { checkTensor } from "../graph-operand";
 
 /**
  * A keyed, pure image transform of a batch `x: [N,C,H,W]`: all its randomness comes from
@@ -15,8 +15,7 @@ export type Augmentation = (key: Tensor, x: Tensor) => Tensor;
 
 /** Throws unless `x` is a float NCHW batch with concrete C, H and W (N may be a symbol). */
 export const checkImages = (op: string, x: Tensor): void => {
-  if (!isTensor(x))
-    throw new LoomError("invalid_argument", op, `expects a tensor, got ${typeof x}`);
+  checkTensor(op, x, "the batch");
   const [, c, h, w] = x.shape;
   if (
     x.shape.length !== 4 ||

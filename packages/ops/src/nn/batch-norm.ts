@@ -9,6 +9,7 @@ import type { OptionKeys } from "../api/options";
 import { checkOptions } from "../api/options";
 import { constantInit, zeros } from "./initializers";
 import type { Layer } from "./layer";
+import { layer } from "./layer";
 
 /** Options of batch normalisation; defaults are PyTorch's. */
 export interface BatchNormOptions {
@@ -20,6 +21,12 @@ export interface BatchNormOptions {
 
 const BATCH_NORM_KEYS: OptionKeys<BatchNormOptions> = { momentum: true, eps: true };
 
+/** Batch norm's params: per-channel scale and shift. */
+export type BatchNormParams = { gamma: Tensor; beta: Tensor };
+
+/** Batch norm's state: the per-channel running mean and variance. */
+export type BatchNormState = { mean: Tensor; var: Tensor };
+
 /**
  * Batch normalisation (Ioffe & Szegedy) per channel (axis 1) over every other axis, for inputs
  * [N, C], [N, C, L] and [N, C, H, W], exactly as torch.nn.BatchNorm1d/2d: in training, batch mean
@@ -27,7 +34,7 @@ const BATCH_NORM_KEYS: OptionKeys<BatchNormOptions> = { momentum: true, eps: tru
  * `running = (1 - momentum) * running + momentum * stat` with the UNBIASED batch variance; at
  * inference the running averages normalise. Params `{ gamma, beta }`, state `{ mean, var }`.
  */
-export const batchNorm = (opts: BatchNormOptions = {}): Layer => {
+export const batchNorm = (opts: BatchNormOptions = {}): Layer<BatchNormParams, BatchNormState> => {
   checkOptions("batchNorm", opts, BATCH_NORM_KEYS);
   const momentum = opts.momentum ?? 0.1;
   const eps = opts.eps ?? 1e-5;
@@ -43,7 +50,7 @@ export const batchNorm = (opts: BatchNormOptions = {}): Layer => {
     }
     return c;
   };
-  return {
+  return layer<BatchNormParams, BatchNormState>({
     kind: "batchNorm",
     init: (k, spec) => {
       const c = channels(spec.shape);
@@ -56,8 +63,7 @@ export const batchNorm = (opts: BatchNormOptions = {}): Layer => {
     },
     apply: (params, state, x, ctx) => {
       const c = channels(x.shape);
-      const p = params as { gamma: Tensor; beta: Tensor };
-      const s = state as { mean: Tensor; var: Tensor };
+      const [p, s] = [params, state];
       // Statistics per channel over all other axes; [c, 1, ...] broadcasts over the trailing ones.
       const axes = x.shape.map((_, i) => i).filter((i) => i !== 1);
       const bshape = [c, ...x.shape.slice(2).map(() => 1)];
@@ -83,5 +89,5 @@ export const batchNorm = (opts: BatchNormOptions = {}): Layer => {
         },
       };
     },
-  };
+  });
 };

@@ -9,7 +9,8 @@ import { conv2d } from "./conv";
 import { dense } from "./dense";
 import { dropout } from "./dropout";
 import { heNormal, zeros } from "./initializers";
-import { outputSpec, residual, sequential } from "./layer";
+import { outputSpec } from "./layer";
+import { residual, sequential } from "./combinators";
 import { flatten, relu } from "./simple";
 
 // What layers do while a graph is built (names, shapes, errors); running them is tested in
@@ -50,7 +51,7 @@ describe("sequential", () => {
   it("refuses params that are not an object keyed by child name", () => {
     const model = sequential({ fc: dense(2) });
     const x = input("x", [3, 4]);
-    expect(() => model.apply([] as never, {}, x, { training: false })).toThrow(LoomError);
+    expect(() => model.apply([] as never, {} as never, x, { training: false })).toThrow(LoomError);
   });
 });
 

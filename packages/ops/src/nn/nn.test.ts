@@ -208,7 +208,9 @@ describe("dense", () => {
     const b = randomValues(3, 3);
     const layer = nn.dense(3);
     const out = await run(
-      ({ x: xs, p }) => ({ y: layer.apply(p!, {}, xs as Tensor, { training: false }).y }),
+      ({ x: xs, p }) => ({
+        y: layer.apply(p as nn.DenseParams, {}, xs as Tensor, { training: false }).y,
+      }),
       {
         x: hostTensor(x, [5, 7]),
         p: { w: hostTensor(w, [3, 7]), b: hostTensor(b, [3]) },
@@ -255,7 +257,7 @@ describe("conv2d layer", () => {
     const layer = nn.conv2d(4, [3, 2], { stride: 2, padding: 1 });
     const out = await run(
       ({ x: xs, p, k }) => ({
-        y: layer.apply(p!, {}, xs as Tensor, { training: false }).y,
+        y: layer.apply(p as nn.ConvParams, {}, xs as Tensor, { training: false }).y,
         init: layer.init(k as Tensor, { shape: xShape }).params,
       }),
       {
@@ -280,7 +282,9 @@ describe("batchNorm", () => {
     compile(
       cpu,
       ({ p, s, x }: Record<string, Tree<Tensor>>) => {
-        const r = layer.apply(p as Tree<Tensor>, s as Tree<Tensor>, x as Tensor, { training });
+        const r = layer.apply(p as nn.BatchNormParams, s as nn.BatchNormState, x as Tensor, {
+          training,
+        });
         return { y: r.y, s: r.state };
       },
       {

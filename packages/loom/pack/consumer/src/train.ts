@@ -46,15 +46,16 @@ wt.Worker = class extends NodeWorker {
 
 const backend = loom.cpuBackend();
 const vars = await loom.initModel(backend, model, 7, { shape: [N, FEATURES] });
-let state = {
+// Declared as untyped trees: the steps' outputs replace initModel's (typed) variables.
+let state: loom.ModelVars & { optState: Tree<HostTensor> } = {
   params: vars.params,
   state: vars.state,
-  opt: optimizer.init(vars.params),
+  optState: optimizer.init(vars.params),
 };
 const step = loom.compile(backend, loom.trainStep({ model, optimizer }), {
   params: loom.specsOf(state.params),
   state: loom.specsOf(state.state),
-  opt: loom.specsOf(state.opt),
+  optState: loom.specsOf(state.optState),
   x: { shape: [N, FEATURES] },
   y: { shape: [N], dtype: "int32" },
   key: { shape: [2], dtype: "int32" },
@@ -73,10 +74,10 @@ for (let i = 0; i < 20; i++) {
   const h = out as unknown as {
     params: Tree<HostTensor>;
     state: Tree<HostTensor>;
-    opt: Tree<HostTensor>;
+    optState: Tree<HostTensor>;
     loss: HostTensor;
   };
-  state = { params: h.params, state: h.state, opt: h.opt };
+  state = { params: h.params, state: h.state, optState: h.optState };
   losses.push(h.loss.data[0]!);
 }
 const first = losses[0]!;
