@@ -60,17 +60,10 @@ const main = async () => {
     start,
   });
   const metrics = await loom.evaluate(backend, { model }, state, train);
-  const forward = loom.compile(
-    backend,
-    ({ params, state, x }) =>
-      loom.softmax(model.apply(params, state, x, { training: false }).y, -1),
-    { params: loom.specsOf(state.params), state: loom.specsOf(state.state), x: { shape: [2, 2] } },
-  );
-  const probs = await forward.run({
-    params: state.params,
-    state: state.state,
-    x: loom.hostTensor([0, 0, 0.9, 0.9], [2, 2]),
-  });
+  const run = loom.predict(model, state.params, state.state, { backend });
+  const logits = await run(loom.hostTensor([0, 0, 0.9, 0.9], [2, 2]));
+  // The softmax of two logits: P(inside) = sigmoid(logit1 - logit0).
+  const inside = (i: number) => 1 / (1 + Math.exp(logits.data[2 * i]! - logits.data[2 * i + 1]!));
   const first = history[0]!.train.loss;
   const last = history.at(-1)!.train.loss;
   document.querySelector("#status")!.textContent = `trained on ${backend.name}`;
@@ -78,17 +71,17 @@ const main = async () => {
     [
       `backend ${backend.name}, ${history.length} epochs: loss ${first.toFixed(3)} -> ${last.toFixed(3)}`,
       `accuracy ${(metrics.accuracy * 100).toFixed(1)}% on the ${train.count} training points`,
-      `P(inside) at (0, 0): ${probs.data[1]!.toFixed(3)}, at (0.9, 0.9): ${probs.data[3]!.toFixed(3)}`,
+      `P(inside) at (0, 0): ${inside(0).toFixed(3)}, at (0.9, 0.9): ${inside(1).toFixed(3)}`,
     ].join("\n"),
     {
       backend: backend.name,
       accuracy: String(metrics.accuracy),
-      centre: String(probs.data[1]),
-      corner: String(probs.data[3]),
+      centre: String(inside(0)),
+      corner: String(inside(1)),
       done: "true",
     },
   );
-  forward.dispose();
+  run.dispose();
   backend.dispose();
 };
 

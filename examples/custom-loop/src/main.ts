@@ -12,26 +12,27 @@ const EPOCHS = 8;
 
 // #region layer
 // A custom layer is an { init, apply } pair: here a gated linear unit, x W^T * sigmoid(x G^T).
-const gated = (units: number): loom.nn.Layer => ({
-  kind: "gated",
-  init: (key, input) => {
-    const inDim = input.shape[input.shape.length - 1] as number;
-    const [kw, kg] = loom.split(key, 2);
-    const fans = loom.nn.fansOf([units, inDim]);
-    return {
-      params: {
-        w: loom.nn.xavierUniform(kw!, [units, inDim], fans, "float32"),
-        gate: loom.nn.xavierUniform(kg!, [units, inDim], fans, "float32"),
-      },
-      state: {},
-    };
-  },
-  apply: (params, state, x) => {
-    const p = params as { w: Tensor; gate: Tensor };
-    const y = loom.mul(loom.linear(x, p.w), loom.sigmoid(loom.linear(x, p.gate)));
-    return { y, state };
-  },
-});
+// nn.layer types its params from what init returns, so apply reads p.w and p.gate with no cast.
+const gated = (units: number) =>
+  loom.nn.layer({
+    kind: "gated",
+    init: (key, input) => {
+      const inDim = input.shape[input.shape.length - 1] as number;
+      const [kw, kg] = loom.split(key, 2);
+      const fans = loom.nn.fansOf([units, inDim]);
+      return {
+        params: {
+          w: loom.nn.xavierUniform(kw!, [units, inDim], fans, "float32"),
+          gate: loom.nn.xavierUniform(kg!, [units, inDim], fans, "float32"),
+        },
+        state: {},
+      };
+    },
+    apply: (p, state, x) => ({
+      y: loom.mul(loom.linear(x, p.w), loom.sigmoid(loom.linear(x, p.gate))),
+      state,
+    }),
+  });
 // #endregion layer
 
 // #region loss
@@ -77,11 +78,20 @@ const optimizer = loom.optim.chain(
 );
 
 // One training step as a pure function of trees of tensors: forward, loss, backward, update.
-const trainStep = (io: { params: Tree<Tensor>; opt: Tree<Tensor>; x: Tensor; y: Tensor }) => {
-  const lossOf = (p: Tree<Tensor>) => huber(model.apply(p, {}, io.x, { training: true }).y, io.y);
+// The params' type comes from the model's layers (ParamsOf), so `model.apply` takes them as they are.
+type Params = loom.nn.ParamsOf<typeof model>;
+type State = loom.nn.StateOf<typeof model>;
+const trainStep = (io: {
+  params: Params;
+  state: State;
+  optState: Tree<Tensor>;
+  x: Tensor;
+  y: Tensor;
+}) => {
+  const lossOf = (p: Params) => huber(model.apply(p, io.state, io.x, { training: true }).y, io.y);
   const { value, grad } = loom.valueAndGrad(lossOf)(io.params);
-  const { updates, state: opt } = optimizer.update(grad, io.opt, io.params);
-  return { params: loom.optim.applyUpdates(io.params, updates), opt, loss: value };
+  const { updates, state: optState } = optimizer.update(grad, io.optState, io.params);
+  return { params: loom.optim.applyUpdates(io.params, updates), optState, loss: value };
 };
 // #endregion step
 
@@ -89,10 +99,11 @@ const trainStep = (io: { params: Tree<Tensor>; opt: Tree<Tensor>; x: Tensor; y: 
 const backend = loom.cpuBackend();
 const init = await loom.initModel(backend, model, 42, { shape: [BATCH, 2] });
 let params = init.params;
-let opt = optimizer.init(params);
+let optState = optimizer.init(params);
 const step = loom.compile(backend, trainStep, {
   params: loom.specsOf(params),
-  opt: loom.specsOf(opt),
+  state: loom.specsOf(init.state),
+  optState: loom.specsOf(optState),
   x: { shape: [BATCH, 2] },
   y: { shape: [BATCH, 1] },
 });
@@ -101,8 +112,8 @@ for (let epoch = 0; epoch < EPOCHS; epoch++) {
   let total = 0;
   const batches = Math.floor(count / BATCH);
   for (let b = 0; b < batches; b++) {
-    const out = await step.run({ params, opt, ...batchAt(order, b) });
-    ({ params, opt } = out);
+    const out = await step.run({ params, state: init.state, optState, ...batchAt(order, b) });
+    ({ params, optState } = out);
     total += out.loss.data[0]!;
   }
   console.log(`epoch ${epoch + 1}: huber loss ${(total / batches).toFixed(4)}`);

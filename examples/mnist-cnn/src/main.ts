@@ -77,23 +77,19 @@ console.log(`test accuracy ${(metrics.accuracy * 100).toFixed(1)}% on ${test.cou
 // #endregion evaluate
 
 // #region predict
-// The forward pass in inference mode (batch norm's running statistics, no dropout).
-const predict = async (vars: loom.ModelVars, x: loom.HostTensor): Promise<number[]> => {
-  const forward = loom.compile(
-    backend,
-    ({ params, state, x }) => loom.argmax(model.apply(params, state, x, { training: false }).y, -1),
-    {
-      params: loom.specsOf(vars.params),
-      state: loom.specsOf(vars.state),
-      x: { shape: ["N", 1, 28, 28] },
-    },
-  );
-  const classes = await forward.run({ params: vars.params, state: vars.state, x });
-  forward.dispose();
-  return Array.from(classes.data);
+// predict compiles the forward pass in inference mode (batch norm's running statistics, no
+// dropout) for host data; each row of logits gives a digit.
+const classify = async (vars: loom.ModelVars, x: loom.HostTensor): Promise<number[]> => {
+  const run = loom.predict(model, vars.params, vars.state, { backend });
+  const logits = await run(x);
+  run.dispose();
+  return Array.from({ length: x.shape[0]! }, (_, i) => {
+    const row = Array.from(logits.data.subarray(i * 10, (i + 1) * 10));
+    return row.indexOf(Math.max(...row));
+  });
 };
 const digits = loom.batchOf(test, [0, 1, 2, 3, 4, 5, 6, 7]);
-const before = await predict(result.state, digits.x);
+const before = await classify(result.state, digits.x);
 // #endregion predict
 
 // #region checkpoint
@@ -103,12 +99,12 @@ const file = join(dir, "cnn.safetensors");
 await saveCheckpoint(file, {
   params: result.state.params,
   state: result.state.state,
-  optState: result.state.opt,
+  optState: result.state.optState,
   step: result.state.step,
 });
 // Loading checks every name, shape and dtype against the model's own fresh variables.
 const loaded = await loadCheckpoint(file, { params: start.params, state: start.state });
-const after = await predict(loaded, digits.x);
+const after = await classify(loaded, digits.x);
 // #endregion checkpoint
 rmSync(dir, { recursive: true, force: true });
 

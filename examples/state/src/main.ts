@@ -53,10 +53,11 @@ const forward = loom.compile(
 );
 const x = loom.hostTensor([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], [4, 3]);
 const out = await forward.run({ ...vars, x, key: loom.key(7) });
-const mean = (s: Tree<HostTensor>) => (s as { bn: { mean: HostTensor } }).bn.mean.data;
-console.log(`running mean before: ${Array.from(mean(vars.state)).map((v) => v.toFixed(3))}`);
-console.log(`after a training step: ${Array.from(mean(out.state)).map((v) => v.toFixed(3))}`);
-console.log(`after inference: ${Array.from(mean(out.inferState)).map((v) => v.toFixed(3))}`);
+// The trees are typed after the model's layers: `state.bn.mean` needs no cast.
+const show3 = (t: HostTensor) => loom.toArray(t).map((v) => v.toFixed(3));
+console.log(`running mean before: ${show3(vars.state.bn.mean)}`);
+console.log(`after a training step: ${show3(out.state.bn.mean)}`);
+console.log(`after inference: ${show3(out.inferState.bn.mean)}`);
 // #endregion apply
 
 // #region keys
@@ -88,8 +89,10 @@ const halved = loom.mapTree(vars.params, loom.isHostTensor, (t) =>
     t.shape,
   ),
 );
-const w = (p: Tree<HostTensor>) => (p as { hidden: { w: HostTensor } }).hidden.w.data[0]!;
-console.log(`hidden.w[0]: ${w(vars.params).toFixed(4)} -> ${w(halved).toFixed(4)}`);
+const first = (t: Tree<HostTensor>) => loom.flattenTree(t, loom.isHostTensor)[0]!;
+console.log(
+  `${first(halved).path}[0]: ${vars.params.hidden.w.data[0]!.toFixed(4)} -> ${first(halved).leaf.data[0]!.toFixed(4)}`,
+);
 // Inside a traced function the same trees hold graph tensors (Tree<Tensor>). The L2 penalty
 // covers the weights (paths ending in `w`), not biases or batch norm's scales.
 const l2 = (params: Tree<Tensor>) => loom.optim.l2Penalty(params, 1);

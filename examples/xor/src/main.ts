@@ -46,17 +46,9 @@ console.log(
 // #endregion train
 
 // #region predict
-// Inference: compile the forward pass once for the variables' shapes, run it on host tensors.
-const forward = loom.compile(
-  backend,
-  ({ params, state, x }) => model.apply(params, state, x, { training: false }).y,
-  { params: loom.specsOf(state.params), state: loom.specsOf(state.state), x: { shape: ["N", 2] } },
-);
-const logits = await forward.run({
-  params: state.params,
-  state: state.state,
-  x: loom.hostTensor(train.images, [4, 2]),
-});
+// Inference: predict compiles the forward pass (once, for any batch size) and runs it on host data.
+const run = loom.predict(model, state.params, state.state, { backend });
+const logits = await run(loom.hostTensor(train.images, [4, 2]));
 const predicted = [0, 1, 2, 3].map((i) => (logits.data[2 * i + 1]! > logits.data[2 * i]! ? 1 : 0));
 // #endregion predict
 [0, 1, 2, 3].forEach((i) => {
