@@ -1,20 +1,17 @@
 import type { Backend, HostTensor } from "@loom/graph";
 import { LoomError } from "@loom/graph";
-import type { CompileOptions, Tree } from "@loom/ops";
-import { compile, flattenTree, hostTensor, isHostTensor, key as makeKey } from "@loom/ops";
-import type { Dataset } from "../data/dataset";
-import { batchOf } from "../data/dataset";
-import { checkLabels, classesOf } from "../data/check-labels";
+import type { CompileOptions, Tree, optim } from "@loom/ops";
+import { compile, flattenTree, hostTensor, isHostTensor, key as makeKey, specsOf } from "@loom/ops";
+import type { Dataset, Labels } from "../data/dataset";
+import { batchOf, labelSpec } from "../data/dataset";
+import type { EarlyStopping } from "./early-stopping";
+import { earlyStoppingWarning } from "./early-stopping";
+import type { Metrics } from "./evaluate";
+import { checkDataLabels, compileEval, runEval } from "./evaluate";
 import type { ModelVars } from "./init";
 import { epochPermutation } from "./shuffle";
 import type { StepSetup } from "./step";
-import { evalStep, specsOf, trainStep } from "./step";
-
-/** Loss and accuracy of one pass over a dataset. */
-export interface Metrics {
-  readonly loss: number;
-  readonly accuracy: number;
-}
+import { trainStep } from "./step";
 
 /** What `fit` reports after every epoch. */
 export interface EpochReport {
@@ -35,18 +32,40 @@ export interface TrainState extends ModelVars {
   readonly step: number;
 }
 
+/** How long a `fit` run is, in optimizer steps: what a schedule counted in steps needs. */
+export interface TrainingLength {
+  /** Steps per epoch: the number of whole batches. */
+  readonly stepsPerEpoch: number;
+  /** Steps of the whole run (`epochs` times `stepsPerEpoch`, counting from step 0). */
+  readonly totalSteps: number;
+}
+
 /** Options of `fit`. */
-export interface FitOptions extends StepSetup {
+export interface FitOptions extends Omit<StepSetup, "optimizer"> {
   readonly backend: Backend;
-  readonly train: Dataset;
-  readonly val?: Dataset;
+  /**
+   * The optimizer, or a function of the run's length that makes it: `fit` counts the steps, so a
+   * schedule over the whole run is `({ totalSteps }) => optim.adam(optim.cosineDecay(1e-3, totalSteps))`.
+   * Schedules see the optimizer's own step counter, which `fit` carries across epochs and resumes.
+   */
+  readonly optimizer:
+    optim.GradientTransformation | ((length: TrainingLength) => optim.GradientTransformation);
+  /** Class labels (Int32Array) train with cross-entropy by default; float targets need a `loss`. */
+  readonly train: Dataset<Labels>;
+  readonly val?: Dataset<Labels>;
   readonly epochs: number;
   readonly batchSize: number;
   readonly seed: number;
   /** Where to start: fresh variables (epoch 0) or a resumed state. */
   readonly start: ModelVars | TrainState;
-  /** Stop when the validation loss has not improved by `minDelta` for `patience` epochs, restoring the best variables. */
-  readonly earlyStopping?: { readonly patience: number; readonly minDelta?: number };
+  /**
+   * Stop when the validation loss has not improved by `minDelta` for `patience` epochs, restoring
+   * the best variables. It needs `val` and more epochs than `patience`; otherwise `fit` warns
+   * (`onLog`, and `earlyStoppingInactive` in the result).
+   */
+  readonly earlyStopping?: EarlyStopping;
+  /** Receives `fit`'s warnings (an early stopping that cannot trigger), e.g. `console.warn`. */
+  readonly onLog?: (message: string) => void;
   /** The order of an epoch's examples (default: a keyed shuffle); class-balanced sampling plugs in here. */
   readonly order?: (epoch: number, n: number) => Int32Array;
   /** Called after every training step with its batch's loss (for progress bars). */
@@ -67,6 +86,10 @@ export interface FitResult {
   readonly bestEpoch: number;
   /** `signal` was aborted: `state` is where training stopped, mid-epoch (its `epoch` counts completed epochs). */
   readonly aborted: boolean;
+  /** `earlyStopping` was given but could not trigger in this run (no validation data, or too few epochs). */
+  readonly earlyStoppingInactive: boolean;
+  /** The warnings also sent to `onLog`. */
+  readonly warnings: readonly string[];
 }
 
 const isTrainState = (s: ModelVars | TrainState): s is TrainState =>
@@ -89,78 +112,6 @@ const firstNonFinite = (s: TrainState): string | undefined => {
   return undefined;
 };
 
-/** The evaluation step compiled for a model's variables and a dataset's example shape. */
-const compileEval = (
-  backend: Backend,
-  setup: Pick<StepSetup, "model" | "loss">,
-  vars: ModelVars,
-  shape: readonly number[],
-  opts: CompileOptions = {},
-) =>
-  compile(
-    backend,
-    evalStep(setup),
-    {
-      params: specsOf(vars.params),
-      state: specsOf(vars.state),
-      x: { shape: ["N", ...shape] },
-      y: { shape: ["N"], dtype: "int32" },
-    },
-    { name: "eval-step", ...opts },
-  );
-
-/** Runs a compiled evaluation step over a dataset in batches. */
-const runEval = async (
-  f: ReturnType<typeof compileEval>,
-  vars: ModelVars,
-  data: Dataset,
-  batchSize: number,
-): Promise<Metrics> => {
-  let loss = 0;
-  let correct = 0;
-  for (let b = 0; b < data.count; b += batchSize) {
-    const idx = Array.from({ length: Math.min(batchSize, data.count - b) }, (_, i) => b + i);
-    const { x, y } = batchOf(data, idx);
-    const out = await f.run({ params: vars.params, state: vars.state, x, y } as never);
-    loss += (out as { lossSum: HostTensor }).lossSum.data[0]!;
-    correct += (out as { correct: HostTensor }).correct.data[0]!;
-  }
-  return { loss: loss / data.count, accuracy: correct / data.count };
-};
-
-/**
- * Refuses labels outside [0, classes) before anything runs. Labels are host data here, so a host
- * scan (one pass over an Int32Array) checks them for free; a check op in the graph would cost
- * every step and could only report after the run. The classes are the eval step's logits width.
- */
-const checkDataLabels = (
-  op: string,
-  step: ReturnType<typeof compileEval>,
-  sets: readonly (readonly [string, Dataset | undefined])[],
-): void => {
-  const classes = classesOf(step.traced.graph);
-  if (classes === undefined) return;
-  for (const [which, data] of sets) if (data) checkLabels(op, data, classes, which);
-};
-
-/** Evaluates a model on a dataset in inference mode, in batches; frees its executables after. */
-export const evaluate = async (
-  backend: Backend,
-  setup: Pick<StepSetup, "model" | "loss">,
-  vars: ModelVars,
-  data: Dataset,
-  batchSize = 500,
-  opts: CompileOptions = {},
-): Promise<Metrics> => {
-  const f = compileEval(backend, setup, vars, data.shape, opts);
-  checkDataLabels("evaluate", f, [["the", data]]);
-  try {
-    return await runEval(f, vars, data, batchSize);
-  } finally {
-    f.dispose();
-  }
-};
-
 /**
  * Mini-batch training: a keyed shuffle every epoch, one compiled training step for every
  * batch (the last partial batch is dropped, so batch statistics never come from a handful of
@@ -176,18 +127,29 @@ export const fit = async (opts: FitOptions): Promise<FitResult> => {
       `batch size must be an integer in [1, ${train.count}], got ${batchSize}`,
     );
   }
+  const batches = Math.floor(train.count / batchSize);
+  const optimizer =
+    typeof opts.optimizer === "function"
+      ? opts.optimizer({ stepsPerEpoch: batches, totalSteps: batches * opts.epochs })
+      : opts.optimizer;
+  const setup = { ...opts, optimizer };
   let state: TrainState = isTrainState(opts.start)
     ? opts.start
-    : { ...opts.start, optState: opts.optimizer.init(opts.start.params), epoch: 0, step: 0 };
+    : { ...opts.start, optState: optimizer.init(opts.start.params), epoch: 0, step: 0 };
+  const warnings = [
+    earlyStoppingWarning(opts.earlyStopping, opts.val, opts.epochs - state.epoch),
+  ].filter((w) => w !== undefined);
+  warnings.forEach((w) => opts.onLog?.(w));
+  const label = labelSpec(train);
   const step = compile(
     backend,
-    trainStep(opts),
+    trainStep(setup),
     {
       params: specsOf(state.params),
       state: specsOf(state.state),
       optState: specsOf(state.optState),
       x: { shape: [batchSize, ...train.shape] },
-      y: { shape: [batchSize], dtype: "int32" },
+      y: { shape: [batchSize, ...label.shape], dtype: label.dtype },
       key: { shape: [2], dtype: "int32" },
       step: { shape: [], dtype: "int32" },
     },
@@ -195,14 +157,13 @@ export const fit = async (opts: FitOptions): Promise<FitResult> => {
   );
   // One evaluation step for the whole run, freed with the training step at the end: compiling
   // it per epoch would compile it again every epoch, since dispose frees what it compiled.
-  const evalFn = opts.val && compileEval(backend, opts, state, opts.val.shape, opts.pipeline);
+  const evalFn = opts.val && compileEval(backend, setup, state, opts.val, opts.pipeline);
   // Traced only (nothing compiles until a run): the model's logits width for the label check.
-  checkDataLabels("fit", evalFn ?? compileEval(backend, opts, state, train.shape, opts.pipeline), [
+  checkDataLabels("fit", evalFn ?? compileEval(backend, setup, state, train, opts.pipeline), [
     ["training", train],
     ["validation", opts.val],
   ]);
   const dropoutKey = makeKey(seed);
-  const batches = Math.floor(train.count / batchSize);
   const history: EpochReport[] = [];
   let best = { loss: Infinity, epoch: state.epoch, state };
   let stoppedEarly = false;
@@ -231,7 +192,7 @@ export const fit = async (opts: FitOptions): Promise<FitResult> => {
           state: Tree<HostTensor>;
           optState: Tree<HostTensor>;
           loss: HostTensor;
-          correct: HostTensor;
+          correct?: HostTensor;
         };
         const loss = out.loss.data[0]!;
         if (!Number.isFinite(loss)) {
@@ -242,7 +203,8 @@ export const fit = async (opts: FitOptions): Promise<FitResult> => {
           );
         }
         lossSum += loss;
-        correct += out.correct.data[0]!;
+        // Regression targets have no `correct` output: the epoch's accuracy is NaN.
+        correct += out.correct?.data[0] ?? NaN;
         state = {
           params: out.params,
           state: out.state,
@@ -298,5 +260,7 @@ export const fit = async (opts: FitOptions): Promise<FitResult> => {
     stoppedEarly,
     bestEpoch: stoppedEarly ? best.epoch : state.epoch,
     aborted,
+    earlyStoppingInactive: opts.earlyStopping !== undefined && warnings.length > 0,
+    warnings,
   };
 };

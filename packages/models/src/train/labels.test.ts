@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { BACKENDS } from "@loom/testing";
 import type { Dataset } from "../data/dataset";
 import { perceptron } from "../zoo/perceptron";
-import { evaluate, fit } from "./fit";
+import { evaluate } from "./evaluate";
+import { fit } from "./fit";
 import { initModel } from "./init";
 import { makeOptimizer } from "./recipe";
 

@@ -1,6 +1,9 @@
 import type { Tensor, Tree, nn } from "@loom/ops";
+import { LoomError } from "@loom/graph";
 import {
   add,
+  broadcastTo,
+  scalar,
   argmax,
   cast,
   eq,
@@ -12,14 +15,14 @@ import {
   valueAndGradWithAux,
 } from "@loom/ops";
 
-/** A loss from model outputs and labels; the mean over the batch. */
+/** A loss from model outputs and labels (class indices or float targets); the mean over the batch. */
 export type LossFn = (logits: Tensor, labels: Tensor) => Tensor;
 
 /** What a training step is made of. */
 export interface StepSetup {
   readonly model: nn.Layer;
   readonly optimizer: optim.GradientTransformation;
-  /** Defaults to softmax cross-entropy with integer labels. */
+  /** Defaults to softmax cross-entropy with integer labels; float targets (regression) need one, e.g. `mse`. */
   readonly loss?: LossFn;
   /** Data augmentation applied to each training batch in the graph (keyed, so reproducible). */
   readonly augment?: (key: Tensor, x: Tensor) => Tensor;
@@ -33,6 +36,27 @@ const AUGMENT_STREAM = 0x41554721;
 /** The number of rows whose arg-max equals the label, as f32. */
 export const countCorrect = (logits: Tensor, labels: Tensor): Tensor =>
   sum(cast(eq(argmax(logits, -1), labels), "float32"));
+
+/** True when `labels` are class indices of `logits`' rows (int32, one rank less): accuracy applies. */
+export const isClassification = (logits: Tensor, labels: Tensor): boolean =>
+  labels.dtype === "int32" && logits.shape.length === labels.shape.length + 1;
+
+/** The loss of a step: the given one, or cross-entropy for class labels; float targets must name one. */
+const lossOf = (setup: Pick<StepSetup, "loss">, labels: Tensor): LossFn => {
+  if (setup.loss !== undefined) return setup.loss;
+  if (labels.dtype !== "int32")
+    throw new LoomError(
+      "invalid_argument",
+      "trainStep",
+      `labels are ${labels.dtype} targets, not class indices: pass a loss for them, e.g. { loss: mse }`,
+      [labels.shape],
+    );
+  return softmaxCrossEntropy;
+};
+
+/** `{ correct }` (rows whose arg-max is the label) for class labels, nothing for regression targets. */
+const accuracyOutputs = (logits: Tensor, labels: Tensor): { correct?: Tensor } =>
+  isClassification(logits, labels) ? { correct: countCorrect(logits, labels) } : {};
 
 /** `specsOf` moved to `@loom/ops`; re-exported here so that existing imports keep working. */
 export { specsOf } from "@loom/ops";
@@ -53,7 +77,7 @@ export const trainStep =
     key: Tensor;
     step: Tensor;
   }) => {
-    const lossFn = setup.loss ?? softmaxCrossEntropy;
+    const lossFn = lossOf(setup, io.y);
     const stepKey = foldIn(io.key, io.step);
     const x =
       setup.augment === undefined ? io.x : setup.augment(foldIn(stepKey, AUGMENT_STREAM), io.x);
@@ -70,21 +94,21 @@ export const trainStep =
       state: aux.state,
       optState,
       loss: aux.loss,
-      correct: countCorrect(aux.logits, io.y),
+      ...accuracyOutputs(aux.logits, io.y),
     };
   };
 
-/** An evaluation step: inference-mode forward, the summed loss and the number correct. */
+/** An evaluation step: inference-mode forward, the summed loss and (for class labels) the number correct. */
 export const evalStep =
   (setup: Pick<StepSetup, "model" | "loss">) =>
   (io: { params: Tree<Tensor>; state: Tree<Tensor>; x: Tensor; y: Tensor }) => {
-    const lossFn = setup.loss ?? softmaxCrossEntropy;
+    const lossFn = lossOf(setup, io.y);
     const { y: logits } = setup.model.apply(io.params, io.state, io.x, { training: false });
     // The batch size as a tensor, so one graph serves a symbolic batch "N".
-    const batch = sum(cast(eq(io.y, io.y), "float32"));
+    const batch = sum(broadcastTo(scalar(1, "float32"), [io.y.shape[0]!]));
     return {
       lossSum: mul(lossFn(logits, io.y), batch),
-      correct: countCorrect(logits, io.y),
+      ...accuracyOutputs(logits, io.y),
       logits,
     };
   };
