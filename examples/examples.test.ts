@@ -7,7 +7,7 @@
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { outputBlocks, outputLineMatches, readFromRoot } from "../scripts/snippets";
 
 const TSX = fileURLToPath(new URL("../node_modules/tsx/dist/cli.mjs", import.meta.url));
@@ -49,11 +49,6 @@ const numbers = (out: string, re: RegExp): number[] =>
   [...out.matchAll(new RegExp(re, "g"))].map((m) => Number(m[1]));
 
 describe("the examples", () => {
-  afterAll(() => {
-    // Every output block of the guides belongs to an example this file ran as documented.
-    expect(documented.map((b) => b.example).filter((e) => !checked.has(e))).toEqual([]);
-  });
-
   it("taste: the loss starts at ln 3 (zero weights, three classes) and falls every step", async () => {
     const losses = numbers(await runExample("taste"), /loss ([\d.]+)/);
     expect(losses).toHaveLength(5);
@@ -92,10 +87,12 @@ describe("the examples", () => {
 
   it("custom-loop: the Huber loss of the regression falls fivefold", async () => {
     const out = await runExample("custom-loop");
-    const losses = numbers(out, /huber loss ([\d.]+)/);
+    const losses = numbers(out, /epoch \d+: huber loss ([\d.]+)/);
     expect(losses).toHaveLength(8);
     expect(losses.at(-1)!).toBeLessThan(losses[0]! / 5);
     expect(out).toContain("glu.w [32x2], glu.gate [32x2], out.w [1x32], out.b [1]");
+    // fit with the same model, optimizer, seed and batches takes the same steps as the loop.
+    expect(numbers(out, /fit: huber loss ([\d.]+)/)).toEqual([losses.at(-1)]);
   });
 
   it("inspect: batch norm and ReLU end in the convolution's epilogue; the arena reuses memory", async () => {
@@ -138,11 +135,25 @@ describe("the examples", () => {
   it("mnist-cnn: learns digits, and the reloaded model predicts what the trained one did", async () => {
     const out = await runExample("mnist-cnn", [], { LIMIT: "600", EPOCHS: "2" });
     const [accuracy] = numbers(out, /test accuracy ([\d.]+)%/);
+    // evaluate's accuracy (the eval graph) and the confusion matrix of predict's logits (host
+    // arg-max) count the same digits; top-2 is at least top-1.
+    const [diagonal, count] = /confusion matrix diagonal (\d+) of (\d+)/
+      .exec(out)!
+      .slice(1)
+      .map(Number);
+    expect(((diagonal! / count!) * 100).toFixed(1)).toBe(accuracy!.toFixed(1));
+    expect(numbers(out, /top-2 accuracy ([\d.]+)%/)[0]).toBeGreaterThanOrEqual(accuracy!);
     // 540 training digits, two epochs: well above chance (10%).
     expect(accuracy).toBeGreaterThan(40);
     const predicted = /predicted +([\d ]+)/.exec(out)![1]!.trim();
     const reloaded = /reloaded +([\d ]+)/.exec(out)![1]!.trim();
     expect(predicted.split(" ")).toHaveLength(8);
     expect(reloaded).toBe(predicted);
+  });
+
+  // Last, so that it sees the runs above (it is skipped with them under a -t filter).
+  it("every output the guides show belongs to an example run above as documented", () => {
+    expect(documented.length).toBeGreaterThan(0);
+    expect(documented.map((b) => b.example).filter((e) => !checked.has(e))).toEqual([]);
   });
 });

@@ -46,23 +46,20 @@ const huber = (pred: Tensor, target: Tensor, delta = 0.5): Tensor => {
 // #endregion loss
 
 // #region data
-// Synthetic data from a seeded generator, so every run sees the same examples.
+// Synthetic data from a seeded generator, so every run sees the same examples: a Dataset with
+// float targets (one per example: labelShape [1]) instead of class indices.
 const rng = loom.mulberry32(1);
 const xs = Float32Array.from({ length: count * 2 }, () => rng() * 2 - 1);
 const ys = Float32Array.from({ length: count }, (_, i) => {
   const noise = (rng() - 0.5) * 0.05;
   return Math.sin(3 * xs[2 * i]!) + xs[2 * i + 1]! ** 2 + noise;
 });
-/** Batch `b` of an epoch's order: copies of its rows as host tensors. */
-const batchAt = (order: Int32Array, b: number) => {
-  const rows = order.subarray(b * BATCH, (b + 1) * BATCH);
-  const x = new Float32Array(BATCH * 2);
-  const y = new Float32Array(BATCH);
-  rows.forEach((r, k) => {
-    x.set(xs.subarray(2 * r, 2 * r + 2), 2 * k);
-    y[k] = ys[r]!;
-  });
-  return { x: loom.hostTensor(x, [BATCH, 2]), y: loom.hostTensor(y, [BATCH, 1]) };
+const data: loom.Dataset<Float32Array> = {
+  images: xs,
+  labels: ys,
+  count,
+  shape: [2],
+  labelShape: [1],
 };
 // #endregion data
 
@@ -108,15 +105,16 @@ const step = loom.compile(backend, trainStep, {
   y: { shape: [BATCH, 1] },
 });
 for (let epoch = 0; epoch < EPOCHS; epoch++) {
-  const order = loom.epochPermutation(7, epoch, count);
+  // batches: fit's keyed shuffle of (seed, epoch); dropLast keeps every batch BATCH rows.
   let total = 0;
-  const batches = Math.floor(count / BATCH);
-  for (let b = 0; b < batches; b++) {
-    const out = await step.run({ params, state: init.state, optState, ...batchAt(order, b) });
+  let n = 0;
+  for (const { x, y } of loom.batches(data, { batchSize: BATCH, seed: 7, epoch, dropLast: true })) {
+    const out = await step.run({ params, state: init.state, optState, x, y });
     ({ params, optState } = out);
     total += out.loss.data[0]!;
+    n++;
   }
-  console.log(`epoch ${epoch + 1}: huber loss ${(total / batches).toFixed(4)}`);
+  console.log(`epoch ${epoch + 1}: huber loss ${(total / n).toFixed(4)}`);
 }
 // #endregion loop
 
@@ -125,4 +123,25 @@ for (let epoch = 0; epoch < EPOCHS; epoch++) {
 const leaves = loom.flattenTree(params as Tree<HostTensor>, loom.isHostTensor);
 console.log(leaves.map(({ path, leaf }) => `${path} [${leaf.shape.join("x")}]`).join(", "));
 // #endregion read
+
+// #region fit
+// The same training with fit: float targets need a loss, and fit counts the run's steps for
+// the schedule.
+const fitted = await loom.fit({
+  backend,
+  model,
+  loss: (pred, target) => huber(pred, target),
+  optimizer: ({ totalSteps }) =>
+    loom.optim.chain(
+      loom.optim.clipByGlobalNorm(1),
+      loom.optim.adam(loom.optim.cosineDecay(0.05, totalSteps)),
+    ),
+  train: data,
+  epochs: EPOCHS,
+  batchSize: BATCH,
+  seed: 7,
+  start: init,
+});
+console.log(`fit: huber loss ${fitted.history.at(-1)!.train.loss.toFixed(4)}`);
+// #endregion fit
 backend.dispose();

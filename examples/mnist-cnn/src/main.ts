@@ -43,17 +43,16 @@ const model = loom.nn.sequential({
 // #region fit
 const backend = loom.cpuBackend();
 const start = await loom.initModel(backend, model, 1, { shape: [BATCH, 1, 28, 28] });
-const steps = epochs * Math.floor(train.count / BATCH);
 const result = await loom.fit({
   backend,
   model,
-  // AdamW: Adam with decoupled weight decay, its learning rate decaying 10x over the run.
-  optimizer: loom.optim.adamw(
-    loom.optim.exponentialDecay(3e-3, { decayRate: 0.1, decaySteps: steps }),
-    {
-      weightDecay: 1e-4,
-    },
-  ),
+  // AdamW: Adam with decoupled weight decay, its learning rate decaying 10x over the run (fit
+  // tells the optimizer how many steps the run has).
+  optimizer: ({ totalSteps }) =>
+    loom.optim.adamw(
+      loom.optim.exponentialDecay(3e-3, { decayRate: 0.1, decaySteps: totalSteps }),
+      { weightDecay: 1e-4 },
+    ),
   // Random shifts of up to 2 pixels, drawn in the graph from the step's key.
   augment: loom.augment.randomShift({ max: 2 }),
   train,
@@ -63,6 +62,7 @@ const result = await loom.fit({
   seed: 1,
   start,
   earlyStopping: { patience: 2 },
+  onLog: (message) => console.warn(message),
   onEpoch: (r) =>
     console.log(
       `epoch ${r.epoch}: train loss ${r.train.loss.toFixed(3)}, ` +
@@ -74,6 +74,19 @@ const result = await loom.fit({
 // #region evaluate
 const metrics = await loom.evaluate(backend, { model }, result.state, test);
 console.log(`test accuracy ${(metrics.accuracy * 100).toFixed(1)}% on ${test.count} digits`);
+// Beyond accuracy: the test digits' logits (from predict, below), then top-2 accuracy, the
+// confusion matrix and macro-averaged precision, recall and F1.
+const scorer = loom.predict(model, result.state.params, result.state.state, { backend });
+const logits = await scorer(loom.hostTensor(test.images, [test.count, 1, 28, 28]));
+scorer.dispose();
+const confusion = loom.confusionMatrix(logits, test.labels);
+const { precision, recall, f1 } = loom.precisionRecallF1(confusion, "macro");
+const top2 = loom.topKAccuracy(logits, test.labels, 2);
+console.log(
+  `top-2 accuracy ${(top2 * 100).toFixed(1)}%; macro precision ${precision.toFixed(3)}, recall ${recall.toFixed(3)}, F1 ${f1.toFixed(3)}`,
+);
+const diagonal = confusion.reduce((n, row, i) => n + row[i]!, 0);
+console.log(`confusion matrix diagonal ${diagonal} of ${test.count}`);
 // #endregion evaluate
 
 // #region predict
