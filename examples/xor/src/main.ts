@@ -2,9 +2,7 @@
  * XOR: the smallest problem a linear model cannot solve. A two-layer network learns the truth
  * table with `fit`, then predicts it. `tsx src/main.ts [epochs]` (default 300).
  */
-// #region import
 import * as loom from "@loom/loom";
-// #endregion import
 
 const epochs = Number(process.argv[2] ?? 300);
 
