@@ -93,7 +93,10 @@ describe("loom inspect", () => {
       /^loom: .*'xml' is invalid.*text, dot, json.*\n$/,
     ],
     [["inspect", "--model", "mlp", "--batch", "-3"], /^loom: .*positive integer.*\n$/],
-    [["inspect"], /^loom: .*--model.*not specified\n$/],
+    [
+      ["inspect"],
+      /^loom: model: name a model: a zoo model \(--model lenet\) or your own \(--module .*\)\n$/,
+    ],
     [["inspct", "--model", "mlp"], /^loom: unknown command 'inspct'.*\n$/],
   ])("exits 2 with a one-line error for %j", async (argv, message) => {
     expectUsageError(await loom(...argv), message);

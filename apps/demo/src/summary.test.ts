@@ -104,7 +104,7 @@ describe("loom summary", () => {
       ["summary", "alexnet", "--input", "3x32x32"],
       /^loom: alexnet: needs inputs of at least 63x63, got \[N,3,32,32\]; use a larger input\n$/,
     ],
-    [["summary"], /^loom: .*missing required argument 'model'\n$/],
+    [["summary"], /^loom: model: name a model: a zoo model .* or your own \(--module .*\)\n$/],
   ])("exits 2 with a one-line error for %j", async (argv, message) => {
     expectUsageError(await loom(...argv), message);
   });

@@ -123,8 +123,12 @@ const checkBatch = (batch: Dim): void => {
  * The inference graph of a named model (inputs `params.*`, `state.*` and `x`, output
  * `logits`), with a symbolic batch by default so one graph serves every batch size.
  */
-export const modelGraph = (name: string, batch: Dim = "N", opts: ModelOptions = {}): Graph => {
-  const { layer, input: example } = getModel(name, opts);
+export const modelGraph = (
+  name: string | ModelEntry,
+  batch: Dim = "N",
+  opts: ModelOptions = {},
+): Graph => {
+  const { layer, input: example } = typeof name === "string" ? getModel(name, opts) : name;
   checkBatch(batch);
   const x = { shape: [batch, ...example] };
   const vars = varSpecs(layer, x);

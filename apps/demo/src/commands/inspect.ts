@@ -24,7 +24,11 @@ import {
 } from "@loom/models";
 import type { PipelineReport, Tensor, TensorSpec, Tree } from "@loom/ops";
 import { inspectPipeline, isSpec, mapTree, STAGE_NAMES, trace } from "@loom/ops";
+import type { ModelEntry } from "@loom/models";
 import type { CliIo } from "../cli-io";
+import type { ModelSourceOptions, ResolvedModel } from "./user-module";
+import { parseInputShape } from "./summary";
+import { addModuleOptions, loadUserModel, usesModule } from "./user-module";
 import { pipelineFromEnv } from "../pipeline-env";
 
 /** The graph formats `loom inspect` prints. */
@@ -80,8 +84,8 @@ const zerosOf = (specs: Tree<TensorSpec>): Tree<HostTensor> =>
  * The training-step graph of a named model (Adam, softmax cross-entropy): forward, backward,
  * update and the new state in one graph, as `loom train` compiles it.
  */
-export const trainGraph = (name: string, batch: Dim): Graph => {
-  const { layer, input } = getModel(name);
+export const trainGraph = (name: string | ModelEntry, batch: Dim): Graph => {
+  const { layer, input } = typeof name === "string" ? getModel(name) : name;
   const vars = varSpecs(layer, { shape: [1, ...input] });
   const optimizer = makeOptimizer("adam", 1e-3);
   const opt = specsOf(optimizer.init(zerosOf(vars.params)));
@@ -98,8 +102,7 @@ export const trainGraph = (name: string, batch: Dim): Graph => {
   ).graph;
 };
 
-type InspectOptions = {
-  model: string;
+type InspectOptions = ModelSourceOptions & {
   format: InspectFormat;
   batch: Dim;
   train: boolean;
@@ -133,9 +136,11 @@ export const summarize = (model: string, train: boolean, r: PipelineReport) => (
 const canonical = (stage: string): string =>
   (STAGE_ALIASES as Record<string, string>)[stage] ?? stage;
 
-/** Runs `loom inspect`. */
-export const runInspect = (o: InspectOptions, io: CliIo): void => {
-  const graph = o.train ? trainGraph(o.model, o.batch) : modelGraph(o.model, o.batch);
+/** Runs `loom inspect` on a zoo model, or on `user`, a model loaded from the user's module. */
+export const runInspect = (o: InspectOptions, io: CliIo, user?: ResolvedModel): void => {
+  const model = user ?? o.model!;
+  const graph = o.train ? trainGraph(model, o.batch) : modelGraph(model, o.batch);
+  o = { ...o, model: user?.name ?? o.model };
   const stage = canonical(o.stage);
   if (stage === "input" && !o.json && o.kernel === undefined) {
     io.out(`${renderGraph(graph, o.format, o.model)}\n`);
@@ -175,17 +180,16 @@ export const runInspect = (o: InspectOptions, io: CliIo): void => {
           : `${printPlan(record.plan)}\n`,
       );
   }
-  if (o.json) io.out(`${JSON.stringify(summarize(o.model, o.train, report))}\n`);
+  if (o.json) io.out(`${JSON.stringify(summarize(o.model!, o.train, report))}\n`);
 };
 
 /** Adds `loom inspect`: a model's graph after each pass of the pipeline, its kernels and their generated code. */
 export const registerInspect = (program: Command, io: CliIo): Command =>
-  program
-    .command("inspect")
+  addModuleOptions(program.command("inspect"), parseInputShape)
     .description(
       "print a model's graph after each pipeline stage, its kernels and their generated code",
     )
-    .requiredOption("-m, --model <name>", `the model (${MODEL_NAMES.join(", ")})`)
+    .option("-m, --model <name>", `a zoo model (${MODEL_NAMES.join(", ")}), or see --module`)
     .addOption(
       new Option("-f, --format <format>", "output format").choices(INSPECT_FORMATS).default("text"),
     )
@@ -209,4 +213,6 @@ export const registerInspect = (program: Command, io: CliIo): Command =>
     })
     .option("--source", "with --kernel: the generated JavaScript", false)
     .option("--json", "print a JSON summary (stages, kernels, memory) as the last line", false)
-    .action((opts: InspectOptions) => runInspect(opts, io));
+    .action(async (opts: InspectOptions) =>
+      runInspect(opts, io, usesModule(opts) ? await loadUserModel(opts) : undefined),
+    );

@@ -5,6 +5,8 @@ import type { ModelSummary } from "@loom/models";
 import { getModel, MODEL_NAMES, summarize } from "@loom/models";
 import type { CliIo } from "../cli-io";
 import type { CliOptions } from "../cli-options";
+import type { ModelSourceOptions, ResolvedModel } from "./user-module";
+import { addModuleOptions, loadUserModel, usesModule } from "./user-module";
 
 /** The largest size one dimension may be given (2^31 - 1): larger ones could never run. */
 const MAX_DIM = 2 ** 31 - 1;
@@ -81,16 +83,21 @@ export const renderSummary = (s: ModelSummary): string => {
   return [line(rows[0]!), rule, ...body, rule, line(rows[rows.length - 1]!)].join("\n");
 };
 
-type SummaryOptions = { input?: number[]; classes?: number; depth: number; json: boolean };
+type SummaryOptions = ModelSourceOptions & { classes?: number; depth: number; json: boolean };
 
-/** Runs `loom summary`: builds the model's graph on placeholders (nothing runs) and prints it. */
+/**
+ * Runs `loom summary`: builds the model's graph on placeholders (nothing runs) and prints it.
+ * The model is a zoo name, or `user`, a model loaded from the user's module.
+ */
 export const runSummary = (
-  model: string,
+  zooModel: string | undefined,
   o: SummaryOptions,
   io: CliIo,
   options: CliOptions = {},
+  user?: ResolvedModel,
 ): void => {
-  const { layer, input } = getModel(model, { input: o.input, classes: o.classes });
+  const model = user?.name ?? zooModel!;
+  const { layer, input } = user ?? getModel(model, { input: o.input, classes: o.classes });
   if (options.dryRun) return;
   const s = summarize(layer, { shape: ["N", ...input] }, { depth: o.depth });
   io.out(`${model} on ${input.join("x")} inputs (MACs per example)\n`);
@@ -109,12 +116,14 @@ export const runSummary = (
 
 /** Adds `loom summary`: a model's layers, output shapes, parameter counts and MACs. */
 export const registerSummary = (program: Command, io: CliIo, options: CliOptions = {}): Command =>
-  program
-    .command("summary")
+  addModuleOptions(program.command("summary"))
     .description("print a model's layers with output shapes, parameters and MACs")
-    .argument("<model>", `the model (${MODEL_NAMES.join(", ")})`)
+    .argument("[model]", `a zoo model (${MODEL_NAMES.join(", ")}), or see --module`)
     .option("--input <CxHxW>", "shape of one input example (default: the model's)", parseInputShape)
     .option("--classes <n>", "number of classes (default: the model's)", positiveInt)
     .option("--depth <n>", "how deep into nested layers the rows go", positiveInt, 2)
     .option("--json", "print a JSON summary as the last line", false)
-    .action((model: string, opts: SummaryOptions) => runSummary(model, opts, io, options));
+    .action(async (model: string | undefined, opts: SummaryOptions) => {
+      const user = usesModule({ ...opts, model }) ? await loadUserModel(opts) : undefined;
+      runSummary(model, opts, io, options, user);
+    });
