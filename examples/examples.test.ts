@@ -30,19 +30,22 @@ const expectDocumentedOutput = (name: string, out: string) => {
   checked.add(`examples/${name}`);
 };
 
-/** Runs an example's `src/main.ts` with arguments and environment; resolves with its stdout. */
-const runExample = async (
-  name: string,
-  args: readonly string[] = [],
+/** Runs a TypeScript file with tsx in `cwd`; resolves with its stdout. */
+const runTsx = async (
+  cwd: string,
+  args: readonly string[],
   env: Record<string, string> = {},
 ): Promise<string> => {
-  const cwd = fileURLToPath(new URL(`./${name}/`, import.meta.url));
-  const { stdout } = await promisify(execFile)(process.execPath, [TSX, "src/main.ts", ...args], {
+  const { stdout } = await promisify(execFile)(process.execPath, [TSX, ...args], {
     cwd,
     env: { ...process.env, ...env, NO_COLOR: "1" },
   });
   return stdout;
 };
+
+/** Runs an example's `src/main.ts` with arguments and environment; resolves with its stdout. */
+const runExample = (name: string, args: readonly string[] = [], env: Record<string, string> = {}) =>
+  runTsx(fileURLToPath(new URL(`./${name}/`, import.meta.url)), ["src/main.ts", ...args], env);
 
 /** The numbers of the lines matching `re` (its first group). */
 const numbers = (out: string, re: RegExp): number[] =>
@@ -121,6 +124,23 @@ describe("the examples", () => {
     expect(arena).toBeLessThan(noReuse!);
     const dumped = /dumped: (.*)/.exec(out)![1]!.split(" ");
     expect(dumped).toEqual(expect.arrayContaining(["cnn-00-input.txt", "cnn-05-plan-memory.txt"]));
+  });
+
+  it("the CLI summarises the inspect example's model from its module (--module)", async () => {
+    const root = fileURLToPath(new URL("../", import.meta.url));
+    const out = await runTsx(root, [
+      "apps/demo/src/cli.ts",
+      "summary",
+      "--module",
+      "examples/inspect/src/model.ts",
+      "--export",
+      "cnn",
+      "--input",
+      "1x16x16",
+    ]);
+    // The same figures as the example's own summarize (counted by hand in the test above).
+    expect(out).toMatch(/^total +5,810 +171,008$/m);
+    expectDocumentedOutput("inspect#cli", out);
   });
 
   it("interop: a model goes to a PyTorch state dict and back exactly, and through a checkpoint", async () => {

@@ -7,21 +7,9 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as loom from "@loom/loom";
+import { cnn as model } from "./model";
 
 const batch = Number(process.argv[2] ?? 8);
-
-// #region model
-const model = loom.nn.sequential({
-  conv: loom.nn.conv2d(8, 3, { padding: 1 }),
-  bn: loom.nn.batchNorm(),
-  act: loom.nn.relu(),
-  conv2: loom.nn.conv2d(8, 3, { padding: 1 }),
-  act2: loom.nn.relu(),
-  pool: loom.nn.maxPool2d({ kernel: 2 }),
-  flat: loom.nn.flatten(),
-  fc: loom.nn.dense(10),
-});
-// #endregion model
 
 // #region summary
 // Layers, output shapes, parameters and multiply-accumulates, from shape inference alone.
