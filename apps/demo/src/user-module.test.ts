@@ -2,19 +2,12 @@ import { describe, expect, it } from "vitest";
 import { expectUsageError, lastJson, loom } from "./testing/run-loom";
 
 const MODULE = "apps/demo/src/testing/user-model.ts";
+/** The module's `cnn` factory on 1x8x8 examples. */
+const CNN = ["--module", MODULE, "--export", "cnn", "--input", "1x8x8"];
 
 describe("loom summary and inspect on a user's module", () => {
   it("summarises an exported factory with --input, with hand-computed params and MACs", async () => {
-    const { code, out, err } = await loom(
-      "summary",
-      "--module",
-      MODULE,
-      "--export",
-      "cnn",
-      "--input",
-      "1x8x8",
-      "--json",
-    );
+    const { code, out, err } = await loom("summary", ...CNN, "--json");
     expect(err).toBe("");
     expect(code).toBe(0);
     // conv: 4 filters of 3x3 + 4 biases = 40 params; 6x6 outputs of 9 MACs each: 4*36*9 = 1296.
@@ -45,18 +38,7 @@ describe("loom summary and inspect on a user's module", () => {
   });
 
   it("inspects the module's graph through the pipeline's stages", async () => {
-    const r = await loom(
-      "inspect",
-      "--module",
-      MODULE,
-      "--export",
-      "cnn",
-      "--input",
-      "1x8x8",
-      "--stage",
-      "fused",
-      "--json",
-    );
+    const r = await loom("inspect", ...CNN, "--stage", "fused", "--json");
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
     const j = lastJson<{ model: string; stages: { name: string; kernels: number }[] }>(r.out);
