@@ -79,6 +79,18 @@ export default defineConfig(
     ]),
   },
   {
+    // Examples use what a user installs: the published packages, never @loom/testing.
+    files: ["examples/**"],
+    rules: onlyLoom("An example", [
+      "@loom/loom",
+      "@loom/graph",
+      "@loom/ops",
+      "@loom/backend-cpu",
+      "@loom/backend-webgl",
+      "@loom/models",
+    ]),
+  },
+  {
     // Tests, and @loom/testing (imported by tests only), may import every package: one suite
     // runs on every backend. Library source above keeps its arrows; the relative-path ban stays.
     files: ["**/*.test.ts", "packages/testing/**", "packages/*/src/testing/**"],

@@ -25,7 +25,12 @@ export default defineConfig({
       {
         test: {
           name: "node",
-          include: ["packages/**/src/**/*.test.ts", "apps/**/src/**/*.test.ts"],
+          include: [
+            "packages/**/src/**/*.test.ts",
+            "apps/**/src/**/*.test.ts",
+            "examples/**/*.test.ts",
+            "scripts/*.test.ts",
+          ],
           exclude: ["**/*.browser.test.ts", "**/node_modules/**"],
           pool: "forks",
           testTimeout: 60_000,

@@ -1,6 +1,6 @@
 import type { Dim, Graph } from "@loom/graph";
 import { LoomError } from "@loom/graph";
-import type { Tensor, TensorSpec, Tree, nn } from "@loom/ops";
+import type { HostsOf, SpecsOf, Tensor, TensorSpec, Tree, nn } from "@loom/ops";
 import { input, isTensor, mapTree, trace } from "@loom/ops";
 import { alexnet } from "./zoo/alexnet";
 import type { InitName } from "./zoo/lenet";
@@ -90,16 +90,20 @@ export const getModel = (name: string, opts: ModelOptions = {}): ModelEntry => {
 
 /**
  * The types of a layer's params and state for an input type, by tracing `init` without
- * running it: shape inference alone.
+ * running it: shape inference alone. Typed after the layer, as `specsOf` of its `initModel`
+ * variables is, so a function traced with them can call the layer's typed `apply`.
  */
-export const varSpecs = (
-  layer: nn.Layer,
+export const varSpecs = <P extends nn.Vars, S extends nn.Vars>(
+  layer: nn.Layer<P, S>,
   spec: nn.InputSpec,
-): { params: Tree<TensorSpec>; state: Tree<TensorSpec> } => {
+): { params: SpecsOf<HostsOf<P>>; state: SpecsOf<HostsOf<S>> } => {
   const { params, state } = layer.init(input("key", [2], "int32"), spec);
   const toSpec = (t: Tree<Tensor>) =>
     mapTree(t, isTensor, (n): TensorSpec => ({ shape: n.shape, dtype: n.dtype }));
-  return { params: toSpec(params), state: toSpec(state) };
+  return {
+    params: toSpec(params) as SpecsOf<HostsOf<P>>,
+    state: toSpec(state) as SpecsOf<HostsOf<S>>,
+  };
 };
 
 const checkBatch = (batch: Dim): void => {

@@ -124,6 +124,16 @@ describe("fromTorchStateDict reports the first mismatch", () => {
     input: [3, 32, 32],
   };
 
+  it("reads back what toTorchStateDict wrote (no num_batches_tracked) with the same values", () => {
+    const vars = fromTorchStateDict(model, stateDictOf(model, 0.5));
+    const written = toTorchStateDict(model, vars);
+    expect(Object.keys(written).some((n) => n.endsWith("num_batches_tracked"))).toBe(false);
+    const back = fromTorchStateDict(model, written);
+    const state = back.state as { bn1: { mean: HostTensor } };
+    expect(Array.from(state.bn1.mean.data)).toEqual([0.5, 0.5, 0.5, 0.5]);
+    expect(toTorchStateDict(model, back)).toEqual(written);
+  });
+
   it("loads a complete state dict, drops the counts and keeps the values", () => {
     const vars = fromTorchStateDict(model, stateDictOf(model, 0.25));
     const state = vars.state as { bn1: { mean: HostTensor }; layer1: { block: unknown }[] };

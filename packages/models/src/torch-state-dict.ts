@@ -10,8 +10,8 @@
  * dtypes: weights and running statistics may be F32 or F64 in the file; they are converted to
  * the model's dtype (`dtype`, float32 by default: F64 rounds to nearest, F32 to float64 is
  * exact). Integer tensors where loom needs floats are refused. Batch norm's
- * `num_batches_tracked` (I64, read as int32) must be an integer scalar and is then dropped: loom
- * keeps no count. Out of loom, it is not written: PyTorch's BatchNorm fills a missing
+ * `num_batches_tracked` (I64, read as int32), when present, must be an integer scalar and is then
+ * dropped: loom keeps no count, and a state dict loom wrote has none. Out of loom, it is not written: PyTorch's BatchNorm fills a missing
  * `num_batches_tracked` with 0 when it loads a state dict without version metadata (which is
  * what `safetensors.torch.load_file` returns), and the count only matters with `momentum=None`.
  */
@@ -155,8 +155,11 @@ export const fromTorchStateDict = (
   options: TorchConvertOptions = {},
 ): ModelVars => {
   const dtype = options.dtype ?? "float32";
-  const table = torchNameTable(model, dtype);
   const dict = Object.fromEntries(Object.entries(stateDict)) as TorchStateDict;
+  // A count may be absent (toTorchStateDict writes none); one that is there is checked.
+  const table = torchNameTable(model, dtype).filter(
+    (e) => e.tree !== "counter" || Object.hasOwn(dict, e.torch),
+  );
   const bad = firstMismatch(model, table, dict, "state dict");
   if (bad !== undefined) throw bad;
   const byPath = new Map(table.map((e) => [`${e.tree}.${e.path}`, dict[e.torch]!]));

@@ -45,8 +45,8 @@ export const treeMap3 = (
 };
 
 /** `params + updates`, leaf by leaf: how the output of `update` is applied. */
-export const applyUpdates = (params: Tree<Tensor>, updates: Tree<Tensor>): Tree<Tensor> =>
-  treeMap2(params, updates, (p, u) => add(p, u));
+export const applyUpdates = <T extends Tree<Tensor>>(params: T, updates: Tree<Tensor>): T =>
+  treeMap2(params, updates, (p, u) => add(p, u)) as T;
 
 /**
  * The leaves of `tree` by path, checked to have exactly the paths of `like`, so that a state
