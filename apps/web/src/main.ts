@@ -23,6 +23,7 @@ import { paint } from "./ui/images";
 import { probabilityBars } from "./ui/probabilities";
 import { clock, progressText } from "./ui/progress-text";
 import { configFromUrl } from "./ui/url-config";
+import { addInspectView } from "./inspect/tab";
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -361,3 +362,5 @@ send({
   kind: "init",
   assetUrl: new URL(`${import.meta.env.BASE_URL}${MNIST_ASSET_NAME}`, location.href).href,
 });
+
+addInspectView();
