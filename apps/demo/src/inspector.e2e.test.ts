@@ -115,6 +115,16 @@ describe("the inspector in Chromium", () => {
     await page.screenshot({ path: join(OUT, "inspector-memory.png") });
   }, 180_000);
 
+  it("times an MLP's kernels on WebGL in the page", async () => {
+    await inspect("model=mlp&train=0&batch=4&backend=webgl");
+    await tab("Kernels");
+    expect(await page.textContent('[data-panel="kernels"] h3')).toMatch(
+      /^\d+ kernels · \d+\.\d\d ms per step on webgl$/,
+    );
+    await page.click(".kernel-list tbody tr");
+    expect(await page.textContent(".kernel-detail")).toMatch(/ms on webgl/);
+  }, 120_000);
+
   it("opens `loom inspect --format html` from file:// without a single network request", async () => {
     const dir = await mkdtemp(join(tmpdir(), "loom-html-"));
     const file = join(dir, "lenet.html");

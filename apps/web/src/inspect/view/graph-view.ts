@@ -14,6 +14,12 @@ export interface GraphViewOptions {
   readonly depth?: number;
 }
 
+/**
+ * The most boxes the panel lays out: dagre takes about a second for a hundred boxes here and
+ * did not finish ResNet-50's 6,427-node training step in ten minutes.
+ */
+const MAX_BOXES = 400;
+
 const edgePath = (pts: readonly { x: number; y: number }[]): string =>
   pts.map((p, i) => `${i === 0 ? "M" : "L"}${p.x.toFixed(1)},${p.y.toFixed(1)}`).join(" ");
 
@@ -122,9 +128,19 @@ export const graphView = (data: Inspection, opts: GraphViewOptions): HTMLElement
     centre(width / 2, height / 2, Math.min(1, r.width / (width + 20), r.height / (height + 20)));
   };
   let current: { q: ReturnType<typeof quotient>; lay: Layout } | undefined;
-  const render = () => {
+  const render = (): void => {
     const t0 = performance.now();
     const q = quotient(data, full, paths, depth, expanded);
+    if (q.order > MAX_BOXES && current !== undefined) {
+      // Undo the expansion: dagre needs minutes past a few thousand boxes (docs/ARCHITECTURE.md).
+      expanded.clear();
+      for (const key of current.q.nodes()) {
+        const b = current.q.getNodeAttributes(key);
+        if (b.group === undefined) expanded.add(prefixOf(paths[b.members[0]!]!, depth));
+      }
+      info.textContent = `${q.order} boxes would be too many to lay out (at most ${MAX_BOXES}); expand fewer layers or collapse deeper`;
+      return;
+    }
     const lay = layoutGraph(q);
     layer.replaceChildren(
       drawLayout(
