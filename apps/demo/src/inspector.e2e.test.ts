@@ -7,39 +7,25 @@ import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import type { Browser, Page } from "playwright";
-import { chromium } from "playwright";
-import type { PreviewServer } from "vite";
-import { build, preview } from "vite";
+import type { Page } from "playwright";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { CHROMIUM, CHROMIUM_ARGS } from "../../../vitest.config";
 import { STAGE_NAMES } from "@loom/ops";
+import type { ServedApp } from "@loom/testing/node";
+import { serveApp } from "@loom/testing/node";
 import { lastJson, loom } from "./testing/run-loom";
 
 const APP = fileURLToPath(new URL("../../web/", import.meta.url));
 const OUT = fileURLToPath(new URL("../../../out/", import.meta.url));
 
-let dist: string;
-let server: PreviewServer;
-let browser: Browser;
+let app: ServedApp;
 let page: Page;
-let url: string;
 const log: string[] = [];
 const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  dist = await mkdtemp(join(tmpdir(), "loom-inspect-"));
   await mkdir(OUT, { recursive: true });
-  await build({ root: APP, logLevel: "warn", build: { outDir: dist, emptyOutDir: true } });
-  server = await preview({
-    root: APP,
-    logLevel: "warn",
-    build: { outDir: dist },
-    preview: { port: 0, host: "127.0.0.1" },
-  });
-  url = server.resolvedUrls!.local[0]!;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-  page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+  app = await serveApp(APP);
+  page = await app.browser.newPage({ viewport: { width: 1280, height: 860 } });
   page.on("pageerror", (e) => pageErrors.push(e.message));
 }, 120_000);
 
@@ -49,14 +35,12 @@ afterEach(() => {
 
 afterAll(async () => {
   console.log(log.join("\n"));
-  await browser?.close();
-  await server?.close();
-  if (dist) await rm(dist, { recursive: true, force: true });
+  await app?.close();
 });
 
 /** Opens the Inspect view on a query and waits until the inspector is drawn. */
 const inspect = async (query: string) => {
-  await page.goto(`${url}?view=inspect&${query}`);
+  await page.goto(`${app.url}?view=inspect&${query}`);
   await page.waitForSelector(".inspector .insp-tabs", { timeout: 120_000 });
 };
 
@@ -129,21 +113,13 @@ describe("the inspector in Chromium", () => {
     const dir = await mkdtemp(join(tmpdir(), "loom-html-"));
     const file = join(dir, "lenet.html");
     const r = await loom(
-      "inspect",
-      "-m",
-      "lenet",
-      "--train",
-      "--batch",
-      "16",
-      "--format",
-      "html",
-      "--out",
+      ..."inspect -m lenet --train --batch 16 --format html --out".split(" "),
       file,
     );
     expect(r.code, r.err).toBe(0);
     const html = await readFile(file, "utf8");
     expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=/);
-    const p = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    const p = await app.browser.newPage({ viewport: { width: 1280, height: 860 } });
     const requests: string[] = [];
     p.on("request", (q) => requests.push(q.url()));
     const errors: string[] = [];

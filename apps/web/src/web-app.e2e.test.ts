@@ -5,16 +5,13 @@
  * accuracy, draws a real test digit with the mouse, saves the model, refuses a corrupted copy,
  * loads a LeNet-5 checkpoint written in Node, and saves a screenshot to out/web-app.png.
  */
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright";
-import { chromium } from "playwright";
-import type { PreviewServer } from "vite";
-import { build, preview } from "vite";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { CHROMIUM, CHROMIUM_ARGS } from "../../../vitest.config";
+import type { ServedApp } from "@loom/testing/node";
+import { serveApp } from "@loom/testing/node";
 import { cpuBackend } from "@loom/backend-cpu";
 import {
   decodeCheckpoint,
@@ -32,8 +29,7 @@ import {
 const APP = fileURLToPath(new URL("..", import.meta.url));
 const OUT = fileURLToPath(new URL("../../../out/", import.meta.url));
 
-let dist: string;
-let server: PreviewServer;
+let app: ServedApp;
 let browser: Browser;
 let page: Page;
 let url: string;
@@ -41,18 +37,10 @@ const log: string[] = [];
 const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  dist = await mkdtemp(join(tmpdir(), "loom-web-"));
-  const t0 = performance.now();
-  await build({ root: APP, logLevel: "warn", build: { outDir: dist, emptyOutDir: true } });
-  log.push(`build ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  server = await preview({
-    root: APP,
-    logLevel: "warn",
-    build: { outDir: dist },
-    preview: { port: 0, host: "127.0.0.1" },
-  });
-  url = server.resolvedUrls!.local[0]!;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  app = await serveApp(APP);
+  log.push(`build ${app.buildSeconds.toFixed(1)} s`);
+  url = app.url;
+  browser = app.browser;
   page = await browser.newPage({ viewport: { width: 1440, height: 1000 }, acceptDownloads: true });
   page.on("pageerror", (e) => pageErrors.push(e.message));
   page.on("console", (m) => {
@@ -67,9 +55,7 @@ afterEach(() => {
 
 afterAll(async () => {
   console.log(log.join("\n"));
-  await browser?.close();
-  await server?.close();
-  if (dist) await rm(dist, { recursive: true, force: true });
+  await app?.close();
 });
 
 /**
