@@ -11,7 +11,8 @@ import tseslint from "typescript-eslint";
  */
 function onlyLoom(who, allowed) {
   const names = allowed.map((a) => a.replace("@loom/", ""));
-  const others = names.length > 0 ? `^@loom/(?!(${names.join("|")})(/node|/browser)?$)` : "^@loom/";
+  const others =
+    names.length > 0 ? `^@loom/(?!(${names.join("|")})(/node|/browser|/inspect)?$)` : "^@loom/";
   const what = allowed.length > 0 ? `only ${allowed.join(", ")}` : "no @loom package";
   return {
     "no-restricted-imports": [
@@ -88,6 +89,18 @@ export default defineConfig(
       "@loom/backend-cpu",
       "@loom/backend-webgl",
       "@loom/models",
+    ]),
+  },
+  {
+    // The CLI's `inspect --format inspection|html` builds the web app's inspection data model.
+    files: ["apps/demo/**"],
+    rules: onlyLoom("The CLI", [
+      "@loom/graph",
+      "@loom/ops",
+      "@loom/backend-cpu",
+      "@loom/backend-webgl",
+      "@loom/models",
+      "@loom/web",
     ]),
   },
   {

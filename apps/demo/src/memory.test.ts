@@ -18,9 +18,8 @@ import {
   primitives,
   trace,
 } from "@loom/ops";
-import { lenet5, specsOf, trainStep } from "@loom/models";
+import { lenet5, specsOf, trainGraph, trainStep } from "@loom/models";
 import { describe, expect, it } from "vitest";
-import { trainGraph } from "./commands/inspect";
 
 const BATCH = 64;
 

@@ -20,6 +20,7 @@ import { modelLine } from "./ui/model-text";
 import { probabilityBars } from "./ui/probabilities";
 import { clock, progressText } from "./ui/progress-text";
 import { trainForm } from "./ui/train-form";
+import { addInspectView } from "./inspect/tab";
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -366,3 +367,5 @@ send({
   kind: "init",
   assetUrl: new URL(`${import.meta.env.BASE_URL}${MNIST_ASSET_NAME}`, location.href).href,
 });
+
+addInspectView();

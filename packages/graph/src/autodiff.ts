@@ -2,6 +2,7 @@ import * as E from "fp-ts/lib/Either.js";
 import { LoomError, orThrow, tryLoom } from "./error";
 import { applyOp, formatType, topoOrder, makeGraph } from "./graph";
 import type { Node } from "./node";
+import { withPath } from "./node";
 import type { BuildNode, OpTable } from "./op-def";
 import { ownValue } from "./own";
 
@@ -31,7 +32,10 @@ export const backprop = (
 ): E.Either<LoomError, Node[]> =>
   tryLoom(() => {
     // VJP rules build their nodes through the table; a rule's LoomError is caught by tryLoom.
-    const prim: BuildNode = (op, ins, attrs = {}) => orThrow(applyOp(table, op, ins, attrs));
+    // Each node a rule builds belongs to the layer of the primal node being differentiated.
+    let layer: string | undefined;
+    const prim: BuildNode = (op, ins, attrs = {}) =>
+      withPath(orThrow(applyOp(table, op, ins, attrs)), layer);
     const order = topoOrder(
       makeGraph({}, Object.fromEntries(outputs.map((o, i) => [String(i), o]))),
     );
@@ -62,6 +66,7 @@ export const backprop = (
       if (wrtSet.has(n) && !n.inputs.some((x) => live.has(x))) continue;
       const def = ownValue(table, n.op);
       if (def === undefined) throw new LoomError("unknown_op", n.op, "op is not in the op table");
+      layer = n.path;
       const inCts = def.vjp({ inputs: n.inputs, out: n, attrs: n.attrs, ct, prim });
       n.inputs.forEach((inp, k) => {
         const c = inCts[k];

@@ -4,7 +4,7 @@ import { DTYPE_SHORT } from "./dtype";
 import type { LoomError } from "./error";
 import { fail } from "./error";
 import type { Attrs, Node, TensorType } from "./node";
-import { freezeNode } from "./node";
+import { freezeNode, inheritedPath, withPath } from "./node";
 import type { OpTable } from "./op-def";
 import { ownValue } from "./own";
 import { formatShape } from "./shape";
@@ -90,7 +90,7 @@ export const applyOp = (
   return pipe(
     def.infer(inputs, attrs as never),
     E.chain((t) => checkSize(op, t)),
-    E.map((t: TensorType) => freezeNode(op, inputs, attrs, t)),
+    E.map((t: TensorType) => freezeNode(op, inputs, attrs, { ...t, path: inheritedPath(inputs) })),
   );
 };
 
@@ -118,13 +118,25 @@ const checkSize = (op: string, t: TensorType): E.Either<LoomError, TensorType> =
 
 /**
  * Rebuilds a graph bottom-up: `f` receives each original node and its already rebuilt inputs
- * and returns the replacement. Sharing is preserved (each node is rebuilt once).
+ * and returns the replacement. Sharing is preserved (each node is rebuilt once). A new node
+ * made for an original takes the original's layer path (provenance survives every pass); a
+ * node that already existed (an input returned by an identity) keeps its own.
  */
 export const rebuild = (
   g: Graph,
   f: (node: Node, inputs: readonly Node[]) => E.Either<LoomError, Node>,
 ): E.Either<LoomError, Graph> => {
   const memo = new Map<Node, Node>();
+  const old = new Set(topoOrder(g));
+  const made = new Map<Node, Node>();
+  const carry = (n: Node, r: Node): Node => {
+    if (old.has(r)) return r;
+    const done = made.get(r);
+    if (done !== undefined) return done;
+    const out = withPath(r, n.path);
+    made.set(r, out).set(out, out);
+    return out;
+  };
   // traverseArray stops at the first Left; each node's inputs are rebuilt before it (topological order).
   return pipe(
     topoOrder(g),
@@ -134,7 +146,7 @@ export const rebuild = (
           n,
           n.inputs.map((i) => memo.get(i)!),
         ),
-        E.map((r) => void memo.set(n, r)),
+        E.map((r) => void memo.set(n, carry(n, r))),
       ),
     ),
     E.map(() => {

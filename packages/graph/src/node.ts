@@ -22,6 +22,11 @@ export interface Node extends TensorType {
   readonly op: string;
   readonly inputs: readonly Node[];
   readonly attrs: Attrs;
+  /**
+   * The layer this node came from, as a pytree path prefix (`conv1`, `layer1.0.conv2`), for
+   * inspection only: passes carry it, nothing computes with it, and graph keys ignore it.
+   */
+  readonly path?: string;
 }
 
 /** Builds a frozen node. Callers are expected to have checked the type via the op's rule. */
@@ -29,7 +34,7 @@ export const freezeNode = (
   op: string,
   inputs: readonly Node[],
   attrs: Attrs,
-  type: TensorType,
+  type: TensorType & { readonly path?: string | undefined },
 ): Node =>
   Object.freeze({
     op,
@@ -37,4 +42,19 @@ export const freezeNode = (
     attrs: Object.freeze({ ...attrs }),
     shape: Object.freeze([...type.shape]),
     dtype: type.dtype,
+    // Absent rather than undefined, so nodes without provenance compare equal to hand-built ones.
+    ...(type.path === undefined ? {} : { path: type.path }),
   });
+
+/** The same node labelled with a layer path (the node itself when it already has that path). */
+export const withPath = (n: Node, path: string | undefined): Node =>
+  path === undefined || n.path === path ? n : freezeNode(n.op, n.inputs, n.attrs, { ...n, path });
+
+/**
+ * The layer path a new node inherits from its inputs: that of a graph input it reads (a
+ * parameter names its layer), else that of its first labelled input, so an activation or a
+ * pooling belongs to the layer whose output it reads.
+ */
+export const inheritedPath = (inputs: readonly Node[]): string | undefined =>
+  (inputs.find((i) => i.op === "input" && i.path !== undefined) ?? inputs.find((i) => i.path))
+    ?.path;

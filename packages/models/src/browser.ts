@@ -16,6 +16,7 @@ export * from "./summary";
 export * from "./train/init";
 export * from "./train/shuffle";
 export * from "./train/step";
+export * from "./train/train-graph";
 export * from "./train/fit";
 export * from "./train/evaluate";
 export * from "./train/batches";

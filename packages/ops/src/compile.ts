@@ -6,6 +6,7 @@ import {
   LoomError as Err,
   makeGraph,
   ownValue,
+  withPath,
 } from "@loom/graph";
 import type { Tensor } from "./core";
 import { input, isTensor } from "./core";
@@ -17,6 +18,7 @@ import { planGraph } from "./pipeline";
 import type { OptionKeys } from "./api/options";
 import { checkOptions } from "./api/options";
 import { checkFeeds } from "./feeds";
+import { layerPaths } from "./layer-paths";
 
 /** The type of a graph input: a shape (dims may be symbols such as "N") and a dtype (float32 by default). */
 export interface TensorSpec {
@@ -74,10 +76,11 @@ export const trace = <S extends Tree<TensorSpec>, O extends Tree<Tensor>>(
   specs: S,
 ): Traced => {
   const specLeaves = flattenTree(specs, isSpec);
+  const layers = layerPaths(specLeaves.map((l) => l.path));
   const inputs = new Map(
-    specLeaves.map(({ path, leaf }) => [
+    specLeaves.map(({ path, leaf }, i) => [
       path,
-      input(leafName(path, "input"), leaf.shape, leaf.dtype ?? "float32"),
+      withPath(input(leafName(path, "input"), leaf.shape, leaf.dtype ?? "float32"), layers[i]),
     ]),
   );
   const out = (fn as (i: unknown) => O)(unflattenTree(specs, isSpec, inputs));

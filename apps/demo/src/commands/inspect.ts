@@ -1,39 +1,28 @@
 import type { Command } from "commander";
 import { InvalidArgumentError, Option } from "commander";
-import type { Dim, Graph, HostTensor } from "@loom/graph";
-import {
-  allocTyped,
-  LoomError,
-  numel,
-  printDot,
-  printExpr,
-  printPlan,
-  printText,
-  toJson,
-  topoOrder,
-} from "@loom/graph";
-import { renderKernel } from "@loom/backend-cpu";
-import {
-  getModel,
-  makeOptimizer,
-  MODEL_NAMES,
-  modelGraph,
-  specsOf,
-  trainStep,
-  varSpecs,
-} from "@loom/models";
-import type { PipelineReport, Tensor, TensorSpec, Tree } from "@loom/ops";
-import { inspectPipeline, isSpec, mapTree, STAGE_NAMES, trace } from "@loom/ops";
-import type { ModelEntry } from "@loom/models";
-import { onnxGraph } from "./import";
+import type { Dim, Graph } from "@loom/graph";
+import { LoomError, printDot, printExpr, printPlan, printText, toJson } from "@loom/graph";
+import { writeFileSync } from "node:fs";
+import { cpuBackend, renderKernel } from "@loom/backend-cpu";
+import type { Inspection } from "@loom/web/inspect";
+import { profileKernels, runInspection, stageRows, toInspection } from "@loom/web/inspect";
+import { MODEL_NAMES, modelGraph, trainGraph } from "@loom/models";
+import type { PipelineReport } from "@loom/ops";
+import { inspectPipeline, STAGE_NAMES } from "@loom/ops";
 import type { CliIo } from "../cli-io";
-import type { ModelSourceOptions, ResolvedModel } from "./user-module";
-import { parseInputShape } from "./summary";
-import { addModuleOptions, loadUserModel, usesModule } from "./user-module";
 import { pipelineFromEnv } from "../pipeline-env";
+import { onnxGraph } from "./import";
+import { parseInputShape } from "./summary";
+import type { ModelSourceOptions, ResolvedModel } from "./user-module";
+import { addModuleOptions, loadUserModel, usesModule } from "./user-module";
+import { bundleInspector, inspectionHtml } from "./inspect-html";
 
-/** The graph formats `loom inspect` prints. */
-export const INSPECT_FORMATS = ["text", "dot", "json"] as const;
+/**
+ * The formats `loom inspect` prints: a graph as text, DOT or JSON; `inspection`, the
+ * inspector's whole JSON (stages, graph, kernels, memory, summary); `html`, the inspector as one
+ * self-contained page.
+ */
+export const INSPECT_FORMATS = ["text", "dot", "json", "inspection", "html"] as const;
 
 /** One of the formats `loom inspect` prints. */
 export type InspectFormat = (typeof INSPECT_FORMATS)[number];
@@ -53,7 +42,7 @@ export const STAGES = [
 ];
 
 /** Renders a graph in one of the inspect formats. */
-export const renderGraph = (g: Graph, format: InspectFormat, title = "loom"): string => {
+export const renderGraph = (g: Graph, format: GraphFormat, title = "loom"): string => {
   switch (format) {
     case "text":
       return printText(g);
@@ -64,43 +53,14 @@ export const renderGraph = (g: Graph, format: InspectFormat, title = "loom"): st
   }
 };
 
+/** The formats that print one graph. */
+type GraphFormat = "text" | "dot" | "json";
+
 /** Parses `--batch`: a number becomes a concrete dim, a name stays a symbol (the default, "N"). */
 export const parseBatch = (value: string): Dim => {
   if (/^[1-9][0-9]*$/.test(value)) return Number(value);
   if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(value)) return value;
   throw new InvalidArgumentError("must be a positive integer or a symbol such as N.");
-};
-
-const zerosOf = (specs: Tree<TensorSpec>): Tree<HostTensor> =>
-  mapTree(specs, isSpec, (s): HostTensor => {
-    const shape = s.shape as number[];
-    return {
-      data: allocTyped(s.dtype ?? "float32", numel(shape)),
-      shape,
-      dtype: s.dtype ?? "float32",
-    };
-  });
-
-/**
- * The training-step graph of a named model (Adam, softmax cross-entropy): forward, backward,
- * update and the new state in one graph, as `loom train` compiles it.
- */
-export const trainGraph = (name: string | ModelEntry, batch: Dim): Graph => {
-  const { layer, input } = typeof name === "string" ? getModel(name) : name;
-  const vars = varSpecs(layer, { shape: [1, ...input] });
-  const optimizer = makeOptimizer("adam", 1e-3);
-  const opt = specsOf(optimizer.init(zerosOf(vars.params)));
-  return trace(
-    trainStep({ model: layer, optimizer }) as unknown as (i: unknown) => Tree<Tensor>,
-    {
-      ...vars,
-      optState: opt,
-      x: { shape: [batch, ...input] },
-      y: { shape: [batch], dtype: "int32" },
-      key: { shape: [2], dtype: "int32" },
-      step: { shape: [], dtype: "int32" },
-    } as Tree<TensorSpec>,
-  ).graph;
 };
 
 type InspectOptions = ModelSourceOptions & {
@@ -111,34 +71,73 @@ type InspectOptions = ModelSourceOptions & {
   kernel?: number;
   source: boolean;
   json: boolean;
+  profile: "cpu" | "none";
+  out?: string;
 };
 
-const nodeCount = (g: Graph) => topoOrder(g).length;
-
-/** The summary `--json` prints: node and kernel counts per stage and the memory plan's figures. */
+/**
+ * The summary `--json` prints: per stage its node and kernel counts and what it removed or
+ * merged (the inspector's stage rows), and the memory plan's figures.
+ */
 export const summarize = (model: string, train: boolean, r: PipelineReport) => ({
   model,
   train,
-  stages: r.stages.map((s) =>
-    s.kind === "graph"
-      ? { name: s.name, nodes: nodeCount(s.graph), kernels: r.unfusedKernels }
-      : { name: s.name, nodes: nodeCount(r.graph), kernels: s.plan.kernels.length },
-  ),
+  stages: stageRows(r).map(({ ops: _, ...row }) => row),
   memory: r.memory && {
     peakBytes: r.memory.peakBytes,
     noReuseBytes: r.memory.noReuseBytes,
     lowerBoundBytes: r.memory.lowerBoundBytes,
+    inPlace: r.memory.inPlace,
     inputBytes: r.memory.inputBytes,
     outputBytes: r.memory.outputBytes,
   },
 });
 
+/** The inspector's JSON for `--format inspection` and `html`, profiled on the CPU unless `--profile none`. */
+const inspection = async (o: InspectOptions): Promise<Inspection> => {
+  const request = {
+    model: o.model!,
+    train: o.train,
+    // A symbolic batch is bound to 64, as for the other stages.
+    batch: typeof o.batch === "number" ? o.batch : 64,
+    ...(o.input === undefined ? {} : { input: o.input }),
+  };
+  const report = runInspection(request, pipelineFromEnv(process.env));
+  if (o.profile === "none") return toInspection(request, report);
+  const ms = await profileKernels(report.planned, (profile) => cpuBackend({ profile }));
+  return toInspection(request, report, { backend: "cpu", ms });
+};
+
+/** Writes the inspector's JSON, or its self-contained page, to `--out` or stdout. */
+const writeInspection = async (o: InspectOptions, io: CliIo): Promise<void> => {
+  const data = await inspection(o);
+  const text =
+    o.format === "html"
+      ? inspectionHtml(data, await bundleInspector())
+      : `${JSON.stringify(data)}\n`;
+  if (o.out === undefined) io.out(text);
+  else writeFileSync(o.out, text);
+};
+
 /** A stage name or alias as the pipeline names it. */
 const canonical = (stage: string): string =>
   (STAGE_ALIASES as Record<string, string>)[stage] ?? stage;
 
-/** Runs `loom inspect` on a zoo model, an ONNX file, or `user`, a model loaded from the user's module. */
-export const runInspect = (o: InspectOptions, io: CliIo, user?: ResolvedModel): void => {
+/**
+ * Runs `loom inspect` on a zoo model, an ONNX file, or `user`, a model loaded from the user's
+ * module (the inspector's formats take zoo models).
+ */
+export const runInspect = async (o: InspectOptions, io: CliIo, user?: ResolvedModel) => {
+  if (o.format === "inspection" || o.format === "html") {
+    if (user !== undefined || o.model!.endsWith(".onnx"))
+      throw new LoomError(
+        "invalid_argument",
+        "inspect",
+        `--format ${o.format} inspects zoo models (${MODEL_NAMES.join(", ")}); use --format text, dot or json for a module or an ONNX file`,
+      );
+    return writeInspection(o, io);
+  }
+  const format = o.format;
   const model = user ?? o.model!;
   const graph =
     typeof model === "string" && model.endsWith(".onnx")
@@ -149,7 +148,7 @@ export const runInspect = (o: InspectOptions, io: CliIo, user?: ResolvedModel): 
   o = { ...o, model: user?.name ?? o.model };
   const stage = canonical(o.stage);
   if (stage === "input" && !o.json && o.kernel === undefined) {
-    io.out(`${renderGraph(graph, o.format, o.model)}\n`);
+    io.out(`${renderGraph(graph, format, o.model)}\n`);
     return;
   }
   // Later stages need concrete shapes: a symbolic batch is bound to 64.
@@ -178,10 +177,10 @@ export const runInspect = (o: InspectOptions, io: CliIo, user?: ResolvedModel): 
       if (o.source) io.out(`${renderKernel(k.expr, k.shape, k.inputs.length)}\n`);
     }
   } else if (record !== undefined && (!o.json || record.kind === "graph")) {
-    if (record.kind === "graph") io.out(`${renderGraph(record.graph, o.format, o.model)}\n`);
+    if (record.kind === "graph") io.out(`${renderGraph(record.graph, format, o.model)}\n`);
     else
       io.out(
-        o.format === "json"
+        format === "json"
           ? `${JSON.stringify(record.plan, null, 2)}\n`
           : `${printPlan(record.plan)}\n`,
       );
@@ -191,7 +190,7 @@ export const runInspect = (o: InspectOptions, io: CliIo, user?: ResolvedModel): 
 
 /** Adds `loom inspect`: a model's graph after each pass of the pipeline, its kernels and their generated code. */
 export const registerInspect = (program: Command, io: CliIo): Command =>
-  addModuleOptions(program.command("inspect"), parseInputShape)
+  addModuleOptions(program.command("inspect"))
     .description(
       "print a model's graph after each pipeline stage, its kernels and their generated code",
     )
@@ -222,6 +221,17 @@ export const registerInspect = (program: Command, io: CliIo): Command =>
     })
     .option("--source", "with --kernel: the generated JavaScript", false)
     .option("--json", "print a JSON summary (stages, kernels, memory) as the last line", false)
+    .option(
+      "--input <CxHxW>",
+      "shape of one input example, e.g. 1x28x28 (with --module, or a zoo model's size for --format inspection|html)",
+      parseInputShape,
+    )
+    .addOption(
+      new Option("--profile <backend>", "with --format inspection|html: time the kernels on")
+        .choices(["cpu", "none"])
+        .default("cpu"),
+    )
+    .option("-o, --out <file>", "with --format inspection|html: write to this file")
     .action(async (opts: InspectOptions) =>
       runInspect(opts, io, usesModule(opts) ? await loadUserModel(opts) : undefined),
     );

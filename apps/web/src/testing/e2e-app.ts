@@ -3,15 +3,9 @@
  * directory and served by Vite's preview server, Debian's Chromium driven by Playwright (never
  * a downloaded browser), a page that records its exceptions, and drawing with the mouse.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Browser, BrowserContextOptions, Page } from "playwright";
-import { chromium } from "playwright";
-import type { PreviewServer } from "vite";
-import { build, preview } from "vite";
-import { CHROMIUM, CHROMIUM_ARGS } from "../../../../vitest.config";
+import { serveApp } from "@loom/testing/node";
 
 const APP = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -27,23 +21,14 @@ export interface E2eApp {
   readonly close: () => Promise<void>;
 }
 
-/** Builds and serves the app and launches Chromium. */
+/** Builds and serves the app and launches Chromium (through @loom/testing's `serveApp`). */
 export const startApp = async (): Promise<E2eApp> => {
-  const dist = await mkdtemp(join(tmpdir(), "loom-web-"));
   const log: string[] = [];
   const pageErrors: string[] = [];
-  const t0 = performance.now();
-  await build({ root: APP, logLevel: "warn", build: { outDir: dist, emptyOutDir: true } });
-  log.push(`build ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  const server: PreviewServer = await preview({
-    root: APP,
-    logLevel: "warn",
-    build: { outDir: dist },
-    preview: { port: 0, host: "127.0.0.1" },
-  });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  const served = await serveApp(APP);
+  log.push(`build ${served.buildSeconds.toFixed(1)} s`);
   const newPage = async (options: BrowserContextOptions = {}) => {
-    const page = await browser.newPage({
+    const page = await served.browser.newPage({
       viewport: { width: 1440, height: 1000 },
       acceptDownloads: true,
       ...options,
@@ -55,16 +40,14 @@ export const startApp = async (): Promise<E2eApp> => {
     return page;
   };
   return {
-    url: server.resolvedUrls!.local[0]!,
-    browser,
+    url: served.url,
+    browser: served.browser,
     log,
     pageErrors,
     newPage,
     close: async () => {
       console.log(log.join("\n"));
-      await browser.close();
-      await server.close();
-      await rm(dist, { recursive: true, force: true });
+      await served.close();
     },
   };
 };
