@@ -108,7 +108,11 @@ describe("case definitions", () => {
   it("find the optimised loom backend only when @loom/backend-cpu exports cpuBackend", () => {
     expect(loomBackends({}).map((b) => b.impl)).toEqual(["loom-reference"]);
     const fake = { cpuBackend: referenceBackend };
-    expect(loomBackends(fake).map((b) => b.impl)).toEqual(["loom-cpu", "loom-reference"]);
+    expect(loomBackends(fake).map((b) => b.impl)).toEqual([
+      "loom-cpu",
+      "loom-cpu-1t",
+      "loom-reference",
+    ]);
   });
 
   it("keep the slow reference interpreter to the cases it can finish", () => {

@@ -1,6 +1,6 @@
 import { referenceBackend } from "@loom/backend-cpu";
 import type { ModelVars } from "@loom/models/browser";
-import { initModel, lenet5 } from "@loom/models/browser";
+import { getModel, initModel, lenet5 } from "@loom/models/browser";
 import { nn } from "@loom/ops";
 import type { TimingOptions } from "./stats";
 
@@ -21,7 +21,7 @@ export type ConvSpec = {
 /** One SGD training step (forward, softmax cross-entropy, backward, update) of a model on MNIST-shaped inputs. */
 export type StepSpec = {
   readonly kind: "step";
-  readonly model: "mlp" | "lenet";
+  readonly model: "mlp" | "lenet" | "resnet20";
   readonly batch: number;
   readonly lr: number;
 };
@@ -85,7 +85,11 @@ const matmulCase = (n: number, size: CaseSize): BenchCase => ({
 export const convOutSize = (s: ConvSpec): number =>
   s.padding === "same" ? s.size : s.size - s.kernel + 1;
 
-const convCase = (name: string, spec: Omit<ConvSpec, "kind">): BenchCase => {
+const convCase = (
+  name: string,
+  spec: Omit<ConvSpec, "kind">,
+  size: CaseSize = "small",
+): BenchCase => {
   const s: ConvSpec = { kind: "conv2d", ...spec };
   const o = convOutSize(s);
   return {
@@ -93,7 +97,7 @@ const convCase = (name: string, spec: Omit<ConvSpec, "kind">): BenchCase => {
     title: `conv2d [${s.batch},${s.inChannels},${s.size},${s.size}] * [${s.filters},${s.inChannels},${s.kernel},${s.kernel}] ${s.padding}`,
     spec: s,
     flops: 2 * s.batch * s.filters * o * o * s.inChannels * s.kernel * s.kernel,
-    size: "small",
+    size,
   };
 };
 
@@ -117,6 +121,12 @@ export const CASES: readonly BenchCase[] = [
     kernel: 5,
     padding: "valid",
   }),
+  // A ResNet-18 stage-1 layer (3x3, 64 -> 64 channels at 56x56), batch 8: 1.85 GFLOP.
+  convCase(
+    "conv2d-resnet",
+    { batch: 8, inChannels: 64, size: 56, filters: 64, kernel: 3, padding: "same" },
+    "huge",
+  ),
   {
     name: "mlp-step",
     title: "MLP 784-256-10 SGD step, batch 128",
@@ -130,6 +140,13 @@ export const CASES: readonly BenchCase[] = [
     spec: { kind: "step", model: "lenet", batch: 64, lr: 0.1 },
     flops: null,
     size: "large",
+  },
+  {
+    name: "resnet20-step",
+    title: "ResNet-20 SGD step on MNIST-shaped input, batch 64",
+    spec: { kind: "step", model: "resnet20", batch: 64, lr: 0.1 },
+    flops: null,
+    size: "huge",
   },
   {
     name: "lenet-compile",
@@ -149,9 +166,13 @@ export const selectCases = (filter = ""): BenchCase[] =>
 export const mlpModel = (): nn.Layer =>
   nn.sequential({ flatten: nn.flatten(), fc1: nn.dense(256), act: nn.relu(), out: nn.dense(10) });
 
-/** The model of a training-step case (LeNet-5 as in @loom/models: ReLU, max pooling, 28x28 inputs). */
+/** The model of a training-step case (LeNet-5 as in @loom/models: ReLU, max pooling, 28x28 inputs; ResNet-20 as `loom train --model resnet20`). */
 export const modelOf = (spec: StepSpec | CompileSpec): nn.Layer =>
-  spec.model === "mlp" ? mlpModel() : lenet5();
+  spec.model === "mlp"
+    ? mlpModel()
+    : spec.model === "lenet"
+      ? lenet5()
+      : getModel("resnet20").layer;
 
 /** MNIST's image shape, without the batch. */
 export const IMAGE_SHAPE = [1, 28, 28] as const;

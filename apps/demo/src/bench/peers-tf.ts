@@ -176,7 +176,10 @@ export const useTfBackend = async (name: TfBackend): Promise<void> => {
 export const tfImpl = (backend: TfBackend): Impl => ({
   name: `tfjs-${backend}`,
   side: "peer",
-  skip: (c: BenchCase) => (c.spec.kind === "compile" ? "loom only" : undefined),
+  skip: (c: BenchCase) =>
+    c.spec.kind === "compile" || (c.spec.kind === "step" && c.spec.model === "resnet20")
+      ? "loom only"
+      : undefined,
   timing: (t) => t,
   prepare: async (c, data) => {
     await useTfBackend(backend);
