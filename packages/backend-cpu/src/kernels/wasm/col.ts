@@ -65,13 +65,14 @@ export const im2col = (
   const { Ho, Wo } = s;
   const S = Ho * Wo;
   const sw = g.sw;
+  // Plain loops: a `subarray` per row costs an allocation, more than copying a short row.
   eachRow(s, g, (r, oh, srcAt, lo, hi) => {
     const o = at + r * S + oh * Wo;
-    col.fill(0, o, o + lo);
     const src = xOff + srcAt;
-    if (sw === 1) col.set(x.subarray(src + lo, src + hi), o + lo);
-    else for (let ow = lo; ow < hi; ow++) col[o + ow] = x[src + ow * sw];
-    col.fill(0, o + hi, o + Wo);
+    let ow = 0;
+    for (; ow < lo; ow++) col[o + ow] = 0;
+    for (; ow < hi; ow++) col[o + ow] = x[src + ow * sw];
+    for (; ow < Wo; ow++) col[o + ow] = 0;
   });
 };
 

@@ -10,16 +10,18 @@ import { NR } from "./gemm-wat";
 
 /** Rows of the register tile. */
 export const MR = GEMM_WASM_MR;
-/** Depth of one packed block: a B panel (KC x 8 floats, 8 KiB) stays in L1. */
-const KC = 256;
-/** Rows of A per packed block (MC x KC floats, 128 KiB, stay in L2). */
-const MC = 128;
-/** Columns of B per packed block. */
-const NC = 1024;
-/** Where the A and B pack buffers and the heap start (floats). */
-const PA = 0;
-const PB = PA + MC * KC;
-const HEAP = PB + KC * NC;
+/**
+ * The cache blocking: `kc` steps per packed block (a B panel, kc x 8 floats, stays in L1),
+ * `mc` rows of A per packed block (mc x kc floats stay in L2), `nc` columns of B per block.
+ */
+export interface Blocking {
+  readonly kc: number;
+  readonly mc: number;
+  readonly nc: number;
+}
+
+/** The default blocking (see docs/ARCHITECTURE.md): 8 KiB B panels, 128 KiB A blocks. */
+export const BLOCKING: Blocking = { kc: 256, mc: 128, nc: 1024 };
 
 /** The module's exports. */
 interface GemmExports {
@@ -64,10 +66,19 @@ export const roundUp = (x: number, q: number): number => Math.ceil(x / q) * q;
 export class WasmGemm {
   private readonly ex: GemmExports;
   private view: Float32Array;
-  private top = HEAP;
+  /** Where the B pack buffer and the heap start (floats; the A pack buffer is at 0). */
+  private readonly pb: number;
+  private readonly heap: number;
+  private top: number;
 
   /** Instantiates the module; `relaxed` takes the fused multiply-add build (check `relaxedSimdAvailable`). */
-  constructor(relaxed: boolean) {
+  constructor(
+    relaxed: boolean,
+    private readonly blocking: Blocking = BLOCKING,
+  ) {
+    this.pb = blocking.mc * blocking.kc;
+    this.heap = this.pb + blocking.kc * blocking.nc;
+    this.top = this.heap;
     const mod = new WebAssembly.Module(decode(relaxed ? GEMM_WASM_RELAXED : GEMM_WASM));
     this.ex = new WebAssembly.Instance(mod, {}).exports as unknown as GemmExports;
     this.view = new Float32Array(this.ex.memory.buffer);
@@ -82,7 +93,7 @@ export class WasmGemm {
 
   /** Frees the whole heap: every call starts with it, so scratch never outlives a kernel call. */
   reset(): this {
-    this.top = HEAP;
+    this.top = this.heap;
     return this;
   }
 
@@ -123,6 +134,9 @@ export class WasmGemm {
     accumulate: boolean,
   ): void {
     const { block, pack, packRows } = this.ex;
+    const { kc: KC, mc: MC, nc: NC } = this.blocking;
+    const PA = 0;
+    const PB = this.pb;
     for (let pc = 0; pc < k; pc += KC) {
       const kc = Math.min(KC, k - pc);
       const acc = accumulate || pc > 0 ? 1 : 0;
