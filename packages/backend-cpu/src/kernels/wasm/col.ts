@@ -19,34 +19,47 @@ export interface ColShape {
   readonly Wo: number;
 }
 
-/** The first and one-past-last output index whose input `o*s - p + k*d` lies in `[0, size)`. */
-const inside = (k: number, s: number, p: number, d: number, size: number, out: number) => {
-  const off = k * d - p;
-  const lo = Math.max(0, Math.ceil(-off / s));
-  const hi = Math.min(out, Math.floor((size - 1 - off) / s) + 1);
-  return [lo, Math.max(lo, hi), off] as const;
-};
-
 /**
- * Visits every (tap r, output row oh) of the matrix: `f(r, oh, srcAt, lo, hi)` with the image
- * row start `srcAt` (the window `ow` reads `srcAt + ow*sw` for ow in `[lo, hi)`, padding
- * elsewhere; `lo = hi` where the whole row is padding).
+ * The one loop nest of both directions: for every tap r = (c, kh, kw) and output row oh, the
+ * matrix row segment at `at + r*ld + oh*Wo` against the image row it reads. `scatter` false
+ * writes the segment (im2col, zeros where the window reads padding); true adds it back into
+ * the image (col2im). Written out rather than with a per-row callback: V8 inlines nothing
+ * through a callback shared by two callers, and the per-row call cost more than the copy.
  */
-const eachRow = (
+const colLoop = (
+  img: Float32Array,
+  imgOff: number,
   s: ColShape,
   g: ConvGeometry,
-  f: (r: number, oh: number, srcAt: number, lo: number, hi: number) => void,
-) => {
+  col: Float32Array,
+  at: number,
+  ld: number,
+  scatter: boolean,
+): void => {
   const { I, H, W, KH, KW, Ho, Wo } = s;
+  const { sh, sw, pt, pl, dh, dw } = g;
   for (let c = 0; c < I; c++) {
     for (let kh = 0; kh < KH; kh++) {
-      const [hlo, hhi, hoff] = inside(kh, g.sh, g.pt, g.dh, H, Ho);
+      const hoff = kh * dh - pt;
       for (let kw = 0; kw < KW; kw++) {
-        const [lo, hi, woff] = inside(kw, g.sw, g.pl, g.dw, W, Wo);
-        const r = (c * KH + kh) * KW + kw;
-        for (let oh = 0; oh < Ho; oh++) {
-          if (oh < hlo || oh >= hhi) f(r, oh, 0, 0, 0);
-          else f(r, oh, (c * H + oh * g.sh + hoff) * W + woff, lo, hi);
+        const woff = kw * dw - pl;
+        // The windows ow in [lo, hi) read inside the image row.
+        const lo = Math.max(0, Math.ceil(-woff / sw));
+        const hi = Math.max(lo, Math.min(Wo, Math.floor((W - 1 - woff) / sw) + 1));
+        let o = at + ((c * KH + kh) * KW + kw) * ld;
+        for (let oh = 0; oh < Ho; oh++, o += Wo) {
+          const ih = oh * sh + hoff;
+          const inside = ih >= 0 && ih < H;
+          const src = imgOff + (c * H + ih) * W + woff;
+          if (scatter) {
+            if (inside) for (let ow = lo; ow < hi; ow++) img[src + ow * sw] += col[o + ow];
+            continue;
+          }
+          const end = inside ? hi : 0;
+          let ow = 0;
+          for (; ow < lo && ow < end; ow++) col[o + ow] = 0;
+          for (; ow < end; ow++) col[o + ow] = img[src + ow * sw];
+          for (; ow < Wo; ow++) col[o + ow] = 0;
         }
       }
     }
@@ -61,20 +74,7 @@ export const im2col = (
   g: ConvGeometry,
   col: Float32Array,
   at: number,
-): void => {
-  const { Ho, Wo } = s;
-  const S = Ho * Wo;
-  const sw = g.sw;
-  // Plain loops: a `subarray` per row costs an allocation, more than copying a short row.
-  eachRow(s, g, (r, oh, srcAt, lo, hi) => {
-    const o = at + r * S + oh * Wo;
-    const src = xOff + srcAt;
-    let ow = 0;
-    for (; ow < lo; ow++) col[o + ow] = 0;
-    for (; ow < hi; ow++) col[o + ow] = x[src + ow * sw];
-    for (; ow < Wo; ow++) col[o + ow] = 0;
-  });
-};
+): void => colLoop(x, xOff, s, g, col, at, s.Ho * s.Wo, false);
 
 /** Adds the `R x S` matrix at `col[at..]` (row stride `ld`) back into the zeroed image `dx[dxOff..]`. */
 export const col2im = (
@@ -85,11 +85,4 @@ export const col2im = (
   g: ConvGeometry,
   dx: Float32Array,
   dxOff: number,
-): void => {
-  const sw = g.sw;
-  eachRow(s, g, (r, oh, srcAt, lo, hi) => {
-    const o = at + r * ld + oh * s.Wo;
-    const dst = dxOff + srcAt;
-    for (let ow = lo; ow < hi; ow++) dx[dst + ow * sw] += col[o + ow];
-  });
-};
+): void => colLoop(dx, dxOff, s, g, col, at, ld, true);
