@@ -35,7 +35,15 @@ function onlyLoom(who, allowed) {
 
 export default defineConfig(
   {
-    ignores: ["**/node_modules/", "**/dist/", "**/coverage/", "**/.dumps/", "out/", "docs-build/"],
+    ignores: [
+      "**/node_modules/",
+      "**/dist/",
+      "**/coverage/",
+      "**/.dumps/",
+      "out/",
+      "docs-build/",
+      "**/generated/",
+    ],
   },
   js.configs.recommended,
   tseslint.configs.recommended,

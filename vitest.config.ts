@@ -21,6 +21,7 @@ export const CHROMIUM_ARGS = [
 
 export default defineConfig({
   test: {
+    globalSetup: ["./scripts/build-wasm.setup.ts"],
     projects: [
       {
         test: {

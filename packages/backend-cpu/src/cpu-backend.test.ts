@@ -80,18 +80,28 @@ describe("cpuBackend executables", () => {
       Array.from({ length: k * n }, (_, i) => Math.cos(i * 0.7)),
       [k, n],
     );
-    const one = await compile(cpuBackend({ threads: 1 }), fn, specs).run({ a, b });
-    const all = await compile(cpuBackend(), fn, specs).run({ a, b });
+    // The JS kernels (threaded where workers exist) accumulate in float64.
+    const one = await compile(cpuBackend({ threads: 1, wasm: false }), fn, specs).run({ a, b });
+    const all = await compile(cpuBackend({ wasm: false }), fn, specs).run({ a, b });
     expect(Array.from(all.c.data)).toEqual(Array.from(one.c.data));
-    // and both equal a plain float64 dot product rounded once
+    // The WebAssembly kernels (the default) accumulate in float32, the same bits on every run.
+    const wasm = await compile(cpuBackend(), fn, specs).run({ a, b });
+    const again = await compile(cpuBackend({ threads: 1 }), fn, specs).run({ a, b });
+    expect(Array.from(again.c.data)).toEqual(Array.from(wasm.c.data));
+    // JS equals a plain float64 dot product rounded once; wasm is within float32 rounding of it
     for (const [i, j] of [
       [0, 0],
       [m - 1, n - 1],
       [100, 37],
     ] as const) {
       let acc = 0;
-      for (let p = 0; p < k; p++) acc += a.data[i * k + p]! * b.data[p * n + j]!;
+      let mag = 0;
+      for (let p = 0; p < k; p++) {
+        acc += a.data[i * k + p]! * b.data[p * n + j]!;
+        mag += Math.abs(a.data[i * k + p]! * b.data[p * n + j]!);
+      }
       expect(one.c.data[i * n + j]).toBe(Math.fround(acc));
+      expect(Math.abs(wasm.c.data[i * n + j]! - acc)).toBeLessThanOrEqual(k * 2 ** -24 * mag);
     }
   });
 

@@ -29,6 +29,10 @@ export interface CpuBackendOptions {
    * core in Node, where worker threads exist); 1 keeps every kernel on the calling thread.
    */
   readonly threads?: number;
+  /** Matmul and convolutions on WebAssembly SIMD where available (default true); false keeps the JS kernels. */
+  readonly wasm?: boolean;
+  /** Relaxed SIMD fused multiply-adds where available (default false: the same bits on every machine). */
+  readonly relaxedSimd?: boolean;
 }
 
 const canEval = (): boolean => {
@@ -69,7 +73,12 @@ export const cpuBackend = (opts: CpuBackendOptions = {}): Backend => {
   const codegen = opts.codegen ?? canEval();
   const functions = sourceCache<KernelFn>(KERNEL_SOURCES);
   const pool = kernelPool();
-  const fast = makeFastKernels({ threads: opts.threads, pool });
+  const fast = makeFastKernels({
+    threads: opts.threads,
+    pool,
+    wasm: opts.wasm,
+    relaxedSimd: opts.relaxedSimd,
+  });
   const executables = executableCache();
   const kernelFn = (expr: Expr, shape: readonly number[], inputs: number): KernelFn =>
     codegen

@@ -47,6 +47,15 @@ export const BACKENDS = {
     float64: true,
     variants: true,
   },
+  // The JS library kernels (threaded), as where WebAssembly SIMD is missing: "cpu" and
+  // "cpu-threads" run matmul and the convolutions in WebAssembly.
+  "cpu-js": {
+    name: "cpu-js",
+    make: () => cpuBackend({ wasm: false }),
+    runtime: "node",
+    float64: true,
+    variants: true,
+  },
   webgl: {
     name: "webgl",
     make: () => webglBackend(),

@@ -110,7 +110,12 @@ describe("case definitions", () => {
   it("find the optimised loom backend only when @loom/backend-cpu exports cpuBackend", () => {
     expect(loomBackends({}).map((b) => b.impl)).toEqual(["loom-reference"]);
     const fake = { cpuBackend: referenceBackend };
-    expect(loomBackends(fake).map((b) => b.impl)).toEqual(["loom-cpu", "loom-reference"]);
+    expect(loomBackends(fake).map((b) => b.impl)).toEqual([
+      "loom-cpu",
+      "loom-cpu-1t",
+      "loom-cpu-js",
+      "loom-reference",
+    ]);
   });
 
   it("keep the slow reference interpreter to the cases it can finish", () => {
@@ -118,14 +123,23 @@ describe("case definitions", () => {
       const i = loomImpls(mod).find((x) => x.name === impl)!;
       return CASES.filter((c) => i.skip(c) !== undefined).map((c) => c.name);
     };
-    const huge = ["matmul-1024", "conv2d-resnet-grads", "lenet-cold-step", "resnet18-forward"];
+    const huge = [
+      "matmul-1024",
+      "conv2d-resnet",
+      "conv2d-resnet-grads",
+      "lenet-cold-step",
+      "resnet20-step",
+      "resnet18-forward",
+    ];
     expect(skipped({}, "loom-reference")).toEqual(huge);
     const fake = { cpuBackend: referenceBackend };
     expect(skipped(fake, "loom-reference")).toEqual([
       "matmul-1024",
+      "conv2d-resnet",
       "conv2d-resnet-grads",
       "lenet-step",
       "lenet-cold-step",
+      "resnet20-step",
       "lenet-forward",
       "resnet18-forward",
     ]);

@@ -1,6 +1,6 @@
 import { referenceBackend } from "@loom/backend-cpu";
 import type { ModelVars } from "@loom/models/browser";
-import { initModel, lenet5, resnet, varSpecs } from "@loom/models/browser";
+import { getModel, initModel, lenet5, resnet, varSpecs } from "@loom/models/browser";
 import type { TensorSpec, Tree } from "@loom/ops";
 import { hostTensor, isSpec, mapTree, nn } from "@loom/ops";
 import type { TimingOptions } from "./stats";
@@ -24,7 +24,7 @@ export type ConvSpec = {
 /** One SGD training step (forward, softmax cross-entropy, backward, update) of a model on MNIST-shaped inputs. */
 export type StepSpec = {
   readonly kind: "step";
-  readonly model: "mlp" | "lenet";
+  readonly model: "mlp" | "lenet" | "resnet20";
   readonly batch: number;
   readonly lr: number;
   /** Each run starts from nothing: a fresh backend, compilation (shaders included), one step. */
@@ -99,7 +99,11 @@ const matmulCase = (n: number, size: CaseSize): BenchCase => ({
 export const convOutSize = (s: ConvSpec): number =>
   s.padding === "same" ? s.size : s.size - s.kernel + 1;
 
-const convCase = (name: string, spec: Omit<ConvSpec, "kind">): BenchCase => {
+const convCase = (
+  name: string,
+  spec: Omit<ConvSpec, "kind">,
+  size: CaseSize = "small",
+): BenchCase => {
   const s: ConvSpec = { kind: "conv2d", ...spec };
   const o = convOutSize(s);
   return {
@@ -107,7 +111,7 @@ const convCase = (name: string, spec: Omit<ConvSpec, "kind">): BenchCase => {
     title: `conv2d [${s.batch},${s.inChannels},${s.size},${s.size}] * [${s.filters},${s.inChannels},${s.kernel},${s.kernel}] ${s.padding}`,
     spec: s,
     flops: (s.grads ? 6 : 2) * s.batch * s.filters * o * o * s.inChannels * s.kernel * s.kernel,
-    size: s.grads ? "huge" : "small",
+    size,
   };
 };
 
@@ -146,15 +150,18 @@ export const CASES: readonly BenchCase[] = [
     kernel: 5,
     padding: "valid",
   }),
-  convCase("conv2d-resnet-grads", {
-    batch: 8,
-    inChannels: 64,
-    size: 56,
-    filters: 64,
-    kernel: 3,
-    padding: "same",
-    grads: true,
-  }),
+  // A ResNet-18 stage-1 layer (3x3, 64 -> 64 channels at 56x56), batch 8: 1.85 GFLOP forward,
+  // and the same layer's forward pass with both gradients.
+  convCase(
+    "conv2d-resnet",
+    { batch: 8, inChannels: 64, size: 56, filters: 64, kernel: 3, padding: "same" },
+    "huge",
+  ),
+  convCase(
+    "conv2d-resnet-grads",
+    { batch: 8, inChannels: 64, size: 56, filters: 64, kernel: 3, padding: "same", grads: true },
+    "huge",
+  ),
   {
     name: "mlp-step",
     title: "MLP 784-256-10 SGD step, batch 128",
@@ -178,6 +185,13 @@ export const CASES: readonly BenchCase[] = [
     maxRuns: 2,
   },
   {
+    name: "resnet20-step",
+    title: "ResNet-20 SGD step on MNIST-shaped input, batch 64",
+    spec: { kind: "step", model: "resnet20", batch: 64, lr: 0.1 },
+    flops: null,
+    size: "huge",
+  },
+  {
     name: "lenet-compile",
     title: "compile the LeNet-5 training step (trace, passes, lowering, backend)",
     spec: { kind: "compile", model: "lenet", batch: 64, lr: 0.1 },
@@ -198,9 +212,13 @@ export const selectCases = (filter = ""): BenchCase[] =>
 export const mlpModel = (): nn.Layer =>
   nn.sequential({ flatten: nn.flatten(), fc1: nn.dense(256), act: nn.relu(), out: nn.dense(10) });
 
-/** The model of a training-step case (LeNet-5 as in @loom/models: ReLU, max pooling, 28x28 inputs). */
+/** The model of a training-step case (LeNet-5 as in @loom/models: ReLU, max pooling, 28x28 inputs; ResNet-20 as `loom train --model resnet20`). */
 export const modelOf = (spec: StepSpec | CompileSpec): nn.Layer =>
-  spec.model === "mlp" ? mlpModel() : lenet5();
+  spec.model === "mlp"
+    ? mlpModel()
+    : spec.model === "lenet"
+      ? lenet5()
+      : getModel("resnet20").layer;
 
 /** The model of a forward case. */
 export const forwardModel = (spec: ForwardSpec): nn.Layer =>

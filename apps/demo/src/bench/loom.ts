@@ -42,13 +42,18 @@ export type LoomBackendEntry = {
 
 /**
  * The loom CPU backends present in a @loom/backend-cpu module: the optimised `cpuBackend`
- * when the module exports it ("loom-cpu"), and always the reference interpreter
+ * when the module exports it ("loom-cpu", "loom-cpu-1t" on one thread, "loom-cpu-js" without WebAssembly), and always the reference interpreter
  * ("loom-reference"). Detected at run time so the bench runs before and after it lands.
  */
 export const loomBackends = (mod: object = backendCpu): LoomBackendEntry[] => {
   const entries: LoomBackendEntry[] = [];
   if ("cpuBackend" in mod && typeof mod.cpuBackend === "function") {
-    entries.push({ impl: "loom-cpu", make: mod.cpuBackend as () => Backend, slow: false });
+    const make = mod.cpuBackend as (opts?: { threads?: number; wasm?: boolean }) => Backend;
+    entries.push({ impl: "loom-cpu", make: () => make(), slow: false });
+    // One thread, for a per-thread comparison with tfjs-wasm (which runs one in Node).
+    entries.push({ impl: "loom-cpu-1t", make: () => make({ threads: 1 }), slow: false });
+    // The JS kernels (no WebAssembly), as on runtimes without WebAssembly SIMD.
+    entries.push({ impl: "loom-cpu-js", make: () => make({ wasm: false }), slow: false });
   }
   entries.push({ impl: "loom-reference", make: backendCpu.referenceBackend, slow: true });
   return entries;

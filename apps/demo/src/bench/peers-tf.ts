@@ -213,7 +213,7 @@ export const tfImpl = (backend: TfBackend): Impl => ({
   name: `tfjs-${backend}`,
   side: "peer",
   skip: (c: BenchCase) =>
-    c.spec.kind === "compile"
+    c.spec.kind === "compile" || (c.spec.kind === "step" && c.spec.model === "resnet20")
       ? "loom only"
       : c.spec.kind === "forward"
         ? "forward cases compare with onnxruntime-node"

@@ -86,77 +86,23 @@ export const directCore = (core: GemmCore) => {
   /**
    * TILE = PAN-panel at `ia` x B over `k` steps, B gathered from the image: `B(p, j) =
    * IMG[TAB[tb + p] + oj]` for the four column offsets `o0..o3` (forward, filter gradient).
+   * PAN is the core's A panel buffer, which the template reads as `PA`.
    */
-  const tileGather = (
-    k: number,
-    ia: number,
-    tb: number,
-    o0: number,
-    o1: number,
-    o2: number,
-    o3: number,
-  ) => {
-    let c00 = 0;
-    let c01 = 0;
-    let c02 = 0;
-    let c03 = 0;
-    let c10 = 0;
-    let c11 = 0;
-    let c12 = 0;
-    let c13 = 0;
-    let c20 = 0;
-    let c21 = 0;
-    let c22 = 0;
-    let c23 = 0;
-    let c30 = 0;
-    let c31 = 0;
-    let c32 = 0;
-    let c33 = 0;
-    for (let p = 0; p < k; p++) {
-      const t = TAB[(tb + p) | 0];
-      const b0 = IMG[(t + o0) | 0];
-      const b1 = IMG[(t + o1) | 0];
-      const b2 = IMG[(t + o2) | 0];
-      const b3 = IMG[(t + o3) | 0];
-      const a0 = PAN[ia];
-      const a1 = PAN[(ia + 1) | 0];
-      const a2 = PAN[(ia + 2) | 0];
-      const a3 = PAN[(ia + 3) | 0];
-      c00 += a0 * b0;
-      c01 += a0 * b1;
-      c02 += a0 * b2;
-      c03 += a0 * b3;
-      c10 += a1 * b0;
-      c11 += a1 * b1;
-      c12 += a1 * b2;
-      c13 += a1 * b3;
-      c20 += a2 * b0;
-      c21 += a2 * b1;
-      c22 += a2 * b2;
-      c23 += a2 * b3;
-      c30 += a3 * b0;
-      c31 += a3 * b1;
-      c32 += a3 * b2;
-      c33 += a3 * b3;
-      ia = (ia + 4) | 0;
-    }
-    TILE[0] = c00;
-    TILE[1] = c01;
-    TILE[2] = c02;
-    TILE[3] = c03;
-    TILE[4] = c10;
-    TILE[5] = c11;
-    TILE[6] = c12;
-    TILE[7] = c13;
-    TILE[8] = c20;
-    TILE[9] = c21;
-    TILE[10] = c22;
-    TILE[11] = c23;
-    TILE[12] = c30;
-    TILE[13] = c31;
-    TILE[14] = c32;
-    TILE[15] = c33;
-  };
+  const tileGather = core.compileTile<
+    (k: number, ia: number, tb: number, o0: number, o1: number, o2: number, o3: number) => void
+  >(
+    { TAB, IMG },
+    "tb, o0, o1, o2, o3",
+    `const t = TAB[(tb + p) | 0];
+    const b0 = IMG[(t + o0) | 0]; const b1 = IMG[(t + o1) | 0];
+    const b2 = IMG[(t + o2) | 0]; const b3 = IMG[(t + o3) | 0];`,
+    "",
+    core.toTile,
+    (k, ia, tb, o0, o1, o2, o3) => {
+      const o = [o0, o1, o2, o3];
+      core.tileGeneric(k, ia, (p, j) => IMG[TAB[tb + p] + o[j]]);
+    },
+  );
 
   /**
    * Forward, one image and group: `y[yOff + o*S + s] = sum_r W(o, r) * tap(r, s)`, the `Og x R`

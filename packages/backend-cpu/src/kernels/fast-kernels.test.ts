@@ -39,8 +39,13 @@ const workers = kernelPool();
 afterAll(() => workers.close());
 /** Thread options of the kernels below: one thread per core, as a default `cpuBackend` uses. */
 const THREADING: ThreadOptions = { threads: defaultThreads(), pool: workers };
-/** The fast kernels as a default `cpuBackend` holds them. */
+/** The fast kernels as a default `cpuBackend` holds them (WebAssembly SIMD where available). */
 const FAST = makeFastKernels(THREADING);
+/** The JS kernels, as `cpuBackend({ wasm: false })` and runtimes without WebAssembly SIMD hold them. */
+const FAST_JS = makeFastKernels({ ...THREADING, wasm: false });
+/** Both kernel sets, by name. */
+const SETS = { wasm: FAST, js: FAST_JS };
+const setArb = fc.constantFrom<keyof typeof SETS>("wasm", "js");
 
 /** The reference kernel's result, on freshly allocated arrays of the case's dtype. */
 const runReference = (c: Case): FloatArray => {
@@ -91,36 +96,43 @@ describe("fast matmul", () => {
         fc.boolean(),
         dtypeArb,
         fc.nat(1000),
-        (batch, mkn, ta, tb, dtype, seed) => check(matmulCase(batch, mkn, ta, tb, dtype, seed)),
+        setArb,
+        (batch, mkn, ta, tb, dtype, seed, set) =>
+          check(matmulCase(batch, mkn, ta, tb, dtype, seed), SETS[set].matmul),
       ),
-      { numRuns: 150 },
+      { numRuns: 200 },
     );
   });
 
-  it("crosses every blocking boundary (m > 128, k > 256, n > 1024)", () => {
-    check(matmulCase([], [131, 259, 6], false, false, "float32", 7));
-    check(matmulCase([], [6, 20, 1029], true, true, "float32", 8));
-    check(matmulCase([2], [5, 300, 9], true, false, "float64", 9));
-  });
+  it.each(["wasm", "js"] as const)(
+    "%s crosses every blocking boundary (m > 128, k > 256, n > 1024)",
+    (set) => {
+      check(matmulCase([], [131, 259, 6], false, false, "float32", 7), SETS[set].matmul);
+      check(matmulCase([], [6, 20, 1029], true, true, "float32", 8), SETS[set].matmul);
+      check(matmulCase([2], [5, 300, 9], true, false, "float64", 9), SETS[set].matmul);
+    },
+  );
 
-  it("treats k = 0 as an empty sum", () => {
-    check(matmulCase([2], [3, 0, 5], false, true, "float32", 9));
+  it.each(["wasm", "js"] as const)("%s treats k = 0 as an empty sum", (set) => {
+    check(matmulCase([2], [3, 0, 5], false, true, "float32", 9), SETS[set].matmul);
   });
 });
 
-/** The three convolution kernels with each formulation forced, and by the shape rule. */
+/** The three JS convolution kernels with each formulation forced, and by the shape rule. */
 const convKernels = (path: ConvPath): LibraryKernels => ({
-  ...FAST,
+  ...FAST_JS,
   conv2d: makeConv2dKernel(path, THREADING),
   conv2d_grad_input: makeConv2dGradInputKernel(path, THREADING),
   conv2d_grad_filter: makeConv2dGradFilterKernel(path, THREADING),
 });
-const CONV_PATHS: Record<ConvPath, LibraryKernels> = {
+/** The JS formulations, and the WebAssembly kernels (im2col + wasm GEMM for float32). */
+const CONV_PATHS: Record<ConvPath | "wasm", LibraryKernels> = {
   auto: convKernels("auto"),
   direct: convKernels("direct"),
   gemm: convKernels("gemm"),
+  wasm: FAST,
 };
-const pathArb = fc.constantFrom<ConvPath>("auto", "direct", "gemm");
+const pathArb = fc.constantFrom<ConvPath | "wasm">("auto", "direct", "gemm", "wasm");
 
 describe("fast convolutions", () => {
   it("match the reference on random geometries (groups, dilation, strides, asymmetric pads)", () => {
@@ -129,7 +141,7 @@ describe("fast convolutions", () => {
         for (const c of convCases(g, dtype, seed))
           check<LibraryCall>(c, kernelFor<LibraryKind>(CONV_PATHS[path], c.call.kind));
       }),
-      { numRuns: 150 },
+      { numRuns: 200 },
     );
   });
 
@@ -149,7 +161,7 @@ describe("fast convolutions", () => {
     ];
     for (const g of shapes) {
       for (const dtype of ["float32", "float64"] as const) {
-        for (const path of ["auto", "direct", "gemm"] as const) {
+        for (const path of ["auto", "direct", "gemm", "wasm"] as const) {
           for (const c of convCases(g, dtype, 11))
             check<LibraryCall>(c, kernelFor<LibraryKind>(CONV_PATHS[path], c.call.kind));
         }

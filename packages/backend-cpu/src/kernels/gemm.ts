@@ -24,9 +24,10 @@ export interface BPacker {
 /**
  * The GEMM core as one self-contained function: it refers to nothing outside its own body (only
  * types), so that its source text (`gemmCore.toString()`) can be evaluated in a worker thread
- * (threads.ts) and both threads run the same code. Call it once per thread.
+ * (threads.ts) and both threads run the same code. Call it once per thread. `generate` false
+ * takes the tiles' fallback, as where a Content-Security-Policy forbids `new Function` (tests).
  */
-export const gemmCore = () => {
+export const gemmCore = (generate = true) => {
   /** Rows of A per micro-tile. */
   const MR = 4;
   /** Columns of B per micro-tile. */
@@ -151,128 +152,103 @@ export const gemmCore = () => {
     }
   };
 
+  /** The 16 (row, column) pairs of a 4x4 tile, row-major. */
+  const IJ = [0, 1, 2, 3].flatMap((i) => [0, 1, 2, 3].map((j) => [i, j] as const));
+  /** One line of source per tile element. */
+  const each = (line: (i: number, j: number, n: number) => string): string =>
+    IJ.map(([i, j], n) => line(i, j, n)).join("\n");
+  /** Source that copies the 16 accumulators into TILE. */
+  const toTile = each((i, j, n) => `TILE[${n}] = c${i}${j};`);
+
   /**
-   * The 4x4 micro-kernel, the one register tile of the GEMM and the direct input gradient
+   * TILE = A-panel at `ia` x B over `kc` steps, B given by `bAt`: what a compiled tile computes,
+   * for runtimes whose Content-Security-Policy forbids `new Function` (about 3x slower).
+   */
+  const tileGeneric = (kc: number, ia: number, bAt: (p: number, j: number) => number) => {
+    TILE.fill(0);
+    for (let p = 0; p < kc; p++, ia += MR) {
+      for (let n = 0; n < MR * NR; n++) TILE[n] += PA[ia + (n >> 2)] * bAt(p, n & 3);
+    }
+  };
+
+  /**
+   * Compiles a 4x4 register tile from one template: 16 accumulator locals, and a loop of `kc`
+   * steps that loads `a0..a3` from the A panel `PA[ia..]` (stepping `ia` by 4), `b0..b3` by
+   * `bLoad` (then `bStep`), and multiply-adds; then `store`. Every tile of the GEMM and the
+   * direct convolutions comes from here: V8 keeps the accumulators in registers only as named
+   * locals (as arrays passed in they cost 20-25%), so the tiles are generated rather than
+   * written out twice. `consts` become constants of the tile's closure, which V8 embeds in its
+   * machine code (see PA above). Without `new Function` (CSP) `fallback` is used.
+   */
+  const compileTile = <F>(
+    consts: Record<string, unknown>,
+    params: string,
+    bLoad: string,
+    bStep: string,
+    store: string,
+    fallback: F,
+  ): F => {
+    const src = `return (kc, ia, ${params}) => {
+      ${each((i, j) => `let c${i}${j} = 0;`)}
+      for (let p = 0; p < kc; p++) {
+        const a0 = PA[ia]; const a1 = PA[(ia + 1) | 0]; const a2 = PA[(ia + 2) | 0]; const a3 = PA[(ia + 3) | 0];
+        ${bLoad}
+        ${each((i, j) => `c${i}${j} += a${i} * b${j};`)}
+        ia = (ia + 4) | 0;
+        ${bStep}
+      }
+      ${store}
+    };`;
+    const all = { PA, TILE, ...consts };
+    if (!generate) return fallback;
+    try {
+      return new Function(...Object.keys(all), src)(...Object.values(all)) as F;
+    } catch {
+      return fallback;
+    }
+  };
+
+  /** Full-tile stores into C at rows `co, o1, o2, o3`, adding to C or overwriting it. */
+  const storeFull = (op: string) =>
+    each((i, j) => `c[${i === 0 ? "co" : `o${i}`} + ${j}] ${op} c${i}${j};`);
+
+  /**
+   * The 4x4 micro-kernel, the one packed-panel tile of the GEMM and the direct input gradient
    * (which passes `TILE` as C): `C[0:rows, 0:cols] (+)= A-panel * B-panel` over `kc` steps,
    * the panels at `PA[ia..]` and `PB[ib..]`. It reads the pack buffers themselves, not arrays
    * passed in: V8 then embeds their addresses (see above); with the arrays as arguments the
    * GEMM ran 20% slower. Indices are wrapped with `| 0` so V8 drops the overflow checks (the
    * bounds checks still guard every load).
    */
-  const micro = (
-    kc: number,
-    ia: number,
-    ib: number,
-    c: FloatArray,
-    co: number,
-    ldc: number,
-    rows: number,
-    cols: number,
-    accumulate: boolean,
-  ) => {
-    let c00 = 0;
-    let c01 = 0;
-    let c02 = 0;
-    let c03 = 0;
-    let c10 = 0;
-    let c11 = 0;
-    let c12 = 0;
-    let c13 = 0;
-    let c20 = 0;
-    let c21 = 0;
-    let c22 = 0;
-    let c23 = 0;
-    let c30 = 0;
-    let c31 = 0;
-    let c32 = 0;
-    let c33 = 0;
-    for (let p = 0; p < kc; p++) {
-      const a0 = PA[ia];
-      const a1 = PA[(ia + 1) | 0];
-      const a2 = PA[(ia + 2) | 0];
-      const a3 = PA[(ia + 3) | 0];
-      const b0 = PB[ib];
-      const b1 = PB[(ib + 1) | 0];
-      const b2 = PB[(ib + 2) | 0];
-      const b3 = PB[(ib + 3) | 0];
-      c00 += a0 * b0;
-      c01 += a0 * b1;
-      c02 += a0 * b2;
-      c03 += a0 * b3;
-      c10 += a1 * b0;
-      c11 += a1 * b1;
-      c12 += a1 * b2;
-      c13 += a1 * b3;
-      c20 += a2 * b0;
-      c21 += a2 * b1;
-      c22 += a2 * b2;
-      c23 += a2 * b3;
-      c30 += a3 * b0;
-      c31 += a3 * b1;
-      c32 += a3 * b2;
-      c33 += a3 * b3;
-      ia = (ia + 4) | 0;
-      ib = (ib + 4) | 0;
-    }
-    if (rows === MR && cols === NR) {
-      const o1 = co + ldc;
-      const o2 = o1 + ldc;
-      const o3 = o2 + ldc;
-      if (accumulate) {
-        c[co] += c00;
-        c[co + 1] += c01;
-        c[co + 2] += c02;
-        c[co + 3] += c03;
-        c[o1] += c10;
-        c[o1 + 1] += c11;
-        c[o1 + 2] += c12;
-        c[o1 + 3] += c13;
-        c[o2] += c20;
-        c[o2 + 1] += c21;
-        c[o2 + 2] += c22;
-        c[o2 + 3] += c23;
-        c[o3] += c30;
-        c[o3 + 1] += c31;
-        c[o3 + 2] += c32;
-        c[o3 + 3] += c33;
-      } else {
-        c[co] = c00;
-        c[co + 1] = c01;
-        c[co + 2] = c02;
-        c[co + 3] = c03;
-        c[o1] = c10;
-        c[o1 + 1] = c11;
-        c[o1 + 2] = c12;
-        c[o1 + 3] = c13;
-        c[o2] = c20;
-        c[o2 + 1] = c21;
-        c[o2 + 2] = c22;
-        c[o2 + 3] = c23;
-        c[o3] = c30;
-        c[o3 + 1] = c31;
-        c[o3 + 2] = c32;
-        c[o3 + 3] = c33;
-      }
+  const micro = compileTile<
+    (
+      kc: number,
+      ia: number,
+      ib: number,
+      c: FloatArray,
+      co: number,
+      ldc: number,
+      rows: number,
+      cols: number,
+      accumulate: boolean,
+    ) => void
+  >(
+    { PB, storeEdge },
+    "ib, c, co, ldc, rows, cols, accumulate",
+    "const b0 = PB[ib]; const b1 = PB[(ib + 1) | 0]; const b2 = PB[(ib + 2) | 0]; const b3 = PB[(ib + 3) | 0];",
+    "ib = (ib + 4) | 0;",
+    `if (rows === 4 && cols === 4) {
+      const o1 = co + ldc; const o2 = o1 + ldc; const o3 = o2 + ldc;
+      if (accumulate) { ${storeFull("+=")} } else { ${storeFull("=")} }
       return;
     }
-    TILE[0] = c00;
-    TILE[1] = c01;
-    TILE[2] = c02;
-    TILE[3] = c03;
-    TILE[4] = c10;
-    TILE[5] = c11;
-    TILE[6] = c12;
-    TILE[7] = c13;
-    TILE[8] = c20;
-    TILE[9] = c21;
-    TILE[10] = c22;
-    TILE[11] = c23;
-    TILE[12] = c30;
-    TILE[13] = c31;
-    TILE[14] = c32;
-    TILE[15] = c33;
-    storeEdge(c, co, ldc, rows, cols, accumulate);
-  };
+    ${toTile}
+    storeEdge(c, co, ldc, rows, cols, accumulate);`,
+    (kc, ia, ib, c, co, ldc, rows, cols, accumulate) => {
+      tileGeneric(kc, ia, (p, j) => PB[ib + p * NR + j]);
+      storeEdge(c, co, ldc, rows, cols, accumulate);
+    },
+  );
 
   /**
    * `C (+)= A * B` with A `m x k` (element (i, p) at `a[aOff + i*aRs + p*aCs]`), B `k x n` from
@@ -320,7 +296,20 @@ export const gemmCore = () => {
     }
   };
 
-  return { PACK_A: PA, PACK_B: PB, TILE, micro, storeEdge, StridedB, gemm, growF64, growI32 };
+  return {
+    PACK_A: PA,
+    PACK_B: PB,
+    TILE,
+    micro,
+    storeEdge,
+    compileTile,
+    toTile,
+    tileGeneric,
+    StridedB,
+    gemm,
+    growF64,
+    growI32,
+  };
 };
 
 /** One thread's GEMM core, as `gemmCore` returns it. */

@@ -2,6 +2,13 @@ import type { LibraryKernels } from "./kernel";
 import { makeConv2dGradFilterKernel, makeConv2dGradInputKernel, makeConv2dKernel } from "./conv2d";
 import { makeMatmulKernel } from "./matmul";
 import type { ThreadOptions } from "./parallel";
+import { relaxedSimdAvailable, WasmGemm, wasmSimdAvailable } from "./wasm/wasm-gemm";
+import { makeWasmMatmulKernel } from "./wasm/wasm-matmul";
+import {
+  makeWasmConv2dGradFilterKernel,
+  makeWasmConv2dGradInputKernel,
+  makeWasmConv2dKernel,
+} from "./wasm/wasm-conv";
 import {
   makeAvgPool2dGradKernel,
   makeAvgPool2dKernel,
@@ -12,6 +19,21 @@ import {
 export { makeMatmulKernel } from "./matmul";
 export type { ThreadOptions } from "./parallel";
 export { defaultThreads, threadsAvailable } from "./threads";
+export { relaxedSimdAvailable, wasmSimdAvailable } from "./wasm/wasm-gemm";
+
+/** Options of a kernel set: threads, and which instruction set runs matmul and the convolutions. */
+export interface FastKernelOptions extends ThreadOptions {
+  /**
+   * Matmul and the convolutions on the WebAssembly SIMD kernels where the runtime has
+   * WebAssembly SIMD (default true); false keeps the JS kernels. Float64 calls always run in JS.
+   */
+  readonly wasm?: boolean;
+  /**
+   * Fused multiply-adds (relaxed SIMD's `f32x4.relaxed_madd`) where the runtime has them: faster,
+   * but results may differ in the last bits between machines. Default false (deterministic).
+   */
+  readonly relaxedSimd?: boolean;
+}
 export { makeConv2dGradFilterKernel, makeConv2dGradInputKernel, makeConv2dKernel } from "./conv2d";
 export {
   makeAvgPool2dGradKernel,
@@ -26,15 +48,29 @@ export {
  * since kernels run synchronously and keep no reference to their arguments between calls.
  * `threads` (default: one per core, see `defaultThreads`) is how many threads the matmul and
  * convolution kernels may use, the calling one included; 1 keeps them on the calling thread;
- * `pool` the workers they split calls between, which the caller owns and closes.
+ * `pool` the workers they split calls between, which the caller owns and closes. With
+ * WebAssembly SIMD (and `wasm` not false) matmul and the convolutions run the wasm kernels on
+ * the calling thread, float64 calls excepted.
  */
-export const makeFastKernels = (opts: ThreadOptions): LibraryKernels => ({
-  matmul: makeMatmulKernel(opts),
-  conv2d: makeConv2dKernel("auto", opts),
-  conv2d_grad_input: makeConv2dGradInputKernel("auto", opts),
-  conv2d_grad_filter: makeConv2dGradFilterKernel("auto", opts),
-  max_pool2d: makeMaxPool2dKernel(),
-  max_pool2d_grad: makeMaxPool2dGradKernel(),
-  avg_pool2d: makeAvgPool2dKernel(),
-  avg_pool2d_grad: makeAvgPool2dGradKernel(),
-});
+export const makeFastKernels = (opts: FastKernelOptions): LibraryKernels => {
+  const js: LibraryKernels = {
+    matmul: makeMatmulKernel(opts),
+    conv2d: makeConv2dKernel("auto", opts),
+    conv2d_grad_input: makeConv2dGradInputKernel("auto", opts),
+    conv2d_grad_filter: makeConv2dGradFilterKernel("auto", opts),
+    max_pool2d: makeMaxPool2dKernel(),
+    max_pool2d_grad: makeMaxPool2dGradKernel(),
+    avg_pool2d: makeAvgPool2dKernel(),
+    avg_pool2d_grad: makeAvgPool2dGradKernel(),
+  };
+  if (!(opts.wasm ?? true) || !wasmSimdAvailable()) return js;
+  // One module instance (one linear memory) per kernel set: its kernels run one at a time.
+  const g = new WasmGemm((opts.relaxedSimd ?? false) && relaxedSimdAvailable());
+  return {
+    ...js,
+    matmul: makeWasmMatmulKernel(g, js.matmul),
+    conv2d: makeWasmConv2dKernel(g, js.conv2d),
+    conv2d_grad_input: makeWasmConv2dGradInputKernel(g, js.conv2d_grad_input),
+    conv2d_grad_filter: makeWasmConv2dGradFilterKernel(g, js.conv2d_grad_filter),
+  };
+};
