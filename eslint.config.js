@@ -97,6 +97,7 @@ export default defineConfig(
       "@loom/backend-cpu",
       "@loom/backend-webgl",
       "@loom/models",
+      "@loom/onnx",
     ]),
   },
   {

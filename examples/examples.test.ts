@@ -152,6 +152,16 @@ describe("the examples", () => {
     expect(out).toContain("10 tensors; round trip exact");
   });
 
+  it("onnx: onnxruntime and the re-imported model answer as loom does", async () => {
+    const out = await runExample("onnx", ["3"]);
+    expect(out).toMatch(/opset 13, ops Conv /);
+    expect(out).toContain("params.conv.w, params.conv.b, params.bn.gamma, params.bn.beta");
+    // onnxruntime sums in another order (float32): within 1e-5; the import is loom's own graph.
+    const [ort, imported] = numbers(out, /max difference ([\d.e+-]+)/);
+    expect(ort).toBeLessThan(1e-5);
+    expect(imported).toBeLessThan(1e-6);
+  });
+
   it("mnist-cnn: learns digits, and the reloaded model predicts what the trained one did", async () => {
     const out = await runExample("mnist-cnn", [], { LIMIT: "600", EPOCHS: "2" });
     const [accuracy] = numbers(out, /test accuracy ([\d.]+)%/);

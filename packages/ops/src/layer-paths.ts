@@ -11,7 +11,7 @@ const endsWith = (path: readonly string[], tail: readonly string[]): boolean =>
  * The layer path of every input leaf of a traced function, or undefined. A leaf under
  * `params` or `state` names its layer by its path without the root and the leaf
  * (`params.layer1.0.conv1.w` is `layer1.0.conv1`); any other leaf whose path ends with a known
- * layer's path and a leaf name belongs to the longest such layer (`opt.m.conv1.w` to `conv1`),
+ * layer's path and a leaf name belongs to the longest such layer (`optState.m.conv1.w` to `conv1`),
  * so optimizer state is labelled with the layer it updates. Leaves of no layer (the data, the
  * key, the step) get none.
  */

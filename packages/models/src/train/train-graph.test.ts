@@ -20,7 +20,7 @@ describe("layer provenance through the pipeline", () => {
   it("labels the traced parameters by their pytree path, optimizer state included", () => {
     const inputs = report.stages[0]!.kind === "graph" ? report.stages[0]!.graph.inputs : {};
     expect(inputs["params.conv2.w"]!.path).toBe("conv2");
-    expect(inputs["opt.m.fc1.b"]!.path).toBe("fc1");
+    expect(inputs["optState.m.fc1.b"]!.path).toBe("fc1");
     expect(inputs["x"]!.path).toBeUndefined();
   });
 
