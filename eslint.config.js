@@ -33,6 +33,15 @@ function onlyLoom(who, allowed) {
   };
 }
 
+/** The library packages an app, an example or a test builds on (the umbrella re-exports them). */
+const LIBRARIES = [
+  "@loom/graph",
+  "@loom/ops",
+  "@loom/backend-cpu",
+  "@loom/backend-webgl",
+  "@loom/models",
+];
+
 export default defineConfig(
   {
     ignores: [
@@ -68,51 +77,19 @@ export default defineConfig(
   {
     // The umbrella re-exports the library packages (not @loom/testing).
     files: ["packages/loom/src/**"],
-    rules: onlyLoom("@loom/loom", [
-      "@loom/graph",
-      "@loom/ops",
-      "@loom/backend-cpu",
-      "@loom/backend-webgl",
-      "@loom/models",
-    ]),
+    rules: onlyLoom("@loom/loom", LIBRARIES),
   },
-  {
-    files: ["apps/**"],
-    rules: onlyLoom("An app", [
-      "@loom/graph",
-      "@loom/ops",
-      "@loom/backend-cpu",
-      "@loom/backend-webgl",
-      "@loom/models",
-      "@loom/onnx",
-    ]),
-  },
+  { files: ["apps/**"], rules: onlyLoom("An app", [...LIBRARIES, "@loom/onnx"]) },
   {
     // Examples use what a user installs: the published packages, never @loom/testing.
     files: ["examples/**"],
-    rules: onlyLoom("An example", [
-      "@loom/loom",
-      "@loom/graph",
-      "@loom/ops",
-      "@loom/backend-cpu",
-      "@loom/backend-webgl",
-      "@loom/models",
-      "@loom/onnx",
-    ]),
+    rules: onlyLoom("An example", ["@loom/loom", ...LIBRARIES, "@loom/onnx"]),
   },
   {
     // The CLI's `inspect --format inspection|html` builds the web app's inspection data model;
     // `export`/`import` and the ONNX test report use @loom/onnx.
     files: ["apps/demo/**"],
-    rules: onlyLoom("The CLI", [
-      "@loom/graph",
-      "@loom/ops",
-      "@loom/backend-cpu",
-      "@loom/backend-webgl",
-      "@loom/models",
-      "@loom/onnx",
-      "@loom/web",
-    ]),
+    rules: onlyLoom("The CLI", [...LIBRARIES, "@loom/onnx", "@loom/web"]),
   },
   {
     // Tests, and @loom/testing (imported by tests only), may import every package: one suite
@@ -123,15 +100,7 @@ export default defineConfig(
       "packages/*/src/testing/**",
       "apps/*/src/testing/**",
     ],
-    rules: onlyLoom("A test", [
-      "@loom/graph",
-      "@loom/ops",
-      "@loom/backend-cpu",
-      "@loom/backend-webgl",
-      "@loom/models",
-      "@loom/onnx",
-      "@loom/testing",
-    ]),
+    rules: onlyLoom("A test", [...LIBRARIES, "@loom/onnx", "@loom/testing"]),
   },
   prettier,
 );
