@@ -1,5 +1,6 @@
 import type { MatmulCall } from "@loom/graph";
 import type { LibraryKernelImpl } from "./kernel";
+import { matmulDims } from "./matmul-dims";
 import type { FloatArray } from "./gemm";
 import type { ThreadOptions } from "./parallel";
 import { poolFor, resolveThreading, runOnOperands, SharedScratch } from "./parallel";
@@ -27,12 +28,7 @@ export const makeMatmulKernel = (opts: ThreadOptions): LibraryKernelImpl<MatmulC
     const b = inputs[1] as FloatArray;
     const c = out as FloatArray;
     const { transA, transB } = call;
-    const r = outShape.length;
-    const m = outShape[r - 2];
-    const n = outShape[r - 1];
-    const k = transA ? inShapes[0][r - 2] : inShapes[0][r - 1];
-    let batch = 1;
-    for (let i = 0; i < r - 2; i++) batch *= outShape[i];
+    const { batch, m, n, k } = matmulDims(call, inShapes[0]!, outShape);
     const pool = poolFor(pools, threads, 2 * batch * m * n * k, threadFlops);
     // One thread: one unit per product, all columns (A is packed once per block of C rows).
     let w = Math.max(n, 1);

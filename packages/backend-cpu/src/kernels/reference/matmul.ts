@@ -1,5 +1,6 @@
 import type { MatmulCall } from "@loom/graph";
 import type { LibraryKernelImpl } from "../kernel";
+import { matmulDims } from "../matmul-dims";
 
 /**
  * Batched matrix product `[...batch, m, k] x [...batch, k, n] -> [...batch, m, n]` (equal batch
@@ -16,14 +17,10 @@ export const matmulReference: LibraryKernelImpl<MatmulCall> = ({
 }) => {
   const [a, b] = [inputs[0]!, inputs[1]!];
   const { transA, transB } = call;
-  const r = outShape.length;
-  const m = outShape[r - 2]!;
-  const n = outShape[r - 1]!;
-  const k = inShapes[0]![transA ? r - 2 : r - 1]!;
+  const { batch, m, n, k } = matmulDims(call, inShapes[0]!, outShape);
   // Strides of the row and inner indices of each operand, as stored.
   const [ai, ap] = transA ? [1, m] : [k, 1];
   const [bp, bj] = transB ? [1, k] : [n, 1];
-  const batch = outShape.slice(0, -2).reduce((p, d) => p * d, 1);
   for (let bi = 0; bi < batch; bi++) {
     const aOff = bi * m * k;
     const bOff = bi * k * n;

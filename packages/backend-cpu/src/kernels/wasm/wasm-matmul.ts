@@ -2,6 +2,7 @@ import type { MatmulCall } from "@loom/graph";
 import type { LibraryKernelImpl } from "../kernel";
 import type { WasmGemm } from "./wasm-gemm";
 import { MR, roundUp } from "./wasm-gemm";
+import { matmulDims } from "../matmul-dims";
 
 /**
  * Batched matmul on the WebAssembly GEMM (float32; other dtypes go to `fallback`, the JS
@@ -19,12 +20,7 @@ export const makeWasmMatmulKernel = (
       return fallback(args);
     }
     const { transA, transB } = call;
-    const r = outShape.length;
-    const m = outShape[r - 2];
-    const n = outShape[r - 1];
-    const k = transA ? inShapes[0][r - 2] : inShapes[0][r - 1];
-    let batch = 1;
-    for (let i = 0; i < r - 2; i++) batch *= outShape[i];
+    const { batch, m, n, k } = matmulDims(call, inShapes[0]!, outShape);
     const [aRs, aCs] = transA ? [1, m] : [k, 1];
     const [bRs, bCs] = transB ? [1, k] : [n, 1];
     const ldc = roundUp(n, 8);
