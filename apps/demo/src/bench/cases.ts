@@ -130,6 +130,14 @@ function forwardCase(
   };
 }
 
+/** A training-step case: one SGD step (learning rate 0.1) of a model. */
+const stepCase = (
+  name: string,
+  title: string,
+  spec: Omit<StepSpec, "kind" | "lr">,
+  size: CaseSize,
+): BenchCase => ({ name, title, spec: { kind: "step", lr: 0.1, ...spec }, flops: null, size });
+
 /** Every case, in the order they run and print. */
 export const CASES: readonly BenchCase[] = [
   matmulCase(256, "small"),
@@ -162,35 +170,23 @@ export const CASES: readonly BenchCase[] = [
     { batch: 8, inChannels: 64, size: 56, filters: 64, kernel: 3, padding: "same", grads: true },
     "huge",
   ),
+  stepCase("mlp-step", "MLP 784-256-10 SGD step, batch 128", { model: "mlp", batch: 128 }, "small"),
+  stepCase("lenet-step", "LeNet-5 SGD step, batch 64", { model: "lenet", batch: 64 }, "large"),
   {
-    name: "mlp-step",
-    title: "MLP 784-256-10 SGD step, batch 128",
-    spec: { kind: "step", model: "mlp", batch: 128, lr: 0.1 },
-    flops: null,
-    size: "small",
-  },
-  {
-    name: "lenet-step",
-    title: "LeNet-5 SGD step, batch 64",
-    spec: { kind: "step", model: "lenet", batch: 64, lr: 0.1 },
-    flops: null,
-    size: "large",
-  },
-  {
-    name: "lenet-cold-step",
-    title: "LeNet-5 first SGD step from a fresh backend (compile, shaders, one step), batch 64",
-    spec: { kind: "step", model: "lenet", batch: 64, lr: 0.1, cold: true },
-    flops: null,
-    size: "huge",
+    ...stepCase(
+      "lenet-cold-step",
+      "LeNet-5 first SGD step from a fresh backend (compile, shaders, one step), batch 64",
+      { model: "lenet", batch: 64, cold: true },
+      "huge",
+    ),
     maxRuns: 2,
   },
-  {
-    name: "resnet20-step",
-    title: "ResNet-20 SGD step on MNIST-shaped input, batch 64",
-    spec: { kind: "step", model: "resnet20", batch: 64, lr: 0.1 },
-    flops: null,
-    size: "huge",
-  },
+  stepCase(
+    "resnet20-step",
+    "ResNet-20 SGD step on MNIST-shaped input, batch 64",
+    { model: "resnet20", batch: 64 },
+    "huge",
+  ),
   {
     name: "lenet-compile",
     title: "compile the LeNet-5 training step (trace, passes, lowering, backend)",
