@@ -6,13 +6,16 @@ import { referenceBackend } from "@loom/backend-cpu";
 import { seedArb } from "./arbitraries";
 import { rng } from "./rng";
 
-/** A float64 host tensor of uniform values in `[lo, hi)`. */
-export const randomTensor = (
+/** Makes a float64 host tensor of `shape` with values in `[lo, hi)` from a random stream. */
+export type RandomTensorFn = (
   shape: readonly number[],
   next: () => number,
-  lo = -1,
-  hi = 1,
-): HostTensor => {
+  lo?: number,
+  hi?: number,
+) => HostTensor;
+
+/** A float64 host tensor of uniform values in `[lo, hi)`. */
+export const randomTensor: RandomTensorFn = (shape, next, lo = -1, hi = 1) => {
   const n = shape.reduce((a, b) => a * b, 1);
   return hostTensor(
     Array.from({ length: n }, () => lo + (hi - lo) * next()),
@@ -27,16 +30,11 @@ export const randomTensor = (
  * Max reductions and max pooling need it: a tie (or a near-tie within the finite-difference
  * step) is a kink where the numeric derivative means nothing.
  */
-export const distinctTensor = (
-  shape: readonly number[],
-  next: () => number,
-  lo = -1,
-  hi = 1,
-): HostTensor => {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const gap = (hi - lo) / Math.max(n, 1);
-  const values = Array.from({ length: n }, (_, i) => lo + gap * (i + 0.25 + 0.5 * next()));
-  for (let i = n - 1; i > 0; i--) {
+export const distinctTensor: RandomTensorFn = (shape, next, lo = -1, hi = 1) => {
+  const jitter = randomTensor(shape, next, 0, 1).data;
+  const gap = (hi - lo) / Math.max(jitter.length, 1);
+  const values = Array.from(jitter, (j, i) => lo + gap * (i + 0.25 + 0.5 * j));
+  for (let i = values.length - 1; i > 0; i--) {
     const j = Math.floor(next() * (i + 1));
     [values[i], values[j]] = [values[j]!, values[i]!];
   }

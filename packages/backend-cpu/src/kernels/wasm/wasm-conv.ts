@@ -28,6 +28,15 @@ import { MR, roundUp } from "./wasm-gemm";
 const isF32 = (args: LibraryArgs<LibraryCall>) =>
   args.out instanceof Float32Array && args.inputs.every((x) => x instanceof Float32Array);
 
+/** A kernel that runs `body` on float32 calls and hands every other call to `fallback`. */
+const onF32 =
+  <C extends LibraryCall>(
+    fallback: LibraryKernelImpl<C>,
+    body: LibraryKernelImpl<C>,
+  ): LibraryKernelImpl<C> =>
+  (args) =>
+    isF32(args) ? body(args) : fallback(args);
+
 /** A convolution's sizes, read from its x `[N,C,H,W]`, w `[O,C/g,KH,KW]` and y `[N,O,Ho,Wo]` shapes. */
 const convDims = (
   [N, C, H, W]: readonly number[],
@@ -43,10 +52,8 @@ const convDims = (
 };
 
 /** conv2d: x `[N,C,H,W]`, w `[O,C/g,KH,KW]` -> y `[N,O,Ho,Wo]`. */
-export const makeWasmConv2dKernel =
-  (g: WasmGemm, fallback: LibraryKernelImpl<Conv2dCall>): LibraryKernelImpl<Conv2dCall> =>
-  (args) => {
-    if (!isF32(args)) return fallback(args);
+export const makeWasmConv2dKernel = (g: WasmGemm, fallback: LibraryKernelImpl<Conv2dCall>) =>
+  onF32(fallback, (args) => {
     const x = args.inputs[0] as Float32Array;
     const y = args.out as Float32Array;
     const d = convDims(args.inShapes[0]!, args.inShapes[1]!, args.outShape, args.call);
@@ -62,20 +69,18 @@ export const makeWasmConv2dKernel =
         g.take(pc, ldc, d.Og, d.S, y, (n * d.O + gi * d.Og) * d.S);
       }
     }
-  };
+  });
 
 /** The slice of dy `[N,O,Ho,Wo]` for image n and channel group gi (`Og x S`). */
 const dySlice = (dy: Float32Array, d: ReturnType<typeof convDims>, n: number, gi: number) =>
   dy.subarray((n * d.O + gi * d.Og) * d.S, (n * d.O + (gi + 1) * d.Og) * d.S);
 
 /** conv2d_grad_filter: x `[N,C,H,W]`, dy `[N,O,Ho,Wo]` -> dw `[O,C/g,KH,KW]`. */
-export const makeWasmConv2dGradFilterKernel =
-  (
-    g: WasmGemm,
-    fallback: LibraryKernelImpl<Conv2dGradFilterCall>,
-  ): LibraryKernelImpl<Conv2dGradFilterCall> =>
-  (args) => {
-    if (!isF32(args)) return fallback(args);
+export const makeWasmConv2dGradFilterKernel = (
+  g: WasmGemm,
+  fallback: LibraryKernelImpl<Conv2dGradFilterCall>,
+) =>
+  onF32(fallback, (args) => {
     const x = args.inputs[0] as Float32Array;
     const dy = args.inputs[1] as Float32Array;
     const d = convDims(args.inShapes[0]!, args.outShape, args.inShapes[1]!, args.call);
@@ -95,16 +100,14 @@ export const makeWasmConv2dGradFilterKernel =
     }
     const dw = args.out as Float32Array;
     for (let gi = 0; gi < d.G; gi++) g.take(pc + gi * per, ldc, d.Og, d.R, dw, gi * d.Og * d.R);
-  };
+  });
 
 /** conv2d_grad_input: dy `[N,O,Ho,Wo]`, w `[O,C/g,KH,KW]` -> dx `[N,C,H,W]`. */
-export const makeWasmConv2dGradInputKernel =
-  (
-    g: WasmGemm,
-    fallback: LibraryKernelImpl<Conv2dGradInputCall>,
-  ): LibraryKernelImpl<Conv2dGradInputCall> =>
-  (args) => {
-    if (!isF32(args)) return fallback(args);
+export const makeWasmConv2dGradInputKernel = (
+  g: WasmGemm,
+  fallback: LibraryKernelImpl<Conv2dGradInputCall>,
+) =>
+  onF32(fallback, (args) => {
     const dy = args.inputs[0] as Float32Array;
     const dx = args.out as Float32Array;
     const d = convDims(args.outShape, args.inShapes[1]!, args.inShapes[0]!, args.call);
@@ -121,4 +124,4 @@ export const makeWasmConv2dGradInputKernel =
         col2im(g.f32, pc, ldc, d.shape, d.geo, dx, (n * d.C + gi * d.I) * d.HW);
       }
     }
-  };
+  });
