@@ -65,27 +65,43 @@ const decodeWith = <T>(what: string, decode: () => T): E.Either<LoomError, T> =>
       ),
   );
 
+/** The static codec protobufjs generates for one message type. */
+interface MessageType<M> {
+  decode(bytes: Uint8Array): M;
+  toObject(message: M, options: typeof OBJECT_OPTIONS): object;
+  fromObject(object: object): M;
+  encode(message: M): { finish(): Uint8Array };
+}
+
+/** Reads one message type's bytes into plain objects (a LoomError naming `what` on bad bytes). */
+const reader =
+  <M, T>(type: MessageType<M>, what: string) =>
+  (bytes: Uint8Array): E.Either<LoomError, T> =>
+    decodeWith(what, () => type.toObject(type.decode(bytes), OBJECT_OPTIONS) as T);
+
+/** Writes one message type's plain objects to bytes. */
+const writer =
+  <M, T extends object>(type: MessageType<M>) =>
+  (message: T): Uint8Array =>
+    type.encode(type.fromObject(message)).finish();
+
 /** Decodes an ONNX model file (`model.onnx`) into plain objects. */
-export const readModel = (bytes: Uint8Array): E.Either<LoomError, ModelProto> =>
-  decodeWith(
-    "the model",
-    () => onnx.ModelProto.toObject(onnx.ModelProto.decode(bytes), OBJECT_OPTIONS) as ModelProto,
-  );
+export const readModel = reader<onnxProto.onnx.ModelProto, ModelProto>(
+  onnx.ModelProto,
+  "the model",
+);
 
 /** Encodes an ONNX model to the bytes of a `model.onnx` file. */
-export const writeModel = (model: ModelProto): Uint8Array =>
-  onnx.ModelProto.encode(onnx.ModelProto.fromObject(model)).finish();
+export const writeModel = writer<onnxProto.onnx.ModelProto, ModelProto>(onnx.ModelProto);
 
 /** Decodes a serialized `TensorProto` (the backend tests' `input_0.pb`). */
-export const readTensorProto = (bytes: Uint8Array): E.Either<LoomError, TensorProto> =>
-  decodeWith(
-    "a tensor",
-    () => onnx.TensorProto.toObject(onnx.TensorProto.decode(bytes), OBJECT_OPTIONS) as TensorProto,
-  );
+export const readTensorProto = reader<onnxProto.onnx.TensorProto, TensorProto>(
+  onnx.TensorProto,
+  "a tensor",
+);
 
 /** Encodes a `TensorProto` (for writing test data). */
-export const writeTensorProto = (t: TensorProto): Uint8Array =>
-  onnx.TensorProto.encode(onnx.TensorProto.fromObject(t)).finish();
+export const writeTensorProto = writer<onnxProto.onnx.TensorProto, TensorProto>(onnx.TensorProto);
 
 const INT32_MAX = 2147483647;
 const INT32_MIN = -2147483648;
