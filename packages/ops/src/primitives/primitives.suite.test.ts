@@ -162,6 +162,23 @@ describeBackends(ALL_BACKENDS, (on) => {
     [[64, 70], [70]],
   ];
 
+  /** The int32 binary ops, each applied to the same two operands. */
+  const INT_BINARY: Readonly<Record<string, (x: Tensor, y: Tensor) => Tensor>> = {
+    add,
+    sub,
+    mul,
+    div,
+    mod,
+    maximum,
+    minimum,
+    and: bitwiseAnd,
+    or: bitwiseOr,
+    xor: bitwiseXor,
+    shl: shiftLeft,
+    shr: shiftRightLogical,
+    lt,
+  };
+
   describe.each(PAIRS)("binary ops on %j x %j (broadcast)", (sa, sb) => {
     it("float32", async () => {
       const r = await check(
@@ -190,19 +207,7 @@ describeBackends(ALL_BACKENDS, (on) => {
     it("int32", async () => {
       const r = await check(
         ({ a, b }) => ({
-          add: add(a!, b!),
-          sub: sub(a!, b!),
-          mul: mul(a!, b!),
-          div: div(a!, b!),
-          mod: mod(a!, b!),
-          maximum: maximum(a!, b!),
-          minimum: minimum(a!, b!),
-          and: bitwiseAnd(a!, b!),
-          or: bitwiseOr(a!, b!),
-          xor: bitwiseXor(a!, b!),
-          shl: shiftLeft(a!, b!),
-          shr: shiftRightLogical(a!, b!),
-          lt: lt(a!, b!),
+          ...Object.fromEntries(Object.entries(INT_BINARY).map(([k, f]) => [k, f(a!, b!)])),
           toFloat: cast(a!, "float32"),
           bool: bitwiseXor(gt(a!, b!), eq(mod(a!, 3), 0)),
         }),
