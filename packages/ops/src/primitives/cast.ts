@@ -1,4 +1,5 @@
 import * as E from "fp-ts/lib/Either.js";
+import { arityFailure } from "./arity";
 import type { DType, ElementwiseDef } from "@loom/graph";
 import { alu, DTYPES, fail, isFloat } from "@loom/graph";
 
@@ -23,14 +24,8 @@ export const cast: ElementwiseDef<CastAttrs> = {
   }) => (a?.dtype === attrs.dtype ? keep(a) : undefined),
   infer: (inputs, attrs) => {
     const dtype: unknown = attrs?.dtype;
-    if (inputs.length !== 1) {
-      return fail(
-        "invalid_argument",
-        "cast",
-        `takes one input, got ${inputs.length}`,
-        inputs.map((t) => t.shape),
-      );
-    }
+    const wrong = arityFailure("cast", inputs, 1);
+    if (wrong) return wrong;
     if (typeof dtype !== "string" || !DTYPES.includes(dtype as DType)) {
       return fail(
         "invalid_attr",

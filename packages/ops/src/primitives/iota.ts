@@ -1,4 +1,5 @@
 import * as E from "fp-ts/lib/Either.js";
+import { arityFailure } from "./arity";
 import type { DType, Dim, ElementwiseDef } from "@loom/graph";
 import { alu, DTYPES, fail, formatShape, normAxis } from "@loom/graph";
 import { checkShapeAttr } from "./input";
@@ -16,14 +17,8 @@ export const iota: ElementwiseDef<IotaAttrs> = {
   fusion: "elementwise",
   infer: (inputs, attrs) => {
     const { shape, axis, dtype } = (attrs ?? {}) as Partial<Record<keyof IotaAttrs, unknown>>;
-    if (inputs.length !== 0) {
-      return fail(
-        "invalid_argument",
-        "iota",
-        `takes no inputs, got ${inputs.length}`,
-        inputs.map((t) => t.shape),
-      );
-    }
+    const wrong = arityFailure("iota", inputs, 0);
+    if (wrong) return wrong;
     const s = checkShapeAttr("iota", shape);
     if (E.isLeft(s)) return s;
     if (typeof axis !== "number" || normAxis(axis, s.right.length) < 0) {
