@@ -1,5 +1,5 @@
 import type { ReduceDef } from "@loom/graph";
-import { keptShape, reduceInfer, type ReduceAttrs } from "./reduce-sum";
+import { keptShape, reduceBase, type ReduceAttrs } from "./reduce-sum";
 
 export type { ReduceAttrs };
 
@@ -8,11 +8,7 @@ export type { ReduceAttrs };
  * elements that attain the maximum (as JAX does), so ties keep the gradient's total.
  */
 export const reduceMax: ReduceDef<ReduceAttrs> = {
-  name: "reduce_max",
-  fusion: "reduce",
-  reduceOp: "max",
-  reduction: ({ axes, keepdims }) => ({ axes, keepdims }),
-  infer: reduceInfer("reduce_max"),
+  ...reduceBase("reduce_max", "max"),
   vjp: ({ prim, ct, inputs, out, attrs }) => {
     const x = inputs[0]!;
     const shape = keptShape(x, attrs.axes);

@@ -32,17 +32,25 @@ export const reduceInfer =
     return E.right({ shape, dtype: x.dtype });
   };
 
+/**
+ * What both reductions share: their name, the fusion class, the combining op, the reduction
+ * the fuser reads from the attributes, and the shape rule.
+ */
+export const reduceBase = <N extends string>(name: N, reduceOp: "sum" | "max") => ({
+  name,
+  fusion: "reduce" as const,
+  reduceOp,
+  reduction: ({ axes, keepdims }: ReduceAttrs) => ({ axes, keepdims }),
+  infer: reduceInfer(name),
+});
+
 /** The shape with the reduced axes kept as 1: how a reduction's result broadcasts back. */
 export const keptShape = (x: TensorType, axes: readonly number[]): Dim[] =>
   x.shape.map((d, i) => (axes.some((a) => normAxis(a, x.shape.length) === i) ? 1 : d));
 
 /** `reduce_sum(x)`: sum over `axes`. Its VJP broadcasts the cotangent back over them. */
 export const reduceSum: ReduceDef<ReduceAttrs> = {
-  name: "reduce_sum",
-  fusion: "reduce",
-  reduceOp: "sum",
-  reduction: ({ axes, keepdims }) => ({ axes, keepdims }),
-  infer: reduceInfer("reduce_sum"),
+  ...reduceBase("reduce_sum", "sum"),
   vjp: ({ prim, ct, inputs, attrs }) => {
     const x = inputs[0]!;
     const kept = prim("reshape", [ct], { shape: keptShape(x, attrs.axes) });
