@@ -5,7 +5,7 @@ import { formatShape, LoomError } from "@loom/graph";
 import type { Conv2dAttrs } from "./conv2d";
 import { convAttrs } from "./conv2d";
 import type { Pair } from "./window-attrs";
-import { concreteDims, convOutput, convWindow, imageOp, intArrayAttr } from "./window-attrs";
+import { concreteDims, convGradStart, convOutput } from "./window-attrs";
 
 /** The forward convolution's attributes plus the filter's spatial size `[KH, KW]`, which the inputs do not determine. */
 export type Conv2dGradFilterAttrs = Conv2dAttrs & { filterShape: Pair };
@@ -23,11 +23,7 @@ export const conv2dGradFilter: LibraryDef<Conv2dGradFilterAttrs> = {
     const op = "conv2d_grad_filter";
     const [x, dy] = [inputs[0]!, inputs[1]!];
     return pipe(
-      imageOp(op, inputs, rawAttrs, ["x", "dy"], ["NCHW", "NCHW"]),
-      E.bind("win", ({ attrs, shapes }) => convWindow(op, attrs, shapes)),
-      E.bind("k", ({ attrs, shapes }) =>
-        intArrayAttr<Pair>(op, attrs, "filterShape", 2, 1, shapes),
-      ),
+      convGradStart(op, inputs, rawAttrs, ["x", "dy"], ["NCHW", "NCHW"], "filterShape"),
       E.bind("xd", ({ shapes }) => concreteDims(op, "x", x.shape, [1, 2, 3], shapes)),
       E.bind("dyd", ({ shapes }) => concreteDims(op, "dy", dy.shape, [1, 2, 3], shapes)),
       E.filterOrElse(
@@ -42,11 +38,11 @@ export const conv2dGradFilter: LibraryDef<Conv2dGradFilterAttrs> = {
       ),
       // Only the group divisibility is a constraint here: the filter's per-group channels
       // are this op's output, so it states them as C/groups.
-      E.chainFirst(({ win, k, xd: [c, h, wid], dyd, shapes }) => {
+      E.chainFirst(({ win, size: k, xd: [c, h, wid], dyd, shapes }) => {
         const p = { c: c!, o: dyd[0]!, perGroup: c! / win.groups, hw: [h!, wid!] as Pair, k };
         return convOutput(op, p, win, shapes, dyd.slice(1));
       }),
-      E.map(({ win, k, xd, dyd }) => ({
+      E.map(({ win, size: k, xd, dyd }) => ({
         shape: [dyd[0]!, xd[0]! / win.groups, ...k],
         dtype: x.dtype,
       })),

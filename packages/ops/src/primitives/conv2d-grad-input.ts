@@ -5,7 +5,7 @@ import { formatShape, LoomError } from "@loom/graph";
 import type { Conv2dAttrs } from "./conv2d";
 import { convAttrs } from "./conv2d";
 import type { Pair } from "./window-attrs";
-import { concreteDims, convOutput, convWindow, imageOp, intArrayAttr } from "./window-attrs";
+import { concreteDims, convGradStart, convOutput } from "./window-attrs";
 
 /**
  * The forward convolution's attributes plus the spatial size `[H, W]` of its input: with a
@@ -26,11 +26,7 @@ export const conv2dGradInput: LibraryDef<Conv2dGradInputAttrs> = {
     const op = "conv2d_grad_input";
     const [dy, w] = [inputs[0]!, inputs[1]!];
     return pipe(
-      imageOp(op, inputs, rawAttrs, ["dy", "w"], ["NCHW", "OIHW"]),
-      E.bind("win", ({ attrs, shapes }) => convWindow(op, attrs, shapes)),
-      E.bind("hw", ({ attrs, shapes }) =>
-        intArrayAttr<Pair>(op, attrs, "inputShape", 2, 1, shapes),
-      ),
+      convGradStart(op, inputs, rawAttrs, ["dy", "w"], ["NCHW", "OIHW"], "inputShape"),
       E.bind("dyd", ({ shapes }) => concreteDims(op, "dy", dy.shape, [1, 2, 3], shapes)),
       E.bind("wd", ({ shapes }) => concreteDims(op, "w", w.shape, [0, 1, 2, 3], shapes)),
       E.filterOrElse(
@@ -43,11 +39,11 @@ export const conv2dGradInput: LibraryDef<Conv2dGradInputAttrs> = {
             shapes,
           ),
       ),
-      E.chainFirst(({ win, hw, dyd, wd: [o, i, kh, kw], shapes }) => {
+      E.chainFirst(({ win, size: hw, dyd, wd: [o, i, kh, kw], shapes }) => {
         const p = { c: i! * win.groups, o: o!, perGroup: i!, hw, k: [kh!, kw!] as Pair };
         return convOutput(op, p, win, shapes, dyd.slice(1));
       }),
-      E.map(({ win, hw, wd }) => ({
+      E.map(({ win, size: hw, wd }) => ({
         shape: [dy.shape[0]!, wd[1]! * win.groups, ...hw],
         dtype: dy.dtype,
       })),

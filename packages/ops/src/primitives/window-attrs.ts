@@ -194,6 +194,25 @@ export const imageOp = (
   );
 };
 
+/**
+ * The start both convolution gradients' shape rules share: the image inputs and attributes,
+ * the window, and `size`, the spatial size the inputs do not determine (`inputShape` of the
+ * input gradient, `filterShape` of the filter gradient).
+ */
+export const convGradStart = (
+  op: string,
+  inputs: readonly TensorType[],
+  rawAttrs: unknown,
+  names: readonly string[],
+  layouts: readonly string[],
+  sizeAttr: "inputShape" | "filterShape",
+) =>
+  pipe(
+    imageOp(op, inputs, rawAttrs, names, layouts),
+    E.bind("win", ({ attrs, shapes }) => convWindow(op, attrs, shapes)),
+    E.bind("size", ({ attrs, shapes }) => intArrayAttr<Pair>(op, attrs, sizeAttr, 2, 1, shapes)),
+  );
+
 /** Requires the listed axes of an input to be concrete numbers (only the batch axis may be a symbol). */
 export const concreteDims = (
   op: string,
