@@ -1,8 +1,10 @@
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Rollup } from "vite";
-import { build } from "vite";
 import type { Inspection } from "@loom/web/inspect";
 import { LoomError } from "@loom/graph";
+import type { InspectorBundle } from "./inspector-cache";
+import { cachedBundle } from "./inspector-cache";
 
 /** The web app's folder, whose inspector view the HTML file bundles. */
 const WEB_APP = fileURLToPath(new URL("../../../web/", import.meta.url));
@@ -17,7 +19,9 @@ const scriptSafe = (s: string): string => s.replace(/<(?=\/script|!--)/gi, "\\u0
  * Bundles the web app's standalone inspector (`src/inspect/standalone.ts`) into one script and
  * one stylesheet with Vite, in memory: the view only, no data-model builder and no backend.
  */
-export const bundleInspector = async (): Promise<{ js: string; css: string }> => {
+export const bundleInspector = async (): Promise<InspectorBundle> => {
+  // Loaded only on a cache miss: importing Vite alone costs the CLI seconds.
+  const { build } = await import("vite");
   const out = await build({
     configFile: false,
     root: WEB_APP,
@@ -51,10 +55,26 @@ export const bundleInspector = async (): Promise<{ js: string; css: string }> =>
 };
 
 /**
+ * The inspector bundle, built once per content of its sources (the inspector's folder, the web
+ * app's package.json with its pinned layout libraries, and this build recipe) and then read from
+ * `$LOOM_CACHE_DIR` (default: the web app's `node_modules/.cache/loom-inspector`).
+ */
+export const inspectorBundle = (env: NodeJS.ProcessEnv = process.env): Promise<InspectorBundle> =>
+  cachedBundle({
+    dir: env["LOOM_CACHE_DIR"] ?? join(WEB_APP, "node_modules", ".cache", "loom-inspector"),
+    sources: [
+      join(WEB_APP, "src", "inspect"),
+      join(WEB_APP, "package.json"),
+      fileURLToPath(import.meta.url),
+    ],
+    build: bundleInspector,
+  });
+
+/**
  * A self-contained HTML page: the inspector's script, its styles and the inspection JSON
  * inlined, so it opens from disk (`file://`) with no server and makes no network request.
  */
-export const inspectionHtml = (inspection: Inspection, bundle: { js: string; css: string }) => {
+export const inspectionHtml = (inspection: Inspection, bundle: InspectorBundle) => {
   const title = `loom inspect: ${inspection.subject.model}${inspection.subject.train ? " (training step)" : ""}`;
   return `<!doctype html>
 <html lang="en">

@@ -15,7 +15,7 @@ import { onnxGraph } from "./import";
 import { parseInputShape } from "./summary";
 import type { ModelSourceOptions, ResolvedModel } from "./user-module";
 import { addModuleOptions, loadUserModel, usesModule } from "./user-module";
-import { bundleInspector, inspectionHtml } from "./inspect-html";
+import { inspectionHtml, inspectorBundle } from "./inspect-html";
 
 /**
  * The formats `loom inspect` prints: a graph as text, DOT or JSON; `inspection`, the
@@ -113,7 +113,7 @@ const writeInspection = async (o: InspectOptions, io: CliIo): Promise<void> => {
   const data = await inspection(o);
   const text =
     o.format === "html"
-      ? inspectionHtml(data, await bundleInspector())
+      ? inspectionHtml(data, await inspectorBundle())
       : `${JSON.stringify(data)}\n`;
   if (o.out === undefined) io.out(text);
   else writeFileSync(o.out, text);
