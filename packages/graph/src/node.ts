@@ -50,11 +50,22 @@ export const freezeNode = (
 export const withPath = (n: Node, path: string | undefined): Node =>
   path === undefined || n.path === path ? n : freezeNode(n.op, n.inputs, n.attrs, { ...n, path });
 
+/** Ops that only rearrange their one input: a view of a parameter still names its layer. */
+const VIEWS = new Set(["reshape", "transpose", "broadcast", "slice", "pad", "flip", "cast"]);
+
+/** The layer of the graph input a node is, or is a view of (`transpose(params.fc1.w)` is fc1's). */
+const inputPath = (n: Node): string | undefined =>
+  n.op === "input"
+    ? n.path
+    : VIEWS.has(n.op) && n.inputs.length === 1
+      ? inputPath(n.inputs[0]!)
+      : undefined;
+
 /**
- * The layer path a new node inherits from its inputs: that of a graph input it reads (a
- * parameter names its layer), else that of its first labelled input, so an activation or a
- * pooling belongs to the layer whose output it reads.
+ * The layer path a new node inherits from its inputs: that of a graph input it reads, directly
+ * or through a view (a parameter names its layer, and `x @ transpose(w)` is w's layer's), else
+ * that of its first labelled input, so an activation or a pooling belongs to the layer whose
+ * output it reads.
  */
 export const inheritedPath = (inputs: readonly Node[]): string | undefined =>
-  (inputs.find((i) => i.op === "input" && i.path !== undefined) ?? inputs.find((i) => i.path))
-    ?.path;
+  inputs.map(inputPath).find((p) => p !== undefined) ?? inputs.find((i) => i.path)?.path;

@@ -24,6 +24,28 @@ describe("layer provenance through the pipeline", () => {
     expect(inputs["x"]!.path).toBeUndefined();
   });
 
+  it("gives each forward matmul the layer of the weight it reads, even through a transpose", () => {
+    // A dense layer computes x @ transpose(w): the product is the weight's layer, not x's.
+    const nodes = topoOrder(
+      report.stages[0]!.kind === "graph" ? report.stages[0]!.graph : report.graph,
+    );
+    const weight = (n: (typeof nodes)[number]): string | undefined =>
+      n.op === "input"
+        ? String(n.attrs["name"])
+        : n.inputs.length === 1
+          ? weight(n.inputs[0]!)
+          : undefined;
+    const forward = nodes.filter(
+      (n) => n.op === "matmul" && n.inputs.some((i) => weight(i)?.startsWith("params.")),
+    );
+    const named = forward.map((n) => {
+      const w = n.inputs.map(weight).find((p) => p?.startsWith("params."))!;
+      return [w.split(".")[1], n.path];
+    });
+    expect(named.map(([w]) => w)).toEqual(expect.arrayContaining(["fc1", "fc2", "fc3"]));
+    for (const [w, path] of named) expect(path).toBe(w);
+  });
+
   it("names the layers of the forward, backward and update kernels of LeNet's training step", () => {
     // The forward convolution reading the images is conv1's.
     const conv1 = plan.kernels.findIndex(

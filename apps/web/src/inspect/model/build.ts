@@ -35,12 +35,12 @@ export const runInspection = (
   return inspectPipeline(graph, {}, { ...pipeline, name: r.model, inPlace: r.inPlace ?? true });
 };
 
-/** The lowered graph's nodes, each with its layer, its name and the kernel that computes it. */
-const graphNodes = (g: Graph, plan: Plan): GraphNode[] => {
+/** A graph's nodes, each with its layer, its name and (given the plan) the kernel that computes it. */
+const graphNodes = (g: Graph, plan?: Plan): GraphNode[] => {
   const order = topoOrder(g);
   const ids = numberNodes(order);
   const kernelOf = new Map<number, number>();
-  plan.kernels.forEach((k, i) => k.nodes.forEach((n) => kernelOf.set(n, i)));
+  plan?.kernels.forEach((k, i) => k.nodes.forEach((n) => kernelOf.set(n, i)));
   const named = new Map(
     [...Object.entries(g.inputs), ...Object.entries(g.outputs)].map(([name, n]) => [n, name]),
   );
@@ -79,6 +79,9 @@ export const toInspection = (
     },
     stages: stageRows(report),
     graph: { nodes: graphNodes(report.graph, report.planned) },
+    stageGraphs: report.stages.flatMap((s) =>
+      s.kind === "graph" ? [{ stage: s.name, nodes: graphNodes(s.graph) }] : [],
+    ),
     kernels: kernelInfos(report.graph, report.planned, profile?.ms),
     ...(report.memory === undefined ? {} : { memory: memoryPlan(report.planned, report.memory) }),
     summary: {

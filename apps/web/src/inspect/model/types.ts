@@ -5,7 +5,7 @@
  */
 
 /** The version of the JSON form (bumped when a field changes meaning). */
-export const INSPECTION_VERSION = 1;
+export const INSPECTION_VERSION = 2;
 
 /** What was inspected: a model, forward or training step, its input and batch, the profiling backend. */
 export interface InspectionSubject {
@@ -111,14 +111,24 @@ export interface SummaryRow {
   readonly macs: number;
 }
 
+/** The graph a graph stage left (traced, shapes inferred, simplified), numbered in topological order. */
+export interface StageGraph {
+  readonly stage: string;
+  /** Its nodes; none has a kernel yet. */
+  readonly nodes: readonly GraphNode[];
+}
+
 /** Everything the inspector shows. */
 export interface Inspection {
   readonly version: number;
   readonly subject: InspectionSubject;
   readonly stages: readonly StageRow[];
+  /** The lowered graph: what the plan stages' kernels compute. */
   readonly graph: {
     readonly nodes: readonly GraphNode[];
   };
+  /** Each graph stage's graph, in pipeline order (the plan stages draw `graph`). */
+  readonly stageGraphs: readonly StageGraph[];
   readonly kernels: readonly KernelInfo[];
   readonly memory?: MemoryPlan;
   readonly summary: {

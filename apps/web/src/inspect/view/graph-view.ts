@@ -1,14 +1,18 @@
-import type { Inspection } from "../model/types";
+import type { GraphNode, Inspection } from "../model/types";
 import { h, s } from "./dom";
-import type { Box } from "./graph-model";
-import { effectivePaths, fullGraph, prefixOf, quotient } from "./graph-model";
+import { drawLayout } from "./graph-draw";
+import type { Box, DrawnGraph } from "./graph-model";
+import { drawnGraph, prefixOf, quotient } from "./graph-model";
 import type { Layout } from "./layout";
-import { boxSubtitle, layoutGraph } from "./layout";
+import { layoutInput } from "./layout";
+import { layoutRunner } from "./layout-runner";
 import { panZoom } from "./pan-zoom";
+import type { Selection } from "./selection";
+import { selectedKey, selectionOf, signatures } from "./selection";
 
 /** Options of the Graph panel. */
 export interface GraphViewOptions {
-  /** Called when a kernel cluster is clicked. */
+  /** Called when a kernel cluster (or a selected node's kernel) is opened. */
   readonly onKernel: (id: number) => void;
   /** Layer-path depth of the collapsed boxes (default 2: `layer1.0`). */
   readonly depth?: number;
@@ -20,85 +24,43 @@ export interface GraphViewOptions {
  */
 const MAX_BOXES = 400;
 
-const edgePath = (pts: readonly { x: number; y: number }[]): string =>
-  pts.map((p, i) => `${i === 0 ? "M" : "L"}${p.x.toFixed(1)},${p.y.toFixed(1)}`).join(" ");
+/** The nodes a stage draws: a graph stage's own graph, or the lowered graph with its kernels. */
+const stageNodes = (data: Inspection, stage: string): readonly GraphNode[] =>
+  data.stageGraphs.find((g) => g.stage === stage)?.nodes ?? data.graph.nodes;
 
-/** The SVG of one layout: clusters under boxes under edges' arrows. */
-const drawLayout = (
-  q: { getNodeAttributes: (k: string) => Box },
-  lay: Layout,
-  data: Inspection,
-  onBox: (b: Box) => void,
-  onKernel: (id: number) => void,
-): SVGGElement =>
-  s(
-    "g",
-    {},
-    ...[...lay.clusters].map(([k, c]) =>
-      s(
-        "g",
-        { class: "kernel-cluster", "data-kernel": k, onclick: () => onKernel(k) },
-        s("rect", {
-          x: c.x - c.width / 2,
-          y: c.y - c.height / 2,
-          width: c.width,
-          height: c.height,
-          rx: 6,
-        }),
-        s(
-          "text",
-          { x: c.x - c.width / 2 + 4, y: c.y - c.height / 2 + 11 },
-          `k${k} ${data.kernels[k]?.kind ?? ""}`,
-        ),
-      ),
-    ),
-    ...lay.edges.map((e) =>
-      s("path", { class: "edge", d: edgePath(e.points), "marker-end": "url(#insp-arrow)" }),
-    ),
-    ...[...lay.boxes].map(([key, p]) => {
-      const b = q.getNodeAttributes(key);
-      const kernels = new Set(
-        b.members.map((m) => data.graph.nodes[m]!.kernel).filter((k) => k !== undefined),
-      );
-      return s(
-        "g",
-        {
-          class: b.group === undefined ? "box node" : "box group",
-          "data-key": key,
-          transform: `translate(${p.x - p.width / 2},${p.y - p.height / 2})`,
-          onclick: () => onBox(b),
-        },
-        s("rect", { width: p.width, height: p.height, rx: b.group === undefined ? 3 : 8 }),
-        s("text", { x: 8, y: 15 }, b.label),
-        b.group === undefined
-          ? null
-          : s("text", { x: 8, y: 30, class: "sub" }, boxSubtitle(b, kernels.size)),
-        s(
-          "title",
-          {},
-          b.group === undefined
-            ? `${b.label}\nlayer ${data.graph.nodes[b.members[0]!]!.path ?? "?"}: click for its kernel`
-            : `${b.label}: click to expand`,
-        ),
-      );
-    }),
-  );
+/** One line about a selected node: op, shape, layer and kernel. */
+const nodeLine = (n: GraphNode, path: string): string =>
+  `%${n.id} ${n.op} ${n.dtype}[${n.shape.join(",")}] · layer ${path}${n.name ? ` · ${n.name}` : ""}${n.kernel === undefined ? "" : ` · kernel k${n.kernel}`}`;
 
 /**
- * The Graph panel: the lowered graph laid out with dagre in SVG, collapsed by layer (boxes per
- * pytree path prefix) by default; clicking a layer expands it to its nodes, grouped in kernel
- * clusters; clicking a cluster shows its kernel. Pan with the mouse, zoom with the wheel,
- * search by op, layer path or input name.
+ * The Graph panel: any stage's graph (traced, shapes inferred, simplified; the plan stages draw
+ * the lowered graph in kernel clusters), laid out by dagre in a worker and drawn in SVG,
+ * collapsed by layer (a box per pytree path prefix and phase). Clicking a layer expands it;
+ * clicking a node selects it; clicking a cluster shows its kernel. Switching stages keeps the
+ * expanded layers and the selection where the stage still has them. Pan with the mouse, zoom
+ * with the wheel, search by op, layer path or input name.
  */
 export const graphView = (data: Inspection, opts: GraphViewOptions): HTMLElement => {
-  const full = fullGraph(data);
-  const paths = effectivePaths(full, data.graph.nodes);
+  const stages = data.stages.map((r) => r.name);
+  let stage = stages.at(-1) ?? "";
+  const drawn = new Map<string, { d: DrawnGraph; sigs: string[] }>();
+  const graphOf = (name: string) => {
+    const nodes = stageNodes(data, name);
+    const hit = [...drawn.values()].find((x) => x.d.nodes === nodes);
+    const made = hit ?? { d: drawnGraph(nodes), sigs: [] as string[] };
+    if (hit === undefined) made.sigs = signatures(made.d);
+    drawn.set(name, made);
+    return made;
+  };
   const expanded = new Set<string>();
   let depth = opts.depth ?? 2;
+  let selection: Selection | undefined;
+  let term = "";
+  const runner = layoutRunner();
   const layer = s("g", { class: "viewport" });
   const svg = s(
     "svg",
-    { class: "graph-svg", role: "img", "aria-label": "the lowered graph" },
+    { class: "graph-svg", role: "img", "aria-label": "the graph of the chosen stage" },
     s(
       "defs",
       {},
@@ -120,6 +82,9 @@ export const graphView = (data: Inspection, opts: GraphViewOptions): HTMLElement
   );
   const { centre } = panZoom(svg, layer);
   const info = h("span", { class: "graph-info" });
+  const busy = h("span", { class: "graph-progress", role: "status", hidden: true });
+  const selected = h("div", { class: "graph-selected", "aria-live": "polite" });
+  let current: { q: ReturnType<typeof quotient>; lay: Layout; d: DrawnGraph } | undefined;
   /** Scales the whole layout into the panel (never above 1:1). */
   const fit = () => {
     const r = svg.getBoundingClientRect();
@@ -127,74 +92,131 @@ export const graphView = (data: Inspection, opts: GraphViewOptions): HTMLElement
     const { width, height } = current.lay;
     centre(width / 2, height / 2, Math.min(1, r.width / (width + 20), r.height / (height + 20)));
   };
-  let current: { q: ReturnType<typeof quotient>; lay: Layout } | undefined;
-  const render = (): void => {
+  /** Marks the boxes matching the search term and centres the first. */
+  const highlight = (): void => {
+    if (current === undefined) return;
+    const { q, d } = current;
+    const hits: string[] = [];
+    q.forEachNode((key, b) => {
+      const match =
+        term !== "" &&
+        (b.label.toLowerCase().includes(term) ||
+          b.members.some((m) => {
+            const n = d.nodes[m]!;
+            return (
+              n.op === term ||
+              (n.path ?? "").toLowerCase().includes(term) ||
+              (n.name ?? "").toLowerCase().includes(term)
+            );
+          }));
+      if (match) hits.push(key);
+    });
+    for (const el of layer.querySelectorAll(".box"))
+      el.classList.toggle("match", hits.includes(el.getAttribute("data-key")!));
+    found.textContent = term === "" ? "" : `${hits.length} boxes match`;
+    const first = hits[0] === undefined ? undefined : current.lay.boxes.get(hits[0]);
+    if (first) centre(first.x, first.y, 1);
+  };
+  /** Says what is selected, or that this stage no longer has it. */
+  const describe = (key: string | undefined, d: DrawnGraph): void => {
+    if (selection === undefined) return void selected.replaceChildren();
+    if (key === undefined)
+      return void selected.replaceChildren(`The selected node is not in the ${stage} stage.`);
+    const n = key.startsWith("n") ? d.nodes[Number(key.slice(1))] : undefined;
+    if (n === undefined)
+      return void selected.replaceChildren(
+        `The selected node is inside the collapsed layer ${key.replace(/^g:/, "")}.`,
+      );
+    selected.replaceChildren(
+      `Selected: ${nodeLine(n, d.paths[n.id]!)} `,
+      ...(n.kernel === undefined
+        ? []
+        : [
+            h(
+              "button",
+              { type: "button", onclick: () => opts.onKernel(n.kernel!) },
+              `open kernel k${n.kernel}`,
+            ),
+          ]),
+    );
+  };
+  let renders = 0;
+  const render = async (refit = false): Promise<void> => {
     const t0 = performance.now();
-    const q = quotient(data, full, paths, depth, expanded);
+    const { d, sigs } = graphOf(stage);
+    const q = quotient(d, depth, expanded);
     if (q.order > MAX_BOXES && current !== undefined) {
       // Undo the expansion: dagre needs minutes past a few thousand boxes (docs/ARCHITECTURE.md).
       expanded.clear();
       for (const key of current.q.nodes()) {
         const b = current.q.getNodeAttributes(key);
-        if (b.group === undefined) expanded.add(prefixOf(paths[b.members[0]!]!, depth));
+        if (b.group === undefined) expanded.add(prefixOf(current.d.paths[b.members[0]!]!, depth));
       }
       info.textContent = `${q.order} boxes would be too many to lay out (at most ${MAX_BOXES}); expand fewer layers or collapse deeper`;
       return;
     }
-    const lay = layoutGraph(q);
+    const ticket = ++renders;
+    svg.setAttribute("aria-busy", "true");
+    busy.hidden = false;
+    const tick = () =>
+      (busy.textContent = `laying out ${q.order} boxes… ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    tick();
+    const timer = setInterval(tick, 100);
+    const result = await runner.run(layoutInput(q)).finally(() => clearInterval(timer));
+    if (result === undefined || ticket !== renders) return;
+    busy.hidden = true;
+    svg.removeAttribute("aria-busy");
+    const key = selectedKey(selection, d, sigs, depth, expanded);
     layer.replaceChildren(
-      drawLayout(
-        q,
-        lay,
-        data,
-        (b) => {
-          // A layer's box expands it; a node shows the kernel that computes it.
-          if (b.group === undefined) {
-            if (b.kernel !== undefined) opts.onKernel(b.kernel);
-            return;
-          }
-          expanded.add(b.group);
-          render();
+      drawLayout(result.layout, {
+        box: (k) => q.getNodeAttributes(k),
+        nodes: d.nodes,
+        kernels: data.kernels,
+        ...(key === undefined ? {} : { selected: key }),
+        onBox: (b: Box) => {
+          // A layer's box expands it; a node is selected.
+          if (b.group !== undefined) expanded.add(b.group);
+          else selection = selectionOf(b, sigs);
+          void render();
         },
-        opts.onKernel,
-      ),
+        onKernel: opts.onKernel,
+      }),
     );
-    current = { q, lay };
+    current = { q, lay: result.layout, d };
+    describe(key, d);
+    highlight();
     const ms = performance.now() - t0;
+    svg.setAttribute("data-stage", stage);
     svg.setAttribute("data-render-ms", ms.toFixed(0));
+    svg.setAttribute("data-layout-ms", result.ms.toFixed(0));
+    svg.setAttribute("data-layout-in", result.where);
     svg.setAttribute("data-boxes", String(q.order));
-    info.textContent = `${data.graph.nodes.length} nodes drawn as ${q.order} boxes, ${q.size} edges · laid out and drawn in ${ms.toFixed(0)} ms`;
+    info.textContent = `${stage}: ${d.nodes.length} nodes drawn as ${q.order} boxes, ${q.size} edges · laid out in ${result.ms.toFixed(0)} ms (${result.where === "worker" ? "in a worker" : "in the page"}), shown after ${ms.toFixed(0)} ms`;
+    if (refit) fit();
   };
   const search = h("input", {
     type: "search",
     placeholder: "search op, layer or name",
     "aria-label": "search the graph",
     onkeydown: (e: Event) => {
-      if ((e as KeyboardEvent).key !== "Enter" || current === undefined) return;
-      const term = (e.target as HTMLInputElement).value.trim().toLowerCase();
-      const hits: string[] = [];
-      current.q.forEachNode((key, b) => {
-        const match =
-          term !== "" &&
-          (b.label.toLowerCase().includes(term) ||
-            b.members.some((m) => {
-              const n = data.graph.nodes[m]!;
-              return (
-                n.op === term ||
-                (n.path ?? "").toLowerCase().includes(term) ||
-                (n.name ?? "").toLowerCase().includes(term)
-              );
-            }));
-        if (match) hits.push(key);
-      });
-      for (const el of layer.querySelectorAll(".box"))
-        el.classList.toggle("match", hits.includes(el.getAttribute("data-key")!));
-      found.textContent = term === "" ? "" : `${hits.length} boxes match`;
-      const first = hits[0] === undefined ? undefined : current.lay.boxes.get(hits[0]);
-      if (first) centre(first.x, first.y, 1);
+      if ((e as KeyboardEvent).key !== "Enter") return;
+      term = (e.target as HTMLInputElement).value.trim().toLowerCase();
+      highlight();
     },
   });
   const found = h("span", { class: "found", "aria-live": "polite" });
+  const stageSelect = h(
+    "select",
+    {
+      "aria-label": "stage",
+      name: "stage",
+      onchange: (e: Event) => {
+        stage = (e.target as HTMLSelectElement).value;
+        void render(true);
+      },
+    },
+    ...stages.map((name) => h("option", { value: name, selected: name === stage }, name)),
+  );
   const depthSelect = h(
     "select",
     {
@@ -202,7 +224,7 @@ export const graphView = (data: Inspection, opts: GraphViewOptions): HTMLElement
       onchange: (e: Event) => {
         depth = Number((e.target as HTMLSelectElement).value);
         expanded.clear();
-        render();
+        void render(true);
       },
     },
     ...[1, 2, 3, 4].map((d) =>
@@ -215,28 +237,33 @@ export const graphView = (data: Inspection, opts: GraphViewOptions): HTMLElement
     h(
       "div",
       { class: "graph-tools" },
+      h("label", {}, "stage ", stageSelect),
       search,
       found,
       depthSelect,
-      h("button", { type: "button", onclick: () => (expanded.clear(), render()) }, "collapse all"),
+      h(
+        "button",
+        { type: "button", onclick: () => (expanded.clear(), void render()) },
+        "collapse all",
+      ),
       h(
         "button",
         {
           type: "button",
           onclick: () => {
-            for (const p of paths) expanded.add(prefixOf(p, depth));
-            render();
+            for (const p of graphOf(stage).d.paths) expanded.add(prefixOf(p, depth));
+            void render();
           },
         },
         "expand all",
       ),
       h("button", { type: "button", onclick: () => fit() }, "fit"),
     ),
-    info,
+    h("div", { class: "graph-status" }, info, busy),
+    selected,
     svg,
   );
-  render();
-  // The panel has a size only once it is in the page.
-  requestAnimationFrame(fit);
+  // The panel has a size only once it is in the page, after the first layout at the earliest.
+  void render(true);
   return panel;
 };
