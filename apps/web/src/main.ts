@@ -21,6 +21,8 @@ import { probabilityBars } from "./ui/probabilities";
 import { clock, progressText } from "./ui/progress-text";
 import { trainForm } from "./ui/train-form";
 import { addInspectView } from "./inspect/tab";
+import type { RunStarted } from "./inspect/trained";
+import { trainedModel } from "./inspect/trained";
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -61,6 +63,8 @@ let model: ModelInfo | undefined;
 let canClassify = false;
 let testLabels: Uint8Array | undefined;
 let run: { stepsPerEpoch: number; totalSteps: number; epochs: number; steps: number } | undefined;
+/** The run the worker announced last: the Inspect view's "model in training". */
+let inTraining: RunStarted | undefined;
 
 const form = trainForm({
   check: (id, config) => send({ kind: "check", id, config }),
@@ -203,6 +207,7 @@ const percent = (x: number) => `${(x * 100).toFixed(2)}%`;
 const showModel = (info: ModelInfo, test: TestResult) => {
   const changed = model?.model !== info.model || info.source === "loaded";
   model = info;
+  if (info.source === "loaded") inTraining = undefined;
   canClassify = true;
   modelInfo.textContent = modelLine(info);
   testAccuracy.textContent = percent(test.accuracy);
@@ -249,6 +254,7 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
       form.checked(m.id, m.problems);
       break;
     case "started": {
+      inTraining = { config: m.config, stepsPerEpoch: m.stepsPerEpoch };
       const totalSteps = m.stepsPerEpoch * m.config.epochs;
       run = { stepsPerEpoch: m.stepsPerEpoch, totalSteps, epochs: m.config.epochs, steps: 0 };
       losses.reset(totalSteps);
@@ -368,4 +374,4 @@ send({
   assetUrl: new URL(`${import.meta.env.BASE_URL}${MNIST_ASSET_NAME}`, location.href).href,
 });
 
-addInspectView();
+addInspectView(() => trainedModel(inTraining, model));

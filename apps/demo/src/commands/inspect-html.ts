@@ -81,7 +81,7 @@ export const inspectionHtml = (inspection: Inspection, bundle: InspectorBundle) 
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; worker-src blob: data:">
 <title>${title.replace(/[<&]/g, "")}</title>
 <style>${bundle.css.replace(/<\/style/gi, "<\\/style")}</style>
 </head>

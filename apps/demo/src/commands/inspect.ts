@@ -5,8 +5,14 @@ import { LoomError, printDot, printExpr, printPlan, printText, toJson } from "@l
 import { writeFileSync } from "node:fs";
 import { cpuBackend, renderKernel } from "@loom/backend-cpu";
 import type { Inspection } from "@loom/web/inspect";
-import { profileKernels, runInspection, stageRows, toInspection } from "@loom/web/inspect";
-import { MODEL_NAMES, modelGraph, trainGraph } from "@loom/models";
+import {
+  profileKernels,
+  runInspection,
+  stageRows,
+  stepSetup,
+  toInspection,
+} from "@loom/web/inspect";
+import { getModel, MODEL_NAMES, modelGraph, trainGraph } from "@loom/models";
 import type { PipelineReport } from "@loom/ops";
 import { inspectPipeline, STAGE_NAMES } from "@loom/ops";
 import type { CliIo } from "../cli-io";
@@ -16,6 +22,8 @@ import { parseInputShape } from "./summary";
 import type { ModelSourceOptions, ResolvedModel } from "./user-module";
 import { addModuleOptions, loadUserModel, usesModule } from "./user-module";
 import { inspectionHtml, inspectorBundle } from "./inspect-html";
+import type { SetupOptions } from "./inspect-setup";
+import { addSetupOptions, setupOf } from "./inspect-setup";
 
 /**
  * The formats `loom inspect` prints: a graph as text, DOT or JSON; `inspection`, the
@@ -63,17 +71,18 @@ export const parseBatch = (value: string): Dim => {
   throw new InvalidArgumentError("must be a positive integer or a symbol such as N.");
 };
 
-type InspectOptions = ModelSourceOptions & {
-  format: InspectFormat;
-  batch: Dim;
-  train: boolean;
-  stage: string;
-  kernel?: number;
-  source: boolean;
-  json: boolean;
-  profile: "cpu" | "none";
-  out?: string;
-};
+type InspectOptions = ModelSourceOptions &
+  SetupOptions & {
+    format: InspectFormat;
+    batch: Dim;
+    train: boolean;
+    stage: string;
+    kernel?: number;
+    source: boolean;
+    json: boolean;
+    profile: "cpu" | "none";
+    out?: string;
+  };
 
 /**
  * The summary `--json` prints: per stage its node and kernel counts and what it removed or
@@ -95,12 +104,14 @@ export const summarize = (model: string, train: boolean, r: PipelineReport) => (
 
 /** The inspector's JSON for `--format inspection` and `html`, profiled on the CPU unless `--profile none`. */
 const inspection = async (o: InspectOptions): Promise<Inspection> => {
+  const setup = o.train ? setupOf(o) : undefined;
   const request = {
     model: o.model!,
     train: o.train,
     // A symbolic batch is bound to 64, as for the other stages.
     batch: typeof o.batch === "number" ? o.batch : 64,
     ...(o.input === undefined ? {} : { input: o.input }),
+    ...(setup === undefined ? {} : { setup }),
   };
   const report = runInspection(request, pipelineFromEnv(process.env));
   if (o.profile === "none") return toInspection(request, report);
@@ -139,11 +150,19 @@ export const runInspect = async (o: InspectOptions, io: CliIo, user?: ResolvedMo
   }
   const format = o.format;
   const model = user ?? o.model!;
+  const setup = o.train ? setupOf(o) : undefined;
   const graph =
     typeof model === "string" && model.endsWith(".onnx")
       ? onnxGraph(model, o.batch)
       : o.train
-        ? trainGraph(model, o.batch)
+        ? setup === undefined || typeof model !== "string"
+          ? trainGraph(model, o.batch)
+          : trainGraph(
+              model,
+              o.batch,
+              { batchNorm: setup.batchNorm },
+              stepSetup(setup, getModel(model).input),
+            )
         : modelGraph(model, o.batch);
   o = { ...o, model: user?.name ?? o.model };
   const stage = canonical(o.stage);
@@ -190,7 +209,7 @@ export const runInspect = async (o: InspectOptions, io: CliIo, user?: ResolvedMo
 
 /** Adds `loom inspect`: a model's graph after each pass of the pipeline, its kernels and their generated code. */
 export const registerInspect = (program: Command, io: CliIo): Command =>
-  addModuleOptions(program.command("inspect"))
+  addSetupOptions(addModuleOptions(program.command("inspect")))
     .description(
       "print a model's graph after each pipeline stage, its kernels and their generated code",
     )

@@ -6,8 +6,9 @@
 import { cpuBackend } from "@loom/backend-cpu";
 import { webglBackend } from "@loom/backend-webgl";
 import { getModel, MODEL_NAMES } from "@loom/models";
-import { profileKernels, runInspection, toInspection } from "./model";
+import { profileKernels, runInspection, setupText, toInspection } from "./model";
 import type { InspectRequest } from "./model";
+import type { TrainedModel } from "./trained";
 import { h } from "./view/dom";
 import { mountInspector } from "./view/inspector";
 
@@ -20,22 +21,28 @@ interface InspectForm {
   readonly backend: "cpu" | "webgl" | "none";
 }
 
+/** The model picker's value for the app's model in training. */
+const TRAINED = "trained";
+
 const fromUrl = (q: URLSearchParams): InspectForm => ({
-  model: MODEL_NAMES.includes(q.get("model") ?? "") ? q.get("model")! : "lenet",
+  model: [...MODEL_NAMES, TRAINED].includes(q.get("model") ?? "") ? q.get("model")! : "lenet",
   input: q.get("input") ?? "",
   batch: Math.max(1, Number(q.get("batch") ?? 16) || 16),
   train: q.get("train") !== "0",
   backend: (["cpu", "webgl", "none"] as const).find((b) => b === q.get("backend")) ?? "cpu",
 });
 
-/** Builds, profiles and returns the inspection the form asks for. */
-const inspectForm = async (f: InspectForm) => {
+/** Builds, profiles and returns the inspection the form asks for (`trained`: the app's model in training). */
+const inspectForm = async (f: InspectForm, trained: TrainedModel | undefined) => {
   const input = f.input.trim() === "" ? undefined : f.input.split(/[x,]/).map(Number);
+  if (f.model === TRAINED && trained === undefined)
+    throw new Error("no model is in training: train or load one in the Train view first");
   const request: InspectRequest = {
-    model: f.model,
+    model: f.model === TRAINED ? trained!.model : f.model,
     train: f.train,
     batch: f.batch,
     ...(input === undefined ? {} : { input }),
+    ...(f.model === TRAINED ? { setup: trained!.setup } : {}),
     inPlace: f.backend !== "webgl",
   };
   const report = runInspection(request);
@@ -46,12 +53,35 @@ const inspectForm = async (f: InspectForm) => {
   return toInspection(request, report, { backend: f.backend, ms });
 };
 
-/** The control bar and the inspector's root, in one element. */
-export const inspectPanel = (): HTMLElement => {
+/** The model picker's entry for the app's model in training (disabled while there is none). */
+const trainedOption = (t: TrainedModel | undefined): string =>
+  t === undefined
+    ? "the model in training (none yet)"
+    : `the model in training: ${t.model} · ${setupText(t.setup)} (${t.from})`;
+
+/** The Inspect view: its element, and `refresh`, which re-reads the app's model in training. */
+export interface InspectPanel {
+  readonly el: HTMLElement;
+  readonly refresh: () => void;
+}
+
+/**
+ * The control bar and the inspector's root, in one element; `trained` reports the app's model
+ * in training, which the model picker offers first.
+ */
+export const inspectPanel = (
+  trained: () => TrainedModel | undefined = () => undefined,
+): InspectPanel => {
   const f = fromUrl(new URLSearchParams(location.search));
+  const inTraining = h(
+    "option",
+    { value: TRAINED, selected: f.model === TRAINED },
+    trainedOption(trained()),
+  );
   const model = h(
     "select",
     { name: "model" },
+    inTraining,
     ...MODEL_NAMES.map((m) => h("option", { value: m, selected: m === f.model }, m)),
   );
   const input = h("input", { name: "input", value: f.input, placeholder: "default", size: 10 });
@@ -90,18 +120,31 @@ export const inspectPanel = (): HTMLElement => {
     try {
       // Let the status paint before the synchronous pipeline run.
       await new Promise((r) => setTimeout(r, 0));
-      const data = await inspectForm(form);
+      const data = await inspectForm(form, trained());
       mountInspector(root, data);
       status.textContent = `${form.model}: ${data.kernels.length} kernels, inspected in ${((performance.now() - t0) / 1000).toFixed(1)} s`;
     } catch (e) {
       status.textContent = `Could not inspect ${form.model}: ${(e as Error).message}`;
     }
   };
+  const placeholder = () => {
+    const name = model.value === TRAINED ? trained()?.model : model.value;
+    input.placeholder = name === undefined ? "" : getModel(name).input.join("x");
+  };
   model.addEventListener("change", () => {
-    input.placeholder = getModel(model.value).input.join("x");
+    const t = trained();
+    if (model.value === TRAINED && t !== undefined) batch.value = String(t.batchSize);
+    placeholder();
   });
-  input.placeholder = getModel(f.model).input.join("x");
-  return h(
+  placeholder();
+  const refresh = () => {
+    const t = trained();
+    inTraining.textContent = trainedOption(t);
+    inTraining.disabled = t === undefined && model.value !== TRAINED;
+    placeholder();
+  };
+  refresh();
+  const el = h(
     "section",
     { id: "inspect-view", class: "inspect-view", "aria-label": "Inspect" },
     h(
@@ -117,4 +160,5 @@ export const inspectPanel = (): HTMLElement => {
     ),
     root,
   );
+  return { el, refresh };
 };

@@ -5,6 +5,7 @@ import { isSpec, mapTree, trace } from "@loom/ops";
 import type { ModelEntry, ModelOptions } from "../registry";
 import { getModel, varSpecs } from "../registry";
 import { makeOptimizer } from "./recipe";
+import type { StepSetup } from "./step";
 import { specsOf, trainStep } from "./step";
 
 const zerosOf = (specs: Tree<TensorSpec>): Tree<HostTensor> =>
@@ -18,21 +19,27 @@ const zerosOf = (specs: Tree<TensorSpec>): Tree<HostTensor> =>
   });
 
 /**
- * The training-step graph of a zoo model (by name) or any model entry (Adam, softmax cross-entropy): forward, backward,
- * update and the new state in one graph, as `loom train` compiles it. Shared by `loom inspect`
- * and the inspector, so both show the same step.
+ * The training-step graph of a zoo model (by name) or any model entry (Adam, softmax cross-entropy,
+ * unless `setup` names another optimizer or adds augmentation): forward, backward, update and the
+ * new state in one graph, as `loom train` compiles it. Shared by `loom inspect` and the
+ * inspector, so both show the same step.
  */
 export const trainGraph = (
   model: string | ModelEntry,
   batch: Dim,
   opts: ModelOptions = {},
+  setup: Partial<Pick<StepSetup, "optimizer" | "augment">> = {},
 ): Graph => {
   const { layer, input } = typeof model === "string" ? getModel(model, opts) : model;
   const vars = varSpecs(layer, { shape: [1, ...input] });
-  const optimizer = makeOptimizer("adam", 1e-3);
+  const optimizer = setup.optimizer ?? makeOptimizer("adam", 1e-3);
   const opt = specsOf(optimizer.init(zerosOf(vars.params)));
   return trace(
-    trainStep({ model: layer, optimizer }) as unknown as (i: unknown) => Tree<Tensor>,
+    trainStep({
+      model: layer,
+      optimizer,
+      ...(setup.augment === undefined ? {} : { augment: setup.augment }),
+    }) as unknown as (i: unknown) => Tree<Tensor>,
     {
       ...vars,
       optState: opt,

@@ -5,6 +5,8 @@ import { getModel, modelGraph, summarize, trainGraph } from "@loom/models";
 import type { PipelineReport } from "@loom/ops";
 import { inspectPipeline } from "@loom/ops";
 import { kernelInfos } from "./kernels";
+import type { TrainingSetup } from "./setup";
+import { stepSetup } from "./setup";
 import { memoryPlan } from "./memory";
 import { stageRows } from "./stages";
 import type { GraphNode, Inspection } from "./types";
@@ -20,10 +22,14 @@ export interface InspectRequest {
   readonly input?: readonly number[];
   /** Let kernels write over dying inputs (false for WebGL, as its backend plans it). */
   readonly inPlace?: boolean;
+  /** How the model is trained (the web app's model in training), instead of Adam without batch norm. */
+  readonly setup?: TrainingSetup;
 }
 
-const modelOptions = (r: InspectRequest): ModelOptions =>
-  r.input === undefined ? {} : { input: [...r.input] };
+const modelOptions = (r: InspectRequest): ModelOptions => ({
+  ...(r.input === undefined ? {} : { input: [...r.input] }),
+  ...(r.setup === undefined ? {} : { batchNorm: r.setup.batchNorm }),
+});
 
 /** Traces the request's graph and runs the pipeline on it (nothing runs on a backend); `pipeline` adds validation or a dump. */
 export const runInspection = (
@@ -31,7 +37,10 @@ export const runInspection = (
   pipeline: PipelineOptions = {},
 ): PipelineReport => {
   const opts = modelOptions(r);
-  const graph = r.train ? trainGraph(r.model, r.batch, opts) : modelGraph(r.model, r.batch, opts);
+  const setup = r.setup && stepSetup(r.setup, getModel(r.model, opts).input);
+  const graph = r.train
+    ? trainGraph(r.model, r.batch, opts, setup)
+    : modelGraph(r.model, r.batch, opts);
   return inspectPipeline(graph, {}, { ...pipeline, name: r.model, inPlace: r.inPlace ?? true });
 };
 
@@ -75,6 +84,7 @@ export const toInspection = (
       train: r.train,
       input,
       batch: r.batch,
+      ...(r.setup === undefined ? {} : { setup: r.setup }),
       ...(profile === undefined ? {} : { backend: profile.backend }),
     },
     stages: stageRows(report),

@@ -8,3 +8,5 @@ export * from "./types";
 export * from "./build";
 export * from "./profile";
 export * from "./stages";
+export * from "./setup";
+export * from "./setup-text";

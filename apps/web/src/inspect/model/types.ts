@@ -4,6 +4,8 @@
  * builds it in the page. Version it when a field changes meaning.
  */
 
+import type { TrainingSetup } from "./setup";
+
 /** The version of the JSON form (bumped when a field changes meaning). */
 export const INSPECTION_VERSION = 2;
 
@@ -14,6 +16,8 @@ export interface InspectionSubject {
   /** One example's shape (`[C, H, W]`). */
   readonly input: readonly number[];
   readonly batch: number;
+  /** How the model is trained, when it is the web app's model in training. */
+  readonly setup?: TrainingSetup;
   /** The backend kernel times were measured on, when a profiling run was made. */
   readonly backend?: string;
 }

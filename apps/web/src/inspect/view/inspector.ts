@@ -1,3 +1,4 @@
+import { setupText } from "../model/setup-text";
 import type { Inspection } from "../model/types";
 import { h } from "./dom";
 import { graphView } from "./graph-view";
@@ -10,7 +11,7 @@ const PANELS = ["Stages", "Graph", "Kernels", "Memory", "Summary"] as const;
 
 /** A one-line title of what was inspected. */
 const title = (d: Inspection): string =>
-  `${d.subject.model} · ${d.subject.train ? "training step" : "forward"} · input [${d.subject.input.join(",")}] · batch ${d.subject.batch}`;
+  `${d.subject.model} · ${d.subject.train ? "training step" : "forward"} · input [${d.subject.input.join(",")}] · batch ${d.subject.batch}${d.subject.setup ? ` · as trained in the app: ${setupText(d.subject.setup)}` : ""}`;
 
 /**
  * Draws an inspection into `root`: a tab per panel (Stages, Graph, Kernels, Memory, Summary).
