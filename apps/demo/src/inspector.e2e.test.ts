@@ -57,13 +57,13 @@ describe("the inspector in Chromium", () => {
 
     // Collapsed by layer: one box per LeNet layer; expanding conv2 shows its kernel clusters.
     await tab("Graph");
+    await page.waitForSelector(".graph-svg[data-layout-in]:not([aria-busy])");
     const boxes = await page.$$eval(".graph-svg .box.group", (gs) =>
       gs.map((g) => g.getAttribute("data-key")),
     );
     expect(boxes).toEqual(
       expect.arrayContaining(["g:conv1", "g:conv2", "g:fc1", "g:fc2", "g:fc3"]),
     );
-    await page.waitForSelector(".graph-svg[data-layout-in]:not([aria-busy])");
     await page.click('.graph-svg [data-key="g:conv2"]');
     // The layout runs in a worker: the page paints its progress and answers meanwhile.
     await page.waitForSelector(".graph-progress:not([hidden])");
@@ -138,9 +138,9 @@ describe("the inspector in Chromium", () => {
     // The worker has announced the run (its model and switches) once the progress names it.
     await page.waitForSelector('#progress-text:text-matches("epoch 1/1")', { timeout: 60_000 });
     await page.click('nav.app-views button:text-is("Inspect")');
-    await page.selectOption('select[name="model"]', "trained");
-    expect(await page.inputValue('input[name="batch"]')).toBe("16");
-    await page.selectOption('select[name="backend"]', "none");
+    await page.selectOption('#inspect-view select[name="model"]', "trained");
+    expect(await page.inputValue('#inspect-view input[name="batch"]')).toBe("16");
+    await page.selectOption('#inspect-view select[name="backend"]', "none");
     await page.click("#inspect-run");
     await page.waitForSelector(".inspector .insp-title", { timeout: 120_000 });
     expect(await page.textContent(".insp-title")).toBe(

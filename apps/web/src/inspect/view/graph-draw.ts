@@ -55,7 +55,7 @@ export const drawLayout = (lay: Layout, c: DrawContext): SVGGElement =>
       const kernels = new Set(
         b.members.map((m) => c.nodes[m]!.kernel).filter((k) => k !== undefined),
       );
-      const kind = b.group === undefined ? "node" : `group ${b.phase ?? ""}`;
+      const kind = b.group === undefined ? "node" : "group";
       return s(
         "g",
         {

@@ -35,7 +35,7 @@ const nodeLine = (n: GraphNode, path: string): string =>
 /**
  * The Graph panel: any stage's graph (traced, shapes inferred, simplified; the plan stages draw
  * the lowered graph in kernel clusters), laid out by dagre in a worker and drawn in SVG,
- * collapsed by layer (a box per pytree path prefix and phase). Clicking a layer expands it;
+ * collapsed by layer (a box per pytree path prefix). Clicking a layer expands it;
  * clicking a node selects it; clicking a cluster shows its kernel. Switching stages keeps the
  * expanded layers and the selection where the stage still has them. Pan with the mouse, zoom
  * with the wheel, search by op, layer path or input name.

@@ -42,5 +42,5 @@ export const selectedKey = (
   const id = sigs.indexOf(sel.sig);
   if (id < 0) return undefined;
   const group = prefixOf(d.paths[id]!, depth);
-  return expanded.has(group) ? `n${id}` : groupKey(group, d.phases[id]!);
+  return expanded.has(group) ? `n${id}` : groupKey(group);
 };
