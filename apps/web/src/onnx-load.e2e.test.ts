@@ -5,33 +5,23 @@
  * classifies the same 28x28 input directly. A file that is not ONNX says so and keeps the model.
  */
 import type { Page } from "playwright";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cpuBackend } from "@loom/backend-cpu";
-import {
-  evaluate,
-  fit,
-  getModel,
-  initModel,
-  loadMnist,
-  makeOptimizer,
-  sliceDataset,
-} from "@loom/models";
+import { loadMnist } from "@loom/models";
 import { exportLayer } from "@loom/onnx";
 import { hostTensor, predict } from "@loom/ops";
-import type { E2eApp } from "./testing/e2e-app";
-import { attrOf, drawDigit, startApp } from "./testing/e2e-app";
+import type { E2eApp, TrainedInNode } from "./testing/e2e-app";
+import { attrOf, drawDigit, startApp, trainInNode } from "./testing/e2e-app";
 
 let app: E2eApp;
 let page: Page;
+let mlp: TrainedInNode;
 
+// The app builds while the MLP trains in Node.
 beforeAll(async () => {
-  app = await startApp();
+  [app, mlp] = await Promise.all([startApp(), trainInNode("mlp", 3000)]);
   page = await app.newPage();
-}, 60_000);
-
-afterEach(() => {
-  expect(app.pageErrors).toEqual([]);
-});
+}, 120_000);
 
 afterAll(async () => app?.close());
 
@@ -42,23 +32,12 @@ const load = (name: string, bytes: Uint8Array) =>
     buffer: Buffer.from(bytes),
   });
 
+const argmax = (xs: ArrayLike<number>) =>
+  Array.from(xs).reduce((b, v, i, a) => (v > a[b]! ? i : b), 0);
+
 describe("the web app with an .onnx model", () => {
   it("classifies the test digits and a drawn digit as loom does with the exported MLP", async () => {
-    const backend = cpuBackend();
-    const { train, test } = loadMnist();
-    const { layer } = getModel("mlp");
-    const start = await initModel(backend, layer, 0, { shape: ["N", 1, 28, 28] });
-    const { state } = await fit({
-      backend,
-      model: layer,
-      optimizer: makeOptimizer("adam", 2e-3),
-      train: sliceDataset(train, 0, 3000),
-      epochs: 1,
-      batchSize: 50,
-      seed: 0,
-      start,
-    });
-    const { accuracy } = await evaluate(backend, { model: layer }, state, test);
+    const { layer, state, accuracy } = mlp;
     const bytes = exportLayer(layer, state, [1, 28, 28], { name: "mnist_mlp" });
     await page.goto(app.url);
     await page.waitForSelector("#train:not([disabled])", { timeout: 30_000 });
@@ -75,11 +54,11 @@ describe("the web app with an .onnx model", () => {
     expect(Math.abs(shown - accuracy)).toBeLessThanOrEqual(0.001);
 
     // Test digit 3 is a clearly written 6.
+    const { test } = loadMnist();
     const digit = test.images.slice(3 * 784, 4 * 784);
+    const backend = cpuBackend();
     const run = predict(layer, state.params, state.state, { backend });
     const direct = await run(hostTensor(digit, [1, 1, 28, 28]));
-    const argmax = (xs: ArrayLike<number>) =>
-      Array.from(xs).reduce((b, v, i, a) => (v > a[b]! ? i : b), 0);
     expect(argmax(direct.data)).toBe(test.labels[3]);
     await drawDigit(page, digit);
     await page.waitForFunction(
@@ -107,6 +86,7 @@ describe("the web app with an .onnx model", () => {
     expect(await page.textContent("#prediction")).toBe(String(argmax(logits)));
     // The canvas holds 8-bit pixels, so the probabilities agree to about a percentage point.
     pcts.forEach((p, d) => expect(Math.abs(p - (100 * exp[d]!) / total)).toBeLessThan(1.5));
+    expect(app.pageErrors).toEqual([]);
   }, 90_000);
 
   it("says a file that is not ONNX is not an ONNX model and keeps the loaded one", async () => {
@@ -117,5 +97,6 @@ describe("the web app with an .onnx model", () => {
       /^Could not load notes\.onnx: importOnnx: not an ONNX model \(/,
     );
     expect(await page.textContent("#model-info")).toBe(before);
+    expect(app.pageErrors).toEqual([]);
   }, 30_000);
 });
