@@ -10,21 +10,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Page } from "playwright";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { cpuBackend } from "@loom/backend-cpu";
-import {
-  decodeCheckpoint,
-  encodeCheckpoint,
-  evaluate,
-  fit,
-  getModel,
-  initModel,
-  loadMnist,
-  makeOptimizer,
-  runMeta,
-  sliceDataset,
-} from "@loom/models";
+import { decodeCheckpoint, encodeCheckpoint, loadMnist, runMeta } from "@loom/models";
 import type { E2eApp } from "./testing/e2e-app";
-import { attrOf, drawDigit as drawOn, startApp } from "./testing/e2e-app";
+import { attrOf, drawDigit as drawOn, startApp, trainInNode } from "./testing/e2e-app";
 
 const OUT = fileURLToPath(new URL("../../../out/", import.meta.url));
 
@@ -156,21 +144,7 @@ describe("the web app in Chromium", () => {
 
   it("loads a LeNet-5 checkpoint written in Node and shows its first convolution's feature maps", async () => {
     // Trained here as `loom train` would and saved with the same metadata.
-    const backend = cpuBackend();
-    const { train, test } = loadMnist();
-    const { layer } = getModel("lenet");
-    const start = await initModel(backend, layer, 0, { shape: ["N", 1, 28, 28] });
-    const { state } = await fit({
-      backend,
-      model: layer,
-      optimizer: makeOptimizer("adam", 2e-3),
-      train: sliceDataset(train, 0, 3000),
-      epochs: 1,
-      batchSize: 50,
-      seed: 0,
-      start,
-    });
-    const { accuracy } = await evaluate(backend, { model: layer }, state, test);
+    const { state, accuracy } = await trainInNode("lenet", 3000);
     const file = encodeCheckpoint({
       params: state.params,
       state: state.state,

@@ -139,3 +139,15 @@ export const delinearize = (flat: Expr, shape: readonly number[]): Expr[] => {
   if (shape.length > 0) out[0] = idiv(flat, stride / shape[0]!);
   return out;
 };
+
+/**
+ * A text key of an expression, equal only for equal expressions: constants keep -0, NaN and
+ * the infinities apart (plain JSON.stringify writes 0 and null, which merged `x == Infinity`
+ * and `x == -Infinity` into one temporary of a fused kernel).
+ */
+export const exprKey = (e: Expr): string =>
+  JSON.stringify(e, (_k, v: unknown) =>
+    typeof v === "number" && (!Number.isFinite(v) || Object.is(v, -0))
+      ? `#${Object.is(v, -0) ? "-0" : String(v)}`
+      : v,
+  );

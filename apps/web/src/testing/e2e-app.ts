@@ -5,6 +5,18 @@
  */
 import { fileURLToPath } from "node:url";
 import type { Browser, BrowserContextOptions, Page } from "playwright";
+import { cpuBackend } from "@loom/backend-cpu";
+import type { TrainState } from "@loom/models";
+import {
+  evaluate,
+  fit,
+  getModel,
+  initModel,
+  loadMnist,
+  makeOptimizer,
+  sliceDataset,
+} from "@loom/models";
+import type { nn } from "@loom/ops";
 import { serveApp } from "@loom/testing/node";
 
 const APP = fileURLToPath(new URL("../..", import.meta.url));
@@ -82,3 +94,31 @@ export const drawDigit = async (page: Page, pixels: Float32Array): Promise<void>
 /** An attribute of the first element matching `selector` ("" when absent). */
 export const attrOf = (page: Page, selector: string, name: string): Promise<string> =>
   page.$eval(selector, (el, n) => el.getAttribute(n) ?? "", name);
+
+/** A model trained in Node as `loom train` would (Adam 2e-3, batch 50), and its test accuracy. */
+export interface TrainedInNode {
+  readonly layer: nn.Layer;
+  readonly state: TrainState;
+  readonly accuracy: number;
+}
+
+/** Trains a registry model for one epoch on the first `digits` training digits, in Node. */
+export const trainInNode = async (model: string, digits: number): Promise<TrainedInNode> => {
+  const backend = cpuBackend();
+  const { train, test } = loadMnist();
+  const { layer } = getModel(model);
+  const start = await initModel(backend, layer, 0, { shape: ["N", 1, 28, 28] });
+  const { state } = await fit({
+    backend,
+    model: layer,
+    optimizer: makeOptimizer("adam", 2e-3),
+    train: sliceDataset(train, 0, digits),
+    epochs: 1,
+    batchSize: 50,
+    seed: 0,
+    start,
+  });
+  const { accuracy } = await evaluate(backend, { model: layer }, state, test);
+  backend.dispose();
+  return { layer, state, accuracy };
+};

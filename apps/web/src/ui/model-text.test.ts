@@ -48,5 +48,14 @@ describe("modelLine", () => {
         fileName: "lenet.safetensors",
       }),
     ).toBe("LeNet-5 loaded from lenet.safetensors: 1 epoch (60 steps).");
+    expect(
+      modelLine({
+        model: "onnx:main_graph",
+        source: "loaded",
+        epoch: 0,
+        step: 0,
+        fileName: "m.onnx",
+      }),
+    ).toBe("ONNX model main_graph loaded from m.onnx.");
   });
 });

@@ -9,8 +9,9 @@ export const MODEL_TITLES: Readonly<Record<string, string>> = {
   resnet20: "ResNet-20",
 };
 
-/** A model's name as the page shows it (the registry's name for the others). */
-export const modelTitle = (model: string): string => MODEL_TITLES[model] ?? model;
+/** A model's name as the page shows it (the registry's name for the others; "onnx:g" is an imported ONNX graph g). */
+export const modelTitle = (model: string): string =>
+  model.startsWith("onnx:") ? `ONNX model ${model.slice(5)}` : (MODEL_TITLES[model] ?? model);
 
 const steps = (n: number) => `${n.toLocaleString("en-US")} step${n === 1 ? "" : "s"}`;
 
@@ -26,6 +27,9 @@ export const trainedText = (info: Pick<ModelInfo, "epoch" | "step" | "stoppedInE
 /** The model line: what the model is, where it comes from and how far it was trained. */
 export const modelLine = (info: ModelInfo): string => {
   const name = `${modelTitle(info.model)}${info.batchNorm ? " with batch norm" : ""}`;
+  // An imported ONNX model says nothing of training: the file does not record it.
+  if (info.source === "loaded" && info.model.startsWith("onnx:"))
+    return `${name} loaded from ${info.fileName}.`;
   return info.source === "loaded"
     ? `${name} loaded from ${info.fileName}: ${trainedText(info)}.`
     : `${name} trained here on ${info.backend === "webgl" ? "WebGL" : "the CPU"}: ${trainedText(info)}.`;

@@ -19,7 +19,7 @@ import { hostTensor } from "@loom/ops";
 import type { FromWorker, TrainConfig, WebBackend } from "../protocol";
 import { DIGIT, softmaxRow, testModel } from "./digits";
 import { activationImages, firstLayerImages } from "./pictures";
-import { readCheckpoint } from "./read-checkpoint";
+import { readModelFile } from "./read-onnx";
 import { badRequest, checkConfig, configProblems, trainingDigits } from "./requests";
 import type { Current } from "./train-run";
 import { trainRun } from "./train-run";
@@ -237,7 +237,7 @@ export const createSession = (opts: SessionOptions): Session => {
     }
     try {
       // Everything is checked before anything changes: a bad file leaves the current model.
-      const { config, layer, state, seed } = readCheckpoint(bytes, fileName);
+      const { config, layer, state, seed } = readModelFile(bytes, fileName);
       await publish({
         config,
         layer,

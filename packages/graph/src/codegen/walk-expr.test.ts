@@ -32,6 +32,19 @@ const loopVar = (id: number): Expr => ({ kind: "var", id, dtype: "int32" });
 const load = (input: number, at: Expr): Expr => ({ kind: "load", input, at, dtype: "float32" });
 
 describe("walkExpr", () => {
+  it("keeps constants apart that JSON.stringify merges: the infinities, NaN, -0 and 0", () => {
+    // x == Infinity and x == -Infinity in one kernel were one temporary (both keyed "null").
+    const x = load(0, index(0));
+    const eqTo = (v: number) => alu("eq", [x, cnst(v, "float32")], "bool");
+    const sum = (vs: number[]) => vs.map(eqTo).reduce((a, b) => alu("add", [a, b], "bool"));
+    const got = walkExpr(sum([Infinity, -Infinity, NaN, 0, -0]), TOY);
+    // Only the load is shared; each comparison is its own, with its own constant.
+    expect(got.stmts).toEqual(["float32 t0 := in0[X0]"]);
+    expect(got.value).toBe(
+      "add(add(add(add(eq(t0, Infinityf), eq(t0, -Infinityf)), eq(t0, NaNf)), eq(t0, 0f)), eq(t0, 0f))",
+    );
+  });
+
   it("computes a subexpression used twice once, and inlines one used once", () => {
     const x = load(0, index(0));
     const e = alu("exp", [x]);

@@ -1,5 +1,6 @@
 import type { DType } from "../dtype";
 import type { AluOp, Expr } from "../expr";
+import { exprKey } from "../expr";
 
 /** Renders one ALU op from its rendered arguments, the result dtype and the first argument's dtype. */
 export type RenderAlu = (args: readonly string[], dtype: DType, from: DType) => string;
@@ -73,7 +74,7 @@ export interface RenderedExpr {
   readonly locals: readonly Local[];
 }
 
-const keyOf = (e: Expr): string => JSON.stringify(e);
+const keyOf = exprKey;
 
 /** How often each distinct subexpression occurs, counting the inside of a repeated one once. */
 const occurrences = (expr: Expr): ReadonlyMap<string, number> => {

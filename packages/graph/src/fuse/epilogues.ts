@@ -1,10 +1,10 @@
-import { linearize } from "../expr";
+import { exprKey, linearize } from "../expr";
 import type { Expr } from "../expr";
 import { outputIndex } from "../lower/unfused";
 import type { ExprKernel, Kernel, LibraryKernel, Plan } from "../plan";
 import { simplifyIndex } from "./index-simplify";
 
-const sameExpr = (a: Expr, b: Expr) => JSON.stringify(a) === JSON.stringify(b);
+const sameExpr = (a: Expr, b: Expr) => exprKey(a) === exprKey(b);
 
 /** Renumbers the loads of an expression. */
 const mapLoads = (e: Expr, f: (input: number) => number): Expr => {

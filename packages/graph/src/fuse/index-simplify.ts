@@ -1,5 +1,5 @@
 import type { Expr } from "../expr";
-import { alu, int } from "../expr";
+import { alu, exprKey, int } from "../expr";
 
 /** Inclusive integer bounds of an index expression. */
 type Range = readonly [number, number];
@@ -71,7 +71,7 @@ interface Linear {
   readonly terms: Map<string, { coef: number; atom: Expr }>;
 }
 
-const keyOf = (e: Expr): string => JSON.stringify(e);
+const keyOf = exprKey;
 
 const addTerm = (l: Linear, coef: number, atom: Expr) => {
   if (coef === 0) return;

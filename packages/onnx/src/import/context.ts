@@ -17,6 +17,15 @@ export interface ConvertNode {
   readonly opset: number;
   /** How many outputs the node declares. */
   readonly outputCount: number;
+  /**
+   * Per input, the same value computed with the other stand-ins for symbolic dims, when the
+   * input depends on a symbolic dim's size (see symbolic-dims.ts); `undefined` otherwise.
+   */
+  readonly twins: readonly (Tensor | undefined)[];
+  /** The number standing for a symbolic dim in this run of the node. */
+  readonly standIn: (symbol: string) => number;
+  /** The symbol whose stand-ins are `a` (first run) and `b` (second run), if any. */
+  readonly symbolOf: (a: number, b: number) => string | undefined;
 }
 
 /** Reads a node's attributes with ONNX's defaults. */
@@ -103,6 +112,11 @@ export const unsupported = (n: ConvertNode, what: string): LoomError =>
  */
 export const needStatic = (n: ConvertNode, i: number, what: string): readonly number[] => {
   const t = n.inputs[i];
+  if (n.twins[i] !== undefined)
+    throw unsupported(
+      n,
+      `its ${what} (input ${i}) is computed from the size of a symbolic dim of an input, which loom knows only when the model runs; import with that dim fixed in the model's input`,
+    );
   const v = t === undefined ? undefined : staticValues(t);
   if (v === undefined)
     throw unsupported(

@@ -1,10 +1,13 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { cpuBackend } from "@loom/backend-cpu";
 import { LoomError } from "@loom/graph";
 import type { Tensor } from "@loom/ops";
-import { hostTensor, isHostTensor, mapTree } from "@loom/ops";
+import { hostTensor, isHostTensor, mapTree, predict } from "@loom/ops";
 import { assertVjp, rng } from "@loom/testing";
 import type { ModelProto, NodeProto, TensorProto, ValueInfoProto } from "../proto";
 import { protoFromHost, writeModel } from "../proto";
+import { asLayer } from "./as-layer";
 import { importOnnx } from "./import-model";
 
 const floatInput = (name: string, dims: (number | string)[]): ValueInfoProto => ({
@@ -129,5 +132,61 @@ describe("importOnnx", () => {
       hostTensor(values(2 * 16), [2, 1, 4, 4], "float64"),
     ];
     await assertVjp(f, xs, { tol: 1e-5, what: "imported conv-relu-gemm-softmax" });
+  });
+
+  it("imports PyTorch's x.view(x.size(0), -1) on a symbolic batch (Shape -> Gather -> Concat -> Reshape)", async () => {
+    // Made by fixtures/make-view-flatten.py with PyTorch 1.13 (dynamic batch axis "batch").
+    const at = (f: string) => new URL(`./fixtures/${f}`, import.meta.url);
+    const m = importOnnx(readFileSync(at("view-flatten.onnx")));
+    const ref = JSON.parse(readFileSync(at("view-flatten.json"), "utf8")) as {
+      x: number[];
+      y: number[];
+    };
+    expect(m.opCounts["Shape"]).toBe(1);
+    expect(m.inputs["x"]!.shape).toEqual(["batch", 1, 4, 4]);
+    // predict traces with the batch as the symbol N, then runs for batches of 2 and of 1.
+    const backend = cpuBackend();
+    const run = predict(asLayer(m), m.params, {}, { backend });
+    const two = await run(hostTensor(ref.x, [2, 1, 4, 4]));
+    const one = await run(hostTensor(ref.x.slice(0, 16), [1, 1, 4, 4]));
+    backend.dispose();
+    expect(two.shape).toEqual([2, 3]);
+    Array.from(two.data).forEach((v, i) => expect(v).toBeCloseTo(ref.y[i]!, 5));
+    Array.from(one.data).forEach((v, i) => expect(v).toBeCloseTo(ref.y[i]!, 5));
+  });
+
+  it("refuses, by node, a shape computed from a symbolic dim that a loom shape cannot hold (N * 4)", async () => {
+    const int64 = (name: string, v: number[], dims = [v.length]): TensorProto => ({
+      name,
+      dataType: 7,
+      dims,
+      int64Data: v,
+    });
+    const bytes = modelOf(
+      [
+        { name: "s", opType: "Shape", input: ["x"], output: ["sh"] },
+        { name: "g", opType: "Gather", input: ["sh", "first"], output: ["n"] },
+        { name: "m", opType: "Mul", input: ["n", "four"], output: ["n4"] },
+        { name: "u", opType: "Unsqueeze", input: ["n4", "zero"], output: ["u"] },
+        {
+          name: "c",
+          opType: "Concat",
+          input: ["u", "minus1"],
+          output: ["shape"],
+          attribute: [{ name: "axis", type: 2, i: 0 }],
+        },
+        { name: "r", opType: "Reshape", input: ["x", "shape"], output: ["y"] },
+      ],
+      [int64("first", [0], []), int64("zero", [0]), int64("four", [4], []), int64("minus1", [-1])],
+      [floatInput("x", ["N", 4, 2])],
+      ["y"],
+    );
+    const m = importOnnx(bytes);
+    const backend = cpuBackend();
+    const run = predict(asLayer(m), m.params, {}, { backend });
+    await expect(run(hostTensor(new Float32Array(16), [2, 4, 2]))).rejects.toThrow(
+      /node r: .*symbolic dim/,
+    );
+    backend.dispose();
   });
 });

@@ -8,9 +8,11 @@ import { flattenTree, isTensor } from "@loom/ops";
 import type { ModelProto, NodeProto, ValueInfoProto } from "../proto";
 import { hostFromProto, loomDType, num, readModel } from "../proto";
 import type { ConvertNode } from "./context";
-import { attrReader, constantOf } from "./context";
+import { attrReader, constantOf, staticValues } from "./context";
 import { converters } from "./converters";
 import { nestByDots } from "./param-tree";
+import type { StandIns } from "./symbolic-dims";
+import { hasSymbols, standIns } from "./symbolic-dims";
 
 /** An ONNX model as a loom pure function and its parameters. */
 export interface ImportedModel {
@@ -90,32 +92,69 @@ const specOf = (v: ValueInfoProto): E.Either<LoomError, TensorSpec> => {
   return E.right({ shape, dtype });
 };
 
-/** Runs the nodes in order, each converted by its op's converter, naming the node on a failure. */
-const runNodes = (nodes: readonly NodeProto[], opset: number, env: Map<string, Tensor>): void => {
+/** Ops that take a shape input holding symbolic dims (`needDims`): their result has no twin. */
+const READS_DIMS = new Set(["Reshape", "Expand"]);
+/** Ops whose result is an input's shape, so a symbolic dim in it makes a twin. */
+const READS_SHAPE = new Set(["Shape", "Size"]);
+
+/** Where the importer keeps values: each tensor by name, and the twins of the symbolic ones. */
+interface Env {
+  readonly values: Map<string, Tensor>;
+  readonly twins: Map<string, Tensor>;
+  readonly stand: StandIns;
+}
+
+const sameStatic = (a: Tensor, b: Tensor): boolean => {
+  const [va, vb] = [staticValues(a), staticValues(b)];
+  return va !== undefined && vb !== undefined && va.join() === vb.join();
+};
+
+/**
+ * Runs the nodes in order, each converted by its op's converter, naming the node on a failure.
+ * A node that reads a symbolic dim's size runs twice (see symbolic-dims.ts).
+ */
+const runNodes = (nodes: readonly NodeProto[], opset: number, env: Env): void => {
   nodes.forEach((node, i) => {
     const name = node.name || `#${i}`;
-    const view: ConvertNode = {
-      name,
-      opType: node.opType ?? "",
-      inputs: (node.input ?? []).map((s) => (s === "" ? undefined : env.get(s))),
-      attrs: attrReader(node.attribute ?? []),
-      opset,
-      outputCount: (node.output ?? []).length,
-    };
-    const missing = (node.input ?? []).find((s) => s !== "" && !env.has(s));
+    const opType = node.opType ?? "";
+    const names = node.input ?? [];
+    const missing = names.find((s) => s !== "" && !env.values.has(s));
     if (missing !== undefined)
       throw new LoomError(
         "invalid_graph",
-        view.opType,
+        opType,
         `node ${name} reads ${missing}, which no earlier node or input defines`,
       );
-    const out = tryLoom(() => converters[view.opType]!(view));
-    if (E.isLeft(out)) {
+    const inputs = names.map((s) => (s === "" ? undefined : env.values.get(s)));
+    const twins = names.map((s) => (s === "" ? undefined : env.twins.get(s)));
+    const attrs = attrReader(node.attribute ?? []);
+    const convert = (run: 0 | 1): readonly Tensor[] => {
+      const view: ConvertNode = {
+        name,
+        opType,
+        inputs: run === 0 ? inputs : inputs.map((t, k) => twins[k] ?? t),
+        attrs,
+        opset,
+        outputCount: (node.output ?? []).length,
+        twins,
+        standIn: (s) => env.stand.of(s, run),
+        symbolOf: env.stand.symbolOf,
+      };
+      const out = tryLoom(() => converters[opType]!(view));
+      if (E.isRight(out)) return out.right;
       const e = out.left;
-      throw new LoomError(e.code, view.opType, `node ${name}: ${e.message}`, e.shapes);
-    }
+      throw new LoomError(e.code, opType, `node ${name}: ${e.message}`, e.shapes);
+    };
+    const out = convert(0);
+    const twinned =
+      !READS_DIMS.has(opType) &&
+      (twins.some((t) => t !== undefined) || (READS_SHAPE.has(opType) && hasSymbols(inputs[0])));
+    const twinOut = twinned ? convert(1) : [];
     (node.output ?? []).forEach((o, k) => {
-      if (o !== "" && out.right[k] !== undefined) env.set(o, out.right[k]!);
+      if (o === "" || out[k] === undefined) return;
+      env.values.set(o, out[k]!);
+      const t = twinOut[k];
+      if (t !== undefined && !sameStatic(out[k]!, t)) env.twins.set(o, t);
     });
   });
 };
@@ -179,10 +218,17 @@ export const importModel = (
             );
           env.set(k, x);
         }
-        runNodes(nodes, opset, env);
+        const twins = new Map<string, Tensor>();
+        runNodes(nodes, opset, { values: env, twins, stand: standIns() });
         return Object.fromEntries(
           outputs.map((o) => {
             const t = env.get(o);
+            if (twins.has(o))
+              throw new LoomError(
+                "unsupported",
+                "importOnnx",
+                `the output ${o} depends on the size of a symbolic dim of an input (${Object.keys(xs).join(", ")}), which loom knows only when the model runs; import with that dim fixed in the model's input`,
+              );
             if (t === undefined)
               throw new LoomError(
                 "invalid_graph",
@@ -217,8 +263,16 @@ export const applyTree = (m: ImportedModel, x: Tree<Tensor>): Record<string, Ten
 
 /** Decodes and imports an ONNX file's bytes (`fs.readFileSync("model.onnx")`); throws the LoomError. */
 export const importOnnx = (bytes: Uint8Array, opts: ImportOptions = {}): ImportedModel => {
+  const notOnnx = (why: string) =>
+    new LoomError("invalid_argument", "importOnnx", `not an ONNX model (${why})`);
   const r = pipe(
     readModel(bytes),
+    E.mapLeft((e) => notOnnx(e.message)),
+    // Protobuf decodes many non-ONNX bytes without complaint: a model has a graph with outputs.
+    E.filterOrElse(
+      (m) => (m.graph?.output ?? []).length > 0,
+      () => notOnnx("it has no graph outputs; give a model.onnx file"),
+    ),
     E.chain((m) => importModel(m, opts)),
   );
   if (E.isLeft(r)) throw r.left;

@@ -175,8 +175,7 @@ export const elementwiseConverters: Readonly<Record<string, Converter>> = {
     const pos = n.attrs.int("detect_positive", 1) === 1;
     const negv = n.attrs.int("detect_negative", 1) === 1;
     const p = L.eq(x, Infinity);
-    // eq(x, -Infinity) misses -inf on the CPU backend today; negate instead.
-    const m = L.eq(L.neg(x), Infinity);
+    const m = L.eq(x, -Infinity);
     return pos && negv ? L.bitwiseOr(p, m) : pos ? p : negv ? m : L.bitwiseAnd(p, m);
   }),
   Cast: (n) => [castTo(n, n.attrs.int("to", 1))],

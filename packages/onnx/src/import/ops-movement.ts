@@ -1,9 +1,10 @@
 import type { Dim } from "@loom/graph";
-import { LoomError } from "@loom/graph";
+import { numel } from "@loom/graph";
 import type { Tensor } from "@loom/ops";
 import * as L from "@loom/ops";
 import type { Converter } from "./context";
 import { constantOf, inputAt, intsFromAttrOrInput, needStatic, unsupported } from "./context";
+import { needDims, shapeValues } from "./symbolic-dims";
 
 const INT32_MAX = 2147483647;
 
@@ -12,7 +13,7 @@ const norm = (a: number, r: number) => (a < 0 ? a + r : a);
 
 const reshape: Converter = (n) => {
   const x = inputAt(n, 0);
-  const target = n.opset < 5 ? n.attrs.ints("shape")! : needStatic(n, 1, "shape");
+  const target = n.opset < 5 ? n.attrs.ints("shape")! : needDims(n, 1, "shape");
   const allowZero = n.attrs.int("allowzero", 0) === 1;
   // 0 copies the input's dim (unless allowzero); -1 is inferred, as loom's reshape does.
   const shape: Dim[] = target.map((d, i) => (d === 0 && !allowZero ? x.shape[i]! : d));
@@ -22,7 +23,9 @@ const reshape: Converter = (n) => {
 const flatten: Converter = (n) => {
   const x = inputAt(n, 0);
   const a = norm(n.attrs.int("axis", 1), rankOf(x));
-  const size = (ds: readonly Dim[]) => ds.reduce<number>((p, d) => p * (d as number), 1);
+  // A symbolic side stays a symbol (a batch) or is inferred from the other side.
+  const size = (ds: readonly Dim[]): Dim =>
+    ds.length === 1 ? ds[0]! : ds.every((d) => typeof d === "number") ? numel(ds as number[]) : -1;
   return [L.reshape(x, [size(x.shape.slice(0, a)), size(x.shape.slice(a))])];
 };
 
@@ -141,7 +144,7 @@ const unsqueeze: Converter = (n) => {
 
 const expand: Converter = (n) => {
   const x = inputAt(n, 0);
-  const shape = needStatic(n, 1, "shape");
+  const shape = needDims(n, 1, "shape");
   // Expand broadcasts both ways: the result has the NumPy broadcast of both shapes.
   const ones = L.broadcastTo(L.scalar(0, x.dtype), shape);
   return [L.broadcastAll("Expand", [x, ones])[0]!];
@@ -195,13 +198,7 @@ const shapeOf: Converter = (n) => {
   const r = rankOf(x);
   const clampR = (v: number) => Math.min(Math.max(norm(v, r), 0), r);
   const dims = x.shape.slice(clampR(n.attrs.int("start", 0)), clampR(n.attrs.int("end", r)));
-  if (!dims.every((d) => typeof d === "number"))
-    throw new LoomError(
-      "unsupported",
-      "Shape",
-      `the shape of ${n.name} has symbolic dims; bind them first`,
-    );
-  return [L.constant(dims as number[], [dims.length], "int32")];
+  return [L.constant(shapeValues(n, dims), [dims.length], "int32")];
 };
 
 const split: Converter = (n) => {
@@ -286,12 +283,7 @@ export const movementConverters: Readonly<Record<string, Converter>> = {
   Constant: constantNode,
   ConstantOfShape: constantOfShape,
   Shape: shapeOf,
-  Size: (n) => [
-    L.scalar(
-      inputAt(n, 0).shape.reduce<number>((p, d) => p * (d as number), 1),
-      "int32",
-    ),
-  ],
+  Size: (n) => [L.scalar(numel(shapeValues(n, inputAt(n, 0).shape)), "int32")],
   Split: split,
   Tile: tile,
   Range: range,
