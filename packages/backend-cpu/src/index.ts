@@ -15,6 +15,7 @@ export {
   relaxedSimdAvailable,
   threadsAvailable,
   wasmSimdAvailable,
+  wasmThreadsAvailable,
 } from "./kernels";
 export type { FastKernelOptions, ThreadOptions } from "./kernels";
 // For the kernel timings of apps/demo/src/bench/kernel-timing.ts: each convolution path alone, and the pool's start.

@@ -23,8 +23,13 @@ export type ChunkTask = (p: Int32Array, v: readonly TypedArray[], chunk: number)
 export interface PoolOptions {
   /** The tasks on the main thread; a job names one by its index. */
   readonly tasks: readonly ChunkTask[];
-  /** Source of an expression evaluating to the same tasks in a worker (`__name` is defined for it). */
+  /**
+   * Source of an expression evaluating to the same tasks in a worker; `__name` is defined for
+   * it, `data` (below) and `index` (the worker's, from 0).
+   */
   readonly source: string;
+  /** Posted to every worker as it starts (e.g. a WebAssembly module and its shared memory). */
+  readonly data?: unknown;
   /** Worker threads (the main thread works too). */
   readonly size: number;
   /** A job fails when no chunk completes for this long (a worker died or hangs); default 30 s. */
@@ -111,7 +116,7 @@ const SLOTS = 8;
 // source inside a try so that even a source that fails to compile is reported, not a hang.
 const WORKER = `"use strict";
 const { workerData, receiveMessageOnPort } = process.getBuiltinModule("node:worker_threads");
-const { ctlBuffer, port, index, source } = workerData;
+const { ctlBuffer, port, index, source, data } = workerData;
 const ctl = new Int32Array(ctlBuffer);
 const encoder = new TextEncoder();
 const CTORS = [Float32Array, Float64Array, Int32Array, Uint8Array];
@@ -129,7 +134,7 @@ const main = () => {
   try {
     // esbuild's keepNames (tsx) wraps named functions in a module-level __name helper.
     const name = (f, value) => Object.defineProperty(f, "name", { value, configurable: true });
-    tasks = new Function("__name", "return (" + source + ");")(name);
+    tasks = new Function("__name", "data", "index", "return (" + source + ");")(name, data, index);
   } catch (e) {
     fail(e, ${BROKEN});
     Atomics.notify(ctl, ${READY});
@@ -231,7 +236,7 @@ export const createPool = (opts: PoolOptions): ThreadPool | undefined => {
     const w = new m.wt.Worker(WORKER, {
       eval: true,
       name: `loom-cpu-${index}`,
-      workerData: { ctlBuffer, port: port2, index, source: opts.source },
+      workerData: { ctlBuffer, port: port2, index, source: opts.source, data: opts.data },
       transferList: [port2],
     });
     w.unref();

@@ -1,0 +1,123 @@
+import fc from "fast-check";
+import type { LibraryCall, LibraryKind } from "@loom/graph";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import {
+  convCases,
+  expectSameBits,
+  geom,
+  matmulCase,
+  runInArena,
+} from "../../testing/kernel-cases";
+import { makeFastKernels } from "../index";
+import { kernelFor } from "../kernel";
+import type { BackoffPolicy } from "../parallel";
+import { kernelPool, resolveThreading } from "../parallel";
+import { BLOCKING, MR, roundUp, WasmGemm, wasmThreadsAvailable } from "./wasm-gemm";
+
+// The WebAssembly GEMM split between threads on one shared memory, against the same kernels on
+// one thread, bit for bit: a block of C computed by any thread sums the same products in the
+// same order (wasm-gemm.test.ts and fast-kernels.test.ts check one thread against the
+// definition). And the fallback: without shared memory the kernels run on one thread.
+
+/** The workers of this file's kernels, so the tests can count their chunks. */
+const pools = kernelPool();
+/** Never leaves the workers out, so that a busy machine cannot keep them from being tested. */
+const always: BackoffPolicy = { skipping: () => false, note: () => undefined };
+/** Thread options that split every call with two blocks or more. */
+const SPLIT = { threads: 2, threadFlops: 1, backoff: always, pool: pools };
+
+/** `op(A) * op(B)` (+ C's 1s when accumulating) on `g`, as a packed `m x n` array. */
+const product = (
+  g: WasmGemm,
+  [m, n, k]: readonly [number, number, number],
+  ta: boolean,
+  tb: boolean,
+  acc: boolean,
+): Float32Array => {
+  const A = Float32Array.from({ length: m * k }, (_, i) => Math.sin(i + 1));
+  const B = Float32Array.from({ length: k * n }, (_, i) => Math.cos(3 * i));
+  g.reset();
+  const a = g.put(A, 0, A.length);
+  const b = g.put(B, 0, B.length);
+  const ldc = roundUp(n, 8);
+  const c = g.alloc(roundUp(m, MR) * ldc);
+  g.f32.fill(1, c, c + roundUp(m, MR) * ldc);
+  const [aRs, aCs] = ta ? [1, m] : [k, 1];
+  const [bRs, bCs] = tb ? [1, k] : [n, 1];
+  g.gemm(m, n, k, a, aRs, aCs, b, bRs, bCs, c, ldc, acc);
+  const out = new Float32Array(m * n);
+  g.take(c, ldc, m, n, out, 0);
+  return out;
+};
+
+describe.runIf(wasmThreadsAvailable())("threaded WasmGemm", () => {
+  beforeAll(() => pools.get()?.ready());
+  afterAll(() => pools.close());
+
+  it("equals one thread bit for bit in every transposition, split by rows or by columns", () => {
+    const one = new WasmGemm(false, BLOCKING, resolveThreading({ ...SPLIT, threads: 1 }));
+    // A small blocking, so that the k, m and n block edges fall inside the threads' blocks.
+    const small = { kc: 16, mc: 8, nc: 24 };
+    const two = new WasmGemm(false, small, resolveThreading(SPLIT));
+    const oneSmall = new WasmGemm(false, small, resolveThreading({ ...SPLIT, threads: 1 }));
+    const split = new WasmGemm(false, BLOCKING, resolveThreading(SPLIT));
+    expect([one.threads, split.threads]).toEqual([1, 2]);
+    const before = pools.get()!.workerChunks;
+    const side = fc.oneof(fc.integer({ min: 1, max: 70 }), fc.constantFrom(3, 17, 33, 65));
+    fc.assert(
+      fc.property(
+        fc.tuple(side, side, fc.integer({ min: 1, max: 300 })),
+        fc.boolean(),
+        fc.boolean(),
+        fc.boolean(),
+        (mnk, ta, tb, acc) => {
+          const what = `${JSON.stringify(mnk)} ${ta} ${tb} ${acc}`;
+          expectSameBits(product(split, mnk, ta, tb, acc), product(one, mnk, ta, tb, acc), what);
+          expectSameBits(
+            product(two, mnk, ta, tb, acc),
+            product(oneSmall, mnk, ta, tb, acc),
+            `${what} small blocking`,
+          );
+        },
+      ),
+      { numRuns: 60 },
+    );
+    // The workers took part (not only the calling thread).
+    expect(pools.get()!.workerChunks).toBeGreaterThan(before);
+  });
+
+  it("runs matmul and the convolutions with the same bits on one thread and two", () => {
+    const one = makeFastKernels({ ...SPLIT, threads: 1 });
+    const two = makeFastKernels(SPLIT);
+    const before = pools.get()!.workerChunks;
+    const all = [
+      matmulCase([2], [37, 45, 70], false, true, "float32", 1),
+      matmulCase([], [90, 13, 33], true, false, "float32", 2),
+      ...convCases(geom({ n: 2, cg: 3, og: 9, hw: [13, 11], pad: [1, 0, 2, 1] }), "float32", 3),
+      ...convCases(geom({ n: 1, groups: 2, cg: 5, og: 6, hw: [9, 10], k: [1, 1] }), "float32", 4),
+    ];
+    for (const c of all) {
+      const run = (set: typeof one) =>
+        runInArena<LibraryCall>(kernelFor<LibraryKind>(set, c.call.kind), c, 3);
+      expectSameBits(run(two), run(one), `${c.call.kind} ${JSON.stringify(c.inShapes)}`);
+    }
+    expect(pools.get()!.workerChunks).toBeGreaterThan(before);
+  });
+});
+
+describe("WasmGemm without shared memory", () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  it("runs on one thread on a private memory, with the same results", () => {
+    const threaded = new WasmGemm(false, BLOCKING, resolveThreading(SPLIT));
+    // As in a browser page that is not cross-origin isolated: no SharedArrayBuffer.
+    vi.stubGlobal("SharedArrayBuffer", undefined);
+    expect(wasmThreadsAvailable()).toBe(false);
+    const fallback = new WasmGemm(false, BLOCKING, resolveThreading(SPLIT));
+    expect(fallback.threads).toBe(1);
+    const mnk = [45, 70, 129] as const;
+    const got = product(fallback, mnk, true, false, true);
+    vi.unstubAllGlobals();
+    expectSameBits(got, product(threaded, mnk, true, false, true), "fallback vs threaded");
+  });
+});
