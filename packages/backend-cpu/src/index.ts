@@ -9,6 +9,7 @@ export * from "./kernels/kernel";
 export { REFERENCE_KERNELS } from "./kernels/reference";
 export * from "./codegen";
 export * from "./cpu-backend";
+export * from "./cpu-info";
 export {
   defaultThreads,
   makeFastKernels,
