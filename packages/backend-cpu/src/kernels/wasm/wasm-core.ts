@@ -39,31 +39,34 @@ export interface GemmExports {
   readonly packRows: (src: number, ld: number, kc: number, nc: number, dst: number) => void;
 }
 
+/**
+ * One GEMM call's operands, addresses and strides in floats: `C (+)= A * B` with A `m x k`
+ * (element (i, p) at `a + i*aRs + p*aCs`), B `k x n` likewise, C at `c` with row stride `ldc`.
+ */
+export type GemmArgs = [
+  m: number,
+  n: number,
+  k: number,
+  a: number,
+  aRs: number,
+  aCs: number,
+  b: number,
+  bRs: number,
+  bCs: number,
+  c: number,
+  ldc: number,
+  accumulate: boolean,
+];
+
 /** A thread's GEMM: the instance's exports and the blocked product over them. */
 export interface WasmCore {
   readonly ex: GemmExports;
   /**
-   * `C (+)= A * B` in the memory, addresses in floats: A `m x k` (element (i, p) at
-   * `a + i*aRs + p*aCs`), B `k x n` likewise, C at `c` with row stride `ldc` (padded: `ldc >=
-   * roundUp(n, 8)` and `roundUp(m, mr)` rows). `scratch` is where this thread's two pack
+   * `C (+)= A * B` in the memory (`GemmArgs`), C padded: `ldc >= roundUp(n, 8)` and
+   * `roundUp(m, mr)` rows. `scratch` is where this thread's two pack
    * buffers start (`packFloats(blocking)` floats).
    */
-  gemm(
-    scratch: number,
-    blocking: Blocking,
-    m: number,
-    n: number,
-    k: number,
-    a: number,
-    aRs: number,
-    aCs: number,
-    b: number,
-    bRs: number,
-    bCs: number,
-    c: number,
-    ldc: number,
-    accumulate: boolean,
-  ): void;
+  gemm(scratch: number, blocking: Blocking, ...args: GemmArgs): void;
 }
 
 /** Floats of one thread's pack buffers: an `mc x kc` A block and a `kc x nc` B block. */
@@ -83,22 +86,8 @@ export const wasmCore = (
   const MR = mr;
   const NR = 8;
   const { block, pack, packRows } = ex;
-  const gemm: WasmCore["gemm"] = (
-    scratch,
-    blocking,
-    m,
-    n,
-    k,
-    a,
-    aRs,
-    aCs,
-    b,
-    bRs,
-    bCs,
-    c,
-    ldc,
-    accumulate,
-  ) => {
+  const gemm: WasmCore["gemm"] = (scratch, blocking, ...args) => {
+    const [m, n, k, a, aRs, aCs, b, bRs, bCs, c, ldc, accumulate] = args;
     const { kc: KC, mc: MC, nc: NC } = blocking;
     const PA = scratch;
     const PB = scratch + MC * KC;

@@ -3,7 +3,7 @@ import { NR } from "./gemm-wat";
 import type { resolveThreading } from "../parallel";
 import { WASM_TASK } from "../parallel";
 import { defaultThreads } from "../threads";
-import type { Blocking, GemmExports, WasmCore } from "./wasm-core";
+import type { Blocking, GemmArgs, GemmExports, WasmCore } from "./wasm-core";
 import { packFloats, wasmCore } from "./wasm-core";
 import { gemmModule, wasmThreadsAvailable } from "./modules";
 import { WASM_GEMM_CODEC } from "./wasm-tasks";
@@ -110,20 +110,8 @@ export class WasmGemm {
    * and `roundUp(m, MR)` rows (the kernel writes whole tiles); k = 0 leaves C as it is. A call
    * of `threadFlops` or more is split between the threads (by blocks of the longer side of C).
    */
-  gemm(
-    m: number,
-    n: number,
-    k: number,
-    a: number,
-    aRs: number,
-    aCs: number,
-    b: number,
-    bRs: number,
-    bCs: number,
-    c: number,
-    ldc: number,
-    accumulate: boolean,
-  ): void {
+  gemm(...args: GemmArgs): void {
+    const [m, n, k, a, aRs, aCs, b, bRs, bCs, c, ldc, accumulate] = args;
     const s = this.split;
     // Blocks of C across its longer side, two per thread (claimed as threads come free).
     const rows = m > n;
@@ -132,32 +120,12 @@ export class WasmGemm {
     const pool =
       s !== undefined && count > 1 && 2 * m * n * k >= s.threadFlops ? s.pools.get() : undefined;
     if (pool === undefined || s === undefined || s.backoff.skipping()) {
-      this.core.gemm(0, this.blocking, m, n, k, a, aRs, aCs, b, bRs, bCs, c, ldc, accumulate);
+      this.core.gemm(0, this.blocking, ...args);
       return;
     }
     const { relaxed } = this;
-    const { kc, mc, nc } = this.blocking;
-    const q = {
-      m,
-      n,
-      k,
-      a,
-      aRs,
-      aCs,
-      b,
-      bRs,
-      bCs,
-      c,
-      ldc,
-      accumulate,
-      rows,
-      w,
-      relaxed,
-      kc,
-      mc,
-      nc,
-    };
-    WASM_GEMM_CODEC.encode(this.params, q);
+    const named = { m, n, k, a, aRs, aCs, b, bRs, bCs, c, ldc, accumulate };
+    WASM_GEMM_CODEC.encode(this.params, { ...named, ...this.blocking, rows, w, relaxed });
     s.backoff.note(pool.run(WASM_TASK, this.params, [], count, this.threads - 1));
   }
 

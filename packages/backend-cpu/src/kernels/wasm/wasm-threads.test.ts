@@ -12,7 +12,8 @@ import { makeFastKernels } from "../index";
 import { kernelFor } from "../kernel";
 import type { BackoffPolicy } from "../parallel";
 import { kernelPool, resolveThreading } from "../parallel";
-import { BLOCKING, MR, roundUp, WasmGemm, wasmThreadsAvailable } from "./wasm-gemm";
+import { wasmProduct } from "../../testing/wasm-product";
+import { BLOCKING, WasmGemm, wasmThreadsAvailable } from "./wasm-gemm";
 
 // The WebAssembly GEMM split between threads on one shared memory, against the same kernels on
 // one thread, bit for bit: a block of C computed by any thread sums the same products in the
@@ -25,30 +26,6 @@ const pools = kernelPool();
 const always: BackoffPolicy = { skipping: () => false, note: () => undefined };
 /** Thread options that split every call with two blocks or more. */
 const SPLIT = { threads: 2, threadFlops: 1, backoff: always, pool: pools };
-
-/** `op(A) * op(B)` (+ C's 1s when accumulating) on `g`, as a packed `m x n` array. */
-const product = (
-  g: WasmGemm,
-  [m, n, k]: readonly [number, number, number],
-  ta: boolean,
-  tb: boolean,
-  acc: boolean,
-): Float32Array => {
-  const A = Float32Array.from({ length: m * k }, (_, i) => Math.sin(i + 1));
-  const B = Float32Array.from({ length: k * n }, (_, i) => Math.cos(3 * i));
-  g.reset();
-  const a = g.put(A, 0, A.length);
-  const b = g.put(B, 0, B.length);
-  const ldc = roundUp(n, 8);
-  const c = g.alloc(roundUp(m, MR) * ldc);
-  g.f32.fill(1, c, c + roundUp(m, MR) * ldc);
-  const [aRs, aCs] = ta ? [1, m] : [k, 1];
-  const [bRs, bCs] = tb ? [1, k] : [n, 1];
-  g.gemm(m, n, k, a, aRs, aCs, b, bRs, bCs, c, ldc, acc);
-  const out = new Float32Array(m * n);
-  g.take(c, ldc, m, n, out, 0);
-  return out;
-};
 
 describe.runIf(wasmThreadsAvailable())("threaded WasmGemm", () => {
   beforeAll(() => pools.get()?.ready());
@@ -72,10 +49,14 @@ describe.runIf(wasmThreadsAvailable())("threaded WasmGemm", () => {
         fc.boolean(),
         (mnk, ta, tb, acc) => {
           const what = `${JSON.stringify(mnk)} ${ta} ${tb} ${acc}`;
-          expectSameBits(product(split, mnk, ta, tb, acc), product(one, mnk, ta, tb, acc), what);
           expectSameBits(
-            product(two, mnk, ta, tb, acc),
-            product(oneSmall, mnk, ta, tb, acc),
+            wasmProduct(split, mnk, ta, tb, acc),
+            wasmProduct(one, mnk, ta, tb, acc),
+            what,
+          );
+          expectSameBits(
+            wasmProduct(two, mnk, ta, tb, acc),
+            wasmProduct(oneSmall, mnk, ta, tb, acc),
             `${what} small blocking`,
           );
         },
@@ -116,8 +97,8 @@ describe("WasmGemm without shared memory", () => {
     const fallback = new WasmGemm(false, BLOCKING, resolveThreading(SPLIT));
     expect(fallback.threads).toBe(1);
     const mnk = [45, 70, 129] as const;
-    const got = product(fallback, mnk, true, false, true);
+    const got = wasmProduct(fallback, mnk, true, false, true);
     vi.unstubAllGlobals();
-    expectSameBits(got, product(threaded, mnk, true, false, true), "fallback vs threaded");
+    expectSameBits(got, wasmProduct(threaded, mnk, true, false, true), "fallback vs threaded");
   });
 });
