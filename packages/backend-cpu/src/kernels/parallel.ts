@@ -73,12 +73,12 @@ export interface KernelPool {
   /**
    * The pool (`defaultThreads() - 1` workers, started on first call), or undefined where worker
    * threads are unavailable or the machine has one core. A pool terminated after a failure is
-   * replaced by a fresh one. Once `wasm()` has made the shared memory, the pool's workers run
-   * the WebAssembly GEMM on it as task `WASM_TASK`.
+   * replaced by a fresh one. Where wasm threads are available its workers also run the
+   * WebAssembly GEMM on the pool's shared memory (`wasm()`), as task `WASM_TASK`.
    */
   get(): ThreadPool | undefined;
   /**
-   * The pool's shared WebAssembly memory and modules (made on first call), or undefined where
+   * The pool's shared WebAssembly memory and modules (made once), or undefined where
    * wasm threads are unavailable. Every kernel set on this pool computes in this one memory:
    * its calls are synchronous, so they never overlap.
    */
@@ -93,13 +93,16 @@ export interface KernelPool {
 export const kernelPool = (): KernelPool => {
   let pool: ThreadPool | undefined;
   // null: not made yet (the memory is made only for a kernel set that runs wasm on threads).
+  // null: not made yet. Made before the first workers start, so they always have it and a
+  // pool is never replaced to add it (its users may hold it).
   let wasm: WasmShared | undefined | null = null;
+  const shared = () => (wasm === null ? (wasm = createWasmShared()) : wasm);
   return {
     get: () => {
       if (pool?.alive === true) return pool;
       const size = defaultThreads() - 1;
       if (size < 1) return undefined;
-      const w = wasm ?? undefined;
+      const w = shared();
       pool = createPool(
         w === undefined
           ? { tasks: TASKS, source: TASKS_SOURCE, size }
@@ -112,15 +115,7 @@ export const kernelPool = (): KernelPool => {
       );
       return pool;
     },
-    wasm: () => {
-      if (wasm === null) {
-        wasm = createWasmShared();
-        // Workers started without the memory are replaced by ones that have it.
-        pool?.terminate();
-        pool = undefined;
-      }
-      return wasm;
-    },
+    wasm: shared,
     close: () => {
       pool?.terminate();
       pool = undefined;
