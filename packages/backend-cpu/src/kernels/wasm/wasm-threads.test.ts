@@ -6,11 +6,11 @@ import {
   expectSameBits,
   geom,
   matmulCase,
+  NEVER_BACK_OFF,
   runInArena,
 } from "../../testing/kernel-cases";
 import { makeFastKernels } from "../index";
 import { kernelFor } from "../kernel";
-import type { BackoffPolicy } from "../parallel";
 import { kernelPool, resolveThreading } from "../parallel";
 import { wasmProduct } from "../../testing/wasm-product";
 import { BLOCKING, WasmGemm, wasmThreadsAvailable } from "./wasm-gemm";
@@ -22,10 +22,8 @@ import { BLOCKING, WasmGemm, wasmThreadsAvailable } from "./wasm-gemm";
 
 /** The workers of this file's kernels, so the tests can count their chunks. */
 const pools = kernelPool();
-/** Never leaves the workers out, so that a busy machine cannot keep them from being tested. */
-const always: BackoffPolicy = { skipping: () => false, note: () => undefined };
 /** Thread options that split every call with two blocks or more. */
-const SPLIT = { threads: 2, threadFlops: 1, backoff: always, pool: pools };
+const SPLIT = { threads: 2, threadFlops: 1, backoff: NEVER_BACK_OFF, pool: pools };
 
 describe.runIf(wasmThreadsAvailable())("threaded WasmGemm", () => {
   beforeAll(() => pools.get()?.ready());
