@@ -9,6 +9,7 @@ import { inkProblem } from "./ink-check";
 import { toMnist } from "./preprocess";
 import type { FromWorker, ModelInfo, TestResult, ToWorker } from "./protocol";
 import { webglChoice } from "./ui/backend-choice";
+import { cpuLabel, cpuTitle } from "./ui/cpu-choice";
 import { accuracyChart, lossChart } from "./ui/charts";
 import { confusionView } from "./ui/confusion-view";
 import { digitGrid } from "./ui/digit-grid";
@@ -234,6 +235,14 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
       ready = true;
       form.fill(m.optimizers);
       status.textContent = `MNIST: ${m.sizes.train.toLocaleString("en-US")} training · ${m.sizes.val.toLocaleString("en-US")} validation · ${m.sizes.test.toLocaleString("en-US")} test digits`;
+      const cpu = form.backend.options[0]!;
+      cpu.textContent = cpuLabel(m.cpu);
+      cpu.title = cpuTitle(m.cpu);
+      Object.assign(cpu.dataset, {
+        wasm: m.cpu.wasm,
+        threads: m.cpu.threads,
+        isolated: m.cpu.crossOriginIsolated,
+      });
       const webgl = form.backend.options[1]!;
       const choice = webglChoice(m.webgl);
       webgl.disabled = !m.webgl.available;

@@ -2,6 +2,7 @@
  * The messages between the page and the training worker. The worker owns the data, the model
  * and every compiled executable; the page only draws. Typed arrays travel as transferables.
  */
+import type { CpuKernelsInfo } from "@loom/backend-cpu";
 import type { Metrics } from "@loom/models/browser";
 
 /** The models the app trains (any 1x28x28 model of the registry can be loaded from a file). */
@@ -40,6 +41,11 @@ export type ConfigField =
 
 /** What is wrong with a configuration, per field (empty when it can train). */
 export type ConfigProblems = Partial<Record<ConfigField, string>>;
+
+/** What the CPU backend's kernels run on in the worker, and whether the page is cross-origin isolated. */
+export interface CpuSupport extends CpuKernelsInfo {
+  readonly crossOriginIsolated: boolean;
+}
 
 /** Whether the WebGL backend can run in the worker, and if not, why. */
 export interface WebglSupport {
@@ -103,6 +109,8 @@ export type FromWorker =
   | {
       readonly kind: "ready";
       readonly webgl: WebglSupport;
+      /** What the CPU backend's kernels run on in the worker. */
+      readonly cpu: CpuSupport;
       /** The optimizers offered, each with its default learning rate. */
       readonly optimizers: Readonly<Record<string, number>>;
       readonly sizes: { readonly train: number; readonly val: number; readonly test: number };

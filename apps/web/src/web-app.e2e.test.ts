@@ -39,6 +39,20 @@ const drawDigit = (pixels: Float32Array) => drawOn(page, pixels);
 const attr = (selector: string, name: string) => attrOf(page, selector, name);
 
 describe("the web app in Chromium", () => {
+  it("is served cross-origin isolated, and its worker's CPU backend runs WebAssembly SIMD", async () => {
+    await page.goto(url);
+    await page.waitForSelector("#train:not([disabled])", { timeout: 30_000 });
+    // COOP/COEP from Vite's preview server (vite.config.ts): SharedArrayBuffer is available.
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+    const cpu = page.locator("#backend option[value=cpu]");
+    expect(await cpu.getAttribute("data-isolated")).toBe("true");
+    expect(await cpu.getAttribute("data-wasm")).toBe("true");
+    // The worker splits the kernels between Web Workers: one thread per core, at most 8.
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    expect(Number(await cpu.getAttribute("data-threads"))).toBe(Math.min(8, cores));
+    log.push(`cpu option: ${await cpu.textContent()}`);
+  });
+
   it("trains an MLP for one epoch with live charts and progress, and reports the test accuracy", async () => {
     await page.goto(`${url}?model=mlp&epochs=1&batch=64`);
     await page.waitForSelector("#train:not([disabled])", { timeout: 30_000 });

@@ -22,14 +22,17 @@ const mr = Number(values.mr);
 
 const withWabt = async (wat: string): Promise<Uint8Array> => {
   const wabt = await wabtInit();
-  const mod = wabt.parseWat("gemm.wat", wat, { simd: true, relaxed_simd: true });
-  mod.validate();
+  const features = { simd: true, relaxed_simd: true, threads: true };
+  const mod = wabt.parseWat("gemm.wat", wat, features);
+  mod.validate(features);
   return mod.toBinary({}).buffer;
 };
 
 const withBinaryen = (wat: string): Uint8Array => {
   const mod = binaryen.parseText(wat);
-  mod.setFeatures(binaryen.Features.SIMD128 | binaryen.Features.RelaxedSIMD);
+  mod.setFeatures(
+    binaryen.Features.SIMD128 | binaryen.Features.RelaxedSIMD | binaryen.Features.Atomics,
+  );
   if (!mod.validate()) throw new Error("binaryen: the module does not validate");
   binaryen.setOptimizeLevel(3);
   mod.optimize();
@@ -40,8 +43,10 @@ const assemble = (wat: string) =>
   values.toolchain === "binaryen" ? Promise.resolve(withBinaryen(wat)) : withWabt(wat);
 
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64");
-const simd = await assemble(gemmWat({ mr, fma: false }));
-const relaxed = await assemble(gemmWat({ mr, fma: true }));
+const simd = await assemble(gemmWat({ mr, fma: false, shared: false }));
+const relaxed = await assemble(gemmWat({ mr, fma: true, shared: false }));
+const shared = await assemble(gemmWat({ mr, fma: false, shared: true }));
+const sharedRelaxed = await assemble(gemmWat({ mr, fma: true, shared: true }));
 const out = new URL("../src/kernels/wasm/generated/", import.meta.url);
 mkdirSync(out, { recursive: true });
 writeFileSync(
@@ -56,8 +61,14 @@ export const GEMM_WASM = "${b64(simd)}";
 
 /** The same module with fused multiply-adds (relaxed SIMD), base64. */
 export const GEMM_WASM_RELAXED = "${b64(relaxed)}";
+
+/** The module on a shared memory (wasm threads), base64. */
+export const GEMM_WASM_SHARED = "${b64(shared)}";
+
+/** The fused multiply-add module on a shared memory, base64. */
+export const GEMM_WASM_SHARED_RELAXED = "${b64(sharedRelaxed)}";
 `,
 );
 console.log(
-  `build-wasm: ${values.toolchain}, MR=${mr}: ${simd.length} + ${relaxed.length} bytes -> src/kernels/wasm/generated/gemm-wasm.ts`,
+  `build-wasm: ${values.toolchain}, MR=${mr}: ${simd.length} + ${relaxed.length} (+ shared) bytes -> src/kernels/wasm/generated/gemm-wasm.ts`,
 );

@@ -9,12 +9,14 @@ export * from "./kernels/kernel";
 export { REFERENCE_KERNELS } from "./kernels/reference";
 export * from "./codegen";
 export * from "./cpu-backend";
+export * from "./cpu-info";
 export {
   defaultThreads,
   makeFastKernels,
   relaxedSimdAvailable,
   threadsAvailable,
   wasmSimdAvailable,
+  wasmThreadsAvailable,
 } from "./kernels";
 export type { FastKernelOptions, ThreadOptions } from "./kernels";
 // For the kernel timings of apps/demo/src/bench/kernel-timing.ts: each convolution path alone, and the pool's start.

@@ -3,6 +3,7 @@
  * here keeps the page responsive; the session's backend yields between steps, so Stop and
  * digits to classify are answered while training runs.
  */
+import { cpuKernelsInfo } from "@loom/backend-cpu";
 import { DEFAULT_LR, splitMnist } from "@loom/models/browser";
 import { decodeMnistAsset, MNIST_ASSET_NAME, toBytes } from "../data/mnist-asset";
 import type { FromWorker, ToWorker } from "../protocol";
@@ -29,6 +30,7 @@ const init = async (assetUrl: string): Promise<void> => {
     {
       kind: "ready",
       webgl,
+      cpu: { ...cpuKernelsInfo(), crossOriginIsolated: globalThis.crossOriginIsolated === true },
       optimizers: DEFAULT_LR,
       sizes: {
         train: data.train.count - VALIDATION_DIGITS,

@@ -2,7 +2,8 @@ import type { LibraryKernels } from "./kernel";
 import { makeConv2dGradFilterKernel, makeConv2dGradInputKernel, makeConv2dKernel } from "./conv2d";
 import { makeMatmulKernel } from "./matmul";
 import type { ThreadOptions } from "./parallel";
-import { relaxedSimdAvailable, WasmGemm, wasmSimdAvailable } from "./wasm/wasm-gemm";
+import { resolveThreading } from "./parallel";
+import { BLOCKING, relaxedSimdAvailable, WasmGemm, wasmSimdAvailable } from "./wasm/wasm-gemm";
 import { makeWasmMatmulKernel } from "./wasm/wasm-matmul";
 import {
   makeWasmConv2dGradFilterKernel,
@@ -19,7 +20,7 @@ import {
 export { makeMatmulKernel } from "./matmul";
 export type { ThreadOptions } from "./parallel";
 export { defaultThreads, threadsAvailable } from "./threads";
-export { relaxedSimdAvailable, wasmSimdAvailable } from "./wasm/wasm-gemm";
+export { relaxedSimdAvailable, wasmSimdAvailable, wasmThreadsAvailable } from "./wasm/wasm-gemm";
 
 /** Options of a kernel set: threads, and which instruction set runs matmul and the convolutions. */
 export interface FastKernelOptions extends ThreadOptions {
@@ -49,8 +50,9 @@ export {
  * `threads` (default: one per core, see `defaultThreads`) is how many threads the matmul and
  * convolution kernels may use, the calling one included; 1 keeps them on the calling thread;
  * `pool` the workers they split calls between, which the caller owns and closes. With
- * WebAssembly SIMD (and `wasm` not false) matmul and the convolutions run the wasm kernels on
- * the calling thread, float64 calls excepted.
+ * WebAssembly SIMD (and `wasm` not false) matmul and the convolutions run the wasm kernels,
+ * float64 calls excepted: their GEMMs split between the pool's threads on a shared memory where
+ * `wasmThreadsAvailable`, else on the calling thread.
  */
 export const makeFastKernels = (opts: FastKernelOptions): LibraryKernels => {
   const js: LibraryKernels = {
@@ -64,8 +66,10 @@ export const makeFastKernels = (opts: FastKernelOptions): LibraryKernels => {
     avg_pool2d_grad: makeAvgPool2dGradKernel(),
   };
   if (!(opts.wasm ?? true) || !wasmSimdAvailable()) return js;
-  // One module instance (one linear memory) per kernel set: its kernels run one at a time.
-  const g = new WasmGemm((opts.relaxedSimd ?? false) && relaxedSimdAvailable());
+  // One memory per kernel set (its kernels run one at a time), shared with the pool's workers
+  // where wasm threads are available.
+  const relaxed = (opts.relaxedSimd ?? false) && relaxedSimdAvailable();
+  const g = new WasmGemm(relaxed, BLOCKING, resolveThreading(opts));
   return {
     ...js,
     matmul: makeWasmMatmulKernel(g, js.matmul),

@@ -3,6 +3,8 @@ import { LoomError } from "@loom/graph";
 import { TASKS, TASKS_SOURCE } from "./tasks";
 import type { JoinTimes, ThreadPool } from "./threads";
 import { createPool, defaultThreads } from "./threads";
+import type { WasmShared } from "./wasm/wasm-tasks";
+import { createWasmShared, mainWasmGemmTask, WASM_GEMM_TASK_SOURCE } from "./wasm/wasm-tasks";
 
 /**
  * The pool that runs the kernels' chunk tasks (tasks.ts), owned by a `cpuBackend` (or a kernel
@@ -63,14 +65,24 @@ export interface BackoffPolicy {
   note(times: JoinTimes): void;
 }
 
+/** The task kind of the WebAssembly GEMM in a pool with a shared memory (after the kernels' `TASKS`). */
+export const WASM_TASK = TASKS.length;
+
 /** The kernels' workers as a value its owner (a `cpuBackend`) holds and closes. */
 export interface KernelPool {
   /**
    * The pool (`defaultThreads() - 1` workers, started on first call), or undefined where worker
    * threads are unavailable or the machine has one core. A pool terminated after a failure is
-   * replaced by a fresh one.
+   * replaced by a fresh one. Where wasm threads are available its workers also run the
+   * WebAssembly GEMM on the pool's shared memory (`wasm()`), as task `WASM_TASK`.
    */
   get(): ThreadPool | undefined;
+  /**
+   * The pool's shared WebAssembly memory and modules (made once), or undefined where
+   * wasm threads are unavailable. Every kernel set on this pool computes in this one memory:
+   * its calls are synchronous, so they never overlap.
+   */
+  wasm(): WasmShared | undefined;
   /** Stops the workers; a later `get` starts new ones. */
   close(): void;
   /** When to leave these workers out, shared by every kernel that uses them. */
@@ -80,14 +92,30 @@ export interface KernelPool {
 /** A kernel pool, started lazily; its owner calls `close()` (the backend's `dispose`). */
 export const kernelPool = (): KernelPool => {
   let pool: ThreadPool | undefined;
+  // null: not made yet (the memory is made only for a kernel set that runs wasm on threads).
+  // null: not made yet. Made before the first workers start, so they always have it and a
+  // pool is never replaced to add it (its users may hold it).
+  let wasm: WasmShared | undefined | null = null;
+  const shared = () => (wasm === null ? (wasm = createWasmShared()) : wasm);
   return {
     get: () => {
       if (pool?.alive === true) return pool;
       const size = defaultThreads() - 1;
       if (size < 1) return undefined;
-      pool = createPool({ tasks: TASKS, source: TASKS_SOURCE, size });
+      const w = shared();
+      pool = createPool(
+        w === undefined
+          ? { tasks: TASKS, source: TASKS_SOURCE, size }
+          : {
+              tasks: [...TASKS, mainWasmGemmTask(w)],
+              source: `[...${TASKS_SOURCE}, ${WASM_GEMM_TASK_SOURCE}]`,
+              data: w,
+              size,
+            },
+      );
       return pool;
     },
+    wasm: shared,
     close: () => {
       pool?.terminate();
       pool = undefined;

@@ -9,6 +9,7 @@ import type {
 } from "@loom/graph";
 import { rng } from "@loom/testing";
 import type { LibraryKernelImpl } from "../kernels/kernel";
+import type { BackoffPolicy } from "../kernels/parallel";
 
 // Cases of the fast library kernels' tests (kernels/*.test.ts): random operands, matmul and
 // convolution cases with their reference inputs, and a runner that lays inputs and output out
@@ -236,3 +237,6 @@ export const expectSameBits = (got: FloatArray, want: FloatArray, what: string):
       throw new Error(`${what}: element ${i} is ${got[i]}, expected ${want[i]}`);
   }
 };
+
+/** A back-off policy that never leaves the workers out, so a busy machine cannot keep them from being tested. */
+export const NEVER_BACK_OFF: BackoffPolicy = { skipping: () => false, note: () => undefined };

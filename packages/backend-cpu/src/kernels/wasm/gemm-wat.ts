@@ -22,7 +22,12 @@ export interface GemmWatOptions {
   readonly mr: number;
   /** Fused multiply-add (`f32x4.relaxed_madd`, relaxed SIMD) instead of a rounded multiply then add. */
   readonly fma: boolean;
+  /** Import a shared memory (wasm threads: every pool worker runs on it) instead of a private one. */
+  readonly shared: boolean;
 }
+
+/** Most pages (64 KiB) of a shared memory: V8 reserves a shared memory's maximum up front. */
+export const SHARED_MAX_PAGES = 16384;
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 const get = (name: string) => `(local.get $${name})`;
@@ -150,9 +155,12 @@ const packRowsFunc = `(func (export "packRows") (param $src i32) (param $ld i32)
       (local.set $j0 (i32.add ${get("j0")} (i32.const 8)))
       (br $panels))))`;
 
-/** The whole module: its own growable memory, the GEMM block and the packing functions. */
+/**
+ * The whole module: the GEMM block and the packing functions over an imported memory
+ * (`env.memory`), which the instance's owner creates: shared between threads or not.
+ */
 export const gemmWat = (opts: GemmWatOptions): string => `(module
-  (memory (export "memory") 1)
+  (import "env" "memory" (memory 1 ${opts.shared ? `${SHARED_MAX_PAGES} shared` : ""}))
   ${blockFunc(opts)}
   ${packFunc}
   ${packRowsFunc})`;

@@ -1,93 +1,83 @@
-import { GEMM_WASM, GEMM_WASM_MR, GEMM_WASM_RELAXED } from "./generated/gemm-wasm";
+import { GEMM_WASM_MR } from "./generated/gemm-wasm";
 import { NR } from "./gemm-wat";
+import type { resolveThreading } from "../parallel";
+import { WASM_TASK } from "../parallel";
+import { defaultThreads } from "../threads";
+import type { Blocking, GemmArgs, GemmExports, WasmCore } from "./wasm-core";
+import { packFloats, wasmCore } from "./wasm-core";
+import { gemmModule, wasmThreadsAvailable } from "./modules";
+import { WASM_GEMM_CODEC } from "./wasm-tasks";
+
+export type { Blocking } from "./wasm-core";
+export { relaxedSimdAvailable, wasmSimdAvailable, wasmThreadsAvailable } from "./modules";
 
 /**
- * The JS side of the WebAssembly GEMM: one instance of the module (its own linear memory) and
- * the GotoBLAS loops around its `block` kernel. Operands live in the module's memory (callers
- * copy them in with `put` or write them there directly): addresses here are float offsets.
- * The memory holds the two pack buffers, then a scratch heap that `alloc` hands out per call.
+ * The JS side of the WebAssembly GEMM: the module's memory, this thread's instance
+ * (wasm-core.ts) and the split of large calls between the pool's threads. Operands live in
+ * the module's memory (callers copy them in with `put` or write them there directly):
+ * addresses here are float offsets. The memory holds each thread's two pack buffers, then a
+ * scratch heap that `alloc` hands out per call.
  */
 
 /** Rows of the register tile. */
 export const MR = GEMM_WASM_MR;
-/**
- * The cache blocking: `kc` steps per packed block (a B panel, kc x 8 floats, stays in L1),
- * `mc` rows of A per packed block (mc x kc floats stay in L2), `nc` columns of B per block.
- */
-export interface Blocking {
-  readonly kc: number;
-  readonly mc: number;
-  readonly nc: number;
-}
 
 /** The default blocking (see docs/ARCHITECTURE.md): 8 KiB B panels, 128 KiB A blocks. */
 export const BLOCKING: Blocking = { kc: 256, mc: 128, nc: 1024 };
 
-/** The module's exports. */
-interface GemmExports {
-  readonly memory: WebAssembly.Memory;
-  readonly block: (
-    mc: number,
-    nc: number,
-    kc: number,
-    pa: number,
-    pb: number,
-    c: number,
-    ldc: number,
-    acc: number,
-  ) => void;
-  readonly pack: (
-    src: number,
-    rs: number,
-    cs: number,
-    rows: number,
-    kc: number,
-    dst: number,
-    width: number,
-  ) => void;
-  readonly packRows: (src: number, ld: number, kc: number, nc: number, dst: number) => void;
-}
-
-const decode = (b64: string): Uint8Array<ArrayBuffer> =>
-  Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0));
-
-/** Whether this runtime runs WebAssembly SIMD (it validates the GEMM module). */
-export const wasmSimdAvailable = (): boolean =>
-  typeof WebAssembly === "object" && WebAssembly.validate(decode(GEMM_WASM));
-
-/** Whether this runtime has relaxed SIMD's fused multiply-add. */
-export const relaxedSimdAvailable = (): boolean =>
-  typeof WebAssembly === "object" && WebAssembly.validate(decode(GEMM_WASM_RELAXED));
-
 /** `x` rounded up to a multiple of `q`. */
 export const roundUp = (x: number, q: number): number => Math.ceil(x / q) * q;
 
-/** A GEMM module instance and the views over its memory. */
+/** How a `WasmGemm` splits its calls: the kernels' thread options, resolved (parallel.ts). */
+export type WasmThreading = ReturnType<typeof resolveThreading>;
+
+/**
+ * A GEMM module instance, its memory and the views over it. With `threading` (more than one
+ * thread, where the pool has a shared memory: `KernelPool.wasm`) it computes in the pool's
+ * shared memory, whose workers each instantiate the module on it, and a large call is split
+ * between them by blocks of C (wasm-tasks.ts); else in a private memory, every call on the
+ * calling thread. The memory starts with one pair of pack buffers per thread, then the heap.
+ */
 export class WasmGemm {
   private readonly ex: GemmExports;
+  private readonly core: WasmCore;
+  private readonly memory: WebAssembly.Memory;
   private view: Float32Array;
-  /** Where the B pack buffer and the heap start (floats; the A pack buffer is at 0). */
-  private readonly pb: number;
+  /** Where the heap starts (floats), after the threads' pack buffers. */
   private readonly heap: number;
   private top: number;
+  /** Threads a call may be split between: 1 when the memory is not shared. */
+  readonly threads: number;
+  private readonly split: WasmThreading | undefined;
+  private readonly params = new Int32Array(WASM_GEMM_CODEC.size);
 
-  /** Instantiates the module; `relaxed` takes the fused multiply-add build (check `relaxedSimdAvailable`). */
+  /**
+   * Instantiates the module; `relaxed` takes the fused multiply-add build (check
+   * `relaxedSimdAvailable`), `threading` the thread options to split calls by.
+   */
   constructor(
-    relaxed: boolean,
+    private readonly relaxed: boolean,
     private readonly blocking: Blocking = BLOCKING,
+    threading?: WasmThreading,
   ) {
-    this.pb = blocking.mc * blocking.kc;
-    this.heap = this.pb + blocking.kc * blocking.nc;
+    // The pool never has more than defaultThreads() - 1 workers: no pack buffers for more.
+    const want = threading === undefined ? 1 : Math.min(threading.threads, defaultThreads());
+    const shared = want > 1 && wasmThreadsAvailable() ? threading?.pools.wasm() : undefined;
+    this.threads = shared === undefined ? 1 : want;
+    this.split = shared === undefined ? undefined : threading;
+    this.heap = this.threads * packFloats(blocking);
     this.top = this.heap;
-    const mod = new WebAssembly.Module(decode(relaxed ? GEMM_WASM_RELAXED : GEMM_WASM));
-    this.ex = new WebAssembly.Instance(mod, {}).exports as unknown as GemmExports;
-    this.view = new Float32Array(this.ex.memory.buffer);
+    this.memory = shared?.memory ?? new WebAssembly.Memory({ initial: 1 });
+    this.core = wasmCore(gemmModule(relaxed, shared !== undefined), this.memory, MR);
+    this.ex = this.core.ex;
+    this.view = new Float32Array(this.memory.buffer);
+    // The pack buffers are below the heap: make sure they exist before the first call.
+    this.alloc(0);
   }
 
   /** The module's memory as floats (a new view after the memory grew). */
   get f32(): Float32Array {
-    if (this.view.buffer !== this.ex.memory.buffer)
-      this.view = new Float32Array(this.ex.memory.buffer);
+    if (this.view.buffer !== this.memory.buffer) this.view = new Float32Array(this.memory.buffer);
     return this.view;
   }
 
@@ -102,8 +92,8 @@ export class WasmGemm {
     const at = this.top;
     this.top = roundUp(at + n, 4);
     const bytes = this.top * 4;
-    const have = this.ex.memory.buffer.byteLength;
-    if (bytes > have) this.ex.memory.grow(Math.ceil((bytes - have) / 65536));
+    const have = this.memory.buffer.byteLength;
+    if (bytes > have) this.memory.grow(Math.ceil((bytes - have) / 65536));
     return at;
   }
 
@@ -117,45 +107,26 @@ export class WasmGemm {
   /**
    * `C (+)= A * B` in the module's memory: A `m x k` (element (i, p) at `a + i*aRs + p*aCs`), B
    * `k x n` likewise, C at `c` with row stride `ldc`. C must be padded: `ldc >= roundUp(n, 8)`
-   * and `roundUp(m, MR)` rows (the kernel writes whole tiles); k = 0 leaves C as it is.
+   * and `roundUp(m, MR)` rows (the kernel writes whole tiles); k = 0 leaves C as it is. A call
+   * of `threadFlops` or more is split between the threads (by blocks of the longer side of C).
    */
-  gemm(
-    m: number,
-    n: number,
-    k: number,
-    a: number,
-    aRs: number,
-    aCs: number,
-    b: number,
-    bRs: number,
-    bCs: number,
-    c: number,
-    ldc: number,
-    accumulate: boolean,
-  ): void {
-    const { block, pack, packRows } = this.ex;
-    const { kc: KC, mc: MC, nc: NC } = this.blocking;
-    const PA = 0;
-    const PB = this.pb;
-    for (let pc = 0; pc < k; pc += KC) {
-      const kc = Math.min(KC, k - pc);
-      const acc = accumulate || pc > 0 ? 1 : 0;
-      for (let jc = 0; jc < n; jc += NC) {
-        const nc = Math.min(NC, n - jc);
-        const src = b + pc * bRs + jc * bCs;
-        // Row-major B packs with whole vectors; the rest (and a transposed B) lane by lane,
-        // B's columns being the rows of its transpose.
-        const full = bCs === 1 ? nc - (nc % NR) : 0;
-        if (full > 0) packRows(4 * src, bRs, kc, full, 4 * PB);
-        if (full < nc)
-          pack(4 * (src + full * bCs), bCs, bRs, nc - full, kc, 4 * (PB + full * kc), NR);
-        for (let ic = 0; ic < m; ic += MC) {
-          const mc = Math.min(MC, m - ic);
-          pack(4 * (a + ic * aRs + pc * aCs), aRs, aCs, mc, kc, 4 * PA, MR);
-          block(mc, nc, kc, 4 * PA, 4 * PB, 4 * (c + ic * ldc + jc), 4 * ldc, acc);
-        }
-      }
+  gemm(...args: GemmArgs): void {
+    const [m, n, k, a, aRs, aCs, b, bRs, bCs, c, ldc, accumulate] = args;
+    const s = this.split;
+    // Blocks of C across its longer side, two per thread (claimed as threads come free).
+    const rows = m > n;
+    const w = roundUp(Math.ceil((rows ? m : n) / (2 * this.threads)), rows ? MR : NR);
+    const count = Math.ceil((rows ? m : n) / w);
+    const pool =
+      s !== undefined && count > 1 && 2 * m * n * k >= s.threadFlops ? s.pools.get() : undefined;
+    if (pool === undefined || s === undefined || s.backoff.skipping()) {
+      this.core.gemm(0, this.blocking, ...args);
+      return;
     }
+    const { relaxed } = this;
+    const named = { m, n, k, a, aRs, aCs, b, bRs, bCs, c, ldc, accumulate };
+    WASM_GEMM_CODEC.encode(this.params, { ...named, ...this.blocking, rows, w, relaxed });
+    s.backoff.note(pool.run(WASM_TASK, this.params, [], count, this.threads - 1));
   }
 
   /** Copies the `rows x cols` block at `src` (row stride `ld`) out to `dst` at `off`, rows packed. */
