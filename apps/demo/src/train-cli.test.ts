@@ -178,6 +178,28 @@ describe("loom train and evaluate", () => {
     expect((await readFile(path)).equals(await readFile(mlpCheckpoint))).toBe(false);
   });
 
+  it("says on stderr when --patience cannot stop the run (fit's onLog), keeping stdout's JSON", async () => {
+    const r = await loom(
+      "train",
+      "--model",
+      "perceptron",
+      "--epochs",
+      "1",
+      "--patience",
+      "2",
+      "--limit",
+      "256",
+      "--val-split",
+      "64",
+      "--json",
+    );
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(
+      /patience \(2\) is not below the epochs to run \(1\): it cannot stop this run/,
+    );
+    expect(lastJson(r.out)["epochs"]).toBe(1);
+  });
+
   it("evaluate refuses a corrupted, truncated or foreign checkpoint with a clear one-line message", async () => {
     const bytes = await readFile(mlpCheckpoint);
     const flipped = Buffer.from(bytes);

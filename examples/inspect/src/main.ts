@@ -48,6 +48,9 @@ const conv = report.planned.kernels.find((k) => k.kind === "library" && k.call.k
 if (conv === undefined) throw new Error("no convolution kernel in the plan");
 console.log(`conv kernel computes: ${conv.nodes.map((n) => nodes[n]!.op).join(" ")}`);
 console.log(loom.printKernel(report.planned, conv, report.planned.kernels.indexOf(conv)));
+// kernelLayers names the layers of each kernel's nodes (the paths of their parameters).
+const layers = loom.kernelLayers(report.graph, report.planned.kernels);
+console.log(`its layers: ${layers[report.planned.kernels.indexOf(conv)]!.join(", ")}`);
 // #endregion kernel
 
 // #region memory

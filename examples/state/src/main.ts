@@ -89,9 +89,9 @@ const halved = loom.mapTree(vars.params, loom.isHostTensor, (t) =>
     t.shape,
   ),
 );
-const first = (t: Tree<HostTensor>) => loom.flattenTree(t, loom.isHostTensor)[0]!;
+// mapTree keeps the tree's type: `halved.hidden.w` is a host tensor, read with no cast.
 console.log(
-  `${first(halved).path}[0]: ${vars.params.hidden.w.data[0]!.toFixed(4)} -> ${first(halved).leaf.data[0]!.toFixed(4)}`,
+  `hidden.w[0]: ${vars.params.hidden.w.data[0]!.toFixed(4)} -> ${halved.hidden.w.data[0]!.toFixed(4)}`,
 );
 // Inside a traced function the same trees hold graph tensors (Tree<Tensor>). The L2 penalty
 // covers the weights (paths ending in `w`), not biases or batch norm's scales.

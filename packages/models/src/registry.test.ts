@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { graphKey, LoomError, numel } from "@loom/graph";
+import type { nn } from "@loom/ops";
 import { flattenTree, isSpec } from "@loom/ops";
 import { getModel, modelGraph, varSpecs } from "./registry";
 import { lenet5 } from "./zoo/lenet";
 
-const paramCount = (layer: ReturnType<typeof lenet5>, input: readonly number[]) =>
+const paramCount = (layer: nn.Layer, input: readonly number[]) =>
   flattenTree(varSpecs(layer, { shape: [1, ...input] }).params, isSpec).reduce(
     (n, { leaf }) => n + numel(leaf.shape as number[]),
     0,

@@ -182,4 +182,4 @@ export const grad =
 
 /** Zeros shaped like every tensor of a tree. */
 export const zerosLikeTree = <T extends Tree<Tensor>>(t: T): T =>
-  mapTree(t, isTensor, zerosLike) as T;
+  mapTree<Tensor, Tensor>(t, isTensor, zerosLike) as T;

@@ -11,7 +11,7 @@ import {
 import type { Tensor } from "./core";
 import { input, isTensor } from "./core";
 import { isHostTensor } from "./host";
-import type { Tree } from "./pytree";
+import type { MapLeaves, Tree } from "./pytree";
 import { flattenTree, unflattenTree } from "./pytree";
 import type { StageChoice } from "./pipeline";
 import { planGraph } from "./pipeline";
@@ -33,19 +33,6 @@ export const isSpec = (x: unknown): x is TensorSpec =>
   Array.isArray((x as TensorSpec).shape) &&
   !isTensor(x) &&
   !isHostTensor(x);
-
-/**
- * A tree type with every `From` leaf replaced by `To` (arrays stay arrays, records stay
- * records): the types of what flows in and out of a compiled function follow the user's tree.
- */
-type MapLeaves<T, From, To> =
-  Tree<From> extends T
-    ? Tree<To>
-    : T extends From
-      ? To
-      : T extends object
-        ? { -readonly [K in keyof T]: MapLeaves<T[K], From, To> }
-        : never;
 
 /** The tree of tensors a function receives for a tree of specs. */
 export type TensorsOf<S> = MapLeaves<S, TensorSpec, Tensor>;

@@ -15,6 +15,14 @@ const isPlainObject = (x: unknown): x is Record<string, unknown> =>
   !Array.isArray(x) &&
   Object.getPrototypeOf(x) === Object.prototype;
 
+/** The error for a value inside a tree that is neither a leaf, an array nor a plain object. */
+const notATree = (prefix: string): LoomError =>
+  new LoomError(
+    "invalid_argument",
+    "pytree",
+    `${prefix || "the tree"} is neither a leaf, an array nor a plain object`,
+  );
+
 const join = (prefix: string, k: string | number) => (prefix === "" ? String(k) : `${prefix}.${k}`);
 
 /**
@@ -34,34 +42,53 @@ export const flattenTree = <L>(
       flattenTree(t as Tree<L>, isLeaf, join(prefix, k)),
     );
   }
-  throw new LoomError(
-    "invalid_argument",
-    "pytree",
-    `${prefix || "the tree"} is neither a leaf, an array nor a plain object`,
-  );
+  throw notATree(prefix);
 };
 
-/** Maps every leaf of a tree, keeping its structure. */
-export const mapTree = <L, M>(
+/**
+ * The tree `T` with each leaf of type `L` replaced by `M`, keeping its structure and keys, so a
+ * typed tree stays typed (`params.fc.w`); an untyped `Tree<L>` gives `Tree<M>`. The types of
+ * what flows in and out of a compiled function follow the user's tree this way too.
+ */
+export type MapLeaves<T, L, M> =
+  Tree<L> extends T
+    ? Tree<M>
+    : T extends L
+      ? M
+      : T extends object
+        ? { -readonly [K in keyof T]: MapLeaves<T[K], L, M> }
+        : never;
+
+const mapUntyped = <L, M>(
   tree: Tree<L>,
   isLeaf: (x: unknown) => x is L,
   f: (leaf: L, path: string) => M,
-  prefix = "",
+  prefix: string,
 ): Tree<M> => {
   if (isLeaf(tree)) return f(tree, prefix);
   if (Array.isArray(tree))
-    return tree.map((t, i) => mapTree(t as Tree<L>, isLeaf, f, join(prefix, i)));
+    return tree.map((t, i) => mapUntyped(t as Tree<L>, isLeaf, f, join(prefix, i)));
   if (isPlainObject(tree)) {
     return Object.fromEntries(
-      Object.entries(tree).map(([k, t]) => [k, mapTree(t as Tree<L>, isLeaf, f, join(prefix, k))]),
+      Object.entries(tree).map(([k, t]) => [
+        k,
+        mapUntyped(t as Tree<L>, isLeaf, f, join(prefix, k)),
+      ]),
     );
   }
-  throw new LoomError(
-    "invalid_argument",
-    "pytree",
-    `${prefix || "the tree"} is neither a leaf, an array nor a plain object`,
-  );
+  throw notATree(prefix);
 };
+
+/**
+ * Maps every leaf of a tree, keeping its structure and its type: mapping a model's typed
+ * params gives a tree with the same paths (`mapTree(vars.params, isHostTensor, f).fc.w`).
+ */
+export const mapTree = <L, M, T extends Tree<L> = Tree<L>>(
+  tree: T,
+  isLeaf: (x: unknown) => x is L,
+  f: (leaf: L, path: string) => M,
+  prefix = "",
+): MapLeaves<T, L, M> => mapUntyped(tree, isLeaf, f, prefix) as MapLeaves<T, L, M>;
 
 /**
  * Maps leaves of two trees of the same structure pairwise; a structural difference is a

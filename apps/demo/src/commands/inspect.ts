@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { InvalidArgumentError, Option } from "commander";
 import type { Dim, Graph } from "@loom/graph";
-import { LoomError, printDot, printExpr, printPlan, printText, toJson } from "@loom/graph";
+import { LoomError, printDot, printExpr, printText, toJson } from "@loom/graph";
 import { writeFileSync } from "node:fs";
 import { cpuBackend, renderKernel } from "@loom/backend-cpu";
 import type { Inspection } from "@loom/web/inspect";
@@ -24,6 +24,7 @@ import { addModuleOptions, loadUserModel, usesModule } from "./user-module";
 import { inspectionHtml, inspectorBundle } from "./inspect-html";
 import type { SetupOptions } from "./inspect-setup";
 import { addSetupOptions, setupOf } from "./inspect-setup";
+import { printKernelLayers, printLabelledPlan } from "./plan-text";
 
 /**
  * The formats `loom inspect` prints: a graph as text, DOT or JSON; `inspection`, the
@@ -195,13 +196,14 @@ export const runInspect = async (o: InspectOptions, io: CliIo, user?: ResolvedMo
       io.out(`k${o.kernel}: ${printExpr(k.expr)}\n`);
       if (o.source) io.out(`${renderKernel(k.expr, k.shape, k.inputs.length)}\n`);
     }
+    io.out(`${printKernelLayers(report.graph, k)}\n`);
   } else if (record !== undefined && (!o.json || record.kind === "graph")) {
     if (record.kind === "graph") io.out(`${renderGraph(record.graph, format, o.model)}\n`);
     else
       io.out(
         format === "json"
           ? `${JSON.stringify(record.plan, null, 2)}\n`
-          : `${printPlan(record.plan)}\n`,
+          : `${printLabelledPlan(report.graph, record.plan)}\n`,
       );
   }
   if (o.json) io.out(`${JSON.stringify(summarize(o.model!, o.train, report))}\n`);

@@ -220,6 +220,8 @@ const train = async (
     start,
     pipeline,
     earlyStopping: o.patience === undefined ? undefined : { patience: o.patience },
+    // fit's warnings (an early stopping that cannot trigger) go to stderr, beside --json's stdout.
+    onLog: (message) => io.err(`${message}\n`),
     augment,
     order: o.labelShuffle ? labelShuffling(train.labels, o.seed) : undefined,
     onStep: ({ epoch, batch, loss }) => {

@@ -7,7 +7,7 @@
  */
 import type { DType, HostTensor, Shape } from "@loom/graph";
 import { DTYPE_SHORT, formatShape, LoomError } from "@loom/graph";
-import type { TensorSpec, Tree } from "@loom/ops";
+import type { MapLeaves, TensorSpec, Tree } from "@loom/ops";
 import { flattenTree, isHostTensor, isSpec, mapTree } from "@loom/ops";
 import { crc32 } from "./crc32";
 import {
@@ -45,6 +45,23 @@ export interface ExpectedCheckpoint {
   readonly params: Tree<HostTensor | TensorSpec>;
   readonly state?: Tree<HostTensor | TensorSpec>;
   readonly optState?: Tree<HostTensor | TensorSpec>;
+}
+
+/** The host tree a checkpoint holds for an expected tree of host tensors or specs: the same paths. */
+export type HostTreeOf<T> =
+  Tree<HostTensor> extends T
+    ? Tree<HostTensor>
+    : Tree<TensorSpec> extends T
+      ? Tree<HostTensor>
+      : MapLeaves<T, HostTensor | TensorSpec, HostTensor>;
+
+/**
+ * A loaded checkpoint typed after the trees it was checked against: loaded with a model's fresh
+ * variables, `params.fc.w` is a host tensor with no cast (untyped without `expected`).
+ */
+export interface TypedCheckpoint<E extends ExpectedCheckpoint> extends LoadedCheckpoint {
+  readonly params: HostTreeOf<E["params"]>;
+  readonly state: E extends { readonly state: infer S } ? HostTreeOf<S> : Tree<HostTensor>;
 }
 
 /** Options for writing a checkpoint. */
@@ -249,15 +266,16 @@ const report = (what: string, diffs: readonly string[]): LoomError => {
  * and NaN or Inf in a float tensor a `non_finite` one unless `allowNonFinite`: this is the one
  * loader every caller (CLI, web app, library) goes through.
  */
-export const decodeCheckpoint = (
+export const decodeCheckpoint = <E extends ExpectedCheckpoint = ExpectedCheckpoint>(
   bytes: Uint8Array,
-  expected?: ExpectedCheckpoint,
+  expected?: E,
   options: DecodeCheckpointOptions = {},
-): LoadedCheckpoint => {
+): TypedCheckpoint<E> => {
   const { source } = options;
-  if (source === undefined) return decodeChecked(bytes, expected, options);
+  // The trees come back in `expected`'s structure (checked leaf by leaf), hence its types.
+  if (source === undefined) return decodeChecked(bytes, expected, options) as TypedCheckpoint<E>;
   try {
-    return decodeChecked(bytes, expected, options);
+    return decodeChecked(bytes, expected, options) as TypedCheckpoint<E>;
   } catch (e) {
     if (!(e instanceof LoomError)) throw e;
     const message = e.message.startsWith(`${e.op}: `)

@@ -11,7 +11,7 @@ import type {
   DecodeCheckpointOptions,
   EncodeCheckpointOptions,
   ExpectedCheckpoint,
-  LoadedCheckpoint,
+  TypedCheckpoint,
 } from "./bundle";
 import { decodeCheckpoint, encodeCheckpoint } from "./bundle";
 import type { CheckpointLock } from "./lock";
@@ -65,11 +65,11 @@ export const saveCheckpoint = async (
  * (see `decodeCheckpoint`). A missing or unreadable file is an `io` LoomError; every other error
  * names the path too.
  */
-export const loadCheckpoint = async (
+export const loadCheckpoint = async <E extends ExpectedCheckpoint = ExpectedCheckpoint>(
   path: string,
-  expected?: ExpectedCheckpoint,
+  expected?: E,
   options: Omit<DecodeCheckpointOptions, "source"> = {},
-): Promise<LoadedCheckpoint> => {
+): Promise<TypedCheckpoint<E>> => {
   checkPath(path);
   let bytes: Uint8Array;
   try {

@@ -1,6 +1,6 @@
 import type { Backend, HostTensor } from "@loom/graph";
 import { LoomError } from "@loom/graph";
-import type { CompileOptions, Tree, optim } from "@loom/ops";
+import type { CompileOptions, HostsOf, Tree, nn, optim } from "@loom/ops";
 import { compile, flattenTree, hostTensor, isHostTensor, key as makeKey, specsOf } from "@loom/ops";
 import type { Dataset, Labels } from "../data/dataset";
 import { batchOf, labelSpec } from "../data/dataset";
@@ -30,6 +30,15 @@ export interface TrainState extends ModelVars {
   readonly epoch: number;
   /** Optimizer steps taken. */
   readonly step: number;
+}
+
+/**
+ * A `TrainState` typed after its model's layers (what `fit` returns): `state.params.fc.w` is a
+ * host tensor with no cast, and the state goes back to `fit`, `predict` or `saveCheckpoint` as is.
+ */
+export interface TypedTrainState<P extends nn.Vars, S extends nn.Vars> extends TrainState {
+  readonly params: HostsOf<P>;
+  readonly state: HostsOf<S>;
 }
 
 /** How long a `fit` run is, in optimizer steps: what a schedule counted in steps needs. */
@@ -92,6 +101,11 @@ export interface FitResult {
   readonly warnings: readonly string[];
 }
 
+/** A `FitResult` whose final variables keep the model's tree types (`result.state.params.fc.w`). */
+export interface TypedFitResult<P extends nn.Vars, S extends nn.Vars> extends FitResult {
+  readonly state: TypedTrainState<P, S>;
+}
+
 const isTrainState = (s: ModelVars | TrainState): s is TrainState =>
   "optState" in s && "epoch" in s;
 
@@ -123,13 +137,8 @@ export const checkBatchSize = (op: string, batchSize: number, count: number): vo
   }
 };
 
-/**
- * Mini-batch training: a keyed shuffle every epoch, one compiled training step for every
- * batch (the last partial batch is dropped, so batch statistics never come from a handful of
- * examples), training and validation metrics per epoch, early stopping on the validation
- * loss, and a guard that stops with a LoomError at the first non-finite loss.
- */
-export const fit = async (opts: FitOptions): Promise<FitResult> => {
+/** `fit`'s run, untyped: `fit` below gives its result the model's tree types. */
+const fitRun = async (opts: FitOptions): Promise<FitResult> => {
   const { backend, train, batchSize, seed } = opts;
   checkBatchSize("fit", batchSize, train.count);
   const batches = Math.floor(train.count / batchSize);
@@ -269,3 +278,16 @@ export const fit = async (opts: FitOptions): Promise<FitResult> => {
     warnings,
   };
 };
+
+/**
+ * Mini-batch training: a keyed shuffle every epoch, one compiled training step for every
+ * batch (the last partial batch is dropped, so batch statistics never come from a handful of
+ * examples), training and validation metrics per epoch, early stopping on the validation
+ * loss, and a guard that stops with a LoomError at the first non-finite loss. The result's
+ * variables are typed after the model (`result.state.params.fc.w`).
+ */
+export const fit = <P extends nn.Vars, S extends nn.Vars>(
+  opts: FitOptions & { readonly model: nn.Layer<P, S> },
+): Promise<TypedFitResult<P, S>> =>
+  // The run threads the trees it was given; only their static types were lost on the way.
+  fitRun(opts) as Promise<TypedFitResult<P, S>>;

@@ -20,7 +20,7 @@ export interface AlexNetOptions {
  * works), then dropout-fc 4096-relu twice and fc classes: 61,100,840 parameters at 1000
  * classes. Children are named `features.conv1`... and `classifier.fc1`... .
  */
-export const alexnet = (opts: AlexNetOptions = {}): nn.Layer => {
+export const alexnet = (opts: AlexNetOptions = {}) => {
   checkCommon("alexnet", opts);
   const w = (c: number) => scaled(c, opts.width ?? 1);
   const hidden = opts.hidden ?? 4096;

@@ -44,7 +44,10 @@ export const checkCommon = (
 };
 
 /** The layer, with `check` run on its input type in `init` and `apply` (it throws a LoomError). */
-export const guardInput = (layer: nn.Layer, check: (s: Shape) => void): nn.Layer => ({
+export const guardInput = <P extends nn.Vars, S extends nn.Vars>(
+  layer: nn.Layer<P, S>,
+  check: (s: Shape) => void,
+): nn.Layer<P, S> => ({
   kind: layer.kind,
   init: (k, spec) => {
     check(spec.shape);
@@ -60,7 +63,11 @@ export const guardInput = (layer: nn.Layer, check: (s: Shape) => void): nn.Layer
  * The layer, refusing inputs smaller than `min` x `min` with a message that names the model,
  * instead of a pooling error deep inside it.
  */
-export const withMinSize = (model: string, min: number, layer: nn.Layer): nn.Layer =>
+export const withMinSize = <P extends nn.Vars, S extends nn.Vars>(
+  model: string,
+  min: number,
+  layer: nn.Layer<P, S>,
+): nn.Layer<P, S> =>
   guardInput(layer, (s) => {
     const [h, w] = [s[2], s[3]];
     if (s.length === 4 && typeof h === "number" && typeof w === "number" && (h < min || w < min)) {

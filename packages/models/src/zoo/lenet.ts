@@ -25,7 +25,7 @@ export interface LeNetOptions {
  * LeNet-5: conv 5x5x6, pool 2x2, conv 5x5x16, pool 2x2, fc 120, fc 84, fc classes. With 10
  * classes it has 61,706 parameters at either input size.
  */
-export const lenet5 = (opts: LeNetOptions = {}): nn.Layer => {
+export const lenet5 = (opts: LeNetOptions = {}) => {
   checkCommon("lenet", { width: opts.width });
   const c = (n: number) => scaled(n, opts.width ?? 1);
   const classic = opts.style === "classic";

@@ -24,7 +24,7 @@ const leaves = (t: Tree<unknown>) =>
   );
 /** Placeholders shaped like a host tree: what a traced training step sees. */
 const symbolic = (t: Tree<unknown>, prefix: string): Tree<Tensor> =>
-  mapTree(
+  mapTree<never, Tensor>(
     t as Tree<never>,
     (x): x is never => isHostTensor(x),
     (h: { shape: number[]; dtype: "float64" }, path) =>
