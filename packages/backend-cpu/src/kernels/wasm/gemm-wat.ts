@@ -10,6 +10,8 @@
  * broadcasts each A element with `v128.load32_splat` (XNNPACK's "splat" pattern).
  */
 
+import { convWat } from "./conv-wat";
+
 /** Columns of a B panel: two f32x4 vectors. */
 export const NR = 8;
 
@@ -150,9 +152,10 @@ const packRowsFunc = `(func (export "packRows") (param $src i32) (param $ld i32)
       (local.set $j0 (i32.add ${get("j0")} (i32.const 8)))
       (br $panels))))`;
 
-/** The whole module: its own growable memory, the GEMM block and the packing functions. */
+/** The whole module: its own growable memory, the GEMM block, the packing functions and conv-wat.ts's. */
 export const gemmWat = (opts: GemmWatOptions): string => `(module
   (memory (export "memory") 1)
   ${blockFunc(opts)}
   ${packFunc}
-  ${packRowsFunc})`;
+  ${packRowsFunc}
+  ${convWat()})`;

@@ -23,8 +23,8 @@ export interface Blocking {
 /** The default blocking (see docs/ARCHITECTURE.md): 8 KiB B panels, 128 KiB A blocks. */
 export const BLOCKING: Blocking = { kc: 256, mc: 128, nc: 1024 };
 
-/** The module's exports. */
-interface GemmExports {
+/** The module's GEMM exports. */
+export interface GemmExports {
   readonly memory: WebAssembly.Memory;
   readonly block: (
     mc: number,
@@ -82,6 +82,11 @@ export class WasmGemm {
     const mod = new WebAssembly.Module(decode(relaxed ? GEMM_WASM_RELAXED : GEMM_WASM));
     this.ex = new WebAssembly.Instance(mod, {}).exports as unknown as GemmExports;
     this.view = new Float32Array(this.ex.memory.buffer);
+  }
+
+  /** The module's exports, for kernels that drive `block` with packing of their own (wasm-conv.ts). */
+  get exports(): GemmExports {
+    return this.ex;
   }
 
   /** The module's memory as floats (a new view after the memory grew). */
