@@ -47,18 +47,31 @@ export interface ConvPlan {
   readonly winFlags: number;
 }
 
-/** Fills `n` entries at `at` with the offsets `f(i)` and pads them to whole panels with `f(0)`. */
-const table = (v: Int32Array, at: number, n: number, f: (i: number) => number): void => {
-  for (let i = 0; i < n; i++) v[at + i] = f(i);
-  v.fill(v[at]!, at + n, at + roundUp(n, NR));
-};
+/** The exports of conv-wat.ts that lay out the tables. */
+interface TableExports {
+  readonly grid: (...args: readonly number[]) => void;
+  readonly flags: (tab: number, n: number, out: number) => void;
+}
 
-/** Flags the panels of `n` strictly increasing offsets at `at` whose 8 columns are consecutive floats. */
-const flags = (v: Int32Array, at: number, n: number, out: number): void => {
-  for (let q = 0; q < n / NR; q++) {
-    const j = at + q * NR;
-    v[out + q] = (q + 1) * NR <= n && v[j + NR - 1]! - v[j]! === 4 * (NR - 1) ? 1 : 0;
-  }
+/**
+ * Fills the table at float address `at` with the byte offsets `base + i*si + j*sj + k*sk` over
+ * the `ni x nj x nk` grid (the taps (c, kh, kw) or the windows (n, oh, ow)), pads it to whole
+ * panels with its first entry, and writes its panels' kinds at `flagsAt`.
+ */
+const table = (
+  g: WasmGemm,
+  at: number,
+  flagsAt: number,
+  base: number,
+  [ni, nj, nk]: readonly [number, number, number],
+  [si, sj, sk]: readonly [number, number, number],
+): void => {
+  const ex = g.exports as unknown as TableExports;
+  const n = ni * nj * nk;
+  ex.grid(4 * at, base, ni, nj, nk, si, sj, sk);
+  const v = new Int32Array(g.f32.buffer, 4 * at, roundUp(n, NR));
+  v.fill(v[0]!, n);
+  ex.flags(4 * at, n, 4 * flagsAt);
 };
 
 /** Allocates the padded images and fills the tables (the images' contents are the caller's). */
@@ -66,8 +79,8 @@ export const planConv = (g: WasmGemm, z: ConvSizes, geo: ConvGeometry): ConvPlan
   const { sh, sw, pt, pl, dh, dw } = geo;
   const Hp = Math.max(pt + z.H, (z.Ho - 1) * sh + (z.KH - 1) * dh + 1);
   const Wp = Math.max(pl + z.W, (z.Wo - 1) * sw + (z.KW - 1) * dw + 1);
-  const [plane, K, S] = [Hp * Wp, z.KH * z.KW, z.Ho * z.Wo];
-  const [R, NS] = [z.I * K, z.N * S];
+  const plane = Hp * Wp;
+  const [R, NS] = [z.I * z.KH * z.KW, z.N * z.Ho * z.Wo];
   const Rp = roundUp(R, NR);
   const NSp = roundUp(NS, NR);
   const img = g.alloc(z.N * z.C * plane);
@@ -75,22 +88,13 @@ export const planConv = (g: WasmGemm, z: ConvSizes, geo: ConvGeometry): ConvPlan
   const tapFlags = g.alloc((z.G * Rp) / NR);
   const wins = g.alloc(NSp);
   const winFlags = g.alloc(NSp / NR);
-  const v = new Int32Array(g.f32.buffer);
   for (let gi = 0; gi < z.G; gi++) {
-    const at = taps + gi * Rp;
-    table(v, at, R, (r) => {
-      const c = gi * z.I + Math.floor(r / K);
-      const kh = Math.floor((r % K) / z.KW);
-      return 4 * (c * plane + kh * dh * Wp + (r % z.KW) * dw);
-    });
-    flags(v, at, R, tapFlags + (gi * Rp) / NR);
+    const [at, flagsAt] = [taps + gi * Rp, tapFlags + (gi * Rp) / NR];
+    const steps = [4 * plane, 4 * dh * Wp, 4 * dw] as const;
+    table(g, at, flagsAt, 4 * gi * z.I * plane, [z.I, z.KH, z.KW], steps);
   }
-  table(v, wins, NS, (s) => {
-    const n = Math.floor(s / S);
-    const oh = Math.floor((s % S) / z.Wo);
-    return 4 * (img + n * z.C * plane + oh * sh * Wp + (s % z.Wo) * sw);
-  });
-  flags(v, wins, NS, winFlags);
+  const steps = [4 * z.C * plane, 4 * sh * Wp, 4 * sw] as const;
+  table(g, wins, winFlags, 4 * img, [z.N, z.Ho, z.Wo], steps);
   return {
     img,
     Hp,
@@ -123,8 +127,8 @@ const copyImages = (
     for (let h = 0; h < H; h++) {
       const src = (i * H + h) * W;
       const dst = p.img + (i * Hp + h + geo.pt) * Wp + geo.pl;
-      if (into) for (let w = 0; w < W; w++) f[dst + w] = x[src + w]!;
-      else for (let w = 0; w < W; w++) x[src + w] = f[dst + w]!;
+      if (into) f.set(x.subarray(src, src + W), dst);
+      else x.set(f.subarray(dst, dst + W), src);
     }
   }
 };
