@@ -8,16 +8,7 @@ import { kernelFor } from "../src/kernels/kernel";
 import { makeFastKernels } from "../src/kernels/index";
 import { kernelPool } from "../src/kernels/parallel";
 import { convCases, geom, size } from "../src/testing/kernel-cases";
-
-const best = (runs: number, f: () => void): number => {
-  let t = Infinity;
-  for (let r = 0; r < runs; r++) {
-    const t0 = performance.now();
-    f();
-    t = Math.min(t, performance.now() - t0);
-  }
-  return t;
-};
+import { best } from "./best-of";
 
 const shapes = {
   lenet1: geom({ n: 32, cg: 1, og: 6, hw: [28, 28], k: [5, 5], pad: [2, 2, 2, 2] }),

@@ -109,8 +109,11 @@ export const planConv = (g: WasmGemm, z: ConvSizes, geo: ConvGeometry): ConvPlan
   };
 };
 
-/** Copies `[N, C, H, W]` images between `x` and the padded buffer (zeroing its border first), either way. */
-const copyImages = (
+/**
+ * Copies `[N, C, H, W]` images between `x` and the plan's padded buffer: `into` the buffer
+ * (zeroing its border first), or out of it without the border.
+ */
+export const copyImages = (
   g: WasmGemm,
   z: ConvSizes,
   p: ConvPlan,
@@ -132,24 +135,6 @@ const copyImages = (
     }
   }
 };
-
-/** Copies the images `x` into the plan's padded buffer. */
-export const putImages = (
-  g: WasmGemm,
-  z: ConvSizes,
-  p: ConvPlan,
-  geo: ConvGeometry,
-  x: Float32Array,
-) => copyImages(g, z, p, geo, x, true);
-
-/** Copies the plan's padded buffer, without its border, out to `x`. */
-export const takeImages = (
-  g: WasmGemm,
-  z: ConvSizes,
-  p: ConvPlan,
-  geo: ConvGeometry,
-  x: Float32Array,
-) => copyImages(g, z, p, geo, x, false);
 
 /**
  * Copies the `[N, M, S]` slice of a conv output or its gradient (image n at `n*nStride`: M of

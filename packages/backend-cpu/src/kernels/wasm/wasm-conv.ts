@@ -8,7 +8,7 @@ import type { LibraryArgs, LibraryKernelImpl } from "../kernel";
 import type { ConvGeometry } from "../window";
 import { convGeometry } from "../window";
 import type { ConvPlan, ConvSizes } from "./conv-plan";
-import { planConv, putImages, takeImages, transposeBatch } from "./conv-plan";
+import { copyImages, planConv, transposeBatch } from "./conv-plan";
 import type { GemmExports, WasmGemm } from "./wasm-gemm";
 import { BLOCKING, MR, roundUp } from "./wasm-gemm";
 
@@ -88,7 +88,7 @@ const convSizes = (
 const begin = (g: WasmGemm, z: ConvSizes, geo: ConvGeometry, x?: Float32Array): ConvPlan => {
   g.reset();
   const p = planConv(g, z, geo);
-  if (x) putImages(g, z, p, geo, x);
+  if (x) copyImages(g, z, p, geo, x, true);
   else g.f32.fill(0, p.img, p.img + z.N * z.C * p.Hp * p.Wp);
   return p;
 };
@@ -204,5 +204,5 @@ export const makeWasmConv2dGradInputKernel = (
         ex.scatter(4 * c, 4 * ldc, taps, p.wins + 4 * jc, p.winFlags + jc / 2, p.R, nc);
       }
     }
-    takeImages(g, z, p, geo, args.out as Float32Array);
+    copyImages(g, z, p, geo, args.out as Float32Array, false);
   });
