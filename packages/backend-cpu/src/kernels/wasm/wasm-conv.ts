@@ -37,6 +37,7 @@ interface ConvExports extends GemmExports {
     nc: number,
     dst: number,
   ) => void;
+  readonly packA4: (src: number, ld: number, rows: number, kc: number, dst: number) => void;
   readonly scatter: (
     c: number,
     ldc: number,
@@ -47,6 +48,17 @@ interface ConvExports extends GemmExports {
     nc: number,
   ) => void;
 }
+
+/**
+ * Packs the row-major `rows x kc` block of A at float address `src` (row stride `ld`) into the
+ * MR-row panels at `dst`: whole 4-row panels with vectors (`packA4`), the rest with `pack`.
+ */
+const packA = (ex: ConvExports, src: number, ld: number, rows: number, kc: number, dst: number) => {
+  const full = MR === 4 ? rows - (rows % 4) : 0;
+  if (full > 0) ex.packA4(4 * src, ld, full, kc, 4 * dst);
+  if (full < rows)
+    ex.pack(4 * (src + full * ld), ld, 1, rows - full, kc, 4 * (dst + full * kc), MR);
+};
 
 /** Windows per chunk of the input gradient: its `R x chunk` result stays in L2 before the scatter. */
 const GRAD_INPUT_CHUNK = 256;
@@ -111,7 +123,7 @@ export const makeWasmConv2dKernel = (g: WasmGemm, fallback: LibraryKernelImpl<Co
     for (let gi = 0; gi < z.G; gi++) {
       for (let pc = 0; pc < p.R; pc += KC) {
         const kc = Math.min(KC, p.R - pc);
-        ex.pack(4 * (pw + gi * z.Og * p.R + pc), p.R, 1, z.Og, kc, 4 * (pa + pc * OgP), MR);
+        packA(ex, pw + gi * z.Og * p.R + pc, p.R, z.Og, kc, pa + pc * OgP);
       }
       for (let jc = 0; jc < p.NS; jc += NC) {
         const nc = Math.min(NC, p.NS - jc);
@@ -172,7 +184,7 @@ export const makeWasmConv2dGradFilterKernel = (
         const taps = gi * p.Rp + jc;
         for (let pc = 0; pc < p.NS; pc += KC) {
           const kc = Math.min(KC, p.NS - pc);
-          ex.pack(4 * (pd + gi * z.Og * p.NS + pc), p.NS, 1, z.Og, kc, 4 * pa, MR);
+          packA(ex, pd + gi * z.Og * p.NS + pc, p.NS, z.Og, kc, pa);
           ex.gather(p.wins + 4 * pc, p.taps + 4 * taps, p.tapFlags + taps / 2, kc, nc, 4 * pb);
           ex.block(z.Og, nc, kc, 4 * pa, 4 * pb, 4 * (c + jc), 4 * ldc, pc > 0 ? 1 : 0);
         }
