@@ -5,16 +5,7 @@
  * For the toolchain and tile comparisons of docs/ARCHITECTURE.md; not part of the tests.
  */
 import { MR, roundUp, WasmGemm } from "../src/kernels/wasm/wasm-gemm";
-
-const best = (runs: number, f: () => void): number => {
-  let t = Infinity;
-  for (let r = 0; r < runs; r++) {
-    const t0 = performance.now();
-    f();
-    t = Math.min(t, performance.now() - t0);
-  }
-  return t;
-};
+import { best } from "./best-of";
 
 const g = new WasmGemm(false);
 // In cache: a 48 x 64 block over kc = 128 (A 24 KiB, B 32 KiB), 200 times per run.

@@ -168,6 +168,19 @@ describe("fast convolutions", () => {
       }
     }
   });
+
+  it("wasm: match the reference past one GEMM block (taps > kc, windows > nc, many chunks)", () => {
+    // R = 30*3*3 = 270 taps (two k blocks), N*Ho*Wo = 1,250 windows (two n blocks, five
+    // input-gradient chunks), rows of 25 windows so panels straddle rows; then stride 2 with
+    // dilation and groups whose Og is no multiple of the tile's 4 rows.
+    const shapes = [
+      geom({ n: 2, cg: 30, og: 6, hw: [25, 25], pad: [1, 1, 1, 1] }),
+      geom({ n: 3, groups: 2, cg: 5, og: 7, hw: [21, 19], stride: [2, 2], dilation: [2, 1] }),
+    ];
+    for (const g of shapes)
+      for (const c of convCases(g, "float32", 5))
+        check<LibraryCall>(c, kernelFor<LibraryKind>(FAST, c.call.kind));
+  });
 });
 
 /** A pooling geometry; the four pooling ops are checked on each. */

@@ -10,6 +10,8 @@
  * broadcasts each A element with `v128.load32_splat` (XNNPACK's "splat" pattern).
  */
 
+import { convWat } from "./conv-wat";
+
 /** Columns of a B panel: two f32x4 vectors. */
 export const NR = 8;
 
@@ -156,11 +158,12 @@ const packRowsFunc = `(func (export "packRows") (param $src i32) (param $ld i32)
       (br $panels))))`;
 
 /**
- * The whole module: the GEMM block and the packing functions over an imported memory
- * (`env.memory`), which the instance's owner creates: shared between threads or not.
+ * The whole module: the GEMM block, the packing functions and conv-wat.ts's, over an imported
+ * memory (`env.memory`), which the instance's owner creates: shared between threads or not.
  */
 export const gemmWat = (opts: GemmWatOptions): string => `(module
   (import "env" "memory" (memory 1 ${opts.shared ? `${SHARED_MAX_PAGES} shared` : ""}))
   ${blockFunc(opts)}
   ${packFunc}
-  ${packRowsFunc})`;
+  ${packRowsFunc}
+  ${convWat()})`;

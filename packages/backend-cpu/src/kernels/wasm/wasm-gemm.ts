@@ -75,6 +75,11 @@ export class WasmGemm {
     this.alloc(0);
   }
 
+  /** The module's exports, for kernels that drive `block` with packing of their own (wasm-conv.ts). */
+  get exports(): GemmExports {
+    return this.ex;
+  }
+
   /** The module's memory as floats (a new view after the memory grew). */
   get f32(): Float32Array {
     if (this.view.buffer !== this.memory.buffer) this.view = new Float32Array(this.memory.buffer);
