@@ -51,7 +51,8 @@ export interface GpuState {
 interface Draw {
   readonly kernel: number;
   readonly integer: boolean;
-  readonly program: WebGLProgram;
+  /** Its program's index in the executable's list. */
+  readonly program: number;
   readonly textures: readonly (number | WebGLTexture)[];
   readonly fbo: WebGLFramebuffer;
   readonly width: number;
@@ -180,7 +181,6 @@ export const compileExecutable = (gpu: GpuState, given: Plan): Executable => {
       })),
       { source: sh.frame, samplers: sh.samplers, label: labelOf(plan.kernels[i]!, i) },
     ]);
-    const programs = gpu.programs.programsFor(sources);
     let next = 0;
     const draws: Draw[] = plan.kernels.flatMap((k, i) => {
       const { tiled } = shaders[i]!;
@@ -189,7 +189,7 @@ export const compileExecutable = (gpu: GpuState, given: Plan): Executable => {
       const passes = (tiled?.passes ?? []).map((p) => ({
         kernel: i,
         integer: false,
-        program: programs[next++]!.program,
+        program: next++,
         textures: p.reads.map((r) => (r.kind === "input" ? reads[r.index]! : own[r.index]!)),
         fbo: pool.framebuffer(p.writes.map((w) => own[w]!)),
         width: tiled!.scratch[p.writes[0]!]!.width,
@@ -198,7 +198,7 @@ export const compileExecutable = (gpu: GpuState, given: Plan): Executable => {
       const frame: Draw = {
         kernel: i,
         integer: formats[k.out]!.integer,
-        program: programs[next++]!.program,
+        program: next++,
         textures: [...reads, ...(tiled?.frameScratch ?? []).map((s) => own[s]!)],
         fbo: fboOf(k.out),
         width: layouts[k.out]!.width,
@@ -215,7 +215,12 @@ export const compileExecutable = (gpu: GpuState, given: Plan): Executable => {
       return r;
     });
     gl.bindFramebuffer(gl.FRAMEBUFFER, null);
-    checkGl(gl, "while allocating textures and compiling kernels");
+    checkGl(gl, "while allocating textures");
+    // Compiles and links are only issued here, after the last query that waits for the GPU
+    // process; their status is asked before the first draw (see ProgramCache.ready).
+    const programs = gpu.programs.start(sources).map((p) => p.program);
+    let linked: Promise<void> | undefined;
+    const whenLinked = () => (linked ??= gpu.programs.ready(programs));
     const inputs = Object.entries(plan.inputs);
     const scratch = new Map<number, Float32Array | Int32Array>();
     const written = new Set(plan.kernels.map((k) => k.out));
@@ -258,7 +263,7 @@ export const compileExecutable = (gpu: GpuState, given: Plan): Executable => {
         const t0 = prof === undefined ? 0 : performance.now();
         gl.bindFramebuffer(gl.FRAMEBUFFER, d.fbo);
         gl.viewport(0, 0, d.width, d.height);
-        gl.useProgram(d.program);
+        gl.useProgram(programs[d.program]!);
         d.textures.forEach((t, unit) => {
           gl.activeTexture(gl.TEXTURE0 + unit);
           gl.bindTexture(gl.TEXTURE_2D, typeof t === "number" ? current[t]! : t);
@@ -273,6 +278,7 @@ export const compileExecutable = (gpu: GpuState, given: Plan): Executable => {
     const run = async (
       feeds: Readonly<Record<string, HostTensor>>,
     ): Promise<Record<string, HostTensor>> => {
+      await whenLinked();
       draw(feeds);
       startReads(gl, outputs);
       await gpuDone(gl);
@@ -337,6 +343,7 @@ export const compileExecutable = (gpu: GpuState, given: Plan): Executable => {
         return Promise.reject(e as Error);
       }
       const next = queue
+        .then(whenLinked)
         .then(() => runResident(held))
         .finally(() => {
           for (const v of Object.values(held)) if (isDeviceTensor(v)) v.dispose();
