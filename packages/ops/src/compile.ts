@@ -51,7 +51,7 @@ export const isSpec = (x: unknown): x is TensorSpec =>
  * A tree type with every `From` leaf replaced by `To` (arrays stay arrays, records stay
  * records): the types of what flows in and out of a compiled function follow the user's tree.
  */
-type MapLeaves<T, From, To> =
+export type MapLeaves<T, From, To> =
   Tree<From> extends T
     ? Tree<To>
     : T extends From

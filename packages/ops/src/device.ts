@@ -3,6 +3,7 @@ import { hostDeviceTensor, isDeviceTensor } from "@loom/graph";
 import { isHostTensor } from "./host";
 import type { Tree } from "./pytree";
 import { flattenTree, mapTree } from "./pytree";
+import type { MapLeaves } from "./compile";
 
 /** True for what a compiled function takes as a feed: a host tensor or a device tensor. */
 export const isRunValue = (x: unknown): x is RunValue => isHostTensor(x) || isDeviceTensor(x);
@@ -12,19 +13,28 @@ export const isRunValue = (x: unknown): x is RunValue => isHostTensor(x) || isDe
  * copy in host memory): parameters that resident runs take and return without a transfer.
  * The caller owns the handles (`disposeTree`).
  */
-export const toDevice = (backend: Backend, tree: Tree<HostTensor>): Tree<DeviceTensor> =>
+export const toDevice = <T extends Tree<HostTensor>>(
+  backend: Backend,
+  tree: T,
+): MapLeaves<T, HostTensor, DeviceTensor> =>
   mapTree(tree, isHostTensor, (t) =>
     backend.upload !== undefined
       ? backend.upload(t)
       : hostDeviceTensor({ ...t, data: t.data.slice() }, backend.name),
-  );
+  ) as MapLeaves<T, HostTensor, DeviceTensor>;
 
-/** Reads a tree of device tensors (host tensors pass through) to the host, all reads at once; the handles stay alive. */
-export const toHost = async (tree: Tree<RunValue>): Promise<Tree<HostTensor>> => {
+/** Reads a tree of device tensors to the host, all reads at once (a host leaf passes through); the handles stay alive. */
+export const toHost = async <T extends Tree<DeviceTensor>>(
+  tree: T,
+): Promise<MapLeaves<T, DeviceTensor, HostTensor>> => {
   const leaves = flattenTree(tree, isRunValue);
   const hosts = await Promise.all(leaves.map(({ leaf }) => (isDeviceTensor(leaf) ? leaf.read() : leaf)));
   const byPath = new Map(leaves.map(({ path }, i) => [path, hosts[i]!]));
-  return mapTree(tree, isRunValue, (_, path) => byPath.get(path)!);
+  return mapTree(tree, isRunValue, (_, path) => byPath.get(path)!) as MapLeaves<
+    T,
+    DeviceTensor,
+    HostTensor
+  >;
 };
 
 /** Frees every device tensor of a tree (host tensors are left to the garbage collector). */
