@@ -163,6 +163,7 @@ export const stepRunner: Prepare<StepSpec> = async (backend, opts, spec, data) =
     run: async () => {
       const out = (await f.runResident({ ...vars, ...fixed } as never)) as unknown as DeviceVars & {
         loss: DeviceTensor;
+        correct?: DeviceTensor;
       };
       disposeTree(vars);
       vars = { params: out.params, state: out.state, optState: out.optState };
@@ -170,6 +171,7 @@ export const stepRunner: Prepare<StepSpec> = async (backend, opts, spec, data) =
         return (await out.loss.read()).data[0]!;
       } finally {
         out.loss.dispose();
+        out.correct?.dispose();
       }
     },
     dispose: () => {
