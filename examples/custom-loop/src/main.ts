@@ -152,7 +152,12 @@ console.log(`fit: huber loss ${fitted.history.at(-1)!.train.loss.toFixed(4)}`);
 let vars = loom.toDevice(backend, { params: init.params, optState: optimizer.init(init.params) });
 let residentTotal = 0;
 let residentSteps = 0;
-for (const { x, y } of loom.batches(data, { batchSize: BATCH, seed: 7, epoch: 0, dropLast: true })) {
+for (const { x, y } of loom.batches(data, {
+  batchSize: BATCH,
+  seed: 7,
+  epoch: 0,
+  dropLast: true,
+})) {
   const out = await step.runResident({ ...vars, state: init.state, x, y });
   // The old values can go once the step that replaces them has been called.
   loom.disposeTree(vars);

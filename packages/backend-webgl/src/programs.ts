@@ -114,8 +114,7 @@ export class ProgramCache {
       }
       gl.deleteShader(l.shader);
       gl.useProgram(program);
-      for (let k = 0; k < l.samplers; k++)
-        gl.uniform1i(gl.getUniformLocation(program, `u${k}`), k);
+      for (let k = 0; k < l.samplers; k++) gl.uniform1i(gl.getUniformLocation(program, `u${k}`), k);
     }
     if (failure !== undefined) throw failure;
   }

@@ -28,7 +28,9 @@ export const toHost = async <T extends Tree<DeviceTensor>>(
   tree: T,
 ): Promise<MapLeaves<T, DeviceTensor, HostTensor>> => {
   const leaves = flattenTree(tree, isRunValue);
-  const hosts = await Promise.all(leaves.map(({ leaf }) => (isDeviceTensor(leaf) ? leaf.read() : leaf)));
+  const hosts = await Promise.all(
+    leaves.map(({ leaf }) => (isDeviceTensor(leaf) ? leaf.read() : leaf)),
+  );
   const byPath = new Map(leaves.map(({ path }, i) => [path, hosts[i]!]));
   return mapTree(tree, isRunValue, (_, path) => byPath.get(path)!) as MapLeaves<
     T,
