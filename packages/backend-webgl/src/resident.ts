@@ -3,14 +3,7 @@ import { disposedTensor, formatShape, LoomError, numel } from "@loom/graph";
 import { checkGl, contextLost } from "./context";
 import { finishReads, gpuDone, outputRead, startReads } from "./readback";
 import type { TextureFormat, TextureLayout } from "./texture";
-import {
-  createTexture,
-  formatOf,
-  readFormatOf,
-  textureLayout,
-  uploadArray,
-  uploadTexture,
-} from "./texture";
+import * as tx from "./texture";
 
 /** A texture held by device tensors: freed (into the store's pool) when the last handle lets go. */
 interface Shared {
@@ -71,12 +64,12 @@ export const residentStore = (gpu: StoreGpu): ResidentStore => {
   const live = new Set<Shared>();
   const pool = new Map<string, WebGLTexture[]>();
   const placementOf = (shape: readonly number[], dtype: DType) => {
-    const layout = textureLayout(numel(shape), gpu.maxWidth, gpu.maxHeight);
-    const format = formatOf(gl, dtype);
+    const layout = tx.textureLayout(numel(shape), gpu.maxWidth, gpu.maxHeight);
+    const format = tx.formatOf(gl, dtype);
     return { layout, format, key: keyOf(layout, format) };
   };
   const take = (layout: TextureLayout, format: TextureFormat) =>
-    pool.get(keyOf(layout, format))?.pop() ?? createTexture(gl, layout, format);
+    pool.get(keyOf(layout, format))?.pop() ?? tx.createTexture(gl, layout, format);
   const release = (s: Shared) => {
     if (--s.refs > 0) return;
     live.delete(s);
@@ -94,7 +87,7 @@ export const residentStore = (gpu: StoreGpu): ResidentStore => {
       info,
       layout,
       fbo,
-      read: readFormatOf(gl, format, gpu.forceRgbaReads),
+      read: tx.readFormatOf(gl, format, gpu.forceRgbaReads),
     });
     // Queued now, so a later run that renders into this texture (after a dispose) comes after it.
     startReads(gl, [r]);
@@ -162,7 +155,7 @@ export const residentStore = (gpu: StoreGpu): ResidentStore => {
       if (gl.isContextLost()) throw contextLost("before uploading a tensor");
       const { layout, format } = placementOf(t.shape, t.dtype);
       const texture = take(layout, format);
-      uploadTexture(gl, texture, layout, format, uploadArray(t.dtype, t.data, undefined));
+      tx.uploadTexture(gl, texture, layout, format, tx.uploadArray(t.dtype, t.data, undefined));
       return handle(texture, t.shape, t.dtype);
     },
     dispose: () => {

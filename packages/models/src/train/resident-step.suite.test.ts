@@ -1,19 +1,16 @@
 import { describe, expect, it } from "vitest";
-import type { DeviceTensor, HostTensor, LoomError } from "@loom/graph";
+import type { DeviceTensor, LoomError } from "@loom/graph";
 import type { nn, Tree } from "@loom/ops";
+import { add, compile, disposeTree, hostTensor, key, optim, toDevice, toHost } from "@loom/ops";
 import {
-  add,
-  compile,
-  disposeTree,
-  flattenTree,
-  hostTensor,
-  isHostTensor,
-  key,
-  optim,
-  toDevice,
-  toHost,
-} from "@loom/ops";
-import { BACKENDS, compileStep, describeBackends, mismatch, randomFloat32 } from "@loom/testing";
+  BACKENDS,
+  compileStep,
+  describeBackends,
+  mismatch,
+  randomBatch,
+  randomFloat32,
+  treeMismatch,
+} from "@loom/testing";
 import type { Dataset } from "../data/dataset";
 import { fit, initModel, lenet5, mlp, specsOf, trainStep } from "../index";
 
@@ -25,26 +22,7 @@ import { fit, initModel, lenet5, mlp, specsOf, trainStep } from "../index";
 const BATCH = 8;
 const STEPS = 3;
 
-const batchOf = (seed: number) => ({
-  x: randomFloat32([BATCH, 1, 28, 28], seed),
-  y: hostTensor(
-    Array.from({ length: BATCH }, (_, i) => (i * 7 + seed) % 10),
-    [BATCH],
-    "int32",
-  ),
-});
-
-const leaves = (t: Tree<HostTensor>) =>
-  Object.fromEntries(flattenTree(t, isHostTensor).map(({ path, leaf }) => [path, leaf]));
-
-const treeMismatch = (got: Tree<HostTensor>, want: Tree<HostTensor>, rtol: number) => {
-  const g = leaves(got);
-  for (const [path, w] of Object.entries(leaves(want))) {
-    const m = g[path] === undefined ? "missing" : mismatch(g[path]!, w, { rtol });
-    if (m !== undefined) return `${path}: ${m}`;
-  }
-  return undefined;
-};
+const batchOf = (seed: number) => randomBatch(seed, BATCH);
 
 const expectLoomError = async (p: Promise<unknown>, pattern: RegExp) => {
   const e = (await p.then(
