@@ -96,6 +96,8 @@ describe("the examples", () => {
     expect(out).toContain("glu.w [32x2], glu.gate [32x2], out.w [1x32], out.b [1]");
     // fit with the same model, optimizer, seed and batches takes the same steps as the loop.
     expect(numbers(out, /fit: huber loss ([\d.]+)/)).toEqual([losses.at(-1)]);
+    // The first epoch again with the variables on the device takes the same steps.
+    expect(numbers(out, /resident: huber loss ([\d.]+)/)).toEqual([losses[0]]);
   });
 
   it("inspect: batch norm and ReLU end in the convolution's epilogue; the arena reuses memory", async () => {

@@ -144,4 +144,32 @@ const fitted = await loom.fit({
 });
 console.log(`fit: huber loss ${fitted.history.at(-1)!.train.loss.toFixed(4)}`);
 // #endregion fit
+
+// #region resident
+// The loop's first epoch again, with the variables left where the backend computes (textures
+// on WebGL; on the CPU, host memory): runResident takes and returns device tensors, so a step
+// uploads its batch and reads back only what is read (the loss), not the parameters.
+let vars = loom.toDevice(backend, { params: init.params, optState: optimizer.init(init.params) });
+let residentTotal = 0;
+let residentSteps = 0;
+for (const { x, y } of loom.batches(data, {
+  batchSize: BATCH,
+  seed: 7,
+  epoch: 0,
+  dropLast: true,
+})) {
+  const out = await step.runResident({ ...vars, state: init.state, x, y });
+  // The old values can go once the step that replaces them has been called.
+  loom.disposeTree(vars);
+  vars = { params: out.params, optState: out.optState };
+  residentTotal += (await out.loss.read()).data[0]!;
+  out.loss.dispose();
+  residentSteps++;
+}
+// Back to the host at the end (or for a checkpoint), then freed.
+const residentParams = await loom.toHost(vars.params);
+loom.disposeTree(vars);
+console.log(`resident: huber loss ${(residentTotal / residentSteps).toFixed(4)}`);
+// #endregion resident
+console.log(`resident params: ${Object.keys(residentParams).join(", ")}`);
 backend.dispose();

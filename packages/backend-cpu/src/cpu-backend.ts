@@ -1,5 +1,7 @@
 import type { Backend, Executable, Expr, HostTensor, Plan, TypedArray } from "@loom/graph";
 import {
+  hostDeviceTensor,
+  hostResidentRun,
   allocTyped,
   checkFeeds,
   DTYPE_BYTES,
@@ -201,7 +203,7 @@ export const cpuBackend = (opts: CpuBackendOptions = {}): Backend => {
         }),
       );
     };
-    return {
+    const exe: Executable = {
       run: async (feeds) => run(feeds),
       // Drops the arena and the buffers so they can be collected even while the executable
       // object is still referenced; running it again is a LoomError.
@@ -212,10 +214,15 @@ export const cpuBackend = (opts: CpuBackendOptions = {}): Backend => {
         steps.length = 0;
       },
     };
+    // The host is this backend's device: resident runs use device feeds in place.
+    return { ...exe, runResident: hostResidentRun(exe, name) };
   };
+  const name = codegen ? "cpu" : "cpu-closures";
   return {
-    name: codegen ? "cpu" : "cpu-closures",
+    name,
     compile,
+    // A copy: the caller may go on writing into the array it uploaded.
+    upload: (t) => hostDeviceTensor({ ...t, data: t.data.slice() }, name),
     executables,
     dispose: () => {
       executables.clear();

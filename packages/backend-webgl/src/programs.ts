@@ -22,28 +22,42 @@ const excerpt = (source: string, log: string): string => {
   return shown.length > 0 ? `\n${shown.join("\n")}` : "";
 };
 
+/** A program whose link was started and whose status nobody has asked yet. */
+interface Linking {
+  readonly source: string;
+  readonly shader: WebGLShader;
+  readonly samplers: number;
+  readonly label: ShaderLabel;
+}
+
+/** What a kernel's program is made of. */
+export type ProgramSource = { source: string; samplers: number; label: ShaderLabel };
+
 /**
  * Compiles and links the fragment shaders of kernels, once per source: programs are shared by
  * every executable of a backend (a training step and an evaluation step share most of their
- * kernels). New programs are all compiled and linked before any status is asked, so a driver
- * with parallel shader compilation overlaps them; a failure is a LoomError naming the kernel
- * with the driver's log and the offending lines, never a GL error left to the next draw.
+ * kernels). `start` only issues the compiles and links; `ready` asks their status, after
+ * polling `COMPLETION_STATUS_KHR` from the event loop where KHR_parallel_shader_compile is
+ * offered, so the driver compiles them all in parallel while the page goes on (asking
+ * LINK_STATUS right away would block until each is done). A failure is a LoomError naming
+ * the kernel with the driver's log and the offending lines, never a GL error left to a draw.
  */
 export class ProgramCache {
   private readonly programs = new Map<string, KernelProgram>();
+  private readonly linking = new Map<WebGLProgram, Linking>();
   private vertex: WebGLShader | undefined;
+  private readonly parallel: boolean;
 
-  constructor(private readonly gl: WebGL2RenderingContext) {}
+  constructor(private readonly gl: WebGL2RenderingContext) {
+    this.parallel = gl.getExtension("KHR_parallel_shader_compile") !== null;
+  }
 
-  /** The programs of `sources` (in order), compiling the ones not cached yet. */
-  programsFor(
-    sources: readonly { source: string; samplers: number; label: ShaderLabel }[],
-  ): KernelProgram[] {
+  /** The programs of `sources` (in order), issuing the compile and link of the ones not cached yet. */
+  start(sources: readonly ProgramSource[]): KernelProgram[] {
     const gl = this.gl;
     const vertex = this.vertexShader();
-    const pending = new Map<string, { program: WebGLProgram; shader: WebGLShader; i: number }>();
-    sources.forEach(({ source }, i) => {
-      if (this.programs.has(source) || pending.has(source)) return;
+    for (const { source, samplers, label } of sources) {
+      if (this.programs.has(source)) continue;
       const shader = gl.createShader(gl.FRAGMENT_SHADER)!;
       gl.shaderSource(shader, source);
       gl.compileShader(shader);
@@ -51,27 +65,58 @@ export class ProgramCache {
       gl.attachShader(program, vertex);
       gl.attachShader(program, shader);
       gl.linkProgram(program);
-      pending.set(source, { program, shader, i });
-    });
+      this.linking.set(program, { source, shader, samplers, label });
+      this.programs.set(source, { program, samplers });
+    }
+    return sources.map(({ source }) => this.programs.get(source)!);
+  }
+
+  /**
+   * Resolves once every program of `programs` is linked (their samplers bound), polling the
+   * driver without blocking where it compiles in parallel; rejects with the first failure.
+   */
+  async ready(programs: readonly WebGLProgram[]): Promise<void> {
+    const KHR = 0x91b1; // COMPLETION_STATUS_KHR
+    const waiting = () => programs.filter((p) => this.linking.has(p));
+    for (let w = waiting(); this.parallel && w.length > 0; w = waiting()) {
+      if (this.gl.isContextLost()) break;
+      if (w.every((p) => this.gl.getProgramParameter(p, KHR) === true)) break;
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    this.finish(waiting());
+  }
+
+  /** The programs of `sources`, compiled and linked now (blocking): `start` then a synchronous `ready`. */
+  programsFor(sources: readonly ProgramSource[]): KernelProgram[] {
+    const programs = this.start(sources);
+    this.finish(programs.map((p) => p.program));
+    return programs;
+  }
+
+  /** Asks the link status of programs (blocking until each is done) and binds their samplers. */
+  private finish(programs: readonly WebGLProgram[]): void {
+    const gl = this.gl;
     let failure: LoomError | undefined;
-    for (const [source, { program, shader, i }] of pending) {
-      const { samplers, label } = sources[i]!;
-      if (failure === undefined && !gl.getProgramParameter(program, gl.LINK_STATUS)) {
-        const compiled = gl.getShaderParameter(shader, gl.COMPILE_STATUS) as boolean;
-        const log = (compiled ? gl.getProgramInfoLog(program) : gl.getShaderInfoLog(shader)) ?? "";
-        failure = this.failure(label, compiled ? "link" : "compile", log, source);
-      }
-      gl.deleteShader(shader);
-      if (failure !== undefined) {
+    for (const program of programs) {
+      const l = this.linking.get(program);
+      if (l === undefined) continue;
+      this.linking.delete(program);
+      if (!gl.getProgramParameter(program, gl.LINK_STATUS)) {
+        const compiled = gl.getShaderParameter(l.shader, gl.COMPILE_STATUS) as boolean;
+        const log =
+          (compiled ? gl.getProgramInfoLog(program) : gl.getShaderInfoLog(l.shader)) ?? "";
+        failure ??= this.failure(l.label, compiled ? "link" : "compile", log, l.source);
+        // Dropped from the cache: a later compile of the same source tries again.
+        gl.deleteShader(l.shader);
+        this.programs.delete(l.source);
         gl.deleteProgram(program);
         continue;
       }
+      gl.deleteShader(l.shader);
       gl.useProgram(program);
-      for (let k = 0; k < samplers; k++) gl.uniform1i(gl.getUniformLocation(program, `u${k}`), k);
-      this.programs.set(source, { program, samplers });
+      for (let k = 0; k < l.samplers; k++) gl.uniform1i(gl.getUniformLocation(program, `u${k}`), k);
     }
     if (failure !== undefined) throw failure;
-    return sources.map(({ source }) => this.programs.get(source)!);
   }
 
   /** A compile or link failure as a LoomError. */
@@ -106,7 +151,9 @@ export class ProgramCache {
   /** Deletes every program and the shared vertex shader. */
   dispose(): void {
     for (const p of this.programs.values()) this.gl.deleteProgram(p.program);
+    for (const l of this.linking.values()) this.gl.deleteShader(l.shader);
     this.programs.clear();
+    this.linking.clear();
     if (this.vertex !== undefined) this.gl.deleteShader(this.vertex);
     this.vertex = undefined;
   }

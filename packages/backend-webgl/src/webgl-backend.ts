@@ -7,6 +7,7 @@ import { compileExecutable } from "./executable";
 import { ProgramCache } from "./programs";
 import type { RendererInfo } from "./renderer";
 import { rendererOf } from "./renderer";
+import { residentStore } from "./resident";
 
 /** Options of the WebGL2 backend. */
 export interface WebGLBackendOptions {
@@ -60,6 +61,8 @@ export const webglBackend = (opts: WebGLBackendOptions = {}): WebGLBackend => {
   let disposed = false;
   const executables = new Set<Executable>();
   const cache = executableCache();
+  const forceRgbaReads = opts.forceRgbaReads ?? false;
+  const store = residentStore({ gl, maxWidth, maxHeight: maxSize, forceRgbaReads });
   const gpu: GpuState = {
     gl,
     programs,
@@ -68,10 +71,11 @@ export const webglBackend = (opts: WebGLBackendOptions = {}): WebGLBackend => {
     maxHeight: maxSize,
     maxSamplers: gl.getParameter(gl.MAX_TEXTURE_IMAGE_UNITS) as number,
     reuseTextures: opts.reuseTextures ?? true,
-    forceRgbaReads: opts.forceRgbaReads ?? false,
+    forceRgbaReads,
     tiling: opts.tiling ?? "auto",
     profile: opts.profile,
     disposed: () => disposed,
+    store,
   };
   const compile = (plan: Plan): Executable => {
     if (disposed)
@@ -83,6 +87,7 @@ export const webglBackend = (opts: WebGLBackendOptions = {}): WebGLBackend => {
     const exe = compileExecutable(gpu, plan);
     const tracked: Executable = {
       run: exe.run,
+      runResident: exe.runResident,
       dispose: () => {
         executables.delete(tracked);
         exe.dispose();
@@ -96,6 +101,7 @@ export const webglBackend = (opts: WebGLBackendOptions = {}): WebGLBackend => {
     cache.clear();
     for (const e of [...executables]) e.dispose();
     programs.dispose();
+    store.dispose();
     gl.deleteVertexArray(gpu.vao);
     disposed = true;
     // A context of our own is released now rather than when the garbage collector finds it:
@@ -106,6 +112,15 @@ export const webglBackend = (opts: WebGLBackendOptions = {}): WebGLBackend => {
     name: "webgl",
     inPlace: false,
     compile,
+    upload: (t) => {
+      if (disposed)
+        throw new LoomError(
+          "invalid_argument",
+          "webgl",
+          "this backend was disposed; create a new webglBackend() to upload again",
+        );
+      return store.upload(t);
+    },
     executables: cache,
     dispose,
     renderer: rendererOf(gl),

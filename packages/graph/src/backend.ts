@@ -1,6 +1,7 @@
 import type { DType, TypedArray } from "./dtype";
 import type { ExecutableCache } from "./executable-cache";
 import type { Plan } from "./plan";
+import type { DeviceTensor, ResidentRun } from "./device";
 
 /** A tensor value crossing the API edge: its data, shape and dtype. */
 export interface HostTensor {
@@ -15,6 +16,12 @@ export interface Executable {
   readonly run: (
     feeds: Readonly<Record<string, HostTensor>>,
   ) => Promise<Record<string, HostTensor>>;
+  /**
+   * Runs the plan on host or device feeds and returns every output as a device tensor the
+   * caller owns (nothing is read back): parameters stay on the GPU between training steps.
+   * Without it, `compile`'s `runResident` wraps `run` with host-backed handles.
+   */
+  readonly runResident?: ResidentRun;
   /** Frees what this executable holds (buffers, textures). */
   readonly dispose: () => void;
 }
@@ -27,6 +34,8 @@ export interface Backend {
    * true). WebGL cannot: a shader cannot read and render to one texture.
    */
   readonly inPlace?: boolean;
+  /** Copies a host tensor to the device, as a handle resident runs take without uploading it again. */
+  readonly upload?: (t: HostTensor) => DeviceTensor;
   /** Turns a plan into an executable. */
   readonly compile: (plan: Plan) => Executable;
   /**

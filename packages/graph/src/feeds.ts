@@ -1,4 +1,4 @@
-import type { HostTensor } from "./backend";
+import type { RunValue } from "./device";
 import { LoomError } from "./error";
 import { ownValue } from "./own";
 import type { Plan } from "./plan";
@@ -8,7 +8,7 @@ import { formatShape, numel } from "./shape";
  * Checks feeds against a plan's inputs: every input present, with its shape and dtype. Every
  * backend calls it before running, so a bad feed fails with the same message everywhere.
  */
-export const checkFeeds = (plan: Plan, feeds: Readonly<Record<string, HostTensor>>): void => {
+export const checkFeeds = (plan: Plan, feeds: Readonly<Record<string, RunValue>>): void => {
   for (const [name, id] of Object.entries(plan.inputs)) {
     const b = plan.buffers[id]!;
     const f = ownValue(feeds, name);
@@ -19,15 +19,13 @@ export const checkFeeds = (plan: Plan, feeds: Readonly<Record<string, HostTensor
         `no value fed for input "${name}" ${formatShape(b.shape)}; feeds: ${Object.keys(feeds).join(", ") || "none"}`,
       );
     }
-    if (
-      f.dtype !== b.dtype ||
-      f.shape.join() !== b.shape.join() ||
-      f.data.length !== numel(b.shape)
-    ) {
+    // A device tensor's values are where its backend keeps them: as many as its shape says.
+    const count = "data" in f ? f.data.length : numel(f.shape);
+    if (f.dtype !== b.dtype || f.shape.join() !== b.shape.join() || count !== numel(b.shape)) {
       throw new LoomError(
         "shape_mismatch",
         "run",
-        `input "${name}" expects ${b.dtype}${formatShape(b.shape)}, was fed ${f.dtype}${formatShape(f.shape)} with ${f.data.length} values`,
+        `input "${name}" expects ${b.dtype}${formatShape(b.shape)}, was fed ${f.dtype}${formatShape(f.shape)} with ${count} values`,
         [b.shape, f.shape],
       );
     }

@@ -23,6 +23,7 @@ export * from "./provenance";
 export * from "./library-call";
 export * from "./sources";
 export * from "./backend";
+export * from "./device";
 export * from "./feeds";
 export * from "./lower/unfused";
 export * from "./autodiff";

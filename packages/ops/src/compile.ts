@@ -1,8 +1,20 @@
-import type { Backend, DType, Graph, HostTensor, PipelineOptions, Shape } from "@loom/graph";
+import type {
+  Backend,
+  DeviceTensor,
+  DType,
+  Executable,
+  Graph,
+  HostTensor,
+  PipelineOptions,
+  RunValue,
+  Shape,
+} from "@loom/graph";
 import {
   executableCache,
   formatShape,
   graphKey,
+  hostResidentRun,
+  isDeviceTensor,
   LoomError as Err,
   makeGraph,
   ownValue,
@@ -11,6 +23,7 @@ import {
 import type { Tensor } from "./core";
 import { input, isTensor } from "./core";
 import { isHostTensor } from "./host";
+import { isRunValue, readValues } from "./device";
 import type { MapLeaves, Tree } from "./pytree";
 import { flattenTree, unflattenTree } from "./pytree";
 import type { StageChoice } from "./pipeline";
@@ -39,6 +52,12 @@ export type TensorsOf<S> = MapLeaves<S, TensorSpec, Tensor>;
 
 /** The tree of host tensors a compiled function returns for a tree of tensors. */
 export type HostsOf<O> = MapLeaves<O, Tensor, HostTensor>;
+
+/** The tree of device tensors a resident run returns for a tree of tensors. */
+export type DevicesOf<O> = MapLeaves<O, Tensor, DeviceTensor>;
+
+/** The tree of feeds a compiled function takes for a tree of specs: host or device tensors. */
+export type FeedsOf<S> = MapLeaves<TensorsOf<S>, Tensor, RunValue>;
 
 /** A function from a tree of tensors to a tree of tensors: a model, a loss, a training step. */
 export type TensorFn<S = Tree<TensorSpec>, O extends Tree<Tensor> = Tree<Tensor>> = (
@@ -141,11 +160,18 @@ export const bindSymbols = (
   return Object.fromEntries(bindings);
 };
 
-/** A compiled function: run it with a tree of host tensors, get a tree of host tensors. */
+/** A compiled function: run it with a tree of host (or device) tensors, get a tree of host tensors. */
 export interface Compiled<S = Tree<TensorSpec>, O = Tree<Tensor>> {
   readonly traced: Traced;
-  /** Runs the function on host tensors (compiling for their shapes on first use). */
-  readonly run: (feeds: HostsOf<TensorsOf<S>>) => Promise<HostsOf<O>>;
+  /** Runs the function on host or device tensors (compiling for their shapes on first use) and reads every output back. */
+  readonly run: (feeds: FeedsOf<S>) => Promise<HostsOf<O>>;
+  /**
+   * Runs the function and leaves every output on the backend's device: the caller owns the
+   * returned device tensors (read what it needs with `read()`, `dispose()` the rest, e.g. the
+   * previous step's parameters once the next step has been called). Feeds may be device
+   * tensors of the same backend (`toDevice`), used without an upload.
+   */
+  readonly runResident: (feeds: FeedsOf<S>) => Promise<DevicesOf<O>>;
   /** Frees the executables this function compiled that no other compile shares. */
   readonly dispose: () => void;
 }
@@ -172,10 +198,11 @@ export const compile = <S extends Tree<TensorSpec>, O extends Tree<Tensor>>(
   const structure = `${graphKey(traced.graph)}|${JSON.stringify({ ...opts, name: undefined })}|`;
   const held = new Set<string>();
   const holder = {};
-  const run = async (feedTree: HostsOf<TensorsOf<S>>): Promise<HostsOf<O>> => {
+  /** The executable for a tree of feeds (compiled for their shapes on first use) and the feeds by input name. */
+  const prepare = (feedTree: FeedsOf<S>) => {
     checkFeeds(flattenTree(traced.inputStructure, isSpec), feedTree);
-    const feeds: Record<string, HostTensor> = Object.fromEntries(
-      flattenTree(feedTree as Tree<HostTensor>, isHostTensor).map(({ path, leaf }) => [
+    const feeds: Record<string, RunValue> = Object.fromEntries(
+      flattenTree(feedTree as Tree<RunValue>, isRunValue).map(({ path, leaf }) => [
         leafName(path, "input"),
         leaf,
       ]),
@@ -195,18 +222,38 @@ export const compile = <S extends Tree<TensorSpec>, O extends Tree<Tensor>>(
       );
     });
     held.add(key);
-    const out = await exe.run(feeds);
-    const byPath = new Map(
-      flattenTree(traced.outputStructure, isTensor).map(({ path }) => [
-        path,
-        out[leafName(path, "output")]!,
-      ]),
+    return { exe, feeds };
+  };
+  /** The outputs by name as the function's output tree. */
+  const outputTree = <L>(out: Readonly<Record<string, L>>) =>
+    unflattenTree(
+      traced.outputStructure,
+      isTensor,
+      new Map(
+        flattenTree(traced.outputStructure, isTensor).map(({ path }) => [
+          path,
+          out[leafName(path, "output")]!,
+        ]),
+      ),
     );
-    return unflattenTree(traced.outputStructure, isTensor, byPath) as HostsOf<O>;
+  const resident = (exe: Executable, feeds: Readonly<Record<string, RunValue>>) =>
+    (exe.runResident ?? hostResidentRun(exe, backend.name))(feeds);
+  const run = async (feedTree: FeedsOf<S>): Promise<HostsOf<O>> => {
+    const { exe, feeds } = prepare(feedTree);
+    // Device feeds go through the resident run; its outputs are read back and freed.
+    const out = Object.values(feeds).some(isDeviceTensor)
+      ? await readValues(await resident(exe, feeds))
+      : await exe.run(feeds as Record<string, HostTensor>);
+    return outputTree(out) as HostsOf<O>;
+  };
+  const runResident = async (feedTree: FeedsOf<S>): Promise<DevicesOf<O>> => {
+    const { exe, feeds } = prepare(feedTree);
+    return outputTree(await resident(exe, feeds)) as DevicesOf<O>;
   };
   return {
     traced,
     run,
+    runResident,
     // Frees every executable this function compiled that no other live compile holds.
     dispose: () => {
       for (const k of held) cache.release(k, holder);

@@ -1,7 +1,7 @@
 import type { DType, Shape } from "@loom/graph";
 import { formatShape, isConcrete, LoomError, ownValue } from "@loom/graph";
 import { describeHostData, isTensor } from "./graph-operand";
-import { isHostTensor } from "./host";
+import { isRunValue } from "./device";
 import type { PathLeaf } from "./pytree";
 import { describeValue } from "./values";
 
@@ -23,7 +23,7 @@ const describeFeed = (v: unknown): string =>
   isTensor(v) ? "a graph tensor" : (describeHostData(v) ?? describeValue(v));
 
 /**
- * Checks that every input a compiled function's specs name is fed a host tensor, with a message
+ * Checks that every input a compiled function's specs name is fed a host (or device) tensor, with a message
  * saying how to make one: plain numbers (`{ y: [3, 7] }`) would otherwise fail as a pytree
  * error about `y.0`, and a graph tensor as a missing feed. `inputs` are the specs' leaves by path;
  * missing feeds are left to the run.
@@ -34,7 +34,7 @@ export const checkFeeds = (
 ): void => {
   for (const { path, leaf } of inputs) {
     const v = at(feeds, path);
-    if (v === undefined || isHostTensor(v)) continue;
+    if (v === undefined || isRunValue(v)) continue;
     const shape = isConcrete(leaf.shape) ? JSON.stringify(leaf.shape) : "shape";
     const dtype = leaf.dtype !== undefined && leaf.dtype !== "float32" ? `, "${leaf.dtype}"` : "";
     throw new LoomError(

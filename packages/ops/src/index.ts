@@ -8,6 +8,7 @@ export * from "./table";
 export * from "./pytree";
 export * from "./host";
 export * from "./compile";
+export * from "./device";
 export * from "./specs-of";
 export * from "./predict";
 export * from "./autodiff";

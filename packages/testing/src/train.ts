@@ -1,8 +1,10 @@
 import type { Backend, HostTensor } from "@loom/graph";
 import type { nn, optim, TensorSpec, Tree } from "@loom/ops";
-import { compile, hostTensor, key } from "@loom/ops";
+import { compile, flattenTree, hostTensor, isHostTensor, key } from "@loom/ops";
 import type { ModelVars } from "@loom/models";
 import { specsOf, trainStep } from "@loom/models";
+import { mismatch, randomFloat32 } from "./compare";
+import { rng } from "./rng";
 
 /** What a compiled training step returns. */
 export interface StepOut {
@@ -53,4 +55,34 @@ export const measure = async (
     state = { params: out.params, state: out.state, optState: out.optState };
   }
   return { losses, ms: (performance.now() - t0) / Math.max(1, steps - 1) };
+};
+
+/** A random batch of MNIST-shaped images (`[size, 1, 28, 28]`) and class labels, from `seed`. */
+export const randomBatch = (seed: number, size: number): { x: HostTensor; y: HostTensor } => {
+  const r = rng(seed);
+  return {
+    x: randomFloat32([size, 1, 28, 28], seed),
+    y: hostTensor(
+      Array.from({ length: size }, () => Math.floor(r() * 10)),
+      [size],
+      "int32",
+    ),
+  };
+};
+
+const leavesByPath = (t: Tree<HostTensor>) =>
+  Object.fromEntries(flattenTree(t, isHostTensor).map(({ path, leaf }) => [path, leaf]));
+
+/** The first leaf of `got` that differs from `want` beyond `rtol` (as `path: why`), or undefined. */
+export const treeMismatch = (
+  got: Tree<HostTensor>,
+  want: Tree<HostTensor>,
+  rtol: number,
+): string | undefined => {
+  const g = leavesByPath(got);
+  for (const [path, w] of Object.entries(leavesByPath(want))) {
+    const m = g[path] === undefined ? "missing" : mismatch(g[path]!, w, { rtol });
+    if (m !== undefined) return `${path}: ${m}`;
+  }
+  return undefined;
 };

@@ -26,7 +26,8 @@ export const runInChromium = async (
     await page.exposeFunction("benchOut", opts.out);
     await page.exposeFunction("benchLog", opts.log);
     page.on("pageerror", (e) => opts.log(`bench (browser): ${e.message}`));
-    await page.goto(server.resolvedUrls!.local[0]!);
+    // Vite transforms the page's modules on first request: minutes on a loaded machine.
+    await page.goto(server.resolvedUrls!.local[0]!, { timeout: 600_000 });
     await page.waitForFunction(() => window.loomBench !== undefined, undefined, {
       timeout: 120_000,
     });

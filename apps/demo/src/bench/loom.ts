@@ -1,10 +1,11 @@
 import * as backendCpu from "@loom/backend-cpu";
-import type { Backend, HostTensor } from "@loom/graph";
+import type { Backend, DeviceTensor, HostTensor } from "@loom/graph";
 import type { CompileOptions, Tree } from "@loom/ops";
 import type { Tensor } from "@loom/ops";
 import {
   compile,
   conv2d,
+  disposeTree,
   hostTensor,
   key,
   matmul,
@@ -12,6 +13,7 @@ import {
   optim,
   planGraph,
   sum,
+  toDevice,
   trace,
   valueAndGrad,
 } from "@loom/ops";
@@ -137,30 +139,46 @@ const stepProgram = (spec: StepSpec | CompileSpec, d: StepData) => {
   return { fn, specs, start };
 };
 
+/** The variables of a step left on the backend's device between runs. */
+type DeviceVars = { readonly [K in keyof StepVars]: Tree<DeviceTensor> };
+
 /**
  * A compiled training step fed its own outputs, as in `fit`: every run is one SGD step from
- * where the last one left the parameters. Returns the step's loss.
+ * where the last one left the parameters, which stay on the backend's device (textures on
+ * WebGL), as do the batch and labels (as tfjs keeps its variables and inputs). Only the loss
+ * is read back, every step. Returns it.
  */
 export const stepRunner: Prepare<StepSpec> = async (backend, opts, spec, data) => {
   const d = dataOf(data, "step");
   const { fn, specs, start } = stepProgram(spec, d);
   const f = compile(backend, fn, specs, opts);
-  const fixed = {
+  const fixed = toDevice(backend, {
     x: f32(d.x, [spec.batch, ...IMAGE_SHAPE]),
     y: hostTensor(d.labels, [spec.batch], "int32"),
     key: key(0),
     step: hostTensor([0], [], "int32"),
-  };
-  let vars: StepVars = start;
+  }) as Record<string, DeviceTensor>;
+  let vars = toDevice(backend, start) as DeviceVars;
   return {
     run: async () => {
-      const out = (await f.run({ ...vars, ...fixed } as never)) as unknown as StepVars & {
-        loss: HostTensor;
+      const out = (await f.runResident({ ...vars, ...fixed } as never)) as unknown as DeviceVars & {
+        loss: DeviceTensor;
+        correct?: DeviceTensor;
       };
+      disposeTree(vars);
       vars = { params: out.params, state: out.state, optState: out.optState };
-      return out.loss.data[0]!;
+      try {
+        return (await out.loss.read()).data[0]!;
+      } finally {
+        out.loss.dispose();
+        out.correct?.dispose();
+      }
     },
-    dispose: f.dispose,
+    dispose: () => {
+      disposeTree(vars);
+      disposeTree(fixed);
+      f.dispose();
+    },
   };
 };
 

@@ -35,7 +35,7 @@ export const registerEvaluate = (program: Command, io: CliIo, options: CliOption
                 name: r.config.model,
               }));
         if (options.dryRun) return;
-        const backend = pickBackend(opts.backend);
+        const backend = pickBackend(opts.backend, io.err);
         const { test } = loadMnist();
         const m = await evaluate(backend, { model: layer }, vars, test);
         io.out(

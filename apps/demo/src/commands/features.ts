@@ -64,7 +64,7 @@ export const runFeatures = async (
   });
   const { config, vars, layer } = await loadForInference(o.checkpoint);
   if (options.dryRun) return;
-  const backend = pickBackend(o.backend);
+  const backend = pickBackend(o.backend, io.err);
   const { test } = loadMnist();
   if (o.image >= test.count)
     throw new LoomError("invalid_argument", "features", `--image must be below ${test.count}`);

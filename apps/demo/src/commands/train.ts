@@ -163,7 +163,7 @@ const train = async (
   { config, layer, input, augment }: CheckedTrain,
   saveTo: ((state: TrainState) => Promise<void>) | undefined,
 ): Promise<TrainSummary> => {
-  const backend = pickBackend(o.backend);
+  const backend = pickBackend(o.backend, io.err);
   const mnist = loadMnist();
   // --limit N keeps the first N training digits: everything after them is split off and dropped.
   const pool =

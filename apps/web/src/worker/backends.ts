@@ -2,7 +2,7 @@ import type { Backend } from "@loom/graph";
 import { cpuBackend } from "@loom/backend-cpu";
 import { add, compile } from "@loom/ops";
 import type { WebBackend, WebglSupport } from "../protocol";
-import { detectRenderer, isSoftwareRenderer } from "./renderer";
+import type { WebGLBackend } from "@loom/backend-webgl";
 
 /**
  * A backend by name. WebGL comes from a dynamic import: a WebGL backend that fails to load or
@@ -16,16 +16,18 @@ export const makeBackend = async (name: WebBackend): Promise<Backend> => {
 };
 
 /**
- * Whether the WebGL backend works here: it must start (WebGL2 on an OffscreenCanvas, with
- * EXT_color_buffer_float) and add two small vectors correctly; the renderer it draws with is
- * named, and flagged when it is a software one.
+ * Whether the WebGL backend works here, as `autoBackend` sees it: it must start (WebGL2 on an
+ * OffscreenCanvas, with EXT_color_buffer_float) and add two small vectors correctly. A
+ * software renderer is still offered (the user may want to see WebGL run), flagged so the page
+ * recommends the CPU backend, which is what `autoBackend` picks there on its own.
  */
 export const detectWebgl = async (): Promise<WebglSupport> => {
-  if (typeof OffscreenCanvas === "undefined")
-    return { available: false, reason: "no OffscreenCanvas in this browser's workers" };
   let backend: Backend | undefined;
   try {
-    backend = await makeBackend("webgl");
+    const { autoBackend } = await import("@loom/backend-webgl");
+    const choice = autoBackend({ cpu: () => cpuBackend({ threads: 1 }), allowSoftware: true });
+    backend = choice.backend;
+    if (choice.picked === "cpu") return { available: false, reason: choice.reason };
     const f = compile(backend, ({ a }) => ({ y: add(a, a) }), { a: { shape: [4] } });
     const { y } = await f.run({
       a: { data: Float32Array.of(1, 2, 3, 4), shape: [4], dtype: "float32" },
@@ -33,10 +35,8 @@ export const detectWebgl = async (): Promise<WebglSupport> => {
     const got = Array.from(y.data);
     if (got.join() !== "2,4,6,8")
       return { available: false, reason: `self-test gave ${got.join()}, not 2,4,6,8` };
-    const renderer = detectRenderer();
-    return renderer === undefined
-      ? { available: true }
-      : { available: true, renderer, software: isSoftwareRenderer(renderer) };
+    const { renderer, software } = (backend as WebGLBackend).renderer;
+    return { available: true, renderer, software };
   } catch (e) {
     return { available: false, reason: e instanceof Error ? e.message : String(e) };
   } finally {

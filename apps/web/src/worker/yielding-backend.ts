@@ -25,11 +25,20 @@ export const yieldingBackend = (backend: Backend): Backend => ({
   name: backend.name,
   compile: (plan) => {
     const exe = backend.compile(plan);
+    const resident = exe.runResident;
     return {
       run: async (feeds) => {
         await nextTask();
         return exe.run(feeds);
       },
+      ...(resident === undefined
+        ? {}
+        : {
+            runResident: async (feeds: Parameters<typeof resident>[0]) => {
+              await nextTask();
+              return resident(feeds);
+            },
+          }),
       dispose: exe.dispose,
     };
   },

@@ -1,7 +1,17 @@
-import type { Backend, HostTensor } from "@loom/graph";
+import type { Backend, DeviceTensor, HostTensor } from "@loom/graph";
 import { LoomError } from "@loom/graph";
 import type { CompileOptions, HostsOf, Tree, nn, optim } from "@loom/ops";
-import { compile, flattenTree, hostTensor, isHostTensor, key as makeKey, specsOf } from "@loom/ops";
+import {
+  compile,
+  disposeTree,
+  flattenTree,
+  hostTensor,
+  isHostTensor,
+  key as makeKey,
+  specsOf,
+  toDevice,
+  toHost,
+} from "@loom/ops";
 import type { Dataset, Labels } from "../data/dataset";
 import { batchOf, labelSpec } from "../data/dataset";
 import type { EarlyStopping } from "./early-stopping";
@@ -126,6 +136,29 @@ const firstNonFinite = (s: TrainState): string | undefined => {
   return undefined;
 };
 
+/** The variables a training step threads from one call to the next, left on the backend's device. */
+type DeviceVars = {
+  readonly params: Tree<DeviceTensor>;
+  readonly state: Tree<DeviceTensor>;
+  readonly optState: Tree<DeviceTensor>;
+};
+
+const onDevice = (backend: Backend, s: TrainState): DeviceVars => ({
+  params: toDevice(backend, s.params),
+  state: toDevice(backend, s.state),
+  optState: toDevice(backend, s.optState),
+});
+
+/** The device variables read back into a training state (all reads at once). */
+const onHost = async (v: DeviceVars, epoch: number, step: number): Promise<TrainState> => {
+  const [params, state, optState] = await Promise.all([
+    toHost(v.params),
+    toHost(v.state),
+    toHost(v.optState),
+  ]);
+  return { params, state, optState, epoch, step } as TrainState;
+};
+
 /** Throws a LoomError unless `batchSize` is a whole number of examples in [1, `count`] (fit's rule; forms check with it too). */
 export const checkBatchSize = (op: string, batchSize: number, count: number): void => {
   if (!(Number.isInteger(batchSize) && batchSize >= 1 && batchSize <= count)) {
@@ -177,6 +210,10 @@ const fitRun = async (opts: FitOptions): Promise<FitResult> => {
     ["training", train],
     ["validation", opts.val],
   ]);
+  // The variables stay on the backend's device between steps (a WebGL texture each): a step
+  // uploads its batch and reads back its loss, nothing else; they come back to the host at the
+  // end of an epoch (metrics, onEpoch's checkpoint) or of the run.
+  let vars: DeviceVars | undefined;
   const dropoutKey = makeKey(seed);
   const history: EpochReport[] = [];
   let best = { loss: Infinity, epoch: state.epoch, state };
@@ -191,24 +228,30 @@ const fitRun = async (opts: FitOptions): Promise<FitResult> => {
       );
       let lossSum = 0;
       let correct = 0;
+      vars ??= onDevice(backend, state);
+      let stepCount = state.step;
       for (let b = 0; b < batches; b++) {
         const { x, y } = batchOf(train, order.subarray(b * batchSize, (b + 1) * batchSize));
-        const out = (await step.run({
-          params: state.params,
-          state: state.state,
-          optState: state.optState,
+        const out = (await step.runResident({
+          ...vars,
           x,
           y,
           key: dropoutKey,
-          step: hostTensor([state.step], [], "int32"),
-        } as never)) as unknown as {
-          params: Tree<HostTensor>;
-          state: Tree<HostTensor>;
-          optState: Tree<HostTensor>;
-          loss: HostTensor;
-          correct?: HostTensor;
+          step: hostTensor([stepCount], [], "int32"),
+        } as never)) as unknown as DeviceVars & {
+          loss: DeviceTensor;
+          correct?: DeviceTensor;
         };
-        const loss = out.loss.data[0]!;
+        disposeTree(vars);
+        vars = { params: out.params, state: out.state, optState: out.optState };
+        // The loss and the count of correct predictions are read together: one wait per step.
+        const [lossT, correctT] = await Promise.all([out.loss.read(), out.correct?.read()]).finally(
+          () => {
+            out.loss.dispose();
+            out.correct?.dispose();
+          },
+        );
+        const loss = lossT.data[0]!;
         if (!Number.isFinite(loss)) {
           throw new LoomError(
             "non_finite",
@@ -218,20 +261,15 @@ const fitRun = async (opts: FitOptions): Promise<FitResult> => {
         }
         lossSum += loss;
         // Regression targets have no `correct` output: the epoch's accuracy is NaN.
-        correct += out.correct?.data[0] ?? NaN;
-        state = {
-          params: out.params,
-          state: out.state,
-          optState: out.optState,
-          epoch: state.epoch,
-          step: state.step + 1,
-        };
+        correct += correctT?.data[0] ?? NaN;
+        stepCount++;
         opts.onStep?.({ epoch: state.epoch, batch: b, batches, loss });
         if (opts.signal?.aborted) {
           aborted = true;
           break;
         }
       }
+      state = await onHost(vars, state.epoch, stepCount);
       // The loss of a step is computed before its update, so an update that overflows shows only
       // here: check before anyone (onEpoch, a checkpoint, the caller) sees the state.
       const bad = firstNonFinite(state);
@@ -264,6 +302,7 @@ const fitRun = async (opts: FitOptions): Promise<FitResult> => {
       }
     }
   } finally {
+    if (vars !== undefined) disposeTree(vars);
     step.dispose();
     evalFn?.dispose();
   }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { Backend, HostTensor } from "@loom/graph";
-import type { nn, Tree } from "@loom/ops";
-import { flattenTree, hostTensor, isHostTensor, key, optim } from "@loom/ops";
+import type { Backend } from "@loom/graph";
+import type { nn } from "@loom/ops";
+import { hostTensor, key, optim } from "@loom/ops";
 import {
   ALL_BACKENDS,
   BACKENDS,
@@ -9,8 +9,8 @@ import {
   describeBackends,
   measure,
   mismatch,
-  randomFloat32,
-  rng,
+  randomBatch,
+  treeMismatch,
 } from "@loom/testing";
 import { initModel, lenet5, mlp, specsOf } from "../index";
 
@@ -28,30 +28,7 @@ const BATCH = 16;
  */
 const REFERENCE_BATCH = 2;
 
-const batch = (seed: number, size: number) => {
-  const r = rng(seed);
-  return {
-    x: randomFloat32([size, 1, 28, 28], seed),
-    y: hostTensor(
-      Array.from({ length: size }, () => Math.floor(r() * 10)),
-      [size],
-      "int32",
-    ),
-  };
-};
-
-const leaves = (t: Tree<HostTensor>) =>
-  Object.fromEntries(flattenTree(t, isHostTensor).map(({ path, leaf }) => [path, leaf]));
-
-/** The first leaf of `got` that differs from `want` beyond `rtol`, or undefined. */
-const treeMismatch = (got: Tree<HostTensor>, want: Tree<HostTensor>, rtol: number) => {
-  const g = leaves(got);
-  for (const [path, w] of Object.entries(leaves(want))) {
-    const m = g[path] === undefined ? "missing" : mismatch(g[path]!, w, { rtol });
-    if (m !== undefined) return `${path}: ${m}`;
-  }
-  return undefined;
-};
+const batch = randomBatch;
 
 describeBackends(ALL_BACKENDS, (on) => {
   describe.each([
