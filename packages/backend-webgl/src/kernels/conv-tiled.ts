@@ -1,6 +1,7 @@
 import type { Conv2dCall, Conv2dGradFilterCall, Conv2dGradInputCall } from "@loom/graph";
 import { glslInt as I } from "../render-glsl";
 import { loader } from "../shader-frame";
+import { gatherCost, gatherGemm, im2colCost } from "./conv-gather";
 import { gemmTiled } from "./gemm";
 import type { TiledArgs, TiledGenerator } from "./tiled";
 import { windowGeometry } from "./window";
@@ -40,6 +41,32 @@ export const conv2dTiled: TiledGenerator<Conv2dCall> = (a) => {
   const P = N! * Ho! * Wo!;
   if (!tiles(a, P * O! * K)) return undefined;
   const g = windowGeometry(a.call);
+  const lib = `float lib(int pos) {
+  ${split3(["n", "o", "r"], "pos", O!, Ho! * Wo!)}
+  return prod(0, n * ${I(Ho! * Wo!)} + r, o);
+}`;
+  const { stride, pad, dilation } = a.call;
+  const gather = {
+    N: N!,
+    P: Ho!,
+    Q: Wo!,
+    J: O!,
+    KH: KH!,
+    KW: KW!,
+    src: { input: 0, loader: loader(0, a.inputs[0]!), C: C!, H: H!, W: W! },
+    tapY: { a: stride[0], b: dilation[0], c: -pad[0], d: 1, size: H! },
+    tapX: { a: stride[1], b: dilation[1], c: -pad[2], d: 1, size: W! },
+    weight: {
+      input: 1,
+      loader: loader(0, a.inputs[1]!),
+      at: `e = ld0(((i * ${I(C!)} + ch) * ${I(KH!)} + kh) * ${I(KW!)} + kw);`,
+    },
+    lib,
+  };
+  if (gatherCost(gather) < im2colCost(P, K, O!)) {
+    const t = gatherGemm(gather, a.frameUnits, a.limits);
+    if (t !== undefined) return t;
+  }
   return gemmTiled(
     {
       batch: 1,
@@ -63,10 +90,7 @@ export const conv2dTiled: TiledGenerator<Conv2dCall> = (a) => {
         row: `int o = i * ${I(K)};`,
         at: "e = ld0(o + k);",
       },
-      lib: `float lib(int pos) {
-  ${split3(["n", "o", "r"], "pos", O!, Ho! * Wo!)}
-  return prod(0, n * ${I(Ho! * Wo!)} + r, o);
-}`,
+      lib,
     },
     a.frameUnits,
     a.limits,
@@ -82,6 +106,33 @@ export const conv2dGradInputTiled: TiledGenerator<Conv2dGradInputCall> = (a) => 
   const P = N! * H! * W!;
   if (!tiles(a, P * C! * K)) return undefined;
   const g = windowGeometry(a.call);
+  const lib = `float lib(int pos) {
+  ${split3(["n", "c", "r"], "pos", C!, H! * W!)}
+  return prod(0, n * ${I(H! * W!)} + r, c);
+}`;
+  // Output position o reads dy at (o + pad - k * dilation) / stride, where that divides exactly.
+  const { stride, pad, dilation } = a.call;
+  const gather = {
+    N: N!,
+    P: H!,
+    Q: W!,
+    J: C!,
+    KH: KH!,
+    KW: KW!,
+    src: { input: 0, loader: loader(0, a.inputs[0]!), C: O!, H: Ho!, W: Wo! },
+    tapY: { a: 1, b: -dilation[0], c: pad[0], d: stride[0], size: Ho! },
+    tapX: { a: 1, b: -dilation[1], c: pad[2], d: stride[1], size: Wo! },
+    weight: {
+      input: 1,
+      loader: loader(0, a.inputs[1]!),
+      at: `e = ld0(((ch * ${I(C!)} + i) * ${I(KH!)} + kh) * ${I(KW!)} + kw);`,
+    },
+    lib,
+  };
+  if (gatherCost(gather) < im2colCost(P, K, C!)) {
+    const t = gatherGemm(gather, a.frameUnits, a.limits);
+    if (t !== undefined) return t;
+  }
   return gemmTiled(
     {
       batch: 1,
@@ -109,10 +160,7 @@ export const conv2dGradInputTiled: TiledGenerator<Conv2dGradInputCall> = (a) => 
         at: `${split3(["o", "kh", "kw"], "k", KH!, KW!)}
       e = ld0(((o * ${I(C!)} + c) * ${I(KH!)} + kh) * ${I(KW!)} + kw);`,
       },
-      lib: `float lib(int pos) {
-  ${split3(["n", "c", "r"], "pos", C!, H! * W!)}
-  return prod(0, n * ${I(H! * W!)} + r, c);
-}`,
+      lib,
     },
     a.frameUnits,
     a.limits,
