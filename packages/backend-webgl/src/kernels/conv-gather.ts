@@ -61,8 +61,13 @@ export interface GatherGemmSpec {
   readonly lib: string;
 }
 
-/** A product step costs about this many pack fragments on SwiftShader (measured: LeNet-5's input gradient, 0.13 vs 0.5 us). */
-const STEP_COST = 0.25;
+/**
+ * What a product step costs, in im2col pack fragments, measured on SwiftShader (LeNet-5 at
+ * batch 64, both variants in one page): the GEMM's step 0.25, the gather's 0.45 (its fragments
+ * also walk the taps).
+ */
+const GEMM_STEP = 0.25;
+const GATHER_STEP = 0.45;
 
 /** The estimated cost (in pack fragments) of the gather GEMM of `g`, for choosing it over the im2col GEMM. */
 export const gatherCost = (g: GatherGemmSpec): number => {
@@ -70,13 +75,13 @@ export const gatherCost = (g: GatherGemmSpec): number => {
   const [y0, y1] = reach(g.tapY, g.P, g.KH);
   const [x0, x1] = reach(g.tapX, g.Q, g.KW);
   const blocks = Math.ceil((g.N * g.P * g.Q) / ROWS) * Math.ceil(g.J / 4);
-  return g.N * (y1 - y0 + 1) * (x1 - x0 + 1) * Cq + blocks * g.KH * g.KW * Cq * STEP_COST;
+  return g.N * (y1 - y0 + 1) * (x1 - x0 + 1) * Cq + blocks * g.KH * g.KW * Cq * GATHER_STEP;
 };
 
 /** The estimated cost of an im2col GEMM `[M, K] x [K, J]` (its A pack pass and product). */
 export const im2colCost = (M: number, K: number, J: number): number => {
   const Kq = Math.ceil(K / 4);
-  return M * Kq + Math.ceil(M / ROWS) * Math.ceil(J / 4) * Kq * STEP_COST;
+  return M * Kq + Math.ceil(M / ROWS) * Math.ceil(J / 4) * Kq * GEMM_STEP;
 };
 
 /** GLSL setting `int <name>` to the source coordinate of virtual coordinate `v` and `ok` false where it is a zero. */
