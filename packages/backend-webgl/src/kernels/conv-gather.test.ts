@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import type { Conv2dGradInputCall } from "@loom/graph";
 import { textureLayout } from "../texture";
 import type { ShaderBuffer } from "../shader-frame";
 import { conv2dGradInputTiled, conv2dTiled } from "./conv-tiled";
@@ -19,8 +18,7 @@ const buf = (shape: readonly number[]): ShaderBuffer => ({
   ),
 });
 const limits = { maxSize: 8192, maxSamplers: 16, mode: "auto" } as const;
-const call = (kind: "conv2d" | "conv2d_grad_input") =>
-  ({ kind, stride: [1, 1], pad: [0, 0, 0, 0], dilation: [1, 1], groups: 1 }) as Conv2dGradInputCall;
+const geometry = { stride: [1, 1], pad: [0, 0, 0, 0], dilation: [1, 1], groups: 1 } as const;
 
 /** The bounds of every `for` loop of a shader (they are all constant). */
 const loopBounds = (k: TiledKernel): number[] =>
@@ -39,7 +37,7 @@ describe("conv gather GEMM", () => {
         [16, 6, 5, 5],
       ],
       outShape: [64, 6, 14, 14],
-      call: call("conv2d_grad_input"),
+      call: { kind: "conv2d_grad_input", inputShape: [14, 14], ...geometry },
       inputs: [buf([64, 16, 10, 10]), buf([16, 6, 5, 5])],
       frameUnits: 2,
       limits,
@@ -57,7 +55,7 @@ describe("conv gather GEMM", () => {
         [8, 160, 5, 5],
       ],
       outShape: [1, 8, 4, 4],
-      call: call("conv2d"),
+      call: { kind: "conv2d", ...geometry },
       inputs: [buf([1, 160, 8, 8]), buf([8, 160, 5, 5])],
       frameUnits: 2,
       limits,
