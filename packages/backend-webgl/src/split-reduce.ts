@@ -1,5 +1,6 @@
 import type { Expr } from "@loom/graph";
 import { alu, cnst, iadd, imul, int } from "@loom/graph";
+import { rewriteExpr as replace } from "./expr-rewrite";
 import { renderExpr } from "./glsl-expr";
 import { helpersFor } from "./glsl-helpers";
 import type { TiledKernel } from "./kernels/tiled";
@@ -41,22 +42,6 @@ const maxVar = (e: Expr): number =>
         : e.kind === "reduce"
           ? Math.max(maxVar(e.body), ...e.vars.map((v) => v.id))
           : -1;
-
-/** `e` with every occurrence of node `from` (by identity) or of loop variable `id` replaced. */
-const replace = (e: Expr, f: (n: Expr) => Expr | undefined): Expr => {
-  const hit = f(e);
-  if (hit !== undefined) return hit;
-  switch (e.kind) {
-    case "load":
-      return { ...e, at: replace(e.at, f) };
-    case "alu":
-      return { ...e, args: e.args.map((a) => replace(a, f)) };
-    case "reduce":
-      return { ...e, body: replace(e.body, f) };
-    default:
-      return e;
-  }
-};
 
 const loopVar = (id: number): Expr => ({ kind: "var", id, dtype: "int32" });
 

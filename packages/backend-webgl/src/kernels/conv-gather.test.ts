@@ -29,19 +29,20 @@ const loopBounds = (k: TiledKernel): number[] =>
       [...l.matchAll(/for \(int \w+ = [^;]+; \w+ < (\d+);/g)].map((m) => Number(m[1])),
     );
 
+/** The tiled-generator arguments of a call on float32 inputs of the given shapes. */
+const args = <C>(call: C, a: number[], b: number[], outShape: number[]) => ({
+  inShapes: [a, b],
+  outShape,
+  call,
+  inputs: [buf(a), buf(b)],
+  frameUnits: 2,
+  limits,
+});
+
 describe("conv gather GEMM", () => {
   it("serves LeNet-5's second convolution's input gradient without an im2col pass", () => {
-    const k = conv2dGradInputTiled({
-      inShapes: [
-        [64, 16, 10, 10],
-        [16, 6, 5, 5],
-      ],
-      outShape: [64, 6, 14, 14],
-      call: { kind: "conv2d_grad_input", inputShape: [14, 14], ...geometry },
-      inputs: [buf([64, 16, 10, 10]), buf([16, 6, 5, 5])],
-      frameUnits: 2,
-      limits,
-    })!;
+    const call = { kind: "conv2d_grad_input", inputShape: [14, 14], ...geometry } as const;
+    const k = conv2dGradInputTiled(args(call, [64, 16, 10, 10], [16, 6, 5, 5], [64, 6, 14, 14]))!;
     // The packed output gradient: 18 x 18 virtual positions (the taps reach 4 beyond each
     // side) of 4 channel quads per image, against 12544 x 100 texels of im2col.
     expect(k.scratch[0]).toEqual({ width: 18 * 4, height: 64 * 18 });
@@ -49,17 +50,8 @@ describe("conv gather GEMM", () => {
   });
 
   it("splits 25 taps x 40 channel quads into partial products of at most MAX_STEPS steps", () => {
-    const k = conv2dTiled({
-      inShapes: [
-        [1, 160, 8, 8],
-        [8, 160, 5, 5],
-      ],
-      outShape: [1, 8, 4, 4],
-      call: { kind: "conv2d", ...geometry },
-      inputs: [buf([1, 160, 8, 8]), buf([8, 160, 5, 5])],
-      frameUnits: 2,
-      limits,
-    })!;
+    const call = { kind: "conv2d", ...geometry } as const;
+    const k = conv2dTiled(args(call, [1, 160, 8, 8], [8, 160, 5, 5], [1, 8, 4, 4]))!;
     expect(k.passes[2]!.source).toContain("cq < 20;");
     expect(k.functions).toContain("s < 2;");
     expect(Math.max(...loopBounds(k))).toBeLessThanOrEqual(MAX_STEPS);

@@ -3,6 +3,7 @@ import type { GemmOperand } from "./gemm";
 import {
   assertSteps,
   folded,
+  gemmKernel,
   fragmentOf,
   MAX_STEPS,
   packPass,
@@ -191,25 +192,17 @@ ${each((r) => `        acc${r} += texelFetch(u0, a${r} + d + ivec2(cq, 0), 0) * 
   }
 ${each((r) => `  o${r} = acc${r};`)}`,
   );
-  return {
-    scratch: [size(fq), size(fb), ...rs.map(() => size(fp))],
-    passes: [
-      { source: packSource, reads: [{ kind: "input", index: g.src.input }], writes: [0] },
+  return gemmKernel(
+    [
+      { source: packSource, input: g.src.input, size: size(fq) },
       {
         source: packPass(fb, Jq * 4, J, weight, { S: 1, Kc: K, K }),
-        reads: [{ kind: "input", index: g.weight.input }],
-        writes: [1],
-      },
-      {
-        source: product,
-        reads: [
-          { kind: "scratch", index: 0 },
-          { kind: "scratch", index: 1 },
-        ],
-        writes: rs.map((r) => 2 + r),
+        input: g.weight.input,
+        size: size(fb),
       },
     ],
-    frameScratch: rs.map((r) => 2 + r),
-    functions: `${prodFunction(fp, Mr, S, frameUnits)}\n${g.lib}`,
-  };
+    product,
+    fp,
+    `${prodFunction(fp, Mr, S, frameUnits)}\n${g.lib}`,
+  );
 };

@@ -1,6 +1,6 @@
 import { LoomError } from "@loom/graph";
 import { glslInt as I } from "../render-glsl";
-import type { TiledKernel, TilingLimits } from "./tiled";
+import type { ScratchTexture, TiledKernel, TilingLimits } from "./tiled";
 import { passShader } from "./tiled";
 
 /** Output rows per fragment of the product pass (each an RGBA render target: MRT). */
@@ -131,6 +131,46 @@ export const prodFunction = (fp: Folded, Mr: number, S: number, unit0: number): 
 }`;
 };
 
+/** One pack pass of a GEMM kernel: its shader, the op input it reads, the size of the texture it fills. */
+export interface PackDraw {
+  readonly source: string;
+  readonly input: number;
+  readonly size: ScratchTexture;
+}
+
+/**
+ * A GEMM's draws as a tiled kernel: two pack passes into scratch 0 and 1, the `product`
+ * (reading both) into the `ROWS` render targets after them, which the frame's `functions` sample.
+ */
+export const gemmKernel = (
+  packs: readonly [PackDraw, PackDraw],
+  product: string,
+  fp: Folded,
+  functions: string,
+): TiledKernel => {
+  const rs = Array.from({ length: ROWS }, (_, t) => 2 + t);
+  return {
+    scratch: [packs[0].size, packs[1].size, ...rs.map(() => size(fp))],
+    passes: [
+      ...packs.map((p, k) => ({
+        source: p.source,
+        reads: [{ kind: "input" as const, index: p.input }],
+        writes: [k],
+      })),
+      {
+        source: product,
+        reads: [
+          { kind: "scratch", index: 0 },
+          { kind: "scratch", index: 1 },
+        ],
+        writes: rs,
+      },
+    ],
+    frameScratch: rs,
+    functions,
+  };
+};
+
 /** Throws when a generated loop would run more than `MAX_STEPS` times per fragment (a generator bug: callers split first). */
 export const assertSteps = (op: string, steps: number): void => {
   if (steps > MAX_STEPS)
@@ -189,29 +229,13 @@ ${rs.map((t) => `    acc${t} += texelFetch(u0, a0 + ivec2(q, ${t}), 0) * bm;`).j
   }
 ${rs.map((t) => `  o${t} = acc${t};`).join("\n")}`,
   );
-  return {
-    scratch: [size(fa), size(fb), ...rs.map(() => size(fp))],
-    passes: [
-      {
-        source: packPass(fa, Mpad, M, g.a, split),
-        reads: [{ kind: "input", index: g.a.input }],
-        writes: [0],
-      },
-      {
-        source: packPass(fb, Npad, N, g.b, split),
-        reads: [{ kind: "input", index: g.b.input }],
-        writes: [1],
-      },
-      {
-        source: product,
-        reads: [
-          { kind: "scratch", index: 0 },
-          { kind: "scratch", index: 1 },
-        ],
-        writes: rs.map((t) => 2 + t),
-      },
+  return gemmKernel(
+    [
+      { source: packPass(fa, Mpad, M, g.a, split), input: g.a.input, size: size(fa) },
+      { source: packPass(fb, Npad, N, g.b, split), input: g.b.input, size: size(fb) },
     ],
-    frameScratch: rs.map((t) => 2 + t),
-    functions: `${prodFunction(fp, Mr, S, frameUnits)}\n${g.lib}`,
-  };
+    product,
+    fp,
+    `${prodFunction(fp, Mr, S, frameUnits)}\n${g.lib}`,
+  );
 };
