@@ -10,6 +10,7 @@ import type { TextureLayout } from "./texture";
 import { textureLayout } from "./texture";
 import type { ShaderBuffer } from "./shader-frame";
 import { loader, samplerDecl, SHADER_HEADER } from "./shader-frame";
+import { splitReduce } from "./split-reduce";
 
 /** GLSL declaring `x0, x1, ...`, the output multi-index of flat `pos` (only the axes `used`). */
 const outputIndex = (shape: readonly number[], used: (axis: number) => boolean): string[] => {
@@ -140,19 +141,28 @@ export const planShaders = (
   });
   return plan.kernels.map((k) => {
     const ins = kernelReads(k).map(buffer);
-    return k.kind === "expr"
-      ? {
-          frame: exprKernelSource(k.expr, ins, buffer(k.out), k.shape),
-          samplers: ins.length,
-          tiled: undefined,
-        }
-      : libraryKernelShaders(
-          k,
-          k.inputShapes ?? k.inputs.map((b) => plan.buffers[b]!.shape),
-          ins,
-          buffer(k.out),
-          limits,
-        );
+    if (k.kind === "expr") {
+      // A long reduction runs as partial reductions (a prepass) combined by the frame.
+      const split = splitReduce(k.expr, ins, k.shape, outputIndex, limits);
+      return split === undefined
+        ? {
+            frame: exprKernelSource(k.expr, ins, buffer(k.out), k.shape),
+            samplers: ins.length,
+            tiled: undefined,
+          }
+        : {
+            frame: exprKernelSource(split.expr, [...ins, split.partial], buffer(k.out), k.shape),
+            samplers: ins.length + 1,
+            tiled: split.tiled,
+          };
+    }
+    return libraryKernelShaders(
+      k,
+      k.inputShapes ?? k.inputs.map((b) => plan.buffers[b]!.shape),
+      ins,
+      buffer(k.out),
+      limits,
+    );
   });
 };
 

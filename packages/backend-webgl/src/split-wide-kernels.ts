@@ -1,4 +1,5 @@
 import type { BufferInfo, Expr, Kernel, LibraryKernel, Plan } from "@loom/graph";
+import { rewriteExpr } from "./expr-rewrite";
 import { linearize, LoomError, outputIndex } from "@loom/graph";
 
 /** What one subexpression reads: load count per input slot, and whether it can be stored at the output's index. */
@@ -40,18 +41,10 @@ const replace = (e: Expr, target: Expr, by: Expr): Expr => {
   }
 };
 
-const renumber = (e: Expr, slot: (s: number) => number): Expr => {
-  switch (e.kind) {
-    case "load":
-      return { ...e, input: slot(e.input), at: renumber(e.at, slot) };
-    case "alu":
-      return { ...e, args: e.args.map((a) => renumber(a, slot)) };
-    case "reduce":
-      return { ...e, body: renumber(e.body, slot) };
-    default:
-      return e;
-  }
-};
+const renumber = (e: Expr, slot: (s: number) => number): Expr =>
+  rewriteExpr(e, (n) =>
+    n.kind === "load" ? { ...n, input: slot(n.input), at: renumber(n.at, slot) } : undefined,
+  );
 
 /**
  * The subexpression whose storing frees the most sampler slots: pointwise (computable at the

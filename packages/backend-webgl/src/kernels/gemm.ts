@@ -1,10 +1,10 @@
 import { LoomError } from "@loom/graph";
 import { glslInt as I } from "../render-glsl";
-import type { TiledKernel, TilingLimits } from "./tiled";
+import type { ScratchTexture, TiledKernel, TilingLimits } from "./tiled";
 import { passShader } from "./tiled";
 
 /** Output rows per fragment of the product pass (each an RGBA render target: MRT). */
-const ROWS = 4;
+export const ROWS = 4;
 /**
  * The most steps of four k one fragment loops over (and the most partial products the frame
  * sums): longer reductions are split into partial GEMMs, so no fragment runs long enough to
@@ -40,7 +40,7 @@ export interface GemmSpec {
 }
 
 /** A logical `[rows, width]` RGBA matrix folded into a texture: `fold` side-by-side bands of `height` rows. */
-interface Folded {
+export interface Folded {
   readonly rows: number;
   readonly width: number;
   readonly fold: number;
@@ -48,7 +48,7 @@ interface Folded {
 }
 
 /** Folds `rows` rows of `width` texels into at most `max` rows, bands a multiple of 4 rows high; undefined if too wide. */
-const folded = (rows: number, width: number, max: number): Folded | undefined => {
+export const folded = (rows: number, width: number, max: number): Folded | undefined => {
   const fold = Math.ceil(rows / Math.floor(max / ROWS) / ROWS);
   const height = Math.ceil(rows / fold / ROWS) * ROWS;
   if (fold === 1) return { rows, width, fold, height: rows };
@@ -56,20 +56,126 @@ const folded = (rows: number, width: number, max: number): Folded | undefined =>
 };
 
 /** GLSL `ivec2` of logical texel `(col, row)` of a folded matrix (row and col are rendered ints). */
-const texel = (f: Folded, row: string, col: string): string =>
+export const texel = (f: Folded, row: string, col: string): string =>
   f.fold === 1
     ? `ivec2(${col}, ${row})`
     : `ivec2((${row}) / ${I(f.height)} * ${I(f.width)} + (${col}), (${row}) % ${I(f.height)})`;
 
 /** GLSL declaring `row` and `col`, the logical texel of fragment `c` in a folded matrix. */
-const fragmentOf = (f: Folded): string =>
+export const fragmentOf = (f: Folded): string =>
   f.fold === 1
     ? "  int row = c.y;\n  int col = c.x;"
     : `  int band = c.x / ${I(f.width)};
   int col = c.x - band * ${I(f.width)};
   int row = band * ${I(f.height)} + c.y;`;
 
-const size = (f: Folded) => ({ width: f.width * f.fold, height: f.height });
+/** The texture size of a folded matrix. */
+export const size = (f: Folded) => ({ width: f.width * f.fold, height: f.height });
+
+/**
+ * The pack pass of a GEMM operand: RGBA rows of four consecutive k of `rows` logical rows,
+ * zero-padded to `pad` rows per batch entry; batch entry `g` is partial product `g % S` of
+ * batch `g / S`, covering k from `(g % S) * Kc`.
+ */
+export const packPass = (
+  f: Folded,
+  pad: number,
+  rows: number,
+  op: GemmOperand,
+  split: { readonly S: number; readonly Kc: number; readonly K: number },
+): string =>
+  passShader(
+    1,
+    1,
+    op.loader,
+    `${fragmentOf(f)}
+  int g = row / ${I(pad)};
+  int i = row - g * ${I(pad)};
+  int b = g / ${I(split.S)};
+  int k0 = (g - b * ${I(split.S)}) * ${I(split.Kc)} + col * 4;
+  vec4 v = vec4(0.0);
+  if (row < ${I(f.rows)} && i < ${I(rows)}) {
+    ${op.row}
+    for (int t = 0; t < 4; t++) {
+      int k = k0 + t;
+      if (col * 4 + t >= ${I(split.Kc)} || k >= ${I(split.K)}) break;
+      float e = 0.0;
+      ${op.at}
+      v[t] = e;
+    }
+  }
+  o0 = v;`,
+  );
+
+/**
+ * GLSL `float prod(int b, int i, int j)`: element `(i, j)` of batch `b` of a product whose
+ * `ROWS` render targets (sampled from unit `unit0`) hold `Mr` blocks of rows per partial
+ * product, summing its `S` partial products.
+ */
+export const prodFunction = (fp: Folded, Mr: number, S: number, unit0: number): string => {
+  const fetch = (t: number) => `texelFetch(u${I(unit0 + t)}, at, 0)`;
+  const pick = Array.from({ length: ROWS - 1 }, (_, t) => t).reduceRight(
+    (rest, t) => `t == ${t} ? ${fetch(t)} : ${rest}`,
+    fetch(ROWS - 1),
+  );
+  return `float prod(int b, int i, int j) {
+  float acc = 0.0;
+  for (int s = 0; s < ${I(S)}; s++) {
+    int g = b * ${I(S)} + s;
+    ivec2 at = ${texel(fp, `g * ${I(Mr)} + (i >> 2)`, "j >> 2")};
+    int t = i & 3;
+    vec4 v = ${pick};
+    acc += v[j & 3];
+  }
+  return acc;
+}`;
+};
+
+/** One pack pass of a GEMM kernel: its shader, the op input it reads, the size of the texture it fills. */
+export interface PackDraw {
+  readonly source: string;
+  readonly input: number;
+  readonly size: ScratchTexture;
+}
+
+/**
+ * A GEMM's draws as a tiled kernel: two pack passes into scratch 0 and 1, the `product`
+ * (reading both) into the `ROWS` render targets after them, which the frame's `functions` sample.
+ */
+export const gemmKernel = (
+  packs: readonly [PackDraw, PackDraw],
+  product: string,
+  fp: Folded,
+  functions: string,
+): TiledKernel => {
+  const rs = Array.from({ length: ROWS }, (_, t) => 2 + t);
+  return {
+    scratch: [packs[0].size, packs[1].size, ...rs.map(() => size(fp))],
+    passes: [
+      ...packs.map((p, k) => ({
+        source: p.source,
+        reads: [{ kind: "input" as const, index: p.input }],
+        writes: [k],
+      })),
+      {
+        source: product,
+        reads: [
+          { kind: "scratch", index: 0 },
+          { kind: "scratch", index: 1 },
+        ],
+        writes: rs,
+      },
+    ],
+    frameScratch: rs,
+    functions,
+  };
+};
+
+/** Throws when a generated loop would run more than `MAX_STEPS` times per fragment (a generator bug: callers split first). */
+export const assertSteps = (op: string, steps: number): void => {
+  if (steps > MAX_STEPS)
+    throw new LoomError("invalid_graph", op, `a fragment would loop ${steps} > ${MAX_STEPS} times`);
+};
 
 /**
  * Register-tiled GEMM in three draws and the frame (the design follows tfjs-webgl's packed
@@ -103,35 +209,8 @@ export const gemmTiled = (
   const fb = folded(B * Npad, Kq, limits.maxSize);
   const fp = folded(B * Mr, Nq, limits.maxSize);
   if (fa === undefined || fb === undefined || fp === undefined) return undefined;
-  if (Kq > MAX_STEPS)
-    throw new LoomError(
-      "invalid_graph",
-      "gemm",
-      `a fragment would loop ${Kq} > ${MAX_STEPS} times`,
-    );
-  const pack = (f: Folded, pad: number, rows: number, op: GemmOperand) =>
-    passShader(
-      1,
-      1,
-      op.loader,
-      `${fragmentOf(f)}
-  int g = row / ${I(pad)};
-  int i = row - g * ${I(pad)};
-  int b = g / ${I(S)};
-  int k0 = (g - b * ${I(S)}) * ${I(Kc)} + col * 4;
-  vec4 v = vec4(0.0);
-  if (row < ${I(f.rows)} && i < ${I(rows)}) {
-    ${op.row}
-    for (int t = 0; t < 4; t++) {
-      int k = k0 + t;
-      if (col * 4 + t >= ${I(Kc)} || k >= ${I(K)}) break;
-      float e = 0.0;
-      ${op.at}
-      v[t] = e;
-    }
-  }
-  o0 = v;`,
-    );
+  assertSteps("gemm", Kq);
+  const split = { S, Kc, K };
   const rs = Array.from({ length: ROWS }, (_, t) => t);
   const product = passShader(
     2,
@@ -150,45 +229,13 @@ ${rs.map((t) => `    acc${t} += texelFetch(u0, a0 + ivec2(q, ${t}), 0) * bm;`).j
   }
 ${rs.map((t) => `  o${t} = acc${t};`).join("\n")}`,
   );
-  const fetch = (t: number) => `texelFetch(u${I(frameUnits + t)}, at, 0)`;
-  const pick = rs
-    .slice(0, -1)
-    .reduceRight((rest, t) => `t == ${t} ? ${fetch(t)} : ${rest}`, fetch(ROWS - 1));
-  const prodOne = `ivec2 at = ${texel(fp, `g * ${I(Mr)} + (i >> 2)`, "j >> 2")};
-    int t = i & 3;
-    vec4 v = ${pick};
-    acc += v[j & 3];`;
-  const prod = `float prod(int b, int i, int j) {
-  float acc = 0.0;
-  for (int s = 0; s < ${I(S)}; s++) {
-    int g = b * ${I(S)} + s;
-    ${prodOne}
-  }
-  return acc;
-}`;
-  return {
-    scratch: [size(fa), size(fb), ...rs.map(() => size(fp))],
-    passes: [
-      {
-        source: pack(fa, Mpad, M, g.a),
-        reads: [{ kind: "input", index: g.a.input }],
-        writes: [0],
-      },
-      {
-        source: pack(fb, Npad, N, g.b),
-        reads: [{ kind: "input", index: g.b.input }],
-        writes: [1],
-      },
-      {
-        source: product,
-        reads: [
-          { kind: "scratch", index: 0 },
-          { kind: "scratch", index: 1 },
-        ],
-        writes: rs.map((t) => 2 + t),
-      },
+  return gemmKernel(
+    [
+      { source: packPass(fa, Mpad, M, g.a, split), input: g.a.input, size: size(fa) },
+      { source: packPass(fb, Npad, N, g.b, split), input: g.b.input, size: size(fb) },
     ],
-    frameScratch: rs.map((t) => 2 + t),
-    functions: `${prod}\n${g.lib}`,
-  };
+    product,
+    fp,
+    `${prodFunction(fp, Mr, S, frameUnits)}\n${g.lib}`,
+  );
 };

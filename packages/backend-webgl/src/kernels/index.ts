@@ -11,6 +11,7 @@ import { matmulTiled } from "./matmul-tiled";
 import type { TiledGenerator, TiledGenerators } from "./tiled";
 import { maxPool2dGlsl } from "./max-pool2d";
 import { maxPool2dGradGlsl } from "./max-pool2d-grad";
+import { maxPool2dGradTiled } from "./max-pool2d-grad-tiled";
 
 /** The WebGL library kernels, by call kind. */
 export const GLSL_KERNELS: GlslLibraryKernels = {
@@ -28,12 +29,13 @@ export const GLSL_KERNELS: GlslLibraryKernels = {
 export const glslKernelFor = <K extends LibraryKind>(kind: K): GlslLibraryKernel<LibraryCalls[K]> =>
   GLSL_KERNELS[kind];
 
-/** The register-tiled multi-pass kernels, for the call kinds that have one (the others run one fragment per output element). */
+/** The multi-pass kernels (register-tiled GEMMs, pooling gradients with a per-window prepass), for the call kinds that have one (the others run one fragment per output element). */
 export const TILED_KERNELS: TiledGenerators = {
   matmul: matmulTiled,
   conv2d: conv2dTiled,
   conv2d_grad_input: conv2dGradInputTiled,
   conv2d_grad_filter: conv2dGradFilterTiled,
+  max_pool2d_grad: maxPool2dGradTiled,
 };
 
 /** The tiled generator of a call kind, if it has one. */

@@ -192,13 +192,19 @@ const POOLS: readonly (readonly [string, number[], PoolOptions])[] = [
   ["3x3 stride 2 padding 1 (overlapping)", [1, 2, 9, 7], { kernel: 3, stride: 2, padding: 1 }],
   ["3x2 stride 1 (overlapping)", [2, 1, 6, 5], { kernel: [3, 2], stride: 1 }],
   ["same padding stride 2", [1, 2, 7, 7], { kernel: 3, stride: 2, padding: "same" }],
+  ["3x3 stride 2 ceil mode", [2, 3, 8, 10], { kernel: 3, stride: 2, ceilMode: true }],
+  [
+    "2x3 stride 3 padding 1 (gaps between windows)",
+    [2, 2, 9, 11],
+    { kernel: [2, 3], stride: 3, padding: 1 },
+  ],
 ];
 
 describe.each(POOLS)("pooling %s", (_, xs, opts) => {
   const out = (p: (x: Tensor) => Tensor) =>
     libraryKernels(({ x }) => ({ y: p(x!) }), { x: spec(...xs) })[0]!.shape;
 
-  it("max pooling and its gradient with ties (first maximum wins)", async () => {
+  it("max pooling and its gradient with ties (first maximum wins), one-pass and tiled", async () => {
     const fn: Fn = ({ x, r }) => ({
       y: maxPool2d(x!, opts),
       dx: valueAndGrad((v: Tensor) => sum(mul(maxPool2d(v, opts), r!)))(x!).grad,
@@ -206,7 +212,8 @@ describe.each(POOLS)("pooling %s", (_, xs, opts) => {
     const specs = { x: spec(...xs), r: spec(...out((x) => maxPool2d(x, opts))) };
     expect(libraryKernels(fn, specs).map((k) => k.call.kind)).toContain("max_pool2d_grad");
     const feeds = { x: tied(xs, 3), r: randomFloat32(specs.r.shape as number[], 4) };
-    expect(await check(fn, specs, feeds, { rtol: 1e-6 })).toBeUndefined();
+    for (const backend of [gl, tiled])
+      expect(await check(fn, specs, feeds, { rtol: 1e-6 }, backend)).toBeUndefined();
   });
 
   it("max pooling lets NaN win its windows", async () => {
