@@ -51,7 +51,15 @@ export const withPath = (n: Node, path: string | undefined): Node =>
   path === undefined || n.path === path ? n : freezeNode(n.op, n.inputs, n.attrs, { ...n, path });
 
 /** Ops that only rearrange their one input: a view of a parameter still names its layer. */
-const VIEWS = new Set(["reshape", "transpose", "broadcast", "slice", "pad", "flip", "cast"]);
+const VIEWS: ReadonlySet<string> = new Set([
+  "reshape",
+  "transpose",
+  "broadcast",
+  "slice",
+  "pad",
+  "flip",
+  "cast",
+]);
 
 /** The layer of the graph input a node is, or is a view of (`transpose(params.fc1.w)` is fc1's). */
 const inputPath = (n: Node): string | undefined =>

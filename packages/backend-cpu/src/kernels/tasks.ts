@@ -4,6 +4,8 @@ import type { Im2colLib } from "./im2col";
 import { IM2COL, im2colCore } from "./im2col";
 import type { ChunkTask } from "./threads";
 import type { ConvGeometry } from "./window";
+import type { ParamCodec, TaskParams } from "./param-codec";
+import { paramCodec } from "./param-codec";
 
 /**
  * The GEMM kernels as chunk tasks: a kernel call becomes `count` independent chunks that any
@@ -24,39 +26,8 @@ import type { ConvGeometry } from "./window";
  *   `Og x R` gradient.
  */
 
-/** A task's parameters as a record of int32 numbers and flags. */
-export type TaskParams = Readonly<Record<string, number | boolean>>;
-
-/** Writes a parameter record into the int32 transport and reads it back, in the order of its names. */
-export interface ParamCodec<R extends TaskParams> {
-  readonly size: number;
-  encode(p: Int32Array, r: R): void;
-  decode(p: Int32Array): R;
-}
-
-/**
- * The codec of a record with fields `names` (in transport order), of which `flags` are
- * booleans. Self-contained (refers to nothing outside its body), so workers build the same
- * codec from its source text.
- */
-export const paramCodec = <R extends TaskParams>(
-  names: readonly (keyof R & string)[],
-  flags: readonly (keyof R & string)[],
-): ParamCodec<R> => ({
-  size: names.length,
-  encode: (p, r) => {
-    for (let i = 0; i < names.length; i++) {
-      const v = r[names[i]];
-      p[i] = typeof v === "boolean" ? (v ? 1 : 0) : v;
-    }
-  },
-  decode: (p) => {
-    const r: Record<string, number | boolean> = {};
-    for (let i = 0; i < names.length; i++)
-      r[names[i]] = flags.includes(names[i]) ? p[i] !== 0 : p[i];
-    return r as R;
-  },
-});
+export type { ParamCodec, TaskParams } from "./param-codec";
+export { paramCodec } from "./param-codec";
 
 /** A matmul call: `[...batch, m, k] x [...batch, k, n]`, split into `units` column blocks `w` wide. */
 export interface MatmulParams extends TaskParams {

@@ -93,9 +93,9 @@ const specOf = (v: ValueInfoProto): E.Either<LoomError, TensorSpec> => {
 };
 
 /** Ops that take a shape input holding symbolic dims (`needDims`): their result has no twin. */
-const READS_DIMS = new Set(["Reshape", "Expand"]);
+const READS_DIMS: ReadonlySet<string> = new Set(["Reshape", "Expand"]);
 /** Ops whose result is an input's shape, so a symbolic dim in it makes a twin. */
-const READS_SHAPE = new Set(["Shape", "Size"]);
+const READS_SHAPE: ReadonlySet<string> = new Set(["Shape", "Size"]);
 
 /** Where the importer keeps values: each tensor by name, and the twins of the symbolic ones. */
 interface Env {

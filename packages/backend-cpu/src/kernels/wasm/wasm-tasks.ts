@@ -1,5 +1,5 @@
-import type { ParamCodec, TaskParams } from "../tasks";
-import { paramCodec } from "../tasks";
+import type { ParamCodec, TaskParams } from "../param-codec";
+import { paramCodec } from "../param-codec";
 import type { ChunkTask } from "../threads";
 import { GEMM_WASM_MR } from "./generated/gemm-wasm";
 import { SHARED_MAX_PAGES } from "./gemm-wat";
