@@ -1,6 +1,5 @@
 import type { Expr } from "@loom/graph";
-import { alu, cnst, iadd, imul, int } from "@loom/graph";
-import { rewriteExpr as replace } from "./expr-rewrite";
+import { alu, cnst, iadd, imul, int, rewriteExpr as replace } from "@loom/graph";
 import { renderExpr } from "./glsl-expr";
 import { helpersFor } from "./glsl-helpers";
 import type { TiledKernel } from "./kernels/tiled";

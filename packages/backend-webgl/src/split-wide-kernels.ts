@@ -1,6 +1,5 @@
 import type { BufferInfo, Expr, Kernel, LibraryKernel, Plan } from "@loom/graph";
-import { rewriteExpr } from "./expr-rewrite";
-import { linearize, LoomError, outputIndex } from "@loom/graph";
+import { linearize, LoomError, outputIndex, rewriteExpr } from "@loom/graph";
 
 /** What one subexpression reads: load count per input slot, and whether it can be stored at the output's index. */
 interface Reads {

@@ -1,4 +1,4 @@
-import { exprKey, linearize } from "../expr";
+import { exprKey, linearize, rewriteExpr } from "../expr";
 import type { Expr } from "../expr";
 import { outputIndex } from "../lower/unfused";
 import type { ExprKernel, Kernel, LibraryKernel, Plan } from "../plan";
@@ -7,18 +7,10 @@ import { simplifyIndex } from "./index-simplify";
 const sameExpr = (a: Expr, b: Expr) => exprKey(a) === exprKey(b);
 
 /** Renumbers the loads of an expression. */
-const mapLoads = (e: Expr, f: (input: number) => number): Expr => {
-  switch (e.kind) {
-    case "load":
-      return { ...e, input: f(e.input), at: mapLoads(e.at, f) };
-    case "alu":
-      return { ...e, args: e.args.map((a) => mapLoads(a, f)) };
-    case "reduce":
-      return { ...e, body: mapLoads(e.body, f) };
-    default:
-      return e;
-  }
-};
+const mapLoads = (e: Expr, f: (input: number) => number): Expr =>
+  rewriteExpr(e, (n) =>
+    n.kind === "load" ? { ...n, input: f(n.input), at: mapLoads(n.at, f) } : undefined,
+  );
 
 /** Every load of an expression, with its input slot and index. */
 const loadsOf = (e: Expr, acc: Extract<Expr, { kind: "load" }>[] = []) => {
